@@ -1,0 +1,40 @@
+# secassist — `make help` lists every target.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+.PHONY: help bootstrap run test lint format typecheck pytest bench migration clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+bootstrap: ## Install Debian packages, .venv and the project (idempotent)
+	scripts/bootstrap
+
+run: ## Migrate the SQLite database, load the demo data, serve on http://127.0.0.1:8000
+	scripts/run
+
+test: ## ruff, mypy --strict, the whole suite on SQLite and on a throwaway PostgreSQL
+	scripts/test
+
+lint: bootstrap ## ruff check and format check only
+	.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench
+
+format: bootstrap ## Apply ruff's formatting and safe fixes
+	.venv/bin/ruff check --fix src tests bench && .venv/bin/ruff format src tests bench
+
+typecheck: bootstrap ## mypy --strict on src
+	.venv/bin/mypy --strict src
+
+pytest: bootstrap ## The test suite on SQLite only (quick)
+	.venv/bin/pytest
+
+bench: bootstrap ## Run the benchmarks in bench/ and print their tables
+	.venv/bin/python -m bench
+
+migration: bootstrap ## New migration from model changes: make migration m="what changed" rev=0002
+	rm -f /tmp/secassist-autogen.db
+	SECASSIST_DATABASE_URL=sqlite:////tmp/secassist-autogen.db .venv/bin/secassist db upgrade
+	.venv/bin/python -c "from secassist.storage.engine import make_engine; from secassist.storage.migrate import autogenerate; autogenerate(make_engine('sqlite:////tmp/secassist-autogen.db'), '$(m)', '$(rev)')"
+
+clean: ## Remove the local database and caches (keeps .venv)
+	rm -rf secassist.db secassist.db-wal secassist.db-shm .pytest_cache .mypy_cache .ruff_cache var

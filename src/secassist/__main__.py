@@ -1,0 +1,3 @@
+from secassist.cli.main import main
+
+main()

@@ -1,0 +1,61 @@
+"""The application factory: no work at import time; the lifespan opens and closes the database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from secassist import __version__
+from secassist.api.errors import install_error_handlers
+from secassist.api.routes import health, reference
+from secassist.core.config import Settings, load_settings
+from secassist.reference.service import get_reference
+from secassist.storage.engine import make_engine, make_session_factory, ping
+from secassist.storage.migrate import ensure_at_head
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app. ``engine`` may be injected (tests); otherwise it comes from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        s = settings or load_settings()
+        eng = engine or make_engine(s.database_url, echo=s.database_echo)
+        ping(eng)
+        ensure_at_head(eng)
+        get_reference()  # validate the reference data before taking traffic
+        app.state.settings = s
+        app.state.engine = eng
+        app.state.session_factory = make_session_factory(eng)
+        try:
+            yield
+        finally:
+            if engine is None:
+                eng.dispose()
+
+    app = FastAPI(
+        title="secassist",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(health.router)
+    api.include_router(reference.router)
+    app.include_router(api)
+
+    from secassist.web import routes as web_routes
+    from secassist.web.render import STATIC_DIR
+
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,1 @@
+"""Settings, the error hierarchy, the clock and small shared types: the bottom layer."""

@@ -1,0 +1,48 @@
+"""An injectable clock, so that services never read the wall clock directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, UTC-aware."""
+        ...
+
+    def today(self) -> date:
+        """The current UTC date."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class FixedClock:
+    """A clock that stands still until told to move; for tests and replays."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def today(self) -> date:
+        return self._at.date()
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+def utcnow(clock: Clock | None = None) -> datetime:
+    return (clock or SystemClock()).now()

@@ -1,0 +1,61 @@
+"""Settings from the environment (prefix ``SECASSIST_``) via pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from secassist.core.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///./secassist.db"
+# Published on purpose: it is only accepted in development.
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Everything that varies between a laptop, CI and a production deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="SECASSIST_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    data_dir: Path = Path("./var")
+    database_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "SECASSIST_SECRET_KEY is left at its development default; "
+                "set a random secret before running in production"
+            )
+        if self.env == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("SECASSIST_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's error into a ConfigurationError naming the field."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            name = f"SECASSIST_{loc.upper()}" if loc else "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigurationError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,135 @@
+"""One error hierarchy for the whole system.
+
+Every error carries a stable ``code`` (``area.reason``) that API clients and scripts can
+rely on, an HTTP status and a CLI exit code; each adapter maps the hierarchy once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class SecassistError(Exception):
+    """Base of every error secassist raises on purpose."""
+
+    code: ClassVar[str] = "secassist.error"
+    http_status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 1
+    title: ClassVar[str] = "Error"
+
+    def __init__(self, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_problem(self) -> dict[str, Any]:
+        """RFC 9457 problem-details body."""
+        body: dict[str, Any] = {
+            "type": f"urn:secassist:error:{self.code}",
+            "title": self.title,
+            "status": self.http_status,
+            "detail": self.message,
+            "code": self.code,
+        }
+        if self.detail:
+            body["errors"] = self.detail
+        return body
+
+
+class ConfigurationError(SecassistError):
+    """Settings that cannot work (a default secret in production, a malformed URL)."""
+
+    code = "config.invalid"
+    title = "Invalid configuration"
+    exit_code = 78  # EX_CONFIG
+
+
+class DatabaseUnavailableError(SecassistError):
+    """The configured database cannot be reached."""
+
+    code = "database.unavailable"
+    http_status = 503
+    title = "Database unavailable"
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class DatabaseNotMigratedError(SecassistError):
+    """The database schema is behind (or ahead of) the code's migrations."""
+
+    code = "database.not_migrated"
+    http_status = 503
+    title = "Database not migrated"
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class SchemaDriftError(SecassistError):
+    """The ORM models and the migration history describe different schemas."""
+
+    code = "database.schema_drift"
+    title = "Models and migrations differ"
+    exit_code = 1
+
+
+class ValidationFailedError(SecassistError):
+    """Input that breaks a rule; ``field`` names what was wrong."""
+
+    code = "validation.failed"
+    http_status = 422
+    title = "Invalid input"
+    exit_code = 65  # EX_DATAERR
+
+    def __init__(self, message: str, *, field: str | None = None, **detail: Any) -> None:
+        if field is not None:
+            detail["field"] = field
+        super().__init__(message, **detail)
+        self.field = field
+
+
+class NotFoundError(SecassistError):
+    """The record does not exist, or the actor may not see it (the two look the same)."""
+
+    code = "not_found"
+    http_status = 404
+    title = "Not found"
+    exit_code = 66  # EX_NOINPUT
+
+
+class ConflictError(SecassistError):
+    """A concurrent change won; the caller should reload and retry."""
+
+    code = "conflict"
+    http_status = 409
+    title = "Conflict"
+    exit_code = 75
+
+
+class PermissionDeniedError(SecassistError):
+    """The actor is known but may not do this."""
+
+    code = "permission.denied"
+    http_status = 403
+    title = "Forbidden"
+    exit_code = 77  # EX_NOPERM
+
+
+class ReferenceDataError(SecassistError):
+    """A reference data file is malformed; the message names the file and the entry."""
+
+    code = "reference.data_invalid"
+    title = "Invalid reference data"
+    exit_code = 65
+
+
+class UnknownCodeError(ValidationFailedError):
+    """A country, body or other code that the reference data does not know."""
+
+    code = "reference.unknown_code"
+    http_status = 404
+    title = "Unknown code"
+
+
+class DateOutOfRangeError(ValidationFailedError):
+    """A date the reference data does not cover; answering would be a guess."""
+
+    code = "reference.date_out_of_range"
+    title = "Date outside the data's range"

@@ -1,0 +1,63 @@
+"""Mirror the packaged reference data into the database (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from secassist.core.clock import Clock, SystemClock
+from secassist.reference.models import CountryRow, DatasetVersion
+from secassist.reference.service import ReferenceData
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None = None) -> SyncResult:
+    """Upsert countries and record the file hashes. Never commits (the unit of work does)."""
+    clock = clock or SystemClock()
+    existing = {row.code: row for row in session.scalars(select(CountryRow))}
+    inserted = updated = unchanged = 0
+    for c in data.countries():
+        values = {
+            "alpha3": c.alpha3,
+            "name": c.name,
+            "region": c.region,
+            "fms_code": c.fms_code,
+            "territory": c.territory,
+        }
+        row = existing.get(c.code)
+        if row is None:
+            session.add(CountryRow(code=c.code, **values))
+            inserted += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            updated += 1
+        else:
+            unchanged += 1
+    now = clock.now()
+    counts = {
+        "countries.yaml": len(data.countries_file.entries),
+        "nato.yaml": len(data.nato.members) + len(data.nato.bodies),
+        "notification_groups.yaml": sum(len(g.members) for g in data.groups.groups.values()),
+        "mnna.yaml": len(data.mnna_file.members) + len(data.mnna_file.treated_as),
+        "itar_126_1.yaml": len(data.itar.entries),
+        "usml.yaml": len(data.usml.categories),
+        "implementing_agencies.yaml": len(data.agencies_file.agencies),
+    }
+    versions = {v.name: v for v in session.scalars(select(DatasetVersion))}
+    for name, loaded in data.files.items():
+        v = versions.get(name)
+        if v is None:
+            session.add(DatasetVersion(name=name, sha256=loaded.sha256, entries=counts[name], synced_at=now))
+        elif v.sha256 != loaded.sha256:
+            v.sha256, v.entries, v.synced_at = loaded.sha256, counts[name], now
+    session.flush()
+    return SyncResult(inserted=inserted, updated=updated, unchanged=unchanged)

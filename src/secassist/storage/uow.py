@@ -1,0 +1,45 @@
+"""The unit of work: the one place that commits.
+
+Services take a ``Session`` and never commit; an adapter (one HTTP request, one CLI
+command) opens a unit of work, calls services, and the unit of work commits once when
+the block finishes without error. An exception rolls everything back, so an audit entry
+and the change it records land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.core.errors import DatabaseUnavailableError
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailableError(f"database error: {reason}") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for queries only: always rolled back, never commits."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja2): a thin adapter over services, like the API."""

@@ -1,0 +1,77 @@
+"""The web shell: overview and reference-data pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from secassist.api.deps import ReferenceDep
+from secassist.core.errors import ValidationFailedError
+from secassist.web.render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _as_of(value: str | None, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailedError(f"on: {value!r} is not a date (YYYY-MM-DD)", field="on") from None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ref: ReferenceDep) -> HTMLResponse:
+    today = request.app.state.clock.today() if hasattr(request.app.state, "clock") else date.today()
+    cov = ref.coverage()
+    on = min(today, cov["nato"].end)
+    return page(
+        request,
+        "home.html",
+        active="home",
+        on=on,
+        nato_count=len(ref.nato_members(on)),
+        mnna_count=len(ref.mnna(on)),
+        itar_count=len(ref.itar_126_1(min(on, cov["itar_126_1"].end))),
+        country_count=len(ref.countries()),
+    )
+
+
+@router.get("/reference", response_class=HTMLResponse)
+def reference(request: Request, ref: ReferenceDep, on: str | None = None) -> HTMLResponse:
+    cov = ref.coverage()
+    as_of = _as_of(on, min(date.today(), cov["itar_126_1"].end))
+    names = {c.code: c.name for c in ref.countries()}
+    return page(
+        request,
+        "reference.html",
+        active="reference",
+        on=as_of,
+        names=names,
+        nato=ref.nato_members(as_of),
+        bodies=ref.bodies(),
+        higher=ref.group_members("higher_thresholds", as_of),
+        short=ref.group_members("short_review", as_of),
+        mnna=ref.mnna(as_of),
+        mnna_treated=[c for c in ref.mnna(as_of, include_treated_as=True) if c not in ref.mnna(as_of)],
+        itar=ref.itar_126_1(as_of),
+        usml=ref.usml_categories(),
+        agencies=ref.implementing_agencies(),
+        coverage=cov,
+    )
+
+
+@router.get("/reference/countries", response_class=HTMLResponse)
+def countries(request: Request, ref: ReferenceDep, region: str | None = None) -> HTMLResponse:
+    region = region or None
+    return page(
+        request,
+        "countries.html",
+        active="countries",
+        countries=ref.countries(region),
+        regions=ref.regions(),
+        region=region.upper() if region else None,
+    )
