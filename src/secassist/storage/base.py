@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,10 +25,14 @@ class Base(DeclarativeBase):
 
 
 def load_all_models() -> MetaData:
-    """Import every module that defines tables, so the metadata is complete.
+    """Import every ``secassist.<package>.models`` module, so the metadata is complete.
 
-    Called by migrations and ``db check``; a domain that adds models adds its import here.
+    Discovered by convention rather than imported by name: storage sits below the
+    domains and must not import them, and a new domain only adds its own ``models.py``.
     """
-    import secassist.reference.models  # noqa: F401
+    import secassist
 
+    for info in pkgutil.iter_modules(secassist.__path__):
+        if info.ispkg and importlib.util.find_spec(f"secassist.{info.name}.models") is not None:
+            importlib.import_module(f"secassist.{info.name}.models")
     return Base.metadata
