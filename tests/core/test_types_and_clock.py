@@ -64,4 +64,4 @@ def test_error_codes_are_stable_and_distinct() -> None:
     problem = UnknownCodeError("unknown country code 'XX'", field="country").to_problem()
     assert problem["status"] == 404
     assert problem["code"] == "reference.unknown_code"
-    assert problem["errors"] == {"field": "country"}
+    assert problem["errors"] == [{"field": "country", "message": "unknown country code 'XX'"}]

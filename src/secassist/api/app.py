@@ -27,13 +27,13 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings or load_settings()
         eng = engine or make_engine(s.database_url, echo=s.database_echo)
-        ping(eng)
-        ensure_at_head(eng)
-        get_reference()  # validate the reference data before taking traffic
-        app.state.settings = s
-        app.state.engine = eng
-        app.state.session_factory = make_session_factory(eng)
         try:
+            ping(eng)
+            ensure_at_head(eng)
+            get_reference()  # validate the reference data before taking traffic
+            app.state.settings = s
+            app.state.engine = eng
+            app.state.session_factory = make_session_factory(eng)
             yield
         finally:
             if engine is None:

@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 
 from secassist.cli.common import engine
-from secassist.storage import migrate
 
 app = typer.Typer(help="Database schema: upgrade, check, current revision.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -15,6 +14,8 @@ console = Console(stderr=True)
 @app.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from secassist.storage import migrate
+
     eng = engine(require_migrated=False)
     try:
         before = migrate.current_revision(eng)
@@ -28,6 +29,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @app.command()
 def check() -> None:
     """Exit non-zero when the database is not at head or the models and migrations differ."""
+    from secassist.storage import migrate
+
     eng = engine(require_migrated=False)
     try:
         migrate.check(eng)
@@ -39,6 +42,8 @@ def check() -> None:
 @app.command()
 def current() -> None:
     """Print the database's migration revision."""
+    from secassist.storage import migrate
+
     eng = engine(require_migrated=False)
     try:
         rev = migrate.current_revision(eng)

@@ -6,7 +6,6 @@ import typer
 from rich.console import Console
 
 from secassist.cli.common import uow
-from secassist.workflows.demo import load_demo
 
 app = typer.Typer(help="The demo dataset.", no_args_is_help=True)
 
@@ -14,6 +13,8 @@ app = typer.Typer(help="The demo dataset.", no_args_is_help=True)
 @app.command("load")
 def load() -> None:
     """Load (or refresh) the demo dataset in the configured database; idempotent."""
+    from secassist.workflows.demo import load_demo
+
     with uow() as session:
         summary = load_demo(session)
     Console(stderr=True).print(f"demo dataset loaded: {summary}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.exceptions import Abort, TyperException
 
 from secassist import __version__
 from secassist.cli import db, demo, reference, serve
@@ -29,20 +30,21 @@ def version() -> None:
 
 
 def main() -> None:
+    """Run the CLI: usage errors exit 2, SecassistError exits with its code, never a traceback."""
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)
     except SecassistError as exc:
         sys.stderr.write(f"error [{exc.code}]: {exc.message}\n")
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
+    except TyperException as exc:  # usage errors: missing option, bad choice, no such command
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"error: {exc.format_message()}\n")
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode off
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)

@@ -69,9 +69,6 @@ def itar_126_1(
 ) -> None:
     """ITAR §126.1 countries in force on a date."""
     entries = get_reference().itar_126_1(parse_date(on, option="--on"), table)
-    if fmt is Format.json and table is not None:
-        emit_values([e.code for e in entries], fmt, column="code")
-        return
     rows = [{"code": e.code, "table": e.table, "status": e.status, "note": e.note} for e in entries]
     emit_rows(rows, fmt, columns=["code", "table", "status", "note"], title=f"ITAR §126.1 on {on}")
 

@@ -32,7 +32,8 @@ class SecassistError(Exception):
             "code": self.code,
         }
         if self.detail:
-            body["errors"] = self.detail
+            # Same shape as request-validation errors: a list of {field, message, ...}.
+            body["errors"] = [{"field": self.detail.get("field"), "message": self.message, **self.detail}]
         return body
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -17,7 +17,12 @@ from typing import TypeVar
 import pycountry
 from pydantic import BaseModel
 
-from secassist.core.errors import DateOutOfRangeError, ReferenceDataError, UnknownCodeError
+from secassist.core.errors import (
+    DateOutOfRangeError,
+    ReferenceDataError,
+    UnknownCodeError,
+    ValidationFailedError,
+)
 from secassist.reference.loader import LoadedFile, load_file
 from secassist.reference.schemas import (
     AgenciesFile,
@@ -65,6 +70,11 @@ class ReferenceData:
         self.agencies_file = self._load(AgenciesFile, "implementing_agencies.yaml", data_dir)
         self._countries = self._build_countries()
         self._bodies = {b.code: b for b in self.nato.bodies}
+        # A file marked UNCONFIRMED as a whole makes each of its entries UNCONFIRMED.
+        self._itar_entries = [
+            e.model_copy(update={"status": "UNCONFIRMED"}) if self.itar.status == "UNCONFIRMED" else e
+            for e in self.itar.entries
+        ]
         self._cross_check()
 
     def _load(self, model: type[M], name: str, data_dir: Path | None) -> M:
@@ -76,14 +86,14 @@ class ReferenceData:
         out: dict[str, Country] = {}
         regions = self.countries_file.regions
         for i, e in enumerate(self.countries_file.entries):
-            where = f"countries.yaml: entry entries[{i}] (code {e.code!r})"
+            entry = f"entries[{i}] (code {e.code!r})"
             if e.code in out:
-                raise ReferenceDataError(f"{where}: duplicate code")
+                raise _entry_error("countries.yaml", entry, "duplicate code")
             iso = pycountry.countries.get(alpha_2=e.code)
             if iso is None:
-                raise ReferenceDataError(f"{where}: not an ISO 3166-1 alpha-2 code")
+                raise _entry_error("countries.yaml", entry, "not an ISO 3166-1 alpha-2 code")
             if e.region not in regions:
-                raise ReferenceDataError(f"{where}: unknown region {e.region!r}")
+                raise _entry_error("countries.yaml", entry, f"unknown region {e.region!r}")
             out[e.code] = Country(
                 code=e.code,
                 alpha3=iso.alpha_3,
@@ -108,26 +118,27 @@ class ReferenceData:
             lists.append(("notification_groups.yaml", f"groups.{group_name}.members", group.members))
             for body in group.include_bodies:
                 if body not in self._bodies:
-                    raise ReferenceDataError(
-                        f"notification_groups.yaml: entry groups.{group_name}.include_bodies: "
-                        f"unknown body {body!r}"
+                    raise _entry_error(
+                        "notification_groups.yaml",
+                        f"groups.{group_name}.include_bodies",
+                        f"unknown body {body!r}",
                     )
         for fname, key, entries in lists:
             seen: dict[str, list[Dated]] = {}
             for i, e in enumerate(entries):
-                where = f"{fname}: entry {key}[{i}] (code {e.code!r})"
+                entry = f"{key}[{i}] (code {e.code!r})"
                 if e.code not in self._countries:
-                    raise ReferenceDataError(f"{where}: unknown country code")
+                    raise _entry_error(fname, entry, "unknown country code")
                 for other in seen.get(e.code, []):
                     if _overlap(e, other):
-                        raise ReferenceDataError(f"{where}: overlaps an earlier entry for the same code")
+                        raise _entry_error(fname, entry, "overlaps an earlier entry for the same code")
                 seen.setdefault(e.code, []).append(e)
         numbers = [c.number for c in self.usml.categories]
         if sorted(numbers) != list(range(1, 22)):
-            raise ReferenceDataError("usml.yaml: entry categories: must list categories I to XXI once each")
+            raise _entry_error("usml.yaml", "categories", "must list categories I to XXI once each")
         letters = [a.code for a in self.agencies_file.agencies if a.code]
         if len(letters) != len(set(letters)):
-            raise ReferenceDataError("implementing_agencies.yaml: entry agencies: duplicate letter code")
+            raise _entry_error("implementing_agencies.yaml", "agencies", "duplicate letter code")
 
     # --- lookups -----------------------------------------------------------------
 
@@ -204,10 +215,10 @@ class ReferenceData:
         """ITAR §126.1 entries in force on ``on`` (22 CFR 126.1(d)): Table 1 denial, Table 2
         denial with country-specific exceptions."""
         _check_date(on, self.itar.coverage, "itar_126_1.yaml")
-        if table not in (None, 1, 2):
+        if table is not None and (isinstance(table, bool) or table not in (1, 2)):
             raise UnknownCodeError(f"unknown §126.1 table {table!r}; 1 or 2", field="table")
         return sorted(
-            (e for e in self.itar.entries if e.in_force(on) and (table is None or e.table == table)),
+            (e for e in self._itar_entries if e.in_force(on) and (table is None or e.table == table)),
             key=lambda e: (e.table, e.code),
         )
 
@@ -261,7 +272,15 @@ def _overlap(a: Dated, b: Dated) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+def _entry_error(fname: str, entry: str, problem: str) -> ReferenceDataError:
+    return ReferenceDataError(f"{fname}: entry {entry}: {problem}", file=fname, entry=entry)
+
+
 def _check_date(on: date, coverage: Coverage, fname: str) -> None:
+    # A datetime is a date subclass; an as-of question is about a day, so refuse it
+    # rather than compare a time against day boundaries.
+    if isinstance(on, datetime) or not isinstance(on, date):
+        raise ValidationFailedError(f"as-of date must be a date, not {type(on).__name__}", field="date")
     if not coverage.start <= on <= coverage.end:
         raise DateOutOfRangeError(
             f"date {on.isoformat()} is outside the range of {fname} "

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from secassist.api.deps import ReferenceDep
-from secassist.core.errors import ValidationFailedError
+from secassist.core.errors import DateOutOfRangeError, ValidationFailedError
 from secassist.web.render import page
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+
+
+def _if_covered(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """A dated list, or None when the date is outside that list's coverage."""
+    try:
+        return fn(*args, **kwargs)
+    except DateOutOfRangeError:
+        return None
 
 
 def _as_of(value: str | None, default: date) -> date:
@@ -53,11 +64,14 @@ def reference(request: Request, ref: ReferenceDep, on: str | None = None) -> HTM
         names=names,
         nato=ref.nato_members(as_of),
         bodies=ref.bodies(),
-        higher=ref.group_members("higher_thresholds", as_of),
-        short=ref.group_members("short_review", as_of),
-        mnna=ref.mnna(as_of),
-        mnna_treated=[c for c in ref.mnna(as_of, include_treated_as=True) if c not in ref.mnna(as_of)],
-        itar=ref.itar_126_1(as_of),
+        higher=_if_covered(ref.group_members, "higher_thresholds", as_of),
+        short=_if_covered(ref.group_members, "short_review", as_of),
+        mnna=_if_covered(ref.mnna, as_of),
+        mnna_treated=sorted(
+            set(_if_covered(ref.mnna, as_of, include_treated_as=True) or [])
+            - set(_if_covered(ref.mnna, as_of) or [])
+        ),
+        itar=_if_covered(ref.itar_126_1, as_of),
         usml=ref.usml_categories(),
         agencies=ref.implementing_agencies(),
         coverage=cov,

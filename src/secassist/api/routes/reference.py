@@ -82,7 +82,9 @@ def mnna(on: OnQuery, ref: ReferenceDep, include_treated_as: bool = False) -> Co
 
 
 @router.get("/itar-126-1", response_model=ItarAsOf)
-def itar_126_1(on: OnQuery, ref: ReferenceDep, table: Literal[1, 2] | None = None) -> ItarAsOf:
+def itar_126_1(
+    on: OnQuery, ref: ReferenceDep, table: Annotated[int | None, Query(ge=1, le=2)] = None
+) -> ItarAsOf:
     entries = [
         ItarEntryOut(code=e.code, table=e.table, status=e.status, note=e.note, source=e.source)
         for e in ref.itar_126_1(on, table)
