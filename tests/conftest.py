@@ -29,9 +29,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.config import Settings
+from secassist.identity import passwords
 from secassist.reference.service import ReferenceData, get_reference
 from secassist.storage.engine import make_engine, make_session_factory
 from secassist.storage.migrate import upgrade
+
+# Argon2's RFC 9106 parameters cost ~100 ms a hash; tests create many users.
+passwords.use_cheap_hashing_for_tests()
 
 PG_URL = os.environ.get("SECASSIST_TEST_DATABASE_URL")
 BACKEND = "postgresql" if PG_URL else "sqlite"
@@ -136,8 +140,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, env="development")
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, env="development", data_dir=tmp_path / "var")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.config import Settings
+from secassist.identity.errors import AuthenticationError
+from secassist.identity.policy import Principal
+from secassist.identity.service import principal_from_token, resolve_web_session
 from secassist.reference.service import ReferenceData, get_reference
 from secassist.storage.uow import read_only, unit_of_work
 
@@ -34,7 +37,37 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+SESSION_COOKIE = "secassist_session"
+
+
+def get_principal(request: Request, session: Annotated[Session, Depends(get_read_session)]) -> Principal:
+    """The caller: a bearer token (API clients) or the web session cookie (browsers)."""
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, raw = auth.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise AuthenticationError("use 'Authorization: Bearer <token>'")
+        return principal_from_token(session, raw.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        principal, web_session = resolve_web_session(session, cookie)
+        request.state.web_session = web_session
+        return principal
+    raise AuthenticationError("log in, or send 'Authorization: Bearer <token>'")
+
+
+def get_optional_principal(
+    request: Request, session: Annotated[Session, Depends(get_read_session)]
+) -> Principal | None:
+    try:
+        return get_principal(request, session)
+    except AuthenticationError:
+        return None
+
+
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     data_dir: Path = Path("./var")
     database_echo: bool = False
+    # Ed25519 key that signs audit checkpoints; default: <data_dir>/audit-signing-key.pem.
+    audit_key_path: Path | None = None
+    # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.
+    audit_origin: str = "secassist.local/audit"
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

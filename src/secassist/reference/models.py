@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from secassist.storage.base import Base
+from secassist.storage.base import Base, audited
 from secassist.storage.types import UTCDateTime
 
 
 class CountryRow(Base):
     __tablename__ = "reference_country"
+    __table_args__ = audited()
 
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     alpha3: Mapped[str] = mapped_column(String(3), unique=True)
@@ -26,6 +27,7 @@ class DatasetVersion(Base):
     """Which version (content hash) of each reference file the database was synced from."""
 
     __tablename__ = "reference_dataset"
+    __table_args__ = audited()
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))

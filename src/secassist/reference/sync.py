@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from secassist.audit.service import SYSTEM, record
 from secassist.core.clock import Clock, SystemClock
 from secassist.reference.models import CountryRow, DatasetVersion
 from secassist.reference.service import ReferenceData
@@ -20,10 +21,12 @@ class SyncResult:
 
 
 def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None = None) -> SyncResult:
-    """Upsert countries and record the file hashes. Never commits (the unit of work does)."""
+    """Upsert countries and record the file hashes, in one audit entry when anything
+    changed. Never commits (the unit of work does)."""
     clock = clock or SystemClock()
     existing = {row.code: row for row in session.scalars(select(CountryRow))}
     inserted = updated = unchanged = 0
+    touched: list[CountryRow | DatasetVersion] = []
     for c in data.countries():
         values = {
             "alpha3": c.alpha3,
@@ -34,11 +37,14 @@ def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None
         }
         row = existing.get(c.code)
         if row is None:
-            session.add(CountryRow(code=c.code, **values))
+            row = CountryRow(code=c.code, **values)
+            session.add(row)
+            touched.append(row)
             inserted += 1
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
+            touched.append(row)
             updated += 1
         else:
             unchanged += 1
@@ -56,8 +62,21 @@ def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None
     for name, loaded in data.files.items():
         v = versions.get(name)
         if v is None:
-            session.add(DatasetVersion(name=name, sha256=loaded.sha256, entries=counts[name], synced_at=now))
+            v = DatasetVersion(name=name, sha256=loaded.sha256, entries=counts[name], synced_at=now)
+            session.add(v)
+            touched.append(v)
         elif v.sha256 != loaded.sha256:
             v.sha256, v.entries, v.synced_at = loaded.sha256, counts[name], now
-    session.flush()
+            touched.append(v)
+    if touched:
+        record(
+            session,
+            actor=SYSTEM,
+            tag="reference:data:synced",
+            subject_type="reference",
+            subject_id="packaged",
+            rows=touched,
+            note={"inserted": inserted, "updated": updated},
+            clock=clock,
+        )
     return SyncResult(inserted=inserted, updated=updated, unchanged=unchanged)

@@ -21,7 +21,13 @@ def _redact(url: str) -> str:
         return "<unparseable>"
 
 
+WRITE_OPTION = "secassist_write"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN
+    # cannot say IMMEDIATE).
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     # WAL lets the web server read while a CLI command writes; foreign keys are off
     # by default in SQLite; the busy timeout turns lock contention into waiting.
@@ -61,7 +67,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         raise ConfigurationError(f"SECASSIST_DATABASE_URL {_redact(url)} is invalid: {exc}") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A writing unit of work takes the write lock up front (BEGIN IMMEDIATE): two writers
+    # then queue on the busy timeout instead of one failing when it upgrades a read
+    # snapshot to a write. Readers keep deferred transactions and never block.
+    mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def ping(engine: Engine) -> None:

@@ -15,12 +15,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import DatabaseUnavailableError
+from secassist.storage.engine import WRITE_OPTION
 
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
+        session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
     except OperationalError as exc:

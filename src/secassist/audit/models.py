@@ -1,0 +1,62 @@
+"""Audit tables. ``audit_entry``, ``audit_node`` and ``audit_checkpoint`` are append-only:
+database triggers (see migration 0002) reject UPDATE and DELETE on both backends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from secassist.storage.base import Base
+from secassist.storage.types import UTCDateTime
+
+
+class AuditEntry(Base):
+    """One state change. ``seq`` is the entry's leaf index in the Merkle tree (0-based)."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    actor_org_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200))
+    tag: Mapped[str] = mapped_column(String(120), index=True)
+    subject_type: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(String(128))
+    # Canonical JSON (RFC 8785) of {"rows": [...], "note": ...}; text, so the exact bytes
+    # that were hashed are what is stored (PostgreSQL jsonb would reorder keys).
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class AuditNode(Base):
+    """Hash of the perfect subtree ``(level, idx)``: leaves ``[idx·2^level, (idx+1)·2^level)``."""
+
+    __tablename__ = "audit_node"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditHead(Base):
+    """The one row holding the tree size; appenders lock it, which orders their entries."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of (tree size, root hash, time): what a witness keeps."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    key_id: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,215 @@
+"""Writing the log and reading proofs from it.
+
+:func:`record` is the only way anything enters the log. It runs inside the caller's
+session, after the caller's own writes, and never commits: the unit of work commits the
+change and its entry together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, select, tuple_
+from sqlalchemy.orm import Session
+
+from secassist.audit import merkle
+from secassist.audit.canonical import EntryFields, canonical, entry_bytes, entry_document, row_image
+from secassist.audit.models import AuditEntry, AuditHead, AuditNode
+from secassist.core.clock import Clock, SystemClock
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.storage.base import Base
+
+TAG = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+_CACHE = "secassist.audit.nodes"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it. ``label`` is human-readable; ids are kept for the access policy."""
+
+    label: str
+    user_id: int | None = None
+    org_id: int | None = None
+
+
+SYSTEM = Actor(label="system")
+
+
+def _node_cache(session: Session) -> dict[merkle.Node, bytes]:
+    cache: dict[merkle.Node, bytes] = session.info.setdefault(_CACHE, {})
+    return cache
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_cache_on_rollback(session: Session) -> None:
+    # Nodes appended in a rolled-back transaction no longer exist.
+    session.info.pop(_CACHE, None)
+
+
+def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
+    """Load the given perfect-subtree hashes in one query (plus what the session has)."""
+    cache = _node_cache(session)
+    need = [n for n in set(wanted) if n not in cache]
+    if need:
+        rows = session.execute(
+            select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
+                tuple_(AuditNode.level, AuditNode.idx).in_(need)
+            )
+        )
+        for level, idx, h in rows:
+            cache[(level, idx)] = bytes(h)
+    missing = [n for n in need if n not in cache]
+    if missing:
+        raise NotFoundError(f"audit tree is missing node {missing[0]}; run `secassist audit verify`")
+    return {n: cache[n] for n in wanted}
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    tag: str,
+    subject_type: str,
+    subject_id: object,
+    rows: Sequence[Base] = (),
+    deleted: Sequence[Base] = (),
+    note: dict[str, Any] | None = None,
+    clock: Clock | None = None,
+) -> AuditEntry:
+    """Append one entry recording ``rows`` (after-images) and ``deleted`` rows.
+
+    Tags follow ``source:subject:action`` (e.g. ``case:status:offered``).
+    """
+    if not TAG.match(tag):
+        raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
+    session.flush()  # primary keys and defaults of the rows being recorded
+    images: list[dict[str, Any]] = []
+    for obj in rows:
+        table, pk, image = row_image(obj)
+        images.append({"table": table, "pk": pk, "after": image})
+    for obj in deleted:
+        table, pk, _ = row_image(obj)
+        images.append({"table": table, "pk": pk, "after": None})
+    payload = canonical({"rows": images, "note": note}).decode()
+
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, size=0)
+        session.add(head)
+    seq = head.size
+    fields = EntryFields(
+        seq=seq,
+        at=(clock or SystemClock()).now(),
+        actor_user_id=actor.user_id,
+        actor_org_id=actor.org_id,
+        actor=actor.label,
+        tag=tag,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        payload=payload,
+    )
+    entry = AuditEntry(**fields.__dict__)
+    leaf = merkle.leaf_hash(entry_bytes(fields))
+    cache = _node_cache(session)
+
+    def left_sibling(node: merkle.Node) -> bytes:
+        return fetch_nodes(session, [node])[node]
+
+    for node, h in merkle.completed_nodes(seq, left_sibling, leaf):
+        session.add(AuditNode(level=node[0], idx=node[1], hash=h))
+        cache[node] = h
+    head.size = seq + 1
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def tree_size(session: Session) -> int:
+    size = session.scalar(select(AuditHead.size).where(AuditHead.id == 1))
+    return int(size or 0)
+
+
+def root(session: Session, size: int | None = None) -> bytes:
+    size = tree_size(session) if size is None else size
+    _check_size(session, size)
+    plan = merkle.root_plan(size)
+    nodes = fetch_nodes(session, plan)
+    return merkle.fold([nodes[n] for n in plan])
+
+
+def _check_size(session: Session, size: int) -> None:
+    current = tree_size(session)
+    if not 0 <= size <= current:
+        raise ValidationFailedError(f"tree size {size} is outside 0..{current}", field="tree_size")
+
+
+def get_entry(session: Session, seq: int) -> AuditEntry:
+    entry = session.get(AuditEntry, seq)
+    if entry is None:
+        raise NotFoundError(f"no audit entry {seq}")
+    return entry
+
+
+def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    return entry_document(_fields(entry))
+
+
+def _fields(entry: AuditEntry) -> EntryFields:
+    return EntryFields(
+        seq=entry.seq,
+        at=entry.at,
+        actor_user_id=entry.actor_user_id,
+        actor_org_id=entry.actor_org_id,
+        actor=entry.actor,
+        tag=entry.tag,
+        subject_type=entry.subject_type,
+        subject_id=entry.subject_id,
+        payload=entry.payload,
+    )
+
+
+def leaf_of(entry: AuditEntry) -> bytes:
+    return merkle.leaf_hash(entry_bytes(_fields(entry)))
+
+
+def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current)."""
+    size = tree_size(session) if size is None else size
+    _check_size(session, size)
+    if not 0 <= seq < size:
+        raise ValidationFailedError(f"entry {seq} is not in a tree of size {size}", field="seq")
+    ranges = merkle.inclusion_ranges(seq, size)
+    plan = merkle.root_plan(size)
+    nodes = fetch_nodes(session, merkle.nodes_for(ranges) | set(plan) | {(0, seq)})
+    entry = get_entry(session, seq)
+    return {
+        "type": "inclusion",
+        "leaf_index": seq,
+        "tree_size": size,
+        "leaf_hash": nodes[(0, seq)].hex(),
+        "path": [h.hex() for h in merkle.evaluate(ranges, nodes)],
+        "root_hash": merkle.fold([nodes[n] for n in plan]).hex(),
+        "entry": entry_json(entry),
+    }
+
+
+def consistency_proof(session: Session, old: int, new: int | None = None) -> dict[str, Any]:
+    """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
+    new = tree_size(session) if new is None else new
+    _check_size(session, new)
+    if not 0 < old <= new:
+        raise ValidationFailedError(f"no consistency proof from size {old} to {new}", field="old_size")
+    ranges = merkle.consistency_ranges(old, new)
+    old_plan, new_plan = merkle.root_plan(old), merkle.root_plan(new)
+    nodes = fetch_nodes(session, merkle.nodes_for(ranges) | set(old_plan) | set(new_plan))
+    return {
+        "type": "consistency",
+        "old_size": old,
+        "new_size": new,
+        "old_root": merkle.fold([nodes[n] for n in old_plan]).hex(),
+        "new_root": merkle.fold([nodes[n] for n in new_plan]).hex(),
+        "proof": [h.hex() for h in merkle.evaluate(ranges, nodes)],
+    }

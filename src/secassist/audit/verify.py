@@ -1,0 +1,201 @@
+"""`secassist audit verify`: recompute everything from the entries and compare.
+
+1. Every entry's content hashes to the stored leaf, and every stored node equals the node
+   recomputed from the leaves (so proofs served from the store are honest).
+2. Every signed checkpoint's signature holds and its root equals the recomputed root at
+   its size (so no entry before it was altered, inserted or removed).
+3. Every row of every audited table equals its last after-image in the log, and no row
+   exists that the log never wrote (so a direct UPDATE behind secassist's back is caught).
+The first problem found is reported, naming the entry or the row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from secassist.audit import checkpoint as cp
+from secassist.audit import merkle
+from secassist.audit.canonical import EntryFields, audited_tables, entry_bytes, json_value, pk_key
+from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
+
+BATCH = 10_000
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    nodes: int = 0
+    checkpoints: int = 0
+    rows: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _entries(session: Session) -> Iterator[AuditEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=BATCH)
+    for entry in session.scalars(stmt):
+        yield entry
+        session.expunge(entry)
+
+
+def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bool = True) -> Report:
+    report = Report()
+    leaves: list[bytes] = []
+    last_image: dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]] = {}
+    for e in _entries(session):
+        if e.seq != len(leaves):
+            report.problems.append(f"entry {len(leaves)} is missing (next entry found is {e.seq})")
+            return report
+        fields = EntryFields(
+            e.seq,
+            e.at,
+            e.actor_user_id,
+            e.actor_org_id,
+            e.actor,
+            e.tag,
+            e.subject_type,
+            e.subject_id,
+            e.payload,
+        )
+        leaves.append(merkle.leaf_hash(entry_bytes(fields)))
+        if check_rows:
+            for img in json.loads(e.payload)["rows"]:
+                last_image[pk_key(img["table"], img["pk"])] = (e.seq, img["table"], img["pk"], img["after"])
+    report.entries = len(leaves)
+
+    head = session.scalar(select(AuditHead.size).where(AuditHead.id == 1)) or 0
+    if head != len(leaves):
+        report.problems.append(f"the log head says {head} entries but {len(leaves)} exist")
+        return report
+
+    if not _check_nodes(session, leaves, report):
+        return report
+    if not _check_checkpoints(session, leaves, public_key, report):
+        return report
+    if check_rows:
+        _check_rows(session, last_image, report)
+    return report
+
+
+def _stored_level(session: Session, level: int) -> Iterator[tuple[int, bytes]]:
+    stmt = (
+        select(AuditNode.idx, AuditNode.hash)
+        .where(AuditNode.level == level)
+        .order_by(AuditNode.idx)
+        .execution_options(yield_per=BATCH)
+    )
+    for idx, h in session.execute(stmt):
+        yield idx, bytes(h)
+
+
+def _check_nodes(session: Session, leaves: list[bytes], report: Report) -> bool:
+    level, current = 0, leaves
+    while current:
+        stored = _stored_level(session, level)
+        for i, want in enumerate(current):
+            got = next(stored, None)
+            if got is None or got[0] != i:
+                report.problems.append(f"audit node ({level}, {i}) is missing")
+                return False
+            if got[1] != want:
+                what = (
+                    f"entry {i} does not match its leaf hash (the entry was altered)"
+                    if level == 0
+                    else (f"audit node ({level}, {i}) does not match the entries below it")
+                )
+                report.problems.append(what)
+                return False
+            report.nodes += 1
+        extra = next(stored, None)
+        if extra is not None:
+            report.problems.append(f"audit node ({level}, {extra[0]}) has no entries below it")
+            return False
+        current = [merkle.node_hash(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        level += 1
+    return True
+
+
+def root_from_leaves(leaves: list[bytes], size: int) -> bytes:
+    # Fold the perfect subtrees of [0, size) computed directly from the leaves.
+    hashes = []
+    for lvl, idx in merkle.root_plan(size):
+        layer = leaves[idx << lvl : (idx + 1) << lvl]
+        while len(layer) > 1:
+            layer = [merkle.node_hash(layer[i], layer[i + 1]) for i in range(0, len(layer), 2)]
+        hashes.append(layer[0])
+    return merkle.fold(hashes)
+
+
+def _check_checkpoints(
+    session: Session, leaves: list[bytes], public_key: Ed25519PublicKey, report: Report
+) -> bool:
+    for row in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        try:
+            note = cp.verify(row.note, public_key)
+        except cp.CheckpointError as exc:
+            report.problems.append(f"checkpoint {row.id}: {exc.message}")
+            return False
+        if note.tree_size != row.tree_size or note.root_hash != bytes(row.root_hash):
+            report.problems.append(f"checkpoint {row.id}: stored size/root differ from its signed note")
+            return False
+        if note.tree_size > len(leaves):
+            report.problems.append(
+                f"checkpoint {row.id} signed {note.tree_size} entries but only {len(leaves)} exist"
+            )
+            return False
+        if root_from_leaves(leaves, note.tree_size) != note.root_hash:
+            report.problems.append(
+                f"checkpoint {row.id} (size {note.tree_size}): recomputed root differs; "
+                "an entry before it was altered, inserted or removed"
+            )
+            return False
+        report.checkpoints += 1
+    return True
+
+
+def _check_rows(
+    session: Session,
+    last_image: dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]],
+    report: Report,
+) -> None:
+    seen: set[str] = set()
+    for name, table in audited_tables().items():
+        pk_cols = [c.name for c in table.primary_key.columns]
+        for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings():
+            image = {k: json_value(v) for k, v in row.items()}
+            pk = {c: image[c] for c in pk_cols}
+            key = pk_key(name, pk)
+            seen.add(key)
+            report.rows += 1
+            logged = last_image.get(key)
+            if logged is None or logged[3] is None:
+                state = (
+                    "no audit entry wrote it"
+                    if logged is None
+                    else f"entry {logged[0]} recorded its deletion"
+                )
+                report.problems.append(f"row {name} {pk} exists but {state}")
+                return
+            seq, _, _, after = logged
+            assert after is not None
+            for col, value in image.items():
+                if after.get(col) != value:
+                    report.problems.append(
+                        f"row {name} {pk}: {col} is {value!r} but the last audit entry for it "
+                        f"(entry {seq}) says {after.get(col)!r}"
+                    )
+                    return
+    for key, (seq, name, pk, after) in sorted(last_image.items(), key=lambda kv: kv[1][0]):
+        if after is not None and key not in seen and name in audited_tables():
+            report.problems.append(f"row {name} {pk} was written by entry {seq} but no longer exists")
+            return

@@ -1,0 +1,203 @@
+"""The access policy: "may this actor do this to this record" and "restrict this query".
+
+Deny by default. Two questions are kept apart:
+
+* **visibility** — may the actor know the record exists? If not, the answer is 404, the
+  same as for a record that does not exist, so ids cannot be probed;
+* **permission** — may it do the action? If it can see the record but not act: 403.
+
+Rules (DESIGN.md "Who uses it"; issue #3):
+
+* State PM sees everything; DoD sees everything except pre-decisional vetting notes.
+* An SCO or a partner sees only its own country's records.
+* Congress sees notifications only after formal notification, and reports.
+* Industry sees only the case lines on which it is the contractor.
+* Auditors read everything and write nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, true
+
+from secassist.core.errors import NotFoundError, PermissionDeniedError
+from secassist.identity.permissions import ACTIONS, RESOURCES, OrgKind, Role
+
+S = TypeVar("S", bound=Select[Any])
+
+# Resource kinds whose records belong to a country.
+COUNTRY_SCOPED = frozenset(
+    {
+        "case",
+        "case_line",
+        "program",
+        "vetting",
+        "notification",
+        "equipment",
+        "transfer",
+        "organization",
+        "user",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated actor. ``permissions`` is already narrowed by a token's scopes."""
+
+    user_id: int
+    username: str
+    org_id: int
+    org_name: str
+    org_kind: OrgKind
+    country: str | None
+    roles: frozenset[Role]
+    permissions: frozenset[str]
+    via_token: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.username} ({self.org_name})"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the policy needs to know about a record (or about a kind, for creation)."""
+
+    kind: str
+    country: str | None = None
+    org_id: int | None = None
+    contractor_org_id: int | None = None
+    formally_notified: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def visible(p: Principal, r: Resource) -> bool:
+    if r.kind not in RESOURCES:
+        return False
+    if f"{r.kind}:read" not in p.permissions and not _own_identity(p, r):
+        return False
+    kind = p.org_kind
+    if kind in (OrgKind.state, OrgKind.auditor):
+        return True
+    if kind == OrgKind.dod:
+        return r.kind != "vetting_note"
+    if kind in (OrgKind.sco, OrgKind.partner):
+        if r.kind in ("organization", "user", "token"):
+            return r.org_id == p.org_id or (r.kind == "organization" and r.country == p.country)
+        if r.kind in COUNTRY_SCOPED:
+            return r.country is not None and r.country == p.country
+        return r.kind in ("reference", "report")
+    if kind == OrgKind.congress:
+        if r.kind == "notification":
+            return r.formally_notified is True
+        return r.kind in ("report", "reference") or _own_identity(p, r)
+    if kind == OrgKind.industry:
+        if r.kind == "case_line":
+            return r.contractor_org_id is not None and r.contractor_org_id == p.org_id
+        return r.kind == "reference" or _own_identity(p, r)
+    return False
+
+
+def _own_identity(p: Principal, r: Resource) -> bool:
+    # Everyone may see their own organization (and tokens they hold, checked by callers).
+    return r.kind == "organization" and r.org_id == p.org_id
+
+
+def allowed(p: Principal, action: str, r: Resource) -> bool:
+    """May ``p`` do ``action`` to ``r``? (Visibility included; deny by default.)"""
+    if action not in ACTIONS or not visible(p, r):
+        return False
+    if action != "read" and p.org_kind == OrgKind.auditor:
+        return False  # auditors write nothing, whatever a role table might say
+    return action == "read" or f"{r.kind}:{action}" in p.permissions
+
+
+def check(p: Principal, action: str, r: Resource, *, what: str = "record") -> None:
+    """Raise NotFoundError when ``r`` is invisible to ``p``, PermissionDeniedError when
+    visible but the action is not allowed."""
+    if not visible(p, r):
+        raise NotFoundError(f"{what} not found")
+    if not allowed(p, action, r):
+        raise PermissionDeniedError(f"{p.username} may not {action} this {r.kind}")
+
+
+def require_permission(p: Principal, permission: str) -> None:
+    if permission not in p.permissions or (
+        p.org_kind == OrgKind.auditor and not permission.endswith(":read")
+    ):
+        raise PermissionDeniedError(f"{p.username} lacks the permission {permission}")
+
+
+def scope(
+    stmt: S,
+    p: Principal,
+    kind: str,
+    *,
+    country: ColumnElement[Any] | None = None,
+    org: ColumnElement[Any] | None = None,
+    contractor: ColumnElement[Any] | None = None,
+    notified: ColumnElement[Any] | None = None,
+    pre_decisional: bool = False,
+) -> S:
+    """Restrict ``stmt`` to the rows of ``kind`` that ``p`` may see.
+
+    Pass the columns the rule needs: ``country`` (ISO code column), ``org`` (owning
+    organization id), ``contractor`` (contractor organization id), ``notified`` (boolean:
+    formally notified). A rule whose column is missing denies everything.
+    """
+    return stmt.where(_condition(p, kind, country, org, contractor, notified, pre_decisional))
+
+
+def _condition(
+    p: Principal,
+    kind: str,
+    country: ColumnElement[Any] | None,
+    org: ColumnElement[Any] | None,
+    contractor: ColumnElement[Any] | None,
+    notified: ColumnElement[Any] | None,
+    pre_decisional: bool,
+) -> ColumnElement[bool]:
+    if kind not in RESOURCES or f"{kind}:read" not in p.permissions:
+        if kind == "organization" and org is not None:
+            return org == p.org_id
+        return false()
+    k = p.org_kind
+    if k in (OrgKind.state, OrgKind.auditor):
+        return true()
+    if k == OrgKind.dod:
+        # DoD sees everything but pre-decisional vetting notes (the kind, or rows flagged so).
+        return false() if kind == "vetting_note" or pre_decisional else true()
+    if k in (OrgKind.sco, OrgKind.partner):
+        if kind in ("user", "token"):
+            return org == p.org_id if org is not None else false()
+        if kind == "organization":
+            conds = []
+            if org is not None:
+                conds.append(org == p.org_id)
+            if country is not None:
+                conds.append(country == p.country)
+            if not conds:
+                return false()
+            out = conds[0]
+            for c in conds[1:]:
+                out = out | c
+            return out
+        if kind in COUNTRY_SCOPED:
+            return country == p.country if country is not None else false()
+        return true() if kind in ("reference", "report") else false()
+    if k == OrgKind.congress:
+        if kind == "notification":
+            return notified.is_(True) if notified is not None else false()
+        if kind == "organization" and org is not None:
+            return org == p.org_id
+        return true() if kind in ("report", "reference") else false()
+    if k == OrgKind.industry:
+        if kind == "case_line":
+            return contractor == p.org_id if contractor is not None else false()
+        if kind == "organization" and org is not None:
+            return org == p.org_id
+        return true() if kind == "reference" else false()
+    return false()
