@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.startup"]
+BENCHMARKS = ["bench.startup", "bench.audit"]
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from secassist import __version__
 from secassist.api.errors import install_error_handlers
-from secassist.api.routes import health, reference
+from secassist.api.routes import audit, health, reference
+from secassist.api.routes import identity as identity_routes
 from secassist.core.config import Settings, load_settings
 from secassist.reference.service import get_reference
 from secassist.storage.engine import make_engine, make_session_factory, ping
@@ -50,12 +51,16 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(health.router)
     api.include_router(reference.router)
+    api.include_router(audit.router)
+    api.include_router(identity_routes.router)
     app.include_router(api)
 
+    from secassist.web import auth as web_auth
     from secassist.web import routes as web_routes
     from secassist.web.render import STATIC_DIR
 
     app.include_router(web_routes.router)
+    app.include_router(web_auth.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     return app

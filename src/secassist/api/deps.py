@@ -66,7 +66,9 @@ def get_optional_principal(
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+# scope="function": the unit of work commits when the handler returns, before the
+# response is sent, so a client never sees success for a write that failed to commit.
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -10,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import rfc8785
-from sqlalchemy import Table, inspect
+from sqlalchemy import Column, Table, inspect
 
-from secassist.storage.base import Base
+from secassist.storage.base import Base, load_all_models
 
 
 def json_value(value: Any) -> Any:
@@ -39,8 +40,24 @@ def json_value(value: Any) -> Any:
 
 
 def audited_tables() -> dict[str, Table]:
-    """Tables whose every row must be explained by the audit log."""
+    """Tables whose every row must be explained by the audit log.
+
+    Every package's models are imported first: a process that has only imported the
+    audit models (``secassist audit verify``) must still check every audited table.
+    """
+    load_all_models()
     return {t.name: t for t in Base.metadata.sorted_tables if t.info.get("audited")}
+
+
+def column_json(column: Column[Any], value: Any) -> Any:
+    """A column's value as the log keeps it. Columns marked ``info={"secret": True}``
+    (password and token hashes) are kept as a SHA-256 of their value: the log is read by
+    auditors and witnesses and kept forever, and must not carry credentials, yet a direct
+    change to the column still shows up in `audit verify`."""
+    plain = json_value(value)
+    if column.info.get("secret") and plain is not None:
+        return "sha256:" + hashlib.sha256(json.dumps(plain).encode()).hexdigest()
+    return plain
 
 
 def row_image(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -52,7 +69,8 @@ def row_image(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any]]:
     for prop in mapper.column_attrs:
         for col in prop.columns:
             if col.table is table:
-                image[col.name] = json_value(getattr(obj, prop.key))
+                assert isinstance(col, Column)
+                image[col.name] = column_json(col, getattr(obj, prop.key))
     pk = {c.name: image[c.name] for c in table.primary_key.columns}
     return table.name, pk, image
 

@@ -31,22 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit import service
+from secassist.audit.errors import CheckpointError as CheckpointError
 from secassist.audit.models import AuditCheckpoint
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings
-from secassist.core.errors import ConfigurationError, NotFoundError, SecassistError
+from secassist.core.errors import ConfigurationError, NotFoundError
 
 ED25519_ALG = b"\x01"
 SIG_PREFIX = "\u2014 "  # em dash and space, as in signed notes
-
-
-class CheckpointError(SecassistError):
-    """A checkpoint that is malformed or whose signature does not verify."""
-
-    code = "audit.checkpoint_invalid"
-    http_status = 422
-    title = "Invalid checkpoint"
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,7 @@ class Checkpoint:
 
 
 def key_path(settings: Settings) -> Path:
+    """Where the signing key lives: SECASSIST_AUDIT_KEY_PATH or <data_dir>/audit-signing-key.pem."""
     return settings.audit_key_path or settings.data_dir / "audit-signing-key.pem"
 
 
@@ -93,10 +86,12 @@ def load_signing_key(settings: Settings, *, create: bool | None = None) -> Ed255
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key."""
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def key_id(name: str, public: Ed25519PublicKey) -> bytes:
+    """C2SP signed-note key id: the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)."""
     return hashlib.sha256(name.encode() + b"\n" + ED25519_ALG + raw_public(public)).digest()[:4]
 
 
@@ -108,6 +103,7 @@ def verifier_key(name: str, public: Ed25519PublicKey) -> str:
 
 
 def public_pem(public: Ed25519PublicKey) -> str:
+    """The public key as a PEM SubjectPublicKeyInfo block."""
     return public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
@@ -125,7 +121,7 @@ def load_public_key(text: str) -> tuple[Ed25519PublicKey, str | None]:
             raise CheckpointError("public key is not an Ed25519 key")
         return key, None
     try:
-        name, hex_id, b64 = text.split("+")
+        name, hex_id, b64 = text.split("+", 2)  # the base64 key may itself contain "+"
         raw = base64.b64decode(b64, validate=True)
     except ValueError:
         raise CheckpointError("public key is neither PEM nor a name+id+key verifier string") from None
@@ -138,11 +134,13 @@ def load_public_key(text: str) -> tuple[Ed25519PublicKey, str | None]:
 
 
 def render_body(origin: str, size: int, root_hash: bytes, at: datetime) -> str:
+    """The signed text of a checkpoint: origin, size, base64 root, time."""
     stamp = at.isoformat().replace("+00:00", "Z")
     return f"{origin}\n{size}\n{base64.b64encode(root_hash).decode()}\ntime {stamp}\n"
 
 
 def sign(body: str, key: Ed25519PrivateKey, name: str) -> str:
+    """Append an Ed25519 signature line to ``body``, making a signed note."""
     sig = key.sign(body.encode())
     blob = base64.b64encode(key_id(name, key.public_key()) + sig).decode()
     return f"{body}\n{SIG_PREFIX}{name} {blob}\n"
@@ -159,7 +157,7 @@ def parse(note: str) -> Checkpoint:
         raise CheckpointError("checkpoint body needs origin, size and root hash lines")
     origin, size_text, root_b64 = lines[0], lines[1], lines[2]
     time_line = next((line[5:] for line in lines[3:] if line.startswith("time ")), "")
-    if not size_text.isdigit():
+    if not size_text.isascii() or not size_text.isdigit():
         raise CheckpointError(f"checkpoint tree size {size_text!r} is not a number")
     try:
         root_hash = base64.b64decode(root_b64, validate=True)
@@ -167,6 +165,8 @@ def parse(note: str) -> Checkpoint:
         raise CheckpointError("checkpoint root hash is not base64") from None
     if len(root_hash) != 32:
         raise CheckpointError("checkpoint root hash is not 32 bytes")
+    if base64.b64encode(root_hash).decode() != root_b64:
+        raise CheckpointError("checkpoint root hash is not canonical base64")
     first = sigs.splitlines()[0]
     if not first.startswith(SIG_PREFIX):
         raise CheckpointError("checkpoint signature line does not start with an em dash")
@@ -175,6 +175,8 @@ def parse(note: str) -> Checkpoint:
         raw = base64.b64decode(blob, validate=True)
     except ValueError:
         raise CheckpointError("checkpoint signature line is malformed") from None
+    if base64.b64encode(raw).decode() != blob:  # unused padding bits set: one note, one text
+        raise CheckpointError("checkpoint signature line is not canonical base64")
     if len(raw) != 4 + 64:
         raise CheckpointError("checkpoint signature has the wrong length")
     return Checkpoint(
@@ -221,7 +223,13 @@ def create(session: Session, *, settings: Settings, clock: Clock | None = None) 
 
 
 def latest(session: Session) -> AuditCheckpoint:
+    """The most recently signed checkpoint, or NotFoundError when none has been signed."""
     row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
     if row is None:
         raise NotFoundError("no checkpoint has been signed yet; run `secassist audit checkpoint`")
     return row
+
+
+def all_checkpoints(session: Session) -> list[AuditCheckpoint]:
+    """Every stored checkpoint, oldest first."""
+    return list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)))

@@ -73,6 +73,7 @@ def fold(hashes: Sequence[bytes]) -> bytes:
 
 
 def root_plan(size: int) -> list[Node]:
+    """The stored nodes whose fold is the root of a tree of ``size`` leaves."""
     return decompose(0, size)
 
 
@@ -119,6 +120,7 @@ def consistency_ranges(old: int, new: int) -> list[Range]:
 
 
 def nodes_for(ranges: Iterable[Range]) -> set[Node]:
+    """Every stored node needed to evaluate ``ranges``."""
     needed: set[Node] = set()
     for start, end in ranges:
         needed.update(decompose(start, end))
@@ -126,6 +128,7 @@ def nodes_for(ranges: Iterable[Range]) -> set[Node]:
 
 
 def evaluate(ranges: Sequence[Range], nodes: Mapping[Node, bytes]) -> list[bytes]:
+    """The hash of each range (MTH of its leaves), folded from ``nodes``."""
     return [fold([nodes[n] for n in decompose(s, e)]) for s, e in ranges]
 
 
@@ -222,6 +225,7 @@ class TreeBuilder:
         self.size = 0
 
     def append(self, leaf: bytes) -> list[tuple[Node, bytes]]:
+        """Append a leaf hash; returns the nodes it completes (as :func:`completed_nodes`)."""
         nodes: list[tuple[Node, bytes]] = [((0, self.size), leaf)]
         level, h, i = 0, leaf, self.size
         while self._stack and self._stack[-1][0] == level:
@@ -234,4 +238,5 @@ class TreeBuilder:
         return nodes
 
     def root(self) -> bytes:
+        """Root hash of the leaves appended so far."""
         return fold([h for _, h in self._stack])

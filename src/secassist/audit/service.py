@@ -128,11 +128,13 @@ def record(
 
 
 def tree_size(session: Session) -> int:
+    """The number of entries in the log (the Merkle tree's size)."""
     size = session.scalar(select(AuditHead.size).where(AuditHead.id == 1))
     return int(size or 0)
 
 
 def root(session: Session, size: int | None = None) -> bytes:
+    """RFC 9162 root hash of the first ``size`` entries (default: all), from stored nodes."""
     size = tree_size(session) if size is None else size
     _check_size(session, size)
     plan = merkle.root_plan(size)
@@ -146,7 +148,26 @@ def _check_size(session: Session, size: int) -> None:
         raise ValidationFailedError(f"tree size {size} is outside 0..{current}", field="tree_size")
 
 
+MAX_PAGE = 1000
+
+
+def list_entries(
+    session: Session, *, tag: str | None = None, after: int | None = None, limit: int = 100
+) -> list[AuditEntry]:
+    """Entries in log order: those whose tag starts with ``tag`` (when given), with
+    ``seq > after`` (when given), at most ``limit`` (1..1000)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).limit(limit)
+    if tag:
+        stmt = stmt.where(AuditEntry.tag.startswith(tag, autoescape=True))
+    if after is not None:
+        stmt = stmt.where(AuditEntry.seq > after)
+    return list(session.scalars(stmt))
+
+
 def get_entry(session: Session, seq: int) -> AuditEntry:
+    """The entry with sequence number ``seq``, or NotFoundError."""
     entry = session.get(AuditEntry, seq)
     if entry is None:
         raise NotFoundError(f"no audit entry {seq}")
@@ -154,6 +175,7 @@ def get_entry(session: Session, seq: int) -> AuditEntry:
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    """The entry as the JSON document whose canonical form is hashed into its leaf."""
     return entry_document(_fields(entry))
 
 
@@ -172,6 +194,7 @@ def _fields(entry: AuditEntry) -> EntryFields:
 
 
 def leaf_of(entry: AuditEntry) -> bytes:
+    """The entry's RFC 9162 leaf hash, recomputed from its content."""
     return merkle.leaf_hash(entry_bytes(_fields(entry)))
 
 

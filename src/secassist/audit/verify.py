@@ -12,7 +12,8 @@ The first problem found is reported, naming the entry or the row.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle
-from secassist.audit.canonical import EntryFields, audited_tables, entry_bytes, json_value, pk_key
+from secassist.audit.canonical import EntryFields, audited_tables, column_json, entry_bytes, pk_key
 from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 
 BATCH = 10_000
@@ -41,36 +42,30 @@ class Report:
         return not self.problems
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
+def _entries(session: Session) -> Generator[AuditEntry]:
     stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=BATCH)
-    for entry in session.scalars(stmt):
-        yield entry
-        session.expunge(entry)
+    # Closed explicitly (also when the caller stops early): on PostgreSQL yield_per uses a
+    # server-side cursor, which must not be left for the garbage collector.
+    with session.scalars(stmt) as result:
+        for entry in result:
+            yield entry
+            session.expunge(entry)
+
+
+LastImages = dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]]
 
 
 def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bool = True) -> Report:
+    """Recompute the tree from the entries and check nodes, checkpoints and (unless
+    ``check_rows`` is false) every audited row; the report lists the first problem."""
     report = Report()
     leaves: list[bytes] = []
-    last_image: dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]] = {}
-    for e in _entries(session):
-        if e.seq != len(leaves):
-            report.problems.append(f"entry {len(leaves)} is missing (next entry found is {e.seq})")
-            return report
-        fields = EntryFields(
-            e.seq,
-            e.at,
-            e.actor_user_id,
-            e.actor_org_id,
-            e.actor,
-            e.tag,
-            e.subject_type,
-            e.subject_id,
-            e.payload,
-        )
-        leaves.append(merkle.leaf_hash(entry_bytes(fields)))
-        if check_rows:
-            for img in json.loads(e.payload)["rows"]:
-                last_image[pk_key(img["table"], img["pk"])] = (e.seq, img["table"], img["pk"], img["after"])
+    last_image: LastImages = {}
+    with closing(_entries(session)) as entries:
+        problem = _read_entries(entries, leaves, last_image if check_rows else None)
+    if problem:
+        report.problems.append(problem)
+        return report
     report.entries = len(leaves)
 
     head = session.scalar(select(AuditHead.size).where(AuditHead.id == 1)) or 0
@@ -87,45 +82,81 @@ def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bo
     return report
 
 
-def _stored_level(session: Session, level: int) -> Iterator[tuple[int, bytes]]:
+def _read_entries(
+    entries: Iterator[AuditEntry], leaves: list[bytes], last_image: LastImages | None
+) -> str | None:
+    """Hash every entry into ``leaves`` and note each row's last after-image."""
+    for e in entries:
+        if e.seq != len(leaves):
+            return f"entry {len(leaves)} is missing (next entry found is {e.seq})"
+        fields = EntryFields(
+            e.seq,
+            e.at,
+            e.actor_user_id,
+            e.actor_org_id,
+            e.actor,
+            e.tag,
+            e.subject_type,
+            e.subject_id,
+            e.payload,
+        )
+        leaves.append(merkle.leaf_hash(entry_bytes(fields)))
+        if last_image is not None:
+            for img in json.loads(e.payload)["rows"]:
+                last_image[pk_key(img["table"], img["pk"])] = (e.seq, img["table"], img["pk"], img["after"])
+    return None
+
+
+def _stored_level(session: Session, level: int) -> Generator[tuple[int, bytes]]:
     stmt = (
         select(AuditNode.idx, AuditNode.hash)
         .where(AuditNode.level == level)
         .order_by(AuditNode.idx)
         .execution_options(yield_per=BATCH)
     )
-    for idx, h in session.execute(stmt):
-        yield idx, bytes(h)
+    with session.execute(stmt) as result:
+        for idx, h in result:
+            yield idx, bytes(h)
 
 
 def _check_nodes(session: Session, leaves: list[bytes], report: Report) -> bool:
     level, current = 0, leaves
     while current:
-        stored = _stored_level(session, level)
-        for i, want in enumerate(current):
-            got = next(stored, None)
-            if got is None or got[0] != i:
-                report.problems.append(f"audit node ({level}, {i}) is missing")
+        with closing(_stored_level(session, level)) as stored:
+            if not _check_level(stored, level, current, report):
                 return False
-            if got[1] != want:
-                what = (
-                    f"entry {i} does not match its leaf hash (the entry was altered)"
-                    if level == 0
-                    else (f"audit node ({level}, {i}) does not match the entries below it")
-                )
-                report.problems.append(what)
-                return False
-            report.nodes += 1
-        extra = next(stored, None)
-        if extra is not None:
-            report.problems.append(f"audit node ({level}, {extra[0]}) has no entries below it")
-            return False
         current = [merkle.node_hash(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
         level += 1
     return True
 
 
+def _check_level(
+    stored: Iterator[tuple[int, bytes]], level: int, current: list[bytes], report: Report
+) -> bool:
+    """Compare one level of stored nodes with the level recomputed from the leaves."""
+    for i, want in enumerate(current):
+        got = next(stored, None)
+        if got is None or got[0] != i:
+            report.problems.append(f"audit node ({level}, {i}) is missing")
+            return False
+        if got[1] != want:
+            what = (
+                f"entry {i} does not match its leaf hash (the entry was altered)"
+                if level == 0
+                else f"audit node ({level}, {i}) does not match the entries below it"
+            )
+            report.problems.append(what)
+            return False
+        report.nodes += 1
+    extra = next(stored, None)
+    if extra is not None:
+        report.problems.append(f"audit node ({level}, {extra[0]}) has no entries below it")
+        return False
+    return True
+
+
 def root_from_leaves(leaves: list[bytes], size: int) -> bytes:
+    """RFC 9162 root of the first ``size`` leaves, computed from the leaves alone."""
     # Fold the perfect subtrees of [0, size) computed directly from the leaves.
     hashes = []
     for lvl, idx in merkle.root_plan(size):
@@ -165,14 +196,15 @@ def _check_checkpoints(
 
 def _check_rows(
     session: Session,
-    last_image: dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]],
+    last_image: LastImages,
     report: Report,
 ) -> None:
     seen: set[str] = set()
-    for name, table in audited_tables().items():
+    tables = audited_tables()
+    for name, table in tables.items():
         pk_cols = [c.name for c in table.primary_key.columns]
         for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings():
-            image = {k: json_value(v) for k, v in row.items()}
+            image = {c.name: column_json(c, row[c.name]) for c in table.columns}
             pk = {c: image[c] for c in pk_cols}
             key = pk_key(name, pk)
             seen.add(key)
@@ -196,6 +228,6 @@ def _check_rows(
                     )
                     return
     for key, (seq, name, pk, after) in sorted(last_image.items(), key=lambda kv: kv[1][0]):
-        if after is not None and key not in seen and name in audited_tables():
+        if after is not None and key not in seen and name in tables:
             report.problems.append(f"row {name} {pk} was written by entry {seq} but no longer exists")
             return

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from secassist.cli.common import uow
+from secassist.cli.common import settings, uow
+from secassist.core.errors import ConfigurationError
 
 app = typer.Typer(help="The demo dataset.", no_args_is_help=True)
 
@@ -15,6 +16,10 @@ def load() -> None:
     """Load (or refresh) the demo dataset in the configured database; idempotent."""
     from secassist.workflows.demo import load_demo
 
+    if settings().is_production:
+        raise ConfigurationError(
+            "the demo dataset has published passwords; refusing to load it with SECASSIST_ENV=production"
+        )
     with uow() as session:
         summary = load_demo(session)
     Console(stderr=True).print(f"demo dataset loaded: {summary}")
@@ -22,12 +27,12 @@ def load() -> None:
 
 @app.command("logins")
 def logins() -> None:
-    """Print the demo logins (one per stakeholder kind once identity exists)."""
+    """Print the demo logins: one user per stakeholder kind (demo-only passwords)."""
     from secassist.workflows.demo import DEMO_LOGINS
 
     if not DEMO_LOGINS:
         typer.echo("  Demo logins:          none yet (the demo has no user accounts in this version)")
         return
-    typer.echo("  Demo logins (user / password / organization):")
+    typer.echo("  Demo logins (user / password / organization) — demo-only, published passwords:")
     for user, password, org in DEMO_LOGINS:
-        typer.echo(f"    {user:<20} {password:<20} {org}")
+        typer.echo(f"    {user:<16} {password:<22} {org}")

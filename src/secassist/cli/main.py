@@ -8,7 +8,7 @@ import typer
 from typer.exceptions import Abort, TyperException
 
 from secassist import __version__
-from secassist.cli import db, demo, reference, serve
+from secassist.cli import audit, db, demo, orgs, reference, serve, tokens, users
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -20,6 +20,10 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(reference.app, name="reference")
 app.add_typer(demo.app, name="demo")
+app.add_typer(orgs.app, name="orgs")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve)
 
 

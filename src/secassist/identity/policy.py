@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, true
+from sqlalchemy.orm import QueryableAttribute
 
 from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.identity.permissions import ACTIONS, RESOURCES, OrgKind, Role
 
 S = TypeVar("S", bound=Select[Any])
+Column = ColumnElement[Any] | QueryableAttribute[Any]  # a Core column or a mapped attribute
 
 # Resource kinds whose records belong to a country.
 COUNTRY_SCOPED = frozenset(
@@ -69,12 +71,14 @@ class Resource:
     kind: str
     country: str | None = None
     org_id: int | None = None
+    user_id: int | None = None  # the user the record belongs to (a token's holder)
     contractor_org_id: int | None = None
     formally_notified: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def visible(p: Principal, r: Resource) -> bool:
+    """May ``p`` know that ``r`` exists? (If not, callers answer 404.)"""
     if r.kind not in RESOURCES:
         return False
     if f"{r.kind}:read" not in p.permissions and not _own_identity(p, r):
@@ -102,8 +106,11 @@ def visible(p: Principal, r: Resource) -> bool:
 
 
 def _own_identity(p: Principal, r: Resource) -> bool:
-    # Everyone may see their own organization (and tokens they hold, checked by callers).
-    return r.kind == "organization" and r.org_id == p.org_id
+    # Everyone may see their own organization and the tokens they hold: ``token:write``
+    # (issuing one's own tokens) is granted without ``token:read``.
+    if r.kind == "organization":
+        return r.org_id is not None and r.org_id == p.org_id
+    return r.kind == "token" and r.user_id is not None and r.user_id == p.user_id
 
 
 def allowed(p: Principal, action: str, r: Resource) -> bool:
@@ -125,6 +132,7 @@ def check(p: Principal, action: str, r: Resource, *, what: str = "record") -> No
 
 
 def require_permission(p: Principal, permission: str) -> None:
+    """Raise PermissionDeniedError unless ``p`` holds ``permission`` (auditors: reads only)."""
     if permission not in p.permissions or (
         p.org_kind == OrgKind.auditor and not permission.endswith(":read")
     ):
@@ -136,10 +144,10 @@ def scope(
     p: Principal,
     kind: str,
     *,
-    country: ColumnElement[Any] | None = None,
-    org: ColumnElement[Any] | None = None,
-    contractor: ColumnElement[Any] | None = None,
-    notified: ColumnElement[Any] | None = None,
+    country: Column | None = None,
+    org: Column | None = None,
+    contractor: Column | None = None,
+    notified: Column | None = None,
     pre_decisional: bool = False,
 ) -> S:
     """Restrict ``stmt`` to the rows of ``kind`` that ``p`` may see.
@@ -154,10 +162,10 @@ def scope(
 def _condition(
     p: Principal,
     kind: str,
-    country: ColumnElement[Any] | None,
-    org: ColumnElement[Any] | None,
-    contractor: ColumnElement[Any] | None,
-    notified: ColumnElement[Any] | None,
+    country: Column | None,
+    org: Column | None,
+    contractor: Column | None,
+    notified: Column | None,
     pre_decisional: bool,
 ) -> ColumnElement[bool]:
     if kind not in RESOURCES or f"{kind}:read" not in p.permissions:

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from secassist.audit.service import SYSTEM, Actor, record
 from secassist.core.clock import Clock, SystemClock
-from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
+from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
 from secassist.identity import passwords
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.models import ApiToken, Organization, User, UserRole, WebSession
 from secassist.identity.permissions import ALL_PERMISSIONS, KIND_ROLES, OrgKind, Role, permissions_for
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, require_permission
 from secassist.reference.models import CountryRow
+from secassist.reference.service import get_reference
+from secassist.reference.sync import sync_reference
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 MAX_FAILED_LOGINS = 5
@@ -31,9 +33,12 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=8)
 TOKEN_PREFIX = "sa_"  # noqa: S105 - a public marker, not a secret
 MAX_TOKEN_DAYS = 365
+MAX_NAME = 200  # organization and display names (the columns' width)
+MAX_TOKEN_NAME = 100
 
 
 def actor_of(p: Principal | None) -> Actor:
+    """The audit actor for a principal; ``None`` is the system (the administrator's console)."""
     if p is None:
         return SYSTEM
     return Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
@@ -60,9 +65,13 @@ def create_organization(
     clock: Clock | None = None,
 ) -> Organization:
     """Create an organization; SCOs and partners must name their country, others must not."""
+    if actor is not None:
+        require_permission(actor, "organization:write")
     name = name.strip()
     if not name:
         raise ValidationFailedError("name: must not be empty", field="name")
+    if len(name) > MAX_NAME:
+        raise ValidationFailedError(f"name: at most {MAX_NAME} characters", field="name")
     try:
         org_kind = OrgKind(kind)
     except ValueError:
@@ -75,8 +84,7 @@ def create_organization(
                 f"country: a {org_kind.value} organization needs a country", field="country"
             )
         country_code = country_code.strip().upper()
-        if session.get(CountryRow, country_code) is None:
-            raise ValidationFailedError(f"country: unknown country code {country_code!r}", field="country")
+        _ensure_country(session, country_code, clock)
     elif country_code:
         raise ValidationFailedError(
             f"country: a {org_kind.value} organization has no country", field="country"
@@ -100,7 +108,21 @@ def create_organization(
     return org
 
 
+def _ensure_country(session: Session, code: str, clock: Clock | None) -> None:
+    """The country must be in the packaged reference data; if the database's mirror of it
+    has not been synced yet (a fresh database), sync it now (its own audit entry)."""
+    if session.get(CountryRow, code) is not None:
+        return
+    ref = get_reference()
+    try:
+        ref.country(code)
+    except UnknownCodeError:
+        raise ValidationFailedError(f"country: unknown country code {code!r}", field="country") from None
+    sync_reference(session, data=ref, clock=clock)
+
+
 def get_organization(session: Session, org_id: int) -> Organization:
+    """The organization with this id, unscoped (adapters use :mod:`.queries` for actors)."""
     org = session.get(Organization, org_id)
     if org is None:
         raise NotFoundError("organization not found")
@@ -108,7 +130,8 @@ def get_organization(session: Session, org_id: int) -> Organization:
 
 
 def organization_by_name(session: Session, name: str) -> Organization:
-    org = session.scalar(select(Organization).where(Organization.name == name))
+    """The organization with this exact name, unscoped."""
+    org = session.scalar(select(Organization).where(Organization.name == name.strip()))
     if org is None:
         raise NotFoundError(f"no organization named {name!r}")
     return org
@@ -135,6 +158,8 @@ def create_user(
     clock: Clock | None = None,
 ) -> User:
     """Create a user in an organization with roles that organization's kind may grant."""
+    if actor is not None:
+        require_permission(actor, "user:write")
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise ValidationFailedError(
@@ -145,6 +170,8 @@ def create_user(
     allowed = KIND_ROLES[OrgKind(org.kind)]
     if not roles:
         raise ValidationFailedError("roles: a user needs at least one role", field="roles")
+    if len(display_name.strip()) > MAX_NAME:
+        raise ValidationFailedError(f"display_name: at most {MAX_NAME} characters", field="display_name")
     parsed: list[Role] = []
     for r in roles:
         try:
@@ -189,6 +216,7 @@ def create_user(
 
 
 def get_user(session: Session, user_id: int) -> User:
+    """The user with this id, unscoped (adapters use :mod:`.queries` for actors)."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFoundError("user not found")
@@ -196,6 +224,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def user_by_name(session: Session, username: str) -> User:
+    """The user with this username (case-insensitive), unscoped."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise NotFoundError(f"no user named {username!r}")
@@ -205,7 +234,10 @@ def user_by_name(session: Session, username: str) -> User:
 def set_active(
     session: Session, *, actor: Principal | None, user_id: int, active: bool, clock: Clock | None = None
 ) -> User:
-    """Disable (or re-enable) a user; disabling also ends their web sessions and tokens."""
+    """Disable (or re-enable) a user; disabling also ends their web sessions and revokes
+    their tokens (re-enabling does not bring those back)."""
+    if actor is not None:
+        require_permission(actor, "user:admin")
     user = get_user(session, user_id)
     if user.is_active == active:
         return user
@@ -235,6 +267,8 @@ def set_active(
 
 
 def principal_for(session: Session, user: User, *, scopes: frozenset[str] | None = None) -> Principal:
+    """The principal of ``user``: its organization, roles and permissions (narrowed to
+    ``scopes`` when acting through a token)."""
     org = get_organization(session, user.organization_id)
     roles = _roles(session, user.id)
     perms = permissions_for(roles)
@@ -258,6 +292,8 @@ def principal_for(session: Session, user: User, *, scopes: frozenset[str] | None
 
 @dataclass(frozen=True)
 class LoginResult:
+    """The outcome of :func:`authenticate`; ``reason`` is for the log, never for the user."""
+
     principal: Principal | None
     reason: str  # "ok", "invalid", "locked", "disabled"
 
@@ -269,15 +305,18 @@ def authenticate(
     for 15 minutes (NIST SP 800-63B §5.2.2 rate limiting). Returns instead of raising, so
     the caller's unit of work commits the failure count before answering 401."""
     now = _now(clock)
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    # FOR UPDATE: concurrent wrong guesses must not overwrite each other's failure count.
+    user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
     if user is None:
         passwords.verify_password(None, password)  # same cost as a wrong password
         record(
             session,
             actor=SYSTEM,
             tag="identity:login:unknown_user",
-            subject_type="username",
-            subject_id=username.strip().lower()[:128],
+            # A digest, not the name: people type passwords into the username field,
+            # and the log keeps everything forever. Repeated probes still show up.
+            subject_type="username_sha256",
+            subject_id=_sha256(username.strip().lower())[:32],
             clock=clock,
         )
         return LoginResult(None, "invalid")
@@ -352,30 +391,43 @@ def issue_token(
     """Issue a bearer token for ``user_id``; returns the raw token (shown once) and its row.
 
     ``scopes`` narrows the user's permissions (default: all of them); only the SHA-256 of
-    the token is stored. A user may issue tokens for themself; an admin for anyone.
+    the token is stored. A user holding ``token:write`` may issue tokens for themself, an
+    administrator (``token:admin``) for anyone; ``actor=None`` is the system console.
+    A token never carries more than its issuer acts with: a principal that is itself a
+    scoped token cannot mint a broader one.
     """
     user = get_user(session, user_id)
-    if actor is not None and actor.user_id != user.id and "token:admin" not in actor.permissions:
-        raise PermissionDeniedError("only an administrator may issue tokens for another user")
+    user_perms = permissions_for(_roles(session, user.id))
+    ceiling = user_perms
+    if actor is not None:
+        if actor.user_id == user.id:
+            require_permission(actor, "token:write")
+            ceiling = user_perms & actor.permissions
+        else:
+            require_permission(actor, "token:admin")
     if not user.is_active:
         raise ValidationFailedError("user: a disabled user cannot get a token", field="user")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationFailedError(f"days: between 1 and {MAX_TOKEN_DAYS}", field="days")
-    user_perms = permissions_for(_roles(session, user.id))
-    wanted = frozenset(scopes) if scopes else user_perms
+    name = name.strip() or "token"
+    if len(name) > MAX_TOKEN_NAME:
+        raise ValidationFailedError(f"name: at most {MAX_TOKEN_NAME} characters", field="name")
+    wanted = frozenset(scopes) if scopes else ceiling
     unknown = wanted - ALL_PERMISSIONS
     if unknown:
         raise ValidationFailedError(f"scopes: unknown permission {sorted(unknown)[0]!r}", field="scopes")
-    beyond = wanted - user_perms
+    beyond = wanted - ceiling
     if beyond:
         raise ValidationFailedError(
             f"scopes: {user.username} does not hold {sorted(beyond)[0]!r}", field="scopes"
         )
+    if not wanted:
+        raise ValidationFailedError("scopes: a token needs at least one permission", field="scopes")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = _now(clock)
     token = ApiToken(
         user_id=user.id,
-        name=name.strip() or "token",
+        name=name,
         prefix=raw[:10],
         token_hash=_sha256(raw),
         scopes=" ".join(sorted(wanted)),
@@ -400,6 +452,8 @@ def issue_token(
 def revoke_token(
     session: Session, *, actor: Principal | None, token_id: int, clock: Clock | None = None
 ) -> ApiToken:
+    """Revoke a token (idempotent). Its holder or an administrator may; for anyone else
+    the token does not exist (NotFoundError), so token ids cannot be probed."""
     token = session.get(ApiToken, token_id)
     if token is None or (
         actor is not None and actor.user_id != token.user_id and "token:admin" not in actor.permissions
@@ -440,6 +494,8 @@ def principal_from_token(session: Session, raw: str, *, clock: Clock | None = No
 def start_web_session(
     session: Session, *, user_id: int, clock: Clock | None = None
 ) -> tuple[str, WebSession]:
+    """A new browser session (a fresh random id at every login: no session fixation).
+    Returns the raw id for the cookie; only its SHA-256 is stored."""
     raw = secrets.token_urlsafe(32)
     now = _now(clock)
     ws = WebSession(
@@ -458,6 +514,8 @@ def start_web_session(
 def resolve_web_session(
     session: Session, raw: str, *, clock: Clock | None = None
 ) -> tuple[Principal, WebSession]:
+    """The principal behind a session cookie, or AuthenticationError when it is unknown,
+    ended, expired, or its user disabled."""
     ws = session.scalar(select(WebSession).where(WebSession.id_hash == _sha256(raw)))
     if ws is None or ws.ended_at is not None or ws.expires_at <= _now(clock):
         raise AuthenticationError("session expired; log in again")
@@ -468,6 +526,7 @@ def resolve_web_session(
 
 
 def end_web_session(session: Session, raw: str, *, clock: Clock | None = None) -> None:
+    """Log out: the session id stops working at once (idempotent)."""
     ws = session.scalar(select(WebSession).where(WebSession.id_hash == _sha256(raw)))
     if ws is not None and ws.ended_at is None:
         ws.ended_at = _now(clock)

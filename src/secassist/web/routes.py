@@ -1,4 +1,4 @@
-"""The web shell: overview and reference-data pages."""
+"""The web shell: overview and reference-data pages (public; logging in is web/auth.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from secassist.api.deps import ReferenceDep
 from secassist.core.errors import DateOutOfRangeError, ValidationFailedError
+from secassist.web.auth import load_web_user
 from secassist.web.render import page
 
-router = APIRouter(include_in_schema=False)
+# Public pages; the dependency only puts the logged-in user (if any) in the top bar.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 T = TypeVar("T")
 
 

@@ -1,0 +1,240 @@
+"""``secassist audit``: checkpoints, proofs, and verifying the log.
+
+``verify-proof`` is the witness's command: it reads only files (a proof, a checkpoint
+note, the public key) and never opens a database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from secassist.cli.common import FormatOpt, engine, settings, uow
+from secassist.cli.output import Format, emit_rows
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from sqlalchemy.orm import Session
+
+app = typer.Typer(
+    help="The tamper-evident audit log: signed checkpoints, proofs, verification.",
+    no_args_is_help=True,
+)
+
+
+class KeyFormat(StrEnum):
+    pem = "pem"
+    note = "note"
+
+
+def _file(help_text: str) -> Any:
+    return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True, resolve_path=True)
+
+
+@contextmanager
+def _read_session() -> Iterator[Session]:
+    """A read-only session on the configured database (always rolled back)."""
+    from secassist.storage.engine import make_session_factory
+    from secassist.storage.uow import read_only
+
+    eng = engine()
+    try:
+        with read_only(make_session_factory(eng)) as session:
+            yield session
+    finally:
+        eng.dispose()
+
+
+def _print_json(doc: Any) -> None:
+    typer.echo(json.dumps(doc, indent=2))
+
+
+def _public_key_file(path: Path) -> Ed25519PublicKey:
+    from secassist.audit.checkpoint import load_public_key
+
+    key, _ = load_public_key(path.read_text(encoding="utf-8"))
+    return key
+
+
+@app.command()
+def checkpoint() -> None:
+    """Sign and store a checkpoint of the log; print the note (keep it: it is a witness)."""
+    from secassist.audit import checkpoint as cp
+
+    s = settings()
+    with uow() as session:
+        row = cp.create(session, settings=s)
+    typer.echo(row.note, nl=False)
+
+
+@app.command()
+def verify(
+    skip_rows: Annotated[
+        bool, typer.Option("--skip-rows", help="Check only the log itself, not the audited rows.")
+    ] = False,
+    public_key: Annotated[
+        Path | None, _file("Public key (PEM or note verifier key); default: the log's own key.")
+    ] = None,
+) -> None:
+    """Recompute the tree, check the signed checkpoints and every audited row.
+
+    Exit 0 when everything holds; otherwise exit 1 naming the first divergent entry or row.
+    """
+    from secassist.audit.checkpoint import load_signing_key
+    from secassist.audit.errors import LogVerificationError
+    from secassist.audit.verify import verify_log
+
+    key = (
+        _public_key_file(public_key)
+        if public_key
+        else load_signing_key(settings(), create=False).public_key()
+    )
+    with _read_session() as session:
+        report = verify_log(session, public_key=key, check_rows=not skip_rows)
+    if not report.ok:
+        raise LogVerificationError(report.problems[0])
+    rows = "rows not checked" if skip_rows else f"{report.rows} audited rows match their last entries"
+    typer.echo(
+        f"audit log verifies: {report.entries} entries, {report.nodes} tree nodes, "
+        f"{report.checkpoints} signed checkpoints, {rows}"
+    )
+
+
+@app.command("prove-inclusion")
+def prove_inclusion(
+    seq: Annotated[int, typer.Argument(help="The entry's sequence number.")],
+    tree_size: Annotated[
+        int | None, typer.Option("--tree-size", help="Prove against this tree size (default: current).")
+    ] = None,
+) -> None:
+    """Print the RFC 9162 inclusion proof of entry SEQ (JSON, with the entry itself)."""
+    from secassist.audit import service
+
+    with _read_session() as session:
+        proof = service.inclusion_proof(session, seq, tree_size)
+    _print_json(proof)
+
+
+@app.command("prove-consistency")
+def prove_consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size (e.g. a kept checkpoint's).")],
+    new: Annotated[int | None, typer.Option("--new", help="The newer tree size (default: current).")] = None,
+) -> None:
+    """Print the RFC 9162 consistency proof between tree sizes OLD and NEW (JSON)."""
+    from secassist.audit import service
+
+    with _read_session() as session:
+        proof = service.consistency_proof(session, old, new)
+    _print_json(proof)
+
+
+@app.command("verify-proof")
+def verify_proof(
+    proof: Annotated[Path, _file("Proof JSON from prove-inclusion or prove-consistency.")],
+    checkpoint: Annotated[Path, _file("Signed checkpoint note the proof is checked against.")],
+    public_key: Annotated[Path, _file("The log's public key (PEM or note verifier key).")],
+    old_checkpoint: Annotated[
+        Path | None, _file("For consistency proofs: an older checkpoint note you kept as a witness.")
+    ] = None,
+) -> None:
+    """Check a proof against a checkpoint and a public key, with no database access."""
+    from secassist.audit.errors import ProofInvalidError
+    from secassist.audit.standalone import verify_proof as check
+
+    try:
+        doc = json.loads(proof.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProofInvalidError(f"{proof.name} is not a JSON proof: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ProofInvalidError(f"{proof.name} is not a JSON proof object")
+    summary = check(
+        doc,
+        checkpoint_note=checkpoint.read_text(encoding="utf-8"),
+        public_key=_public_key_file(public_key),
+        old_checkpoint_note=old_checkpoint.read_text(encoding="utf-8") if old_checkpoint else None,
+    )
+    typer.echo(f"proof verifies: {summary}")
+
+
+@app.command("public-key")
+def public_key(
+    fmt: Annotated[KeyFormat, typer.Option("--format", "-f", help="PEM, or a signed-note verifier key.")] = (
+        KeyFormat.pem
+    ),
+) -> None:
+    """Print the log's public key, for witnesses and `verify-proof`."""
+    from secassist.audit.checkpoint import load_signing_key, public_pem, verifier_key
+
+    s = settings()
+    key = load_signing_key(s).public_key()
+    if fmt is KeyFormat.pem:
+        typer.echo(public_pem(key), nl=False)
+    else:
+        typer.echo(verifier_key(s.audit_origin, key))
+
+
+@app.command()
+def entries(
+    tag: Annotated[str | None, typer.Option("--tag", help="Tag prefix, e.g. identity:user.")] = None,
+    after: Annotated[int | None, typer.Option("--after", help="Only entries after this seq.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many entries (1..1000).")] = 100,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List log entries in order."""
+    from secassist.audit import service
+
+    with _read_session() as session:
+        found = service.list_entries(session, tag=tag, after=after, limit=limit)
+        rows = [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "tag": e.tag,
+                "subject_type": e.subject_type,
+                "subject_id": e.subject_id,
+                "rows": len(json.loads(e.payload)["rows"]),
+            }
+            for e in found
+        ]
+    emit_rows(
+        rows,
+        fmt,
+        columns=["seq", "at", "actor", "tag", "subject_type", "subject_id", "rows"],
+        title="Audit log",
+    )
+
+
+@app.command()
+def checkpoints(fmt: FormatOpt = Format.table) -> None:
+    """List the signed checkpoints, oldest first."""
+    from secassist.audit import checkpoint as cp
+
+    with _read_session() as session:
+        rows = [
+            {
+                "id": c.id,
+                "tree_size": c.tree_size,
+                "root_hash": bytes(c.root_hash).hex(),
+                "at": c.at,
+                "key_id": c.key_id,
+            }
+            for c in cp.all_checkpoints(session)
+        ]
+    emit_rows(rows, fmt, columns=["id", "tree_size", "root_hash", "at", "key_id"], title="Checkpoints")
+
+
+@app.command()
+def show(seq: Annotated[int, typer.Argument(help="The entry's sequence number.")]) -> None:
+    """Print one entry as the JSON document its leaf hash covers."""
+    from secassist.audit import service
+
+    with _read_session() as session:
+        doc = service.entry_json(service.get_entry(session, seq))
+    _print_json(doc)

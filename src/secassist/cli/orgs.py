@@ -1,0 +1,66 @@
+"""``secassist orgs``: organizations (State, DoD, SCOs, Congress, industry, partners, auditors)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from secassist.cli.common import FormatOpt, uow
+from secassist.cli.output import Format, emit_rows
+from secassist.cli.users import read_session
+
+app = typer.Typer(help="Organizations: add, list.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The organization's unique name.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="state, dod, sco, congress, industry, partner or auditor.")
+    ],
+    country: Annotated[
+        str | None, typer.Option("--country", help="ISO alpha-2 code; SCOs and partners only.")
+    ] = None,
+) -> None:
+    """Add an organization."""
+    from secassist.identity.service import create_organization
+
+    with uow() as session:
+        org = create_organization(session, actor=None, name=name, kind=kind, country_code=country)
+        oid, oname = org.id, org.name
+    typer.echo(f"created organization {oname} (id {oid})", err=True)
+
+
+@app.command("list")
+def list_(
+    kind: Annotated[str | None, typer.Option("--kind", help="Only organizations of this kind.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List organizations with their kind, country and number of users."""
+    from sqlalchemy import func, select
+
+    from secassist.identity import queries
+    from secassist.identity.models import User
+
+    with read_session() as session:
+        counts: dict[int, int] = {
+            org_id: n
+            for org_id, n in session.execute(
+                select(User.organization_id, func.count()).group_by(User.organization_id)
+            )
+        }
+        rows = [
+            {
+                "id": o.id,
+                "name": o.name,
+                "kind": o.kind,
+                "country": o.country_code,
+                "users": counts.get(o.id, 0),
+                "created_at": o.created_at,
+            }
+            for o in queries.list_organizations(session, actor=None, kind=kind)
+        ]
+    emit_rows(
+        rows, fmt, columns=["id", "name", "kind", "country", "users", "created_at"], title="Organizations"
+    )

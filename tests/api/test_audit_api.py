@@ -1,0 +1,270 @@
+"""/api/v1/audit: who may read the log, and proofs a client can check on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.audit import checkpoint as cp
+from secassist.audit import merkle, service
+from secassist.audit.canonical import canonical
+from secassist.core.config import Settings
+from secassist.identity import service as identity
+from secassist.storage.uow import read_only, unit_of_work
+from tests.api.test_errors import assert_problem
+from tests.audit import make_person, seed, token_for
+
+ENDPOINTS = [
+    "/api/v1/audit/entries",
+    "/api/v1/audit/entries/0",
+    "/api/v1/audit/proofs/inclusion/0",
+    "/api/v1/audit/proofs/consistency?old=1",
+    "/api/v1/audit/checkpoints/latest",
+    "/api/v1/audit/checkpoints/latest.txt",
+    "/api/v1/audit/public-key",
+]
+
+
+@pytest.fixture
+def filled(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    seed(session_factory)
+    return session_factory
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auditor(filled: sessionmaker[Session]) -> dict[str, str]:
+    p = make_person(
+        filled, username="gao.reviewer", org="Test Accountability Office", kind="auditor", roles=["auditor"]
+    )
+    return bearer(token_for(filled, p.user_id))
+
+
+def checkpoint(factory: sessionmaker[Session], settings: Settings) -> str:
+    with unit_of_work(factory) as s:
+        return cp.create(s, settings=settings).note
+
+
+# --- who may read ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_anonymous_callers_get_401_problem_json(client: Any, filled: sessionmaker[Session], url: str) -> None:
+    assert_problem(client.get(url), 401, "auth.failed")
+    assert_problem(client.get(url, headers=bearer("sa_not-a-real-token")), 401, "auth.failed")
+    assert_problem(client.get(url, headers={"Authorization": "Basic abc"}), 401, "auth.failed")
+
+
+@pytest.mark.parametrize(
+    ("username", "org", "kind", "role", "country"),
+    [
+        ("pl.staff", "Test Polish MoD", "partner", "partner_staff", "PL"),
+        ("hill.staff", "Test Committee", "congress", "congressional_staff", None),
+        ("prime.contracts", "Test Prime Contractor", "industry", "contractor", None),
+        ("odc.staff", "Test ODC Poland", "sco", "sco_officer", "PL"),
+    ],
+)
+def test_callers_without_audit_read_get_403(
+    client: Any,
+    filled: sessionmaker[Session],
+    settings: Settings,
+    username: str,
+    org: str,
+    kind: str,
+    role: str,
+    country: str | None,
+) -> None:
+    checkpoint(filled, settings)
+    p = make_person(filled, username=username, org=org, kind=kind, roles=[role], country=country)
+    headers = bearer(token_for(filled, p.user_id))
+    for url in ENDPOINTS:
+        body = assert_problem(client.get(url, headers=headers), 403, "permission.denied")
+        assert "audit:read" in body["detail"]
+
+
+def test_a_token_scoped_without_audit_read_gets_403(
+    client: Any, filled: sessionmaker[Session], settings: Settings
+) -> None:
+    checkpoint(filled, settings)
+    p = make_person(filled, username="ig.narrow", org="Test IG", kind="auditor", roles=["auditor"])
+    with unit_of_work(filled) as s:
+        raw, _ = identity.issue_token(s, actor=None, user_id=p.user_id, name="narrow", scopes=["case:read"])
+    assert_problem(client.get("/api/v1/audit/entries", headers=bearer(raw)), 403, "permission.denied")
+
+
+@pytest.mark.parametrize(
+    ("username", "org", "kind", "role"),
+    [
+        ("pm.reader", "Test State PM", "state", "policy_officer"),
+        ("dod.admin", "Test DSCA", "dod", "admin"),
+        ("dod.cases", "Test DSCA", "dod", "case_manager"),
+    ],
+)
+def test_state_and_dod_may_read_the_log(
+    client: Any,
+    filled: sessionmaker[Session],
+    settings: Settings,
+    username: str,
+    org: str,
+    kind: str,
+    role: str,
+) -> None:
+    checkpoint(filled, settings)
+    p = make_person(filled, username=username, org=org, kind=kind, roles=[role])
+    headers = bearer(token_for(filled, p.user_id))
+    for url in ENDPOINTS:
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200, (url, r.text)
+
+
+# --- what an auditor gets ---------------------------------------------------------------------------
+
+
+def test_entries_are_paged_and_filtered(
+    client: Any, filled: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    with read_only(filled) as s:
+        n = service.tree_size(s)
+    seen: list[int] = []
+    after: int | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 7}
+        if after is not None:
+            params["after"] = after
+        r = client.get("/api/v1/audit/entries", params=params, headers=auditor)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        seen += [e["seq"] for e in page["items"]]
+        after = page["next_after"]
+        if after is None:
+            break
+    assert seen == list(range(n))
+
+    r = client.get("/api/v1/audit/entries", params={"tag": "identity:token:"}, headers=auditor)
+    items = r.json()["items"]
+    assert items
+    assert all(e["tag"].startswith("identity:token:") for e in items)
+    assert items[-1]["tag"] == "identity:token:issued"  # the auditor's own token, issued last
+    assert set(items[0]) == {
+        "seq",
+        "at",
+        "actor",
+        "actor_user_id",
+        "actor_org_id",
+        "tag",
+        "subject_type",
+        "subject_id",
+        "rows",
+    }
+    assert_problem(client.get("/api/v1/audit/entries?limit=0", headers=auditor), 422, "validation.failed")
+    assert_problem(client.get("/api/v1/audit/entries?limit=1001", headers=auditor), 422, "validation.failed")
+
+
+def test_an_entry_is_the_document_its_leaf_covers(
+    client: Any, filled: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    r = client.get("/api/v1/audit/entries/0", headers=auditor)
+    assert r.status_code == 200
+    doc = r.json()
+    with read_only(filled) as s:
+        entry = service.get_entry(s, 0)
+        assert doc == service.entry_json(entry)
+        assert merkle.leaf_hash(canonical(doc)) == service.leaf_of(entry)
+    assert doc["tag"] == "reference:data:synced"
+    assert_problem(client.get("/api/v1/audit/entries/999999", headers=auditor), 404, "not_found")
+
+
+def test_inclusion_proofs_verify_on_the_client(
+    client: Any, filled: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    with read_only(filled) as s:
+        n = service.tree_size(s)
+        root = service.root(s)
+    for seq in range(n):
+        r = client.get(f"/api/v1/audit/proofs/inclusion/{seq}", headers=auditor)
+        assert r.status_code == 200, r.text
+        p = r.json()
+        assert (p["type"], p["leaf_index"], p["tree_size"], p["root_hash"]) == (
+            "inclusion",
+            seq,
+            n,
+            root.hex(),
+        )
+        leaf = merkle.leaf_hash(canonical(p["entry"]))  # recomputed from the entry itself
+        assert leaf.hex() == p["leaf_hash"]
+        merkle.verify_inclusion(leaf, seq, n, [bytes.fromhex(h) for h in p["path"]], root)
+    r = client.get("/api/v1/audit/proofs/inclusion/1", params={"tree_size": 3}, headers=auditor)
+    p = r.json()
+    with read_only(filled) as s:
+        merkle.verify_inclusion(
+            bytes.fromhex(p["leaf_hash"]), 1, 3, [bytes.fromhex(h) for h in p["path"]], service.root(s, 3)
+        )
+    body = assert_problem(
+        client.get(f"/api/v1/audit/proofs/inclusion/{n}", headers=auditor), 422, "validation.failed"
+    )
+    assert f"entry {n} is not in a tree of size {n}" in body["detail"]
+
+
+def test_consistency_proofs_verify_on_the_client(
+    client: Any, filled: sessionmaker[Session], auditor: dict[str, str]
+) -> None:
+    with read_only(filled) as s:
+        n = service.tree_size(s)
+        roots = {m: service.root(s, m) for m in range(1, n + 1)}
+    for old in range(1, n + 1):
+        r = client.get("/api/v1/audit/proofs/consistency", params={"old": old}, headers=auditor)
+        assert r.status_code == 200, r.text
+        p = r.json()
+        assert (p["old_size"], p["new_size"]) == (old, n)
+        merkle.verify_consistency(old, n, roots[old], roots[n], [bytes.fromhex(h) for h in p["proof"]])
+    r = client.get("/api/v1/audit/proofs/consistency", params={"old": 2, "new": 5}, headers=auditor)
+    p = r.json()
+    merkle.verify_consistency(2, 5, roots[2], roots[5], [bytes.fromhex(h) for h in p["proof"]])
+    assert_problem(
+        client.get("/api/v1/audit/proofs/consistency", params={"old": 5, "new": 2}, headers=auditor),
+        422,
+        "validation.failed",
+    )
+    assert_problem(client.get("/api/v1/audit/proofs/consistency", headers=auditor), 422, "validation.failed")
+
+
+def test_the_latest_checkpoint_and_the_key_that_signed_it(
+    client: Any, filled: sessionmaker[Session], settings: Settings, auditor: dict[str, str]
+) -> None:
+    body = assert_problem(client.get("/api/v1/audit/checkpoints/latest", headers=auditor), 404, "not_found")
+    assert "no checkpoint" in body["detail"]
+    assert_problem(client.get("/api/v1/audit/public-key", headers=auditor), 404, "not_found")
+
+    checkpoint(filled, settings)
+    note = checkpoint(filled, settings)
+    r = client.get("/api/v1/audit/checkpoints/latest", headers=auditor)
+    assert r.status_code == 200
+    latest = r.json()
+    with read_only(filled) as s:
+        size, root = service.tree_size(s), service.root(s)
+    assert (latest["id"], latest["tree_size"], latest["root_hash"], latest["note"]) == (
+        2,
+        size,
+        root.hex(),
+        note,
+    )
+
+    r = client.get("/api/v1/audit/checkpoints/latest.txt", headers=auditor)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text == note
+
+    r = client.get("/api/v1/audit/public-key", headers=auditor)
+    assert r.status_code == 200
+    key = r.json()
+    assert key["origin"] == settings.audit_origin
+    assert key["verifier_key"].startswith(f"{settings.audit_origin}+{key['key_id']}+")
+    for text in (key["pem"], key["verifier_key"]):
+        public, _ = cp.load_public_key(text)
+        signed = cp.verify(note, public)
+        assert (signed.tree_size, signed.root_hash) == (size, root)

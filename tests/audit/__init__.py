@@ -1,0 +1,63 @@
+"""Audit log tests, and the small factories they share with the audit CLI and API tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.core.errors import NotFoundError
+from secassist.identity import service as identity
+from secassist.storage.uow import unit_of_work
+from secassist.workflows.demo import load_demo
+
+PASSWORD = "correct horse battery staple"
+TEST_BUREAU = "Test Bureau (audit tests)"
+
+
+@dataclass(frozen=True)
+class Person:
+    org_id: int
+    user_id: int
+    username: str
+
+
+def make_person(
+    factory: sessionmaker[Session],
+    *,
+    username: str,
+    org: str,
+    kind: str,
+    roles: list[str],
+    country: str | None = None,
+) -> Person:
+    """An organization (created when missing) and a user in it, through the services."""
+    with unit_of_work(factory) as s:
+        try:
+            o = identity.organization_by_name(s, org)
+        except NotFoundError:
+            o = identity.create_organization(s, actor=None, name=org, kind=kind, country_code=country)
+        u = identity.create_user(
+            s,
+            actor=None,
+            username=username,
+            display_name=username.title(),
+            organization_id=o.id,
+            roles=roles,
+            password=PASSWORD,
+        )
+        return Person(org_id=o.id, user_id=u.id, username=u.username)
+
+
+def seed(factory: sessionmaker[Session]) -> Person:
+    """The demo data plus a State PM organization with one administrator."""
+    with unit_of_work(factory) as s:
+        load_demo(s)
+    return make_person(factory, username="alice", org=TEST_BUREAU, kind="state", roles=["admin"])
+
+
+def token_for(factory: sessionmaker[Session], user_id: int) -> str:
+    """A bearer token for ``user_id`` with all of the user's permissions."""
+    with unit_of_work(factory) as s:
+        raw, _ = identity.issue_token(s, actor=None, user_id=user_id, name="tests")
+        return raw

@@ -1,0 +1,213 @@
+"""Logins: success, failure, lockout after five failures for 15 minutes (FixedClock),
+every attempt audited, disabled users shut out everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.audit.models import AuditEntry
+from secassist.core.clock import FixedClock
+from secassist.identity import service
+from secassist.identity.errors import AuthenticationError
+from secassist.identity.models import User
+from secassist.identity.service import LOCKOUT, MAX_FAILED_LOGINS, LoginResult
+from secassist.storage.uow import read_only, unit_of_work
+from tests.identity.factories import PASSWORD, make_org, make_user
+
+WRONG = "not the password at all"
+
+
+@pytest.fixture
+def user_id(session_factory: sessionmaker[Session], clock: FixedClock) -> int:
+    with unit_of_work(session_factory) as s:
+        org = make_org(s, "Poland MoD", "partner", "PL", clock=clock)
+        return make_user(s, org, "anna", clock=clock).id
+
+
+def login(
+    session_factory: sessionmaker[Session], clock: FixedClock, password: str, username: str = "anna"
+) -> LoginResult:
+    """One login attempt in its own unit of work, committed whatever the outcome (as the
+    web adapter does before answering 401)."""
+    with unit_of_work(session_factory) as s:
+        return service.authenticate(s, username=username, password=password, clock=clock)
+
+
+def user_row(session_factory: sessionmaker[Session], user_id: int) -> User:
+    with read_only(session_factory) as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        s.expunge(user)
+        return user
+
+
+def test_success(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    user_id: int,
+    tags: Callable[[], list[str]],
+) -> None:
+    result = login(session_factory, clock, PASSWORD, username=" ANNA ")
+    assert result.reason == "ok"
+    assert result.principal is not None
+    assert (result.principal.user_id, result.principal.country) == (user_id, "PL")
+    assert not result.principal.via_token
+    assert user_row(session_factory, user_id).last_login_at == clock.now()
+    assert tags()[-1] == "identity:login:succeeded"
+    with read_only(session_factory) as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        assert (entry.actor_user_id, entry.subject_id) == (user_id, str(user_id))
+
+
+def test_wrong_password_and_unknown_user_are_failures_and_audited(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    user_id: int,
+    tags: Callable[[], list[str]],
+    audit_ok: Callable[[], None],
+) -> None:
+    assert login(session_factory, clock, WRONG) == LoginResult(None, "invalid")
+    assert user_row(session_factory, user_id).failed_logins == 1
+    assert tags()[-1] == "identity:login:failed"
+    assert login(session_factory, clock, PASSWORD, username="nobody") == LoginResult(None, "invalid")
+    assert tags()[-1] == "identity:login:unknown_user"
+    audit_ok()
+
+
+def test_success_resets_the_failure_count(
+    session_factory: sessionmaker[Session], clock: FixedClock, user_id: int
+) -> None:
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        login(session_factory, clock, WRONG)
+    assert login(session_factory, clock, PASSWORD).reason == "ok"
+    assert user_row(session_factory, user_id).failed_logins == 0
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        assert login(session_factory, clock, WRONG).reason == "invalid"
+    assert login(session_factory, clock, PASSWORD).reason == "ok"
+
+
+def test_lockout_after_five_failures_for_fifteen_minutes(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    user_id: int,
+    tags: Callable[[], list[str]],
+    audit_ok: Callable[[], None],
+) -> None:
+    before = len(tags())
+    reasons = [login(session_factory, clock, WRONG).reason for _ in range(MAX_FAILED_LOGINS)]
+    assert reasons == ["invalid"] * (MAX_FAILED_LOGINS - 1) + ["locked"]
+    assert user_row(session_factory, user_id).locked_until == clock.now() + LOCKOUT
+    assert tags()[before:] == ["identity:login:failed"] * (MAX_FAILED_LOGINS - 1) + ["identity:login:locked"]
+
+    # Locked: even the right password is refused, and the refusal is audited.
+    assert login(session_factory, clock, PASSWORD) == LoginResult(None, "locked")
+    assert tags()[-1] == "identity:login:refused_locked"
+    clock.advance(LOCKOUT - timedelta(seconds=1))
+    assert login(session_factory, clock, PASSWORD).reason == "locked"
+
+    clock.advance(timedelta(seconds=1))
+    result = login(session_factory, clock, PASSWORD)
+    assert result.reason == "ok"
+    assert user_row(session_factory, user_id).locked_until is None
+    audit_ok()
+
+
+def test_after_the_lockout_the_count_starts_again(
+    session_factory: sessionmaker[Session], clock: FixedClock, user_id: int
+) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        login(session_factory, clock, WRONG)
+    clock.advance(LOCKOUT)
+    # One wrong guess after the lockout is one failure, not a fresh lockout.
+    assert login(session_factory, clock, WRONG).reason == "invalid"
+    assert user_row(session_factory, user_id).failed_logins == 1
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        login(session_factory, clock, WRONG)
+    assert login(session_factory, clock, PASSWORD).reason == "locked"
+
+
+def test_failures_while_locked_do_not_extend_or_count(
+    session_factory: sessionmaker[Session], clock: FixedClock, user_id: int
+) -> None:
+    for _ in range(MAX_FAILED_LOGINS):
+        login(session_factory, clock, WRONG)
+    until = user_row(session_factory, user_id).locked_until
+    clock.advance(timedelta(minutes=5))
+    assert login(session_factory, clock, WRONG).reason == "locked"
+    row = user_row(session_factory, user_id)
+    assert (row.locked_until, row.failed_logins) == (until, 0)
+
+
+def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    user_id: int,
+    tags: Callable[[], list[str]],
+    audit_ok: Callable[[], None],
+) -> None:
+    with unit_of_work(session_factory) as s:
+        raw_token, _ = service.issue_token(s, actor=None, user_id=user_id, name="ci", clock=clock)
+        raw_session, _ = service.start_web_session(s, user_id=user_id, clock=clock)
+    with read_only(session_factory) as s:
+        service.principal_from_token(s, raw_token, clock=clock)
+        service.resolve_web_session(s, raw_session, clock=clock)
+
+    with unit_of_work(session_factory) as s:
+        service.set_active(s, actor=None, user_id=user_id, active=False, clock=clock)
+    assert tags()[-1] == "identity:user:disabled"
+    assert login(session_factory, clock, PASSWORD) == LoginResult(None, "disabled")
+    assert tags()[-1] == "identity:login:refused_disabled"
+    assert login(session_factory, clock, WRONG).reason == "invalid"
+    with read_only(session_factory) as s:
+        with pytest.raises(AuthenticationError):
+            service.principal_from_token(s, raw_token, clock=clock)
+        with pytest.raises(AuthenticationError):
+            service.resolve_web_session(s, raw_session, clock=clock)
+
+    # Enabled again: logins work, the old token and session stay dead.
+    with unit_of_work(session_factory) as s:
+        service.set_active(s, actor=None, user_id=user_id, active=True, clock=clock)
+    assert tags()[-1] == "identity:user:enabled"
+    assert login(session_factory, clock, PASSWORD).reason == "ok"
+    with read_only(session_factory) as s:
+        with pytest.raises(AuthenticationError):
+            service.principal_from_token(s, raw_token, clock=clock)
+        with pytest.raises(AuthenticationError):
+            service.resolve_web_session(s, raw_session, clock=clock)
+    audit_ok()
+
+
+def test_disabling_twice_writes_one_entry(
+    session_factory: sessionmaker[Session], clock: FixedClock, user_id: int, tags: Callable[[], list[str]]
+) -> None:
+    for _ in range(2):
+        with unit_of_work(session_factory) as s:
+            service.set_active(s, actor=None, user_id=user_id, active=False, clock=clock)
+    assert tags().count("identity:user:disabled") == 1
+
+
+def test_web_sessions_expire_and_end(
+    session_factory: sessionmaker[Session], clock: FixedClock, user_id: int
+) -> None:
+    with unit_of_work(session_factory) as s:
+        raw, ws = service.start_web_session(s, user_id=user_id, clock=clock)
+        assert ws.id_hash != raw
+        assert raw not in ws.id_hash
+        other, _ = service.start_web_session(s, user_id=user_id, clock=clock)
+    assert other != raw
+    clock.advance(service.SESSION_TTL - timedelta(seconds=1))
+    with read_only(session_factory) as s:
+        principal, _ = service.resolve_web_session(s, raw, clock=clock)
+        assert principal.user_id == user_id
+    clock.advance(timedelta(seconds=1))
+    with read_only(session_factory) as s, pytest.raises(AuthenticationError):
+        service.resolve_web_session(s, raw, clock=clock)
+    with unit_of_work(session_factory) as s:
+        service.end_web_session(s, other, clock=clock)
+    with read_only(session_factory) as s, pytest.raises(AuthenticationError):
+        service.resolve_web_session(s, other, clock=clock)
