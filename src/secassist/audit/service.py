@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, insert, or_, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, canonical, entry_bytes, entry_document, row_image
@@ -38,15 +38,78 @@ class Actor:
 SYSTEM = Actor(label="system")
 
 
-def _node_cache(session: Session) -> dict[merkle.Node, bytes]:
-    cache: dict[merkle.Node, bytes] = session.info.setdefault(_CACHE, {})
-    return cache
+_HEAD = "secassist.audit.head"
+_PENDING = "secassist.audit.pending"
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_cache_on_rollback(session: Session) -> None:
     # Nodes appended in a rolled-back transaction no longer exist.
     session.info.pop(_CACHE, None)
+    session.info.pop(_HEAD, None)
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _release_head(session: Session) -> None:
+    # The head row's lock ends with the transaction; the next one must lock it again.
+    session.info.pop(_HEAD, None)
+
+
+# Entries and nodes are buffered and written with one executemany per table (Core, not
+# the ORM's per-object flush): before any query through the session, and before commit.
+# The caller's rows are flushed first, so a change and its entry still share the
+# transaction; nothing is written when the unit of work rolls back.
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+_AUDIT_CLASSES: frozenset[type] = frozenset({AuditEntry, AuditNode, AuditHead})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_query(state: ORMExecuteState) -> None:
+    # Only a statement that may read the log needs the buffer written first; a query for
+    # a domain row between two audited writes leaves the batch intact.
+    if _PENDING not in state.session.info:
+        return
+    mappers = state.all_mappers
+    if not mappers or any(m.class_ in _AUDIT_CLASSES for m in mappers):
+        write_pending(state.session)
+
+
+def write_pending(session: Session) -> None:
+    """Write buffered audit entries and nodes, and the new tree size, to the database."""
+    pending: dict[str, Any] | None = session.info.get(_PENDING)
+    if not pending or not pending["entries"]:
+        return
+    session.info[_PENDING] = {"entries": [], "nodes": []}
+    conn = session.connection()
+    conn.execute(insert(AuditEntry), pending["entries"])
+    conn.execute(insert(AuditNode), pending["nodes"])
+    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(size=pending["size"]))
+
+
+def _locked_size(session: Session) -> int:
+    """The tree size, with the head row locked once per transaction (FOR UPDATE on
+    PostgreSQL; SQLite's writing units of work hold the write lock from BEGIN IMMEDIATE)."""
+    size: int | None = session.info.get(_HEAD)
+    if size is None:
+        locked = select(AuditHead.size).where(AuditHead.id == 1).with_for_update()
+        found = session.connection().execute(locked).scalar_one_or_none()
+        if found is None:
+            session.connection().execute(insert(AuditHead).values(id=1, size=0))
+            found = 0
+        size = int(found)
+    return size
+
+
+def _node_cache(session: Session) -> dict[merkle.Node, bytes]:
+    cache: dict[merkle.Node, bytes] = session.info.setdefault(_CACHE, {})
+    return cache
 
 
 def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
@@ -54,9 +117,14 @@ def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.
     cache = _node_cache(session)
     need = [n for n in set(wanted) if n not in cache]
     if need:
+        # One (level = L AND idx IN (...)) term per level: both databases answer each
+        # term from the primary-key index, whereas a row-value IN list makes SQLite scan.
+        by_level: dict[int, list[int]] = {}
+        for level, idx in need:
+            by_level.setdefault(level, []).append(idx)
         rows = session.execute(
             select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
-                tuple_(AuditNode.level, AuditNode.idx).in_(need)
+                or_(*(and_(AuditNode.level == lvl, AuditNode.idx.in_(ids)) for lvl, ids in by_level.items()))
             )
         )
         for level, idx, h in rows:
@@ -95,11 +163,7 @@ def record(
         images.append({"table": table, "pk": pk, "after": None})
     payload = canonical({"rows": images, "note": note}).decode()
 
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, size=0)
-        session.add(head)
-    seq = head.size
+    seq = _locked_size(session)
     fields = EntryFields(
         seq=seq,
         at=(clock or SystemClock()).now(),
@@ -111,20 +175,21 @@ def record(
         subject_id=str(subject_id),
         payload=payload,
     )
-    entry = AuditEntry(**fields.__dict__)
     leaf = merkle.leaf_hash(entry_bytes(fields))
     cache = _node_cache(session)
 
     def left_sibling(node: merkle.Node) -> bytes:
         return fetch_nodes(session, [node])[node]
 
-    for node, h in merkle.completed_nodes(seq, left_sibling, leaf):
-        session.add(AuditNode(level=node[0], idx=node[1], hash=h))
+    completed = merkle.completed_nodes(seq, left_sibling, leaf)
+    pending = session.info.setdefault(_PENDING, {"entries": [], "nodes": []})
+    pending["entries"].append(dict(fields.__dict__))
+    for node, h in completed:
+        pending["nodes"].append({"level": node[0], "idx": node[1], "hash": h})
         cache[node] = h
-    head.size = seq + 1
-    session.add(entry)
-    session.flush()
-    return entry
+    pending["size"] = seq + 1
+    session.info[_HEAD] = seq + 1
+    return AuditEntry(**fields.__dict__)
 
 
 def tree_size(session: Session) -> int:
