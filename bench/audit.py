@@ -14,7 +14,9 @@
 
 PostgreSQL is a throwaway cluster (``scripts/pg-cluster``) unless ``SECASSIST_BENCH_PG_URL``
 names a server. ``SECASSIST_BENCH_QUICK=1`` shrinks every size for a smoke run;
-``SECASSIST_BENCH_FULL=1`` adds the 10^7 log and `audit verify` on PostgreSQL.
+``SECASSIST_BENCH_FULL=1`` adds, on PostgreSQL, the 10^7 log and `audit verify`. Everything
+is seeded; databases live in a temporary directory (or throwaway PostgreSQL databases) and
+are removed. Reproduce with ``.venv/bin/python -m bench audit`` (or ``make bench``).
 """
 
 from __future__ import annotations

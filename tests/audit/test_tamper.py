@@ -29,6 +29,7 @@ from secassist.core.errors import ValidationFailedError
 from secassist.identity import service as identity
 from secassist.storage.uow import read_only, unit_of_work
 from tests.audit import TEST_BUREAU, Person, make_person, seed
+from tests.support import run_cli
 
 APPEND_ONLY = ("audit_entry", "audit_node", "audit_checkpoint")
 
@@ -366,17 +367,7 @@ def shell(db_url: str, statement: str) -> None:
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli(env, *args)
 
 
 def _drop_entry_trigger(backend: str) -> str:

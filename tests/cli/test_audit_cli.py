@@ -11,7 +11,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from secassist.audit.errors import ProofInvalidError
 from secassist.audit.standalone import verify_proof
 from secassist.storage.uow import read_only
 from tests.audit import TEST_BUREAU, make_person, seed
+from tests.support import run_cli
 
 EX_USAGE = 2
 EX_DATAERR = 65
@@ -33,17 +33,7 @@ EX_CONFIG = 78
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli(env, *args)
 
 
 def ok(env: dict[str, str], *args: str) -> str:

@@ -7,7 +7,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,23 +14,14 @@ from datetime import date
 import pytest
 
 from secassist.reference.service import ReferenceData
+from tests.support import run_cli
 
 FORMATS = ["table", "json", "csv"]
 EX_DATAERR = 65
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli(env, *args)
 
 
 def run_ok(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -122,7 +122,8 @@ def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.
         by_level: dict[int, list[int]] = {}
         for level, idx in need:
             by_level.setdefault(level, []).append(idx)
-        rows = session.execute(
+        write_pending(session)
+        rows = session.connection().execute(
             select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
                 or_(*(and_(AuditNode.level == lvl, AuditNode.idx.in_(ids)) for lvl, ids in by_level.items()))
             )
@@ -194,21 +195,31 @@ def record(
 
 def tree_size(session: Session) -> int:
     """The number of entries in the log (the Merkle tree's size)."""
-    size = session.scalar(select(AuditHead.size).where(AuditHead.id == 1))
+    write_pending(session)
+    # Core on the session's connection: proofs are latency-bound and the ORM layer
+    # adds nothing to a one-column read.
+    size = session.connection().execute(select(AuditHead.size).where(AuditHead.id == 1)).scalar()
     return int(size or 0)
 
 
 def root(session: Session, size: int | None = None) -> bytes:
     """RFC 9162 root hash of the first ``size`` entries (default: all), from stored nodes."""
-    size = tree_size(session) if size is None else size
-    _check_size(session, size)
+    size = _resolve_size(session, size)
     plan = merkle.root_plan(size)
     nodes = fetch_nodes(session, plan)
     return merkle.fold([nodes[n] for n in plan])
 
 
-def _check_size(session: Session, size: int) -> None:
+def _resolve_size(session: Session, size: int | None) -> int:
+    """``size`` checked against the log (or the current size when None); one query."""
     current = tree_size(session)
+    if size is None:
+        return current
+    _check_size(size, current)
+    return size
+
+
+def _check_size(size: int, current: int) -> None:
     if not 0 <= size <= current:
         raise ValidationFailedError(f"tree size {size} is outside 0..{current}", field="tree_size")
 
@@ -265,8 +276,7 @@ def leaf_of(entry: AuditEntry) -> bytes:
 
 def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current)."""
-    size = tree_size(session) if size is None else size
-    _check_size(session, size)
+    size = _resolve_size(session, size)
     if not 0 <= seq < size:
         raise ValidationFailedError(f"entry {seq} is not in a tree of size {size}", field="seq")
     ranges = merkle.inclusion_ranges(seq, size)
@@ -286,8 +296,7 @@ def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict
 
 def consistency_proof(session: Session, old: int, new: int | None = None) -> dict[str, Any]:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
-    new = tree_size(session) if new is None else new
-    _check_size(session, new)
+    new = _resolve_size(session, new)
     if not 0 < old <= new:
         raise ValidationFailedError(f"no consistency proof from size {old} to {new}", field="old_size")
     ranges = merkle.consistency_ranges(old, new)
