@@ -7,12 +7,13 @@ change and its entry together.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, event, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from secassist.audit import merkle
@@ -112,24 +113,38 @@ def _node_cache(session: Session) -> dict[merkle.Node, bytes]:
     return cache
 
 
+LOOKUP_CHUNK = 200  # nodes per query: stays far below SQLite's expression-depth limit
+
+
+@functools.cache
+def _node_lookup(n: int) -> Select[int, int, bytes]:
+    """SELECT of ``n`` nodes by primary key, as (level = ? AND idx = ?) OR ...: one index
+    lookup per node on both databases. Built once per ``n`` (a proof needs about
+    2·log2 of the tree size) so a proof only binds parameters: building the expression
+    tree anew cost more than running the query."""
+    terms = (
+        and_(AuditNode.level == bindparam(f"l{i}"), AuditNode.idx == bindparam(f"i{i}")) for i in range(n)
+    )
+    return select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(or_(*terms))
+
+
 def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
     """Load the given perfect-subtree hashes in one query (plus what the session has)."""
     cache = _node_cache(session)
     need = [n for n in set(wanted) if n not in cache]
     if need:
-        # One (level = L AND idx IN (...)) term per level: both databases answer each
-        # term from the primary-key index, whereas a row-value IN list makes SQLite scan.
-        by_level: dict[int, list[int]] = {}
-        for level, idx in need:
-            by_level.setdefault(level, []).append(idx)
+        # A row-value IN list would make SQLite scan the table; ORed primary-key
+        # equalities are answered from the index on both databases.
         write_pending(session)
-        rows = session.connection().execute(
-            select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
-                or_(*(and_(AuditNode.level == lvl, AuditNode.idx.in_(ids)) for lvl, ids in by_level.items()))
-            )
-        )
-        for level, idx, h in rows:
-            cache[(level, idx)] = bytes(h)
+        conn = session.connection()
+        for lo in range(0, len(need), LOOKUP_CHUNK):
+            chunk = need[lo : lo + LOOKUP_CHUNK]
+            params: dict[str, int] = {}
+            for i, (level, idx) in enumerate(chunk):
+                params[f"l{i}"] = level
+                params[f"i{i}"] = idx
+            for level, idx, h in conn.execute(_node_lookup(len(chunk)), params):
+                cache[(level, idx)] = bytes(h)
     missing = [n for n in need if n not in cache]
     if missing:
         raise NotFoundError(f"audit tree is missing node {missing[0]}; run `secassist audit verify`")
