@@ -13,6 +13,7 @@ from secassist import __version__
 from secassist.api.errors import install_error_handlers
 from secassist.api.routes import audit, health, reference
 from secassist.api.routes import identity as identity_routes
+from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
 from secassist.reference.service import get_reference
 from secassist.storage.engine import make_engine, make_session_factory, ping
@@ -21,7 +22,9 @@ from secassist.storage.migrate import ensure_at_head
 API_PREFIX = "/api/v1"
 
 
-def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    *, settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
     """Build the app. ``engine`` may be injected (tests); otherwise it comes from settings."""
 
     @asynccontextmanager
@@ -33,6 +36,7 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
             ensure_at_head(eng)
             get_reference()  # validate the reference data before taking traffic
             app.state.settings = s
+            app.state.clock = clock or SystemClock()
             app.state.engine = eng
             app.state.session_factory = make_session_factory(eng)
             yield
