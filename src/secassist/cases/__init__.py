@@ -1,0 +1,1 @@
+"""FMS cases from Letter of Request to closure (issue #4)."""
