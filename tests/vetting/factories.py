@@ -1,0 +1,59 @@
+"""Vetting test factories: proposals as plain values, and a rule context."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from secassist.reference.service import get_reference
+from secassist.vetting.context import EndUseRecord, RegionalFacts, RuleContext
+from secassist.vetting.findings import Finding
+from secassist.vetting.proposal import Proposal, parse_proposal
+from secassist.vetting.rules import RULES
+from secassist.vetting.ruleset import get_ruleset
+from secassist.vetting.tables import embargoes, technology
+
+CLEAR = {"status": "clear", "screening_id": "s-1"}
+
+
+def proposal_data(country: str = "PL", on: str = "2025-06-01", **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": f"Proposal to {country}",
+        "date": on,
+        "purchaser": {
+            "name": f"Ministry of Defence {country}",
+            "role": "purchaser",
+            "country": country,
+            "screening": CLEAR,
+        },
+        "items": [
+            {
+                "description": "transport trucks",
+                "item_type": "truck",
+                "usml_category": "VII",
+                "value": "1000000",
+            }
+        ],
+        "financing": ["national"],
+    }
+    data.update(overrides)
+    return data
+
+
+def make_proposal(country: str = "PL", on: str = "2025-06-01", **overrides: Any) -> Proposal:
+    return parse_proposal(proposal_data(country, on, **overrides))
+
+
+def ctx(end_use: tuple[EndUseRecord, ...] = (), regional: RegionalFacts | None = None) -> RuleContext:
+    return RuleContext(get_reference(), embargoes(), technology(), end_use, regional)
+
+
+def run(factor: str, p: Proposal, context: RuleContext | None = None) -> Finding:
+    """Run one factor's rule under the profile the proposal's date picks."""
+    profile = get_ruleset().for_date(p.date)
+    cfg = next(c for c in profile.factors if c.factor == factor)
+    return RULES[factor].fn(p, context or ctx(), cfg)
+
+
+def day(s: str) -> date:
+    return date.fromisoformat(s)
