@@ -242,12 +242,14 @@ def record_outcome(
 
 
 def current_approval(session: Session, unit_id: int, on: date) -> LeahyVetting | None:
-    """The approval of ``unit_id`` whose window holds ``on`` (unscoped), if any."""
+    """The approval of ``unit_id`` whose window holds ``on`` (unscoped), if any. A later
+    suspension or cancellation cuts the window short, so the answer holds as of ``on``."""
     return session.scalar(
         select(LeahyVetting)
         .where(
             LeahyVetting.unit_id == unit_id,
-            LeahyVetting.status == "approved",
+            LeahyVetting.status.in_(("approved", "suspended", "cancelled")),
+            LeahyVetting.valid_from.is_not(None),
             LeahyVetting.valid_from <= on,
             LeahyVetting.valid_until > on,
         )

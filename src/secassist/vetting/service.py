@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
 from secassist.core.clock import Clock
-from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
+from secassist.identity.policy import Principal, Resource, allowed
 from secassist.reference.service import get_reference
 from secassist.vetting.common import actor_of, label_of, now, require, scoped
 from secassist.vetting.context import DiversionHistory, RegionalFacts, RegionalRegister, RuleContext
@@ -510,7 +510,9 @@ def add_note(
 ) -> VettingNote:
     """A pre-decisional reviewer note (kind ``vetting_note``: not visible to DoD)."""
     p = get_proposal(session, actor=actor, proposal_id=proposal_id)
-    require(actor, "write", "vetting_note", p.country_code, what="proposal")
+    # The proposal is visible; notes may not be (DoD): that is a 403, not a 404.
+    if actor is not None and not allowed(actor, "write", Resource("vetting_note", country=p.country_code)):
+        raise PermissionDeniedError(f"{actor.username} may not write pre-decisional notes")
     body = body.strip()
     if not body or len(body) > MAX_TEXT:
         raise ValidationFailedError(f"body: 1 to {MAX_TEXT} characters", field="body")
