@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
+from secassist.storage.uow import unit_of_work
 from secassist.vetting.context import EndUseRecord, RegionalFacts, RuleContext
 from secassist.vetting.findings import Finding
 from secassist.vetting.proposal import Proposal, parse_proposal
 from secassist.vetting.rules import RULES
 from secassist.vetting.ruleset import get_ruleset
 from secassist.vetting.tables import embargoes, technology
+from tests.identity.factories import make_org, make_user, principal_of
 
 CLEAR = {"status": "clear", "screening_id": "s-1"}
 
@@ -57,3 +64,25 @@ def run(factor: str, p: Proposal, context: RuleContext | None = None) -> Finding
 
 def day(s: str) -> date:
     return date.fromisoformat(s)
+
+
+@dataclass(frozen=True)
+class People:
+    state: Principal  # policy officer: writes, signs off, decides
+    dod: Principal  # case manager: reads decisions, never notes
+    auditor: Principal
+    partner_pl: Principal
+    sco_pl: Principal
+
+
+@pytest.fixture
+def people(session_factory: sessionmaker[Session]) -> People:
+    with unit_of_work(session_factory) as s:
+        users = {
+            "state": make_user(s, make_org(s, "State PM", "state"), "pm.officer"),
+            "dod": make_user(s, make_org(s, "DSCA", "dod"), "dsca.case"),
+            "auditor": make_user(s, make_org(s, "DoD IG", "auditor"), "ig.auditor"),
+            "partner_pl": make_user(s, make_org(s, "MoD Poland", "partner", "PL"), "pl.mod"),
+            "sco_pl": make_user(s, make_org(s, "ODC Poland", "sco", "PL"), "odc.pl"),
+        }
+        return People(**{k: principal_of(s, u) for k, u in users.items()})

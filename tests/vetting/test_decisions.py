@@ -14,8 +14,7 @@ from secassist.core.clock import FixedClock
 from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import history, service
-from tests.vetting.conftest import People
-from tests.vetting.factories import day, make_proposal
+from tests.vetting.factories import People, day, make_proposal
 
 HR_OK = {"factor": "human_rights", "assessment": "satisfactory", "basis": "2024 HR report", "reviewer": "DRL"}
 

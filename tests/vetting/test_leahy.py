@@ -12,8 +12,7 @@ from secassist.core.errors import ConflictError, NotFoundError, PermissionDenied
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import leahy
 from secassist.vetting.errors import LeahyNotApprovedError
-from tests.vetting.conftest import People
-from tests.vetting.factories import day
+from tests.vetting.factories import People, day
 
 SOURCES = ["State human-rights report 2024", "consular records", "NGO reports"]
 

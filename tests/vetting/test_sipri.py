@@ -15,8 +15,7 @@ from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import service, sipri
 from secassist.vetting.decisions_models import SipriHolding
 from tests.conftest import SHARED_DATA
-from tests.vetting.conftest import People
-from tests.vetting.factories import make_proposal
+from tests.vetting.factories import People, make_proposal
 
 FULL = SHARED_DATA / "sipri" / "sipri_trade_register_1950-2023.csv"
 US_SUBSET = SHARED_DATA / "sipri" / "sipri_trade_register_us_supplier_2015-2023.csv"

@@ -114,6 +114,9 @@ class Proposal(_Frozen):
 
     title: str = Field(min_length=1, max_length=300)
     reference: str | None = Field(default=None, max_length=100)  # "case:12", set by the workflow
+    # A fingerprint of the source record the workflow built this from (the case's facts),
+    # so a gate can tell whether the proposal still describes the record.
+    source_version: str | None = Field(default=None, max_length=100)
     date: date
     purchaser: Party
     end_users: tuple[Party, ...] = ()
