@@ -31,8 +31,8 @@ def proposal_ids(session_factory: sessionmaker[Session]) -> dict[str, int]:
         return {t.split(":")[0]: i for i, t in s.execute(select(VettingProposal.id, VettingProposal.title))}
 
 
-def test_explanation_page_is_generated_from_the_rule_set(web: TestClient) -> None:
-    r = web.get("/vetting/rules")
+def test_explanation_page_is_generated_from_the_rule_set(client: TestClient) -> None:
+    r = client.get("/vetting/rules")  # public: no login
     assert r.status_code == 200
     for p in get_ruleset().profiles:
         assert f'id="{p.id}"' in r.text
