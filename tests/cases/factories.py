@@ -3,17 +3,24 @@ a driver that walks a case along the lifecycle one day per step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.audit.service import tree_size
 from secassist.cases import lifecycle, service
 from secassist.cases.lifecycle import Status
+from secassist.cases.models import Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.core.clock import FixedClock
+from secassist.core.errors import ValidationFailedError
 from secassist.identity.policy import Principal
-from secassist.storage.uow import unit_of_work
+from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user, principal_of
 
 
@@ -131,3 +138,35 @@ def drive(
                 gates_checked=target is Status.offered,
                 clock=clock,
             )
+
+
+TABLES = (Lor, Case, CaseLine, CaseEvent, Amendment)
+
+
+def _snapshot(factory: sessionmaker[Session]) -> tuple[int, ...]:
+    with read_only(factory) as s:
+        counts = tuple(s.scalar(select(func.count()).select_from(t)) or 0 for t in TABLES)
+        versions = tuple(s.scalars(select(Case.version).order_by(Case.id)))
+        return (*counts, *versions, tree_size(s))
+
+
+def _attempt(factory: sessionmaker[Session], call: Callable[[Session], Any]) -> None:
+    with unit_of_work(factory) as s:
+        try:
+            call(s)
+        finally:
+            # nothing was even staged in the session before the error
+            assert not s.new
+            assert not s.dirty
+
+
+def refused(
+    factory: sessionmaker[Session], field: str, call: Callable[[Session], Any]
+) -> ValidationFailedError:
+    before = _snapshot(factory)
+    with pytest.raises(ValidationFailedError) as e:
+        _attempt(factory, call)
+    assert e.value.field == field, e.value.message
+    assert e.value.message.startswith(f"{field}:")
+    assert _snapshot(factory) == before
+    return e.value

@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.audit.service import tree_size
 from secassist.cases import service
 from secassist.cases.errors import TransitionNotAllowedError
 from secassist.cases.lifecycle import Status
-from secassist.cases.models import Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.core.clock import FixedClock
-from secassist.core.errors import ValidationFailedError
-from secassist.storage.uow import read_only, unit_of_work
-from tests.cases.factories import add_lines, drive, open_case
-
-TABLES = (Lor, Case, CaseLine, CaseEvent, Amendment)
-
-
-def _snapshot(factory: sessionmaker[Session]) -> tuple[int, ...]:
-    with read_only(factory) as s:
-        counts = tuple(s.scalar(select(func.count()).select_from(t)) or 0 for t in TABLES)
-        versions = tuple(s.scalars(select(Case.version).order_by(Case.id)))
-        return (*counts, *versions, tree_size(s))
-
-
-def _attempt(factory: sessionmaker[Session], call: Callable[[Session], Any]) -> None:
-    with unit_of_work(factory) as s:
-        try:
-            call(s)
-        finally:
-            # nothing was even staged in the session before the error
-            assert not s.new
-            assert not s.dirty
-
-
-def _refused(
-    factory: sessionmaker[Session], field: str, call: Callable[[Session], Any]
-) -> ValidationFailedError:
-    before = _snapshot(factory)
-    with pytest.raises(ValidationFailedError) as e:
-        _attempt(factory, call)
-    assert e.value.field == field, e.value.message
-    assert e.value.message.startswith(f"{field}:")
-    assert _snapshot(factory) == before
-    return e.value
+from secassist.storage.uow import unit_of_work
+from tests.cases.factories import add_lines, drive, open_case, refused
 
 
 @pytest.fixture
@@ -90,7 +54,7 @@ def _line(s: Session, cid: int, **over: Any) -> None:
 def test_bad_lines(
     session_factory: sessionmaker[Session], case_id: int, over: dict[str, Any], field: str
 ) -> None:
-    _refused(session_factory, field, lambda s: _line(s, case_id, **over))
+    refused(session_factory, field, lambda s: _line(s, case_id, **over))
 
 
 @pytest.mark.parametrize(
@@ -111,7 +75,7 @@ def test_bad_lors(
 ) -> None:
     args: dict[str, Any] = {"purchaser": "PL", "request_type": "loa", "financing": "fmf"}
     args.update(over)
-    _refused(
+    refused(
         session_factory,
         field,
         lambda s: service.receive_lor(s, actor=None, received_on=clock.today(), **args),
@@ -121,17 +85,17 @@ def test_bad_lors(
 def test_transition_not_allowed(
     session_factory: sessionmaker[Session], case_id: int, clock: FixedClock
 ) -> None:
-    err = _refused(
+    err = refused(
         session_factory,
         "to",
         lambda s: service.advance(s, actor=None, case_id=case_id, to="implemented", clock=clock),
     )
     assert isinstance(err, TransitionNotAllowedError)
     assert "lor_received cannot become implemented" in err.message
-    _refused(session_factory, "to", lambda s: service.advance(s, actor=None, case_id=case_id, to="shipped"))
+    refused(session_factory, "to", lambda s: service.advance(s, actor=None, case_id=case_id, to="shipped"))
     # offering outside the offer workflow is refused too
     drive(session_factory, case_id, Status.proposed, clock)
-    _refused(
+    refused(
         session_factory,
         "to",
         lambda s: service.advance(s, actor=None, case_id=case_id, to="offered", clock=clock),
@@ -143,7 +107,7 @@ def test_bad_deposit_on_acceptance(
 ) -> None:
     drive(session_factory, case_id, Status.offered, clock)
     for bad in ("-100", "abc"):
-        _refused(
+        refused(
             session_factory,
             "initial_deposit",
             lambda s, bad=bad: service.advance(

@@ -39,7 +39,7 @@ from secassist.storage.base import Base
 # --- lines ----------------------------------------------------------------------------
 
 
-def _quantity(value: object, *, allow_zero: bool = False) -> int:
+def parse_quantity(value: object, *, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValidationFailedError(f"quantity: {value!r} is not a whole number", field="quantity")
     try:
@@ -108,7 +108,7 @@ def new_line(
         raise ValidationFailedError(
             "usml_category: an SME or MDE line needs its USML category", field="usml_category"
         )
-    q = _quantity(quantity)
+    q = parse_quantity(quantity)
     cost = to_money(unit_cost, field="unit_cost")
     return CaseLine(
         case_id=case.id,
@@ -220,7 +220,7 @@ def update_line(
         raise NotFoundError("case line not found")
     before = line.value
     if quantity is not None:
-        line.quantity = _quantity(quantity)
+        line.quantity = parse_quantity(quantity)
     if unit_cost is not None:
         line.unit_cost = to_money(unit_cost, field="unit_cost")
     if description is not None:

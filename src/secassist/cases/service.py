@@ -15,7 +15,9 @@ of the losing change is written.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -69,6 +71,7 @@ __all__ = [
     "add_line",
     "advance",
     "case_facts",
+    "check_advance",
     "complete_line",
     "create_case",
     "events_of",
@@ -345,26 +348,33 @@ def create_case(
     return case
 
 
-def advance(
+@dataclass(frozen=True)
+class _Plan:
+    case: Case
+    lor: Lor
+    current: Status
+    target: Status
+    on: date
+    offer_expires_on: date | None
+    deposit: Decimal | None
+    note: str | None
+
+
+def _plan(
     session: Session,
     *,
     actor: Principal | None,
     case_id: int,
     to: str,
-    on: date | None = None,
-    expected_version: int | None = None,
-    offer_expires_on: date | None = None,
-    initial_deposit: object = None,
-    note: str | None = None,
-    gates_checked: bool = False,
-    clock: Clock | None = None,
-) -> Case:
-    """Move a case to status ``to`` on ``on`` (default today) if the lifecycle allows it.
-
-    ``offered`` is reached only through the offer workflow (``workflows.offer``), which
-    passes ``gates_checked=True`` after every offer gate is satisfied. A purchaser may
-    only accept; everything else is the USG's. Tag ``case:status:<to>``."""
-    c = clock_of(clock)
+    on: date | None,
+    expected_version: int | None,
+    offer_expires_on: date | None,
+    initial_deposit: object,
+    note: str | None,
+    gates_checked: bool,
+    clock: Clock,
+) -> _Plan:
+    """Every check of a status change, without writing anything."""
     case = case_for_write(session, actor, case_id, expected_version)
     target = lifecycle.parse_status(to)
     if actor is not None and actor.org_kind in PURCHASER_KINDS and target not in lifecycle.PURCHASER_MAY:
@@ -373,8 +383,8 @@ def advance(
         )
     if target not in lifecycle.PURCHASER_MAY:
         require_developer(actor, f"move a case to {target.value}")
-    on = c.today() if on is None else as_date(on, "on")
-    if on > c.today():
+    on = clock.today() if on is None else as_date(on, "on")
+    if on > clock.today():
         raise ValidationFailedError("on: a status change cannot be dated in the future", field="on")
     last = session.scalar(select(func.max(CaseEvent.occurred_on)).where(CaseEvent.case_id == case.id))
     if last is not None and on < last:
@@ -398,15 +408,81 @@ def advance(
         gates_checked=gates_checked,
     )
     lifecycle.check(current, target, ctx)
+    return _Plan(case, lor, current, target, on, offer_expires_on, deposit, text(note, "note") or None)
+
+
+def check_advance(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    to: str,
+    on: date | None = None,
+    expected_version: int | None = None,
+    offer_expires_on: date | None = None,
+    initial_deposit: object = None,
+    clock: Clock | None = None,
+) -> None:
+    """Raise what :func:`advance` would raise, writing nothing (the offer gates aside:
+    the offer workflow runs this before it asks them)."""
+    _plan(
+        session,
+        actor=actor,
+        case_id=case_id,
+        to=to,
+        on=on,
+        expected_version=expected_version,
+        offer_expires_on=offer_expires_on,
+        initial_deposit=initial_deposit,
+        note=None,
+        gates_checked=True,
+        clock=clock_of(clock),
+    )
+
+
+def advance(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    to: str,
+    on: date | None = None,
+    expected_version: int | None = None,
+    offer_expires_on: date | None = None,
+    initial_deposit: object = None,
+    note: str | None = None,
+    gates_checked: bool = False,
+    clock: Clock | None = None,
+) -> Case:
+    """Move a case to status ``to`` on ``on`` (default today) if the lifecycle allows it.
+
+    ``offered`` is reached only through the offer workflow (``workflows.offer``), which
+    passes ``gates_checked=True`` after every offer gate is satisfied. A purchaser may
+    only accept; everything else is the USG's. Tag ``case:status:<to>``."""
+    c = clock_of(clock)
+    plan = _plan(
+        session,
+        actor=actor,
+        case_id=case_id,
+        to=to,
+        on=on,
+        expected_version=expected_version,
+        offer_expires_on=offer_expires_on,
+        initial_deposit=initial_deposit,
+        note=note,
+        gates_checked=gates_checked,
+        clock=c,
+    )
+    case, target, on = plan.case, plan.target, plan.on
     rows: list[Base] = [case]
     case.status = target.value
     if target is Status.lor_complete:
-        lor.complete_on = on
-        rows.append(lor)
+        plan.lor.complete_on = on
+        rows.append(plan.lor)
     elif target is Status.offered:
-        case.offered_on, case.offer_expires_on = on, offer_expires_on
+        case.offered_on, case.offer_expires_on = on, plan.offer_expires_on
     elif target is Status.accepted:
-        case.accepted_on, case.initial_deposit = on, deposit
+        case.accepted_on, case.initial_deposit = on, plan.deposit
     elif target is Status.implemented:
         case.implemented_on = on
     elif target is Status.closed:
@@ -421,17 +497,12 @@ def advance(
         on=on,
         actor=actor,
         clock=c,
-        from_status=current.value,
+        from_status=plan.current.value,
         to_status=target.value,
-        detail=text(note, "note") or None,
+        detail=plan.note,
     )
     audited_change(
-        session,
-        actor=actor,
-        tag=f"case:status:{target.value}",
-        subject_id=case.id,
-        rows=[*rows, ev],
-        clock=c,
+        session, actor=actor, tag=f"case:status:{target.value}", subject_id=case.id, rows=[*rows, ev], clock=c
     )
     return case
 
