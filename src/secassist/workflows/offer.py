@@ -46,7 +46,7 @@ def offer_case(
     *,
     actor: Principal | None,
     case_id: int,
-    offer_expires_on: date,
+    offer_expires_on: date | None,
     on: date | None = None,
     expected_version: int | None = None,
     note: str | None = None,
