@@ -39,13 +39,25 @@ def reference_of(case: CaseFacts) -> str:
     return f"case:{case.case_id}"
 
 
+# What vetting weighs in a case; any other fact (status, version, dates, title) may change
+# without the vetting going stale.
+WEIGHED = (
+    "purchaser_code",
+    "purchaser_is_body",
+    "financing",
+    "end_users",
+    "lines",
+    "mde_value",
+    "other_value",
+    "total_value",
+    "design_construction_value",
+)
+
+
 def case_fingerprint(case: CaseFacts) -> str:
-    """SHA-256 of what vetting weighs in a case (parties, financing, lines, values); the
-    case's status and optimistic-locking version are left out."""
+    """SHA-256 of what vetting weighs in a case (parties, financing, lines, values)."""
     facts = asdict(case)
-    for k in ("status", "version", "lor_complete_on"):
-        facts.pop(k)
-    body = json.dumps(facts, sort_keys=True, default=str, separators=(",", ":"))
+    body = json.dumps({k: facts[k] for k in WEIGHED}, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
