@@ -3,15 +3,19 @@ the queue, Leahy; scoped (a partner guessing ids gets 404), problem JSON on bad 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.cases.lifecycle import Status
+from secassist.core.clock import FixedClock
 from secassist.identity import service as identity
 from secassist.storage.uow import unit_of_work
 from tests.api.test_errors import assert_problem
+from tests.cases.factories import add_lines, drive, make_world, open_case
 from tests.vetting.factories import People, people, proposal_data  # noqa: F401  (a fixture)
 
 API = "/api/v1/vetting"
@@ -157,3 +161,47 @@ def test_leahy_endpoints(client: TestClient, auth: dict[str, dict[str, str]]) ->
         "eo-14268-2025",
         "america-first-2026",
     ]
+
+
+def test_vet_a_real_case_and_the_offer_gate_clears(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    world = make_world(session_factory)
+    clock = FixedClock(datetime.now(UTC))
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    drive(session_factory, cid, Status.proposed, clock)
+    with unit_of_work(session_factory) as s:
+        state = identity.issue_token(s, actor=None, user_id=world.state.user_id, name="t")[0]
+        pl = identity.issue_token(s, actor=None, user_id=world.pl.user_id, name="t")[0]
+    h, hp = {"Authorization": f"Bearer {state}"}, {"Authorization": f"Bearer {pl}"}
+    ident = client.get(f"/api/v1/cases/{cid}", headers=h).json()["identifier"]
+    [gate] = client.get(f"/api/v1/cases/{ident}/gates", headers=h).json()
+    assert (gate["gate"], gate["satisfied"]) == ("vetting", False)
+    clear = {"status": "clear", "screening_id": "t"}
+    body = {
+        "screenings": {"Government of PL": clear, "Air Force": clear},
+        "determinations": [
+            {"factor": f, "assessment": "satisfactory", "basis": "desk review"}
+            for f in ("human_rights", "nonproliferation", "partner_capacity")
+        ],
+    }
+    assert_problem(
+        client.post(f"{API}/cases/{ident}", headers=hp, json=body), 404, "not_found"
+    )  # no vetting:read
+    r = client.post(f"{API}/cases/{ident}", headers=h, json=body)
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert [f["factor"] for f in d["findings"] if f["outcome"] != "clear"] == [
+        "regional_stability"
+    ]  # no register
+    client.post(
+        f"{API}/decisions/{d['id']}/signoffs",
+        headers=h,
+        json={"office": "political_military", "concur": True, "comment": "ok"},
+    )
+    client.post(f"{API}/decisions/{d['id']}/finalize", headers=h, json={"decision": "approve"})
+    [gate] = client.get(f"/api/v1/cases/{ident}/gates", headers=h).json()
+    assert gate["satisfied"], gate
+    assert gate["reason"].startswith(f"Vetting cleared: decision {d['id']}")

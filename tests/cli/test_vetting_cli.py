@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
+from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.core.clock import FixedClock
+from secassist.storage.uow import unit_of_work
+from tests.cases.factories import add_lines, open_case
 from tests.conftest import SHARED_DATA
 from tests.support import run_cli
 from tests.vetting.factories import proposal_data
@@ -75,3 +80,20 @@ def test_sipri_import_and_leahy(app_env: dict[str, str]) -> None:
     assert run_cli(app_env, "leahy", "check", uid, "--on", "2025-02-01").returncode == 0
     r = run_cli(app_env, "leahy", "vettings", "--format", "json")
     assert json.loads(r.stdout)[0]["sources_checked"] == ["INVEST"]
+
+
+def test_vet_a_case(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
+    clock = FixedClock(datetime(2025, 6, 2, tzinfo=UTC))
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    r = run_cli(
+        app_env, "vetting", "case", str(cid), "--on", "2025-06-02",
+        "--screening", "Government of PL=clear:s1", "--screening", "Air Force=potential_match:s2",
+        "--format", "json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    screening = next(f for f in d["findings"] if f["factor"] == "screening")
+    assert (d["recommendation"], screening["signal"]) == ("deny", "unresolved_match")
+    assert "screening:s2" in screening["evidence"]

@@ -11,6 +11,7 @@ import typer
 from secassist.cli.common import FormatOpt, parse_date, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.cli.users import read_session
+from secassist.core.errors import ValidationFailedError
 
 app = typer.Typer(
     help="Policy vetting: proposals, decisions, sign-offs, the rule set, SIPRI.", no_args_is_help=True
@@ -354,3 +355,40 @@ def proposals(fmt: FormatOpt = Format.table) -> None:
     with read_session() as session:
         rows = proposal_summary(list_proposals(session, actor=None))
     emit_rows(rows, fmt, columns=["id", "title", "country", "date", "reference"], title="Proposals")
+
+
+@app.command("case")
+def case(
+    ref: Annotated[str, typer.Argument(help="The case identifier (or id).")],
+    on: Annotated[str | None, typer.Option("--on", help="Proposal date (default today).")] = None,
+    screening: Annotated[
+        list[str] | None, typer.Option("--screening", help="NAME=STATUS[:SCREENING_ID]; repeat per party.")
+    ] = None,
+    unit: Annotated[list[int] | None, typer.Option("--unit", help="A recipient unit id; repeat.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Vet a case: build its proposal from the case's facts, evaluate, print the findings."""
+    from secassist.core.clock import SystemClock
+    from secassist.vetting.proposal import ScreeningOutcome
+    from secassist.workflows.vetting_case import vet_case_ref
+
+    outcomes: dict[str, ScreeningOutcome] = {}
+    for item in screening or []:
+        name, sep, rest = item.rpartition("=")
+        status, _, sid = rest.partition(":")
+        if not sep or not name:
+            raise ValidationFailedError(f"--screening: {item!r} is not NAME=STATUS[:ID]", field="screening")
+        try:
+            outcomes[name] = ScreeningOutcome(status=status, screening_id=sid or None)
+        except ValueError:
+            raise ValidationFailedError(
+                f"--screening: unknown status {status!r}", field="screening"
+            ) from None
+    day = parse_date(on, option="--on") if on else SystemClock().today()
+    ident: str | int = int(ref) if ref.isdigit() else ref
+    with uow() as session:
+        _, d = vet_case_ref(
+            session, actor=None, ref=ident, on=day, screenings=outcomes, recipient_unit_ids=unit or []
+        )
+        did = d.id
+    _show(did, fmt)

@@ -17,6 +17,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from secassist.cases import service as cases_service
 from secassist.cases.facts import CaseFacts
 from secassist.core.clock import Clock
 from secassist.identity.policy import Principal
@@ -158,3 +159,30 @@ def vet_case(
     row = service.create_proposal(session, actor=actor, proposal=proposal, clock=clock)
     decision = service.evaluate_proposal(session, actor=actor, proposal_id=row.id, clock=clock)
     return row, decision
+
+
+def vet_case_ref(
+    session: Session,
+    *,
+    actor: Principal | None,
+    ref: str | int,
+    on: date,
+    purchaser_name: str | None = None,
+    screenings: Mapping[str, ScreeningOutcome] | None = None,
+    recipient_unit_ids: Sequence[int] = (),
+    determinations: Sequence[Determination] = (),
+    clock: Clock | None = None,
+) -> tuple[VettingProposal, VettingDecision]:
+    """Vet the case ``ref`` (identifier or id) the actor may see (404 otherwise)."""
+    case = cases_service.resolve_case(session, actor=actor, ref=ref)
+    return vet_case(
+        session,
+        actor=actor,
+        case=cases_service.case_facts(session, case.id),
+        on=on,
+        purchaser_name=purchaser_name,
+        screenings=screenings,
+        recipient_unit_ids=recipient_unit_ids,
+        determinations=determinations,
+        clock=clock,
+    )

@@ -17,8 +17,9 @@ from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
 from secassist.api.routes.identity import _require_csrf_for_cookie_auth
 from secassist.core.clock import Clock
 from secassist.vetting import history, leahy, schemas, service
-from secassist.vetting.proposal import parse_proposal
+from secassist.vetting.proposal import Determination, ScreeningOutcome, parse_proposal
 from secassist.vetting.ruleset import get_ruleset
+from secassist.workflows import vetting_case
 
 router = APIRouter(prefix="/vetting", tags=["vetting"])
 
@@ -144,6 +145,42 @@ def add_note(
         session, actor=principal, proposal_id=proposal_id, body=body.body, clock=_clock(request)
     )
     return schemas.note_read(n)
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class CaseVettingIn(BaseModel):
+    on: date | None = Field(default=None, description="The proposal date (default today).")
+    purchaser_name: str | None = None
+    screenings: dict[str, ScreeningOutcome] = Field(
+        default_factory=dict, description="Screening outcome per party name; an unscreened party blocks."
+    )
+    recipient_unit_ids: list[int] = Field(default_factory=list)
+    determinations: list[DeterminationIn] = Field(default_factory=list)
+
+
+@router.post("/cases/{ref}", response_model=schemas.DecisionRead, status_code=status.HTTP_201_CREATED)
+def vet_case(
+    ref: str, body: CaseVettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DecisionRead:
+    """Build the case's proposal from its facts and evaluate it (the offer gate reads the result)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    clock = _clock(request)
+    _, d = vetting_case.vet_case_ref(
+        session,
+        actor=principal,
+        ref=ref,
+        on=body.on or (clock.today() if clock else date.today()),
+        purchaser_name=body.purchaser_name,
+        screenings=body.screenings,
+        recipient_unit_ids=body.recipient_unit_ids,
+        determinations=[
+            Determination(reviewer=principal.label, **x.model_dump()) for x in body.determinations
+        ],
+        clock=clock,
+    )
+    return schemas.decision_read(session, d)
 
 
 # --- decisions --------------------------------------------------------------------
