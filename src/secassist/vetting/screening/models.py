@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+import secassist.identity.models  # noqa: F401  (the users these rows' foreign keys name)
 from secassist.storage.base import Base, audited
 from secassist.storage.types import UTCDateTime
 

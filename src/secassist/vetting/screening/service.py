@@ -122,6 +122,28 @@ def load_list(
     if actor is not None:
         require_permission(actor, "vetting:write")
     parsed = parse_path(path)
+    return store_version(
+        session,
+        actor=actor,
+        parsed=parsed,
+        source_path=str(Path(path).resolve()),
+        published=published,
+        clock=clock,
+    )
+
+
+def store_version(
+    session: Session,
+    *,
+    actor: Principal | None,
+    parsed: ParsedList,
+    source_path: str,
+    published: date | None = None,
+    clock: Clock | None = None,
+) -> ScreeningListVersion:
+    """Keep ``parsed`` as the active version of its list (the previous one stays, inactive)."""
+    if actor is not None:
+        require_permission(actor, "vetting:write")
     previous = session.scalars(
         select(ScreeningListVersion).where(
             ScreeningListVersion.list_name == parsed.list_name, ScreeningListVersion.active.is_(True)
@@ -134,7 +156,7 @@ def load_list(
     version = ScreeningListVersion(
         list_name=parsed.list_name,
         source_format=parsed.source_format,
-        source_path=str(Path(path).resolve())[:1000],
+        source_path=source_path[:1000],
         published=published or parsed.published,
         files=[{"name": f.name, "sha256": f.sha256, "size": f.size, "rows": f.rows} for f in parsed.files],
         content_sha256=content_hash(parsed),
