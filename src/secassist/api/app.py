@@ -62,10 +62,12 @@ def create_app(
 
     from secassist.web import auth as web_auth
     from secassist.web import routes as web_routes
+    from secassist.web import screening as web_screening
     from secassist.web.render import STATIC_DIR
 
     app.include_router(web_routes.router)
     app.include_router(web_auth.router)
+    app.include_router(web_screening.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     return app
