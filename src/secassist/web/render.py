@@ -20,6 +20,7 @@ NAV = [
     ("reference", "/reference", "Reference data"),
     ("countries", "/reference/countries", "Countries"),
     ("cases", "/cases", "Cases"),
+    ("screening", "/screening", "Screening"),
     ("api", "/api/v1/docs", "API"),
 ]
 

@@ -1,0 +1,1 @@
+"""Vetting before approval: policy factors, sanctions and denied-party screening, Leahy vetting."""
