@@ -17,3 +17,9 @@ from secassist.vetting.leahy_models import (  # noqa: F401
     LeahyUnit,
     LeahyVetting,
 )
+from secassist.vetting.screening.models import (  # noqa: F401
+    ScreeningDisposition,
+    ScreeningEntity,
+    ScreeningListVersion,
+    ScreeningRun,
+)

@@ -21,6 +21,7 @@ NAV = [
     ("countries", "/reference/countries", "Countries"),
     ("cases", "/cases", "Cases"),
     ("vetting", "/vetting", "Vetting"),
+    ("screening", "/screening", "Screening"),
     ("api", "/api/v1/docs", "API"),
 ]
 

@@ -2,7 +2,7 @@
 the imported SIPRI register; Leahy units, vettings, duty-to-inform tasks and remediation.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-01 18:10:19.885092
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import secassist.storage.types
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
