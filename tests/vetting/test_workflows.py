@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -180,3 +181,35 @@ def test_leahy_obligation_check(session_factory: sessionmaker[Session], people: 
             obligate_with_leahy_check(s, program="imet", unit_ids=[uid], on=ON, obligate=lambda: "obligated")
             == "obligated"
         )
+
+
+def test_parties_are_screened_and_dispositions_carry_over(
+    session_factory: sessionmaker[Session], people: People
+) -> None:
+    from secassist.vetting.screening import service as screening
+    from secassist.workflows.demo_screening import demo_list
+
+    c = replace(case(), end_users=("Rosoboronexport",))
+    with unit_of_work(session_factory) as s:
+        _, d = vet_case(s, actor=people.state, case=c, on=ON)  # no list loaded: nobody screened
+        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        assert (f.signal, f.outcome) == ("not_screened", "block")
+        screening.store_version(s, actor=None, parsed=demo_list(), source_path="demo")
+        _, d = vet_case(s, actor=people.state, case=c, on=ON)
+        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        assert (f.signal, f.outcome) == ("unresolved_match", "block")
+        [ref] = [
+            e for e in json.loads(f.evidence) if "Rosoboronexport" not in e and e.startswith("screening:")
+        ][-1:]
+        run = screening.get_run(s, actor=None, run_id=int(ref.split(":")[1]))
+        assert run.subject == "case:12 end_user: Rosoboronexport"
+        for hit in run.results:
+            screening.record_disposition(
+                s, actor=people.state, run_id=run.id, list_name=hit["list"], entity_id=hit["entity_id"],
+                disposition="false_positive", note="a different body of the same name (test)",
+            )  # fmt: skip
+        _, d = vet_case(s, actor=people.state, case=c, on=ON)  # reuses the screening
+        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        assert (f.signal, f.outcome) == ("all_clear", "clear")
+        assert "dispositioned false positive" in f.rationale
+        assert f"screening:{run.id}" in json.loads(f.evidence)

@@ -367,7 +367,8 @@ def case(
     unit: Annotated[list[int] | None, typer.Option("--unit", help="A recipient unit id; repeat.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Vet a case: build its proposal from the case's facts, evaluate, print the findings."""
+    """Vet a case: build its proposal from the case's facts, evaluate, print the findings.
+    Without --screening the parties are screened against the loaded lists."""
     from secassist.core.clock import SystemClock
     from secassist.vetting.proposal import ScreeningOutcome
     from secassist.workflows.vetting_case import vet_case_ref
@@ -388,7 +389,7 @@ def case(
     ident: str | int = int(ref) if ref.isdigit() else ref
     with uow() as session:
         _, d = vet_case_ref(
-            session, actor=None, ref=ident, on=day, screenings=outcomes, recipient_unit_ids=unit or []
+            session, actor=None, ref=ident, on=day, screenings=outcomes or None, recipient_unit_ids=unit or []
         )
         did = d.id
     _show(did, fmt)

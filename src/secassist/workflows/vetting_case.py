@@ -32,6 +32,7 @@ from secassist.vetting.proposal import (
     ScreeningOutcome,
     parse_proposal,
 )
+from secassist.vetting.screened import NamedParty, screen_parties
 
 FINANCING = {"national": ("national",), "fmf": ("fmf",), "mixed": ("national", "fmf")}
 
@@ -142,10 +143,22 @@ def vet_case(
     consignees: Sequence[Party] = (),
     intermediaries: Sequence[Party] = (),
     determinations: Sequence[Determination] = (),
+    rescreen: bool = False,
     clock: Clock | None = None,
 ) -> tuple[VettingProposal, VettingDecision]:
-    """File the case's proposal and evaluate it: two audit entries (proposal, decision)."""
+    """File the case's proposal and evaluate it. Without ``screenings`` the purchaser and
+    end users are screened through ``vetting.screening`` (a screening per party, reused by
+    later evaluations so the analysts' dispositions count; ``rescreen`` forces new ones)."""
     units = recipient_units_on(session, recipient_unit_ids, on, actor=actor)
+    if screenings is None:
+        buyer = purchaser_name or f"Government of {case.purchaser_code.upper()}"
+        country = case.purchaser_code.upper() if not case.purchaser_is_body else None
+        named = [NamedParty(buyer, "purchaser", country)] + [
+            NamedParty(n, "end_user", country) for n in case.end_users
+        ]
+        screenings = screen_parties(
+            session, actor=actor, parties=named, prefix=reference_of(case), rescreen=rescreen, clock=clock
+        )
     proposal = proposal_from_case(
         case,
         on=on,
@@ -171,6 +184,7 @@ def vet_case_ref(
     screenings: Mapping[str, ScreeningOutcome] | None = None,
     recipient_unit_ids: Sequence[int] = (),
     determinations: Sequence[Determination] = (),
+    rescreen: bool = False,
     clock: Clock | None = None,
 ) -> tuple[VettingProposal, VettingDecision]:
     """Vet the case ``ref`` (identifier or id) the actor may see (404 otherwise)."""
@@ -184,5 +198,6 @@ def vet_case_ref(
         screenings=screenings,
         recipient_unit_ids=recipient_unit_ids,
         determinations=determinations,
+        rescreen=rescreen,
         clock=clock,
     )

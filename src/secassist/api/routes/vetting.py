@@ -153,9 +153,11 @@ def add_note(
 class CaseVettingIn(BaseModel):
     on: date | None = Field(default=None, description="The proposal date (default today).")
     purchaser_name: str | None = None
-    screenings: dict[str, ScreeningOutcome] = Field(
-        default_factory=dict, description="Screening outcome per party name; an unscreened party blocks."
+    screenings: dict[str, ScreeningOutcome] | None = Field(
+        default=None,
+        description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
     )
+    rescreen: bool = False
     recipient_unit_ids: list[int] = Field(default_factory=list)
     determinations: list[DeterminationIn] = Field(default_factory=list)
 
