@@ -153,6 +153,25 @@ def test_leahy_endpoints(client: TestClient, auth: dict[str, dict[str, str]]) ->
     assert task["vetting_id"] == vid
     s = client.get(f"{API}/leahy/units/{uid}/status?on=2025-02-01", headers=st).json()
     assert (s["status"], s["vetting_id"]) == ("denied", vid)
+    r = client.post(
+        f"{API}/leahy/duty-to-inform/{task['id']}/complete",
+        headers=st,
+        json={"completed_on": "2025-01-20", "note": "demarche"},
+    )
+    assert r.json()["status"] == "done"
+    remedy = {
+        "authority": "FAA §620M(b) effective steps",
+        "description": "prosecutions",
+        "proposed_on": "2025-03-01",
+    }
+    r = client.post(f"{API}/leahy/vettings/{vid}/remediations", headers=st, json=remedy)
+    assert r.status_code == 201, r.text
+    r = client.post(
+        f"{API}/leahy/remediations/{r.json()['id']}/decision",
+        headers=st,
+        json={"accept": True, "decided_on": "2025-04-01"},
+    )
+    assert r.json()["status"] == "accepted"
     assert_problem(client.get(f"{API}/leahy/units/{uid}", headers=auth["partner_pl"]), 404, "not_found")
     profiles = client.get(f"{API}/profiles", headers=st).json()
     assert [p["id"] for p in profiles] == [

@@ -19,11 +19,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+_RUNNING: list[Browser] = []  # one Chromium per run, whichever module's copy of the fixture asks first
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    # A test module that imports this fixture registers a second session fixture; a second
+    # sync_playwright() in the same thread fails ("inside the asyncio loop"), so it reuses
+    # the Chromium the first one started.
+    if _RUNNING:
+        yield _RUNNING[0]
+        return
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        _RUNNING.append(b)
         try:
             yield b
         finally:
+            _RUNNING.clear()
             b.close()

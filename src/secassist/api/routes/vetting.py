@@ -398,3 +398,81 @@ def duty_to_inform(
     return [
         schemas.inform_read(t) for t in leahy.list_duty_to_inform(session, actor=principal, status=status)
     ]
+
+
+class InformedIn(BaseModel):
+    completed_on: date
+    note: str = Field(min_length=1, max_length=4000)
+
+
+@router.post("/leahy/duty-to-inform/{task_id}/complete", response_model=schemas.DutyToInformRead)
+def inform_done(
+    task_id: int, body: InformedIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DutyToInformRead:
+    """Record that the foreign government was informed."""
+    _require_csrf_for_cookie_auth(request, principal)
+    t = leahy.complete_duty_to_inform(
+        session, actor=principal, task_id=task_id, clock=_clock(request), **body.model_dump()
+    )
+    return schemas.inform_read(t)
+
+
+class RemediationIn(BaseModel):
+    authority: str
+    description: str = Field(min_length=1, max_length=4000)
+    proposed_on: date
+
+
+class RemediationDecisionIn(BaseModel):
+    accept: bool
+    decided_on: date
+
+
+class RemediationOut(BaseModel):
+    id: int
+    vetting_id: int
+    unit_id: int
+    authority: str
+    description: str
+    status: str
+    proposed_on: date
+    decided_on: date | None
+
+
+def _remediation_out(r: Any) -> RemediationOut:
+    return RemediationOut(
+        id=r.id, vetting_id=r.vetting_id, unit_id=r.unit_id, authority=r.authority, description=r.description,
+        status=r.status, proposed_on=r.proposed_on, decided_on=r.decided_on,
+    )  # fmt: skip
+
+
+@router.post(
+    "/leahy/vettings/{vetting_id}/remediations",
+    response_model=RemediationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def remediate(
+    vetting_id: int, body: RemediationIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> RemediationOut:
+    """Steps toward eligibility after a denial (FAA §620M(b); 10 U.S.C. 362 corrective steps)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    r = leahy.propose_remediation(
+        session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
+    )
+    return _remediation_out(r)
+
+
+@router.post("/leahy/remediations/{remediation_id}/decision", response_model=RemediationOut)
+def decide_remediation(
+    remediation_id: int,
+    body: RemediationDecisionIn,
+    request: Request,
+    principal: PrincipalDep,
+    session: WriteSessionDep,
+) -> RemediationOut:
+    """Accept (the unit may be vetted again) or reject a remediation."""
+    _require_csrf_for_cookie_auth(request, principal)
+    r = leahy.decide_remediation(
+        session, actor=principal, remediation_id=remediation_id, clock=_clock(request), **body.model_dump()
+    )
+    return _remediation_out(r)
