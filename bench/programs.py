@@ -47,14 +47,18 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 COLUMNS = [c.name for c in LedgerEntry.__table__.columns]
 
 RAW_SQL = """
-SELECT e.program, e.fiscal_year, c.region, e.country_code,
-       COALESCE(SUM(CASE WHEN e.kind = 'appropriation' THEN e.amount_cents ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN e.kind = 'allocation' THEN e.amount_cents ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN e.kind = 'obligation' THEN e.amount_cents ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN e.kind = 'expenditure' THEN e.amount_cents ELSE 0 END), 0)
-FROM program_entry e LEFT OUTER JOIN reference_country c ON c.code = e.country_code
-WHERE e.entry_date <= {param}
-GROUP BY e.program, e.fiscal_year, c.region, e.country_code
+SELECT t.program, t.fiscal_year, c.region, t.country_code,
+       t.appropriated, t.allocated, t.obligated, t.expended
+FROM (
+  SELECT e.program, e.fiscal_year, e.country_code,
+         COALESCE(SUM(CASE WHEN e.kind = 'appropriation' THEN e.amount_cents ELSE 0 END), 0) AS appropriated,
+         COALESCE(SUM(CASE WHEN e.kind = 'allocation' THEN e.amount_cents ELSE 0 END), 0) AS allocated,
+         COALESCE(SUM(CASE WHEN e.kind = 'obligation' THEN e.amount_cents ELSE 0 END), 0) AS obligated,
+         COALESCE(SUM(CASE WHEN e.kind = 'expenditure' THEN e.amount_cents ELSE 0 END), 0) AS expended
+  FROM program_entry e
+  WHERE e.entry_date <= {param}
+  GROUP BY e.program, e.fiscal_year, e.country_code
+) t LEFT OUTER JOIN reference_country c ON c.code = t.country_code
 """
 
 

@@ -88,11 +88,6 @@ def test_programs_cli_end_to_end(app_env: dict[str, str], session_factory: sessi
             "amount",
         ),
         (
-            ("allocate", "--appropriation", "1", "--country", "XX", "--amount", "3", "--on", "2024-05-01"),
-            EX_DATAERR,
-            "country",
-        ),
-        (
             (
                 "obligate",
                 "--appropriation",
@@ -111,45 +106,8 @@ def test_programs_cli_end_to_end(app_env: dict[str, str], session_factory: sessi
             EX_DATAERR,
             "on",
         ),
-        (
-            (
-                "obligate",
-                "--appropriation",
-                "1",
-                "--country",
-                "PH",
-                "--amount",
-                "30000",
-                "--on",
-                "2024-08-01",
-                "--target",
-                "training",
-                "--reference",
-                "x",
-            ),
-            EX_DATAERR,
-            "amount",
-        ),
         (("reverse", "5", "--on", "2024-08-01", "--reason", "undo"), EX_DATAERR, "entry_id"),
         (("reverse", "99", "--on", "2024-08-01", "--reason", "ghost"), EX_NOINPUT, "entry_id"),
-        (
-            (
-                "appropriations",
-                "add",
-                "--program",
-                "ZZZ",
-                "--fy",
-                "2024",
-                "--amount",
-                "1",
-                "--from",
-                "2024-01-01",
-                "--until",
-                "2024-12-31",
-            ),
-            EX_DATAERR,
-            "program",
-        ),
     ]:
         proc = run_cli(app_env, "programs", *args)
         assert proc.returncode == code, (args, proc.stderr)

@@ -59,35 +59,47 @@ def _sum_kind(kind: str) -> Any:
 def totals_statement(
     as_of: date,
     *,
+    actor: Principal | None = None,
     program: str | None = None,
     fiscal_year: int | None = None,
     region: str | None = None,
     country: str | None = None,
 ) -> Select[Any]:
-    """The one grouped query behind :func:`totals` (unscoped; :func:`totals` adds the scope)."""
-    stmt = (
+    """The one query behind :func:`totals`: the ledger summed per program, fiscal year and
+    country (scoped to ``actor``; a scan of the covering index ``ix_program_entry_totals``
+    in GROUP BY order), then the few groups joined to their region."""
+    inner = (
         select(
             LedgerEntry.program,
             LedgerEntry.fiscal_year,
-            CountryRow.region,
             LedgerEntry.country_code,
             _sum_kind("appropriation"),
             _sum_kind("allocation"),
             _sum_kind("obligation"),
             _sum_kind("expenditure"),
         )
-        .outerjoin(CountryRow, CountryRow.code == LedgerEntry.country_code)
         .where(LedgerEntry.entry_date <= as_of)
-        .group_by(LedgerEntry.program, LedgerEntry.fiscal_year, CountryRow.region, LedgerEntry.country_code)
+        .group_by(LedgerEntry.program, LedgerEntry.fiscal_year, LedgerEntry.country_code)
     )
     if program:
-        stmt = stmt.where(LedgerEntry.program == catalog_program(program).code)
+        inner = inner.where(LedgerEntry.program == catalog_program(program).code)
     if fiscal_year is not None:
-        stmt = stmt.where(LedgerEntry.fiscal_year == fiscal_year)
+        inner = inner.where(LedgerEntry.fiscal_year == fiscal_year)
+    if country:
+        inner = inner.where(LedgerEntry.country_code == country.strip().upper())
+    t = scoped_entries(inner, actor).subquery("t")
+    stmt = select(
+        t.c.program,
+        t.c.fiscal_year,
+        CountryRow.region,
+        t.c.country_code,
+        t.c.appropriation,
+        t.c.allocation,
+        t.c.obligation,
+        t.c.expenditure,
+    ).outerjoin(CountryRow, CountryRow.code == t.c.country_code)
     if region:
         stmt = stmt.where(CountryRow.region == region.strip().upper())
-    if country:
-        stmt = stmt.where(LedgerEntry.country_code == country.strip().upper())
     return stmt
 
 
@@ -106,9 +118,8 @@ def totals(
     year, then region and country, the program row first)."""
     if not isinstance(as_of, date):
         raise ValidationFailedError(f"on: {as_of!r} is not a date", field="on")
-    stmt = scoped_entries(
-        totals_statement(as_of, program=program, fiscal_year=fiscal_year, region=region, country=country),
-        actor,
+    stmt = totals_statement(
+        as_of, actor=actor, program=program, fiscal_year=fiscal_year, region=region, country=country
     )
     with_programs = appropriations_visible(actor) and not region and not country
     groups: dict[tuple[str, int], list[TotalsRow]] = {}

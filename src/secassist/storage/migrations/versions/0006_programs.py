@@ -165,7 +165,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_program_entry_totals",
-            ["program", "fiscal_year", "country_code", "kind", "entry_date"],
+            ["program", "fiscal_year", "country_code", "entry_date", "kind", "amount_cents"],
             unique=False,
         )
 
