@@ -32,8 +32,8 @@ def cents(amount: Decimal) -> int:
 
 
 def dollars(amount_cents: int) -> Decimal:
-    """Integer cents as dollars, exactly."""
-    return (Decimal(amount_cents) / CENTS).quantize(Decimal("0.01"))
+    """Integer cents as dollars, exactly (two decimal places, no rounding)."""
+    return Decimal(amount_cents).scaleb(-2)
 
 
 class Appropriation(Base):

@@ -28,8 +28,6 @@ from secassist.programs.models import LedgerEntry, dollars
 from secassist.programs.service import appropriations_visible, scoped_entries
 from secassist.reference.models import CountryRow
 
-ZERO = Decimal("0.00")
-
 
 @dataclass(frozen=True)
 class TotalsRow:
@@ -122,57 +120,59 @@ def totals(
         as_of, actor=actor, program=program, fiscal_year=fiscal_year, region=region, country=country
     )
     with_programs = appropriations_visible(actor) and not region and not country
-    groups: dict[tuple[str, int], list[TotalsRow]] = {}
+    # Sums stay integer cents until the rows are built; Core on the session's connection
+    # (the ORM's row loading added nothing to a grouped read but time).
+    groups: dict[tuple[str, int], list[tuple[str, str, int, int, int]]] = {}
     appropriated: dict[tuple[str, int], int] = {}
-    for prog, fy, reg, code, appr, alloc, oblig, exp in session.execute(stmt):
+    for prog, fy, reg, code, appr, alloc, oblig, exp in session.connection().execute(stmt):
         key = (prog, int(fy))
-        groups.setdefault(key, [])
+        members = groups.setdefault(key, [])
         if code is None:
             appropriated[key] = appropriated.get(key, 0) + int(appr)
-            continue
-        a, o, e = int(alloc), int(oblig), int(exp)
-        groups[key].append(
-            TotalsRow(
-                level="country",
-                program=prog,
-                fiscal_year=int(fy),
-                region=reg,
-                country=code,
-                appropriated=None,
-                allocated=dollars(a),
-                obligated=dollars(o),
-                expended=dollars(e),
-                unallocated=None,
-                available=dollars(a - o),
-                unexpended=dollars(o - e),
-            )
-        )
+        else:
+            members.append((reg or "", code, int(alloc), int(oblig), int(exp)))
     out: list[TotalsRow] = []
     for key in sorted(groups):
-        rows = sorted(groups[key], key=lambda r: (r.region or "", r.country or ""))
+        members = sorted(groups[key])
+        prog, fy = key
         if with_programs:
             appr_c = appropriated.get(key, 0)
-            alloc = sum((r.allocated for r in rows), ZERO)
-            oblig = sum((r.obligated for r in rows), ZERO)
-            exp = sum((r.expended for r in rows), ZERO)
-            out.append(
-                TotalsRow(
-                    level="program",
-                    program=key[0],
-                    fiscal_year=key[1],
-                    region=None,
-                    country=None,
-                    appropriated=dollars(appr_c),
-                    allocated=alloc,
-                    obligated=oblig,
-                    expended=exp,
-                    unallocated=dollars(appr_c) - alloc,
-                    available=alloc - oblig,
-                    unexpended=oblig - exp,
-                )
-            )
-        out.extend(rows)
+            a = sum(m[2] for m in members)
+            o = sum(m[3] for m in members)
+            e = sum(m[4] for m in members)
+            out.append(_row("program", prog, fy, None, None, appr_c, a, o, e))
+        out.extend(
+            _row("country", prog, fy, reg or None, code, None, a_, o_, e_)
+            for reg, code, a_, o_, e_ in members
+        )
     return out
+
+
+def _row(
+    level: str,
+    prog: str,
+    fy: int,
+    region: str | None,
+    country: str | None,
+    appr: int | None,
+    a: int,
+    o: int,
+    e: int,
+) -> TotalsRow:
+    return TotalsRow(
+        level=level,
+        program=prog,
+        fiscal_year=fy,
+        region=region,
+        country=country,
+        appropriated=None if appr is None else dollars(appr),
+        allocated=dollars(a),
+        obligated=dollars(o),
+        expended=dollars(e),
+        unallocated=None if appr is None else dollars(appr - a),
+        available=dollars(a - o),
+        unexpended=dollars(o - e),
+    )
 
 
 @dataclass(frozen=True)
