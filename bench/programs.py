@@ -3,7 +3,8 @@
 A seeded generator bulk-loads (Core inserts; COPY on PostgreSQL — bench only, never the
 services) a plausible ledger: 7 programs × 10 fiscal years of appropriations, allocations
 to 120 countries, obligations, expenditures and 2% reversals, about 10^6 entries in all.
-Then :func:`secassist.programs.oversight.totals` (ORM statement, scoping hook, row
+Obligations target training (the case link does not enter the totals query, and case rows
+are the cases benchmark's). Then :func:`secassist.programs.oversight.totals` (ORM statement, scoping hook, row
 assembly into program and country rows) is timed beside the same grouped query sent as
 raw SQL through the bare driver, both as of 2022-06-30, fresh session per call. Target:
 service/raw ≤ 3× (p50). ``SECASSIST_BENCH_QUICK=1``: 5×10^4 entries.
@@ -102,11 +103,7 @@ def generate(countries: list[str]) -> tuple[list[dict[str, Any]], list[dict[str,
                 for _ in range(per_alloc):
                     oday = day + timedelta(days=rng.randrange(1, 600))
                     amount = rng.randrange(10**6, 10**8)
-                    target = {
-                        "target": "case",
-                        "case_id": rng.randrange(1, 100_000),
-                        "case_line_id": rng.randrange(1, 10**6),
-                    }
+                    target = {"target": "training", "reference": f"bench {rng.randrange(10**6)}"}
                     oid = add(
                         **base,
                         **target,

@@ -15,6 +15,7 @@ from secassist.identity import service as identity
 from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user
+from tests.programs.factories import make_case
 
 API = "/api/v1/programs"
 
@@ -53,7 +54,11 @@ def _post(
 
 
 @pytest.fixture
-def ledger(client: TestClient, tokens: dict[str, dict[str, str]]) -> dict[str, int]:
+def ledger(
+    client: TestClient, tokens: dict[str, dict[str, str]], session_factory: sessionmaker[Session]
+) -> dict[str, int]:
+    with unit_of_work(session_factory) as s:
+        cases = {"PL": make_case(s, purchaser="PL"), "JP": make_case(s, purchaser="JP", financing="mixed")}
     h = tokens["state"]
     appr = _post(
         client,
@@ -84,12 +89,13 @@ def ledger(client: TestClient, tokens: dict[str, dict[str, str]]) -> dict[str, i
                 "amount": "150000.10",
                 "on": "2024-05-01",
                 "target": "case",
-                "case_id": 7 if code == "PL" else 8,
-                "case_line_id": 1,
+                "case_id": cases[code][0],
+                "case_line_id": cases[code][1][0],
             },
             h,
         )
         ids[f"{code}_alloc"], ids[f"{code}_oblig"] = a["id"], o["id"]
+        ids[f"{code}_case"], ids[f"{code}_line"] = cases[code][0], cases[code][1][0]
     return ids
 
 
@@ -104,7 +110,7 @@ def test_the_ledger_through_http(
         h,
     )
     assert ex["amount"] == "50000.05"
-    assert ex["case_id"] == 7
+    assert ex["case_id"] == ledger["PL_case"]
     rev = _post(client, f"entries/{ex['id']}/reversal", {"on": "2024-06-02", "reason": "duplicate"}, h)
     assert (rev["amount"], rev["reverses_id"]) == ("-50000.05", ex["id"])
     assert client.get(f"{API}/entries/{ex['id']}", headers=h).json()["reversed_by"] == rev["id"]
@@ -116,9 +122,13 @@ def test_the_ledger_through_http(
     assert {r["country"]: r["expended"] for r in country_rows} == {"JP": "0.00", "PL": "50000.05"}
     later = client.get(f"{API}/totals", params={"on": "2024-12-31"}, headers=h).json()
     assert {r["country"]: r["expended"] for r in later["rows"][1:]} == {"JP": "0.00", "PL": "0.00"}
-    funding = client.get(f"{API}/cases/7/funding", params={"on": "2024-12-31"}, headers=h).json()
+    funding = client.get(
+        f"{API}/cases/{ledger['PL_case']}/funding", params={"on": "2024-12-31"}, headers=h
+    ).json()
     assert funding["by_program"] == {"FMF": "150000.10"}
-    assert funding["lines"] == [{"case_line_id": 1, "obligated": "150000.10", "expended": "0.00"}]
+    assert funding["lines"] == [
+        {"case_line_id": ledger["PL_line"], "obligated": "150000.10", "expended": "0.00"}
+    ]
     assert [p["code"] for p in client.get(API, headers=h).json()][:2] == ["FMF", "IMET"]
 
 
@@ -136,7 +146,7 @@ def test_the_ledger_through_http(
                 "amount": "5",
                 "on": "2026-01-01",
                 "target": "case",
-                "case_id": 1,
+                "case_id": 1,  # the ledger fixture's PL case and its first line
                 "case_line_id": 1,
             },
             "on",
@@ -148,7 +158,7 @@ def test_the_ledger_through_http(
                 "amount": "300000",
                 "on": "2024-06-01",
                 "target": "case",
-                "case_id": 1,
+                "case_id": 1,  # the ledger fixture's PL case and its first line
                 "case_line_id": 1,
             },
             "amount",
@@ -227,7 +237,7 @@ def test_partners_see_their_country_and_guessing_answers_404(
         r["country"]
         for r in client.get(f"{API}/totals", params={"on": "2024-12-31"}, headers=pl).json()["rows"]
     ] == ["PL"]
-    assert client.get(f"{API}/cases/8/funding", headers=pl).json()["obligated"] == "0.00"
+    assert client.get(f"{API}/cases/{ledger['JP_case']}/funding", headers=pl).json()["obligated"] == "0.00"
     before = _counts(session_factory)
     # A partner cannot write (the appropriation is invisible to it: 404); an auditor may not (403).
     body = {"appropriation_id": ledger["appr"], "country": "PL", "amount": "1", "on": "2024-05-01"}

@@ -17,11 +17,26 @@ from secassist.identity.policy import Principal
 from secassist.programs.models import Appropriation, LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user, principal_of
+from tests.programs.factories import make_case
 
 
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2025, 1, 15, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def fms_cases(session_factory: sessionmaker[Session]) -> dict[str, tuple[int, list[int]]]:
+    """Real FMS cases for the ledger's case lines: PL (FMF) is case 1 with lines 1 and 2,
+    JP (mixed) case 2 with lines 3 and 4, PH (FMF) case 3 with lines 5 and 6."""
+    with unit_of_work(session_factory) as s:
+        made = {
+            "PL": make_case(s, purchaser="PL", financing="fmf"),
+            "JP": make_case(s, purchaser="JP", financing="mixed"),
+            "PH": make_case(s, purchaser="PH", financing="fmf"),
+        }
+    assert made == {"PL": (1, [1, 2]), "JP": (2, [3, 4]), "PH": (3, [5, 6])}, made
+    return made
 
 
 @pytest.fixture

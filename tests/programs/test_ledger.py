@@ -19,7 +19,7 @@ from secassist.programs import oversight, service
 from secassist.programs.errors import FundsExpiredError, InsufficientFundsError, ReversalRefusedError
 from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
-from tests.programs.factories import appropriation, case_target, training
+from tests.programs.factories import appropriation, case_target, make_case, training
 
 D = date
 
@@ -57,7 +57,7 @@ def test_a_dollar_flows_through_every_stage_and_the_audit_names_each(
             country="PL",
             amount="250000.50",
             on=D(2024, 6, 1),
-            target=case_target(7, 70),
+            target=case_target(1, 2),
         )
         service.expend(s, actor=state, obligation_id=ob.id, amount="100000.25", on=D(2024, 9, 1))
         ob_id = ob.id
@@ -79,7 +79,7 @@ def test_a_dollar_flows_through_every_stage_and_the_audit_names_each(
     with read_only(session_factory) as s:
         tags = [e.tag for e in s.query(AuditEntry).order_by(AuditEntry.seq) if e.tag.startswith("program:")]
         entry = service.get_entry(s, actor=None, entry_id=ob_id)
-        assert (entry.case_id, entry.case_line_id, entry.target) == (7, 70, "case")
+        assert (entry.case_id, entry.case_line_id, entry.target) == (1, 2, "case")
     assert tags == [
         "program:appropriation:created",
         "program:allocation:recorded",
@@ -152,7 +152,7 @@ def test_no_obligation_beyond_the_allocation_on_that_date_or_any_later(
             country="JP",
             amount="1",
             on=D(2024, 8, 1),
-            target=case_target(),
+            target=case_target(2, 3),
         )
     # Every as-of date still balances.
     for day in (D(2024, 4, 1), D(2024, 6, 1), D(2024, 8, 1), D(2025, 1, 1)):
@@ -588,3 +588,30 @@ def test_reversal_rows_keep_the_keys_of_the_original(session_factory: sessionmak
     with read_only(session_factory) as s:
         assert service.reversed_ids(s, [alloc_id]) == {alloc_id: rev_id}
         assert s.get(LedgerEntry, alloc_id) is not None
+
+
+def test_fmf_pays_only_its_own_countrys_fmf_cases_line_by_line(
+    session_factory: sessionmaker[Session], counts: Callable[[], tuple[int, int, int]]
+) -> None:
+    appr_id, _ = _setup(session_factory)
+    with unit_of_work(session_factory) as s:
+        national, _lines = make_case(s, purchaser="PL", financing="national")
+    before = counts()
+    for target, field, message in [
+        (case_target(2, 3), "case_id", "not PL's"),  # Japan's case
+        (case_target(national, 7), "case_id", "national funds"),
+        (case_target(1, 3), "case_line_id", "line 3 is not a line of case 1"),
+        (case_target(99, 1), "case_id", "case 99 not found"),
+    ]:
+        with pytest.raises(ValidationFailedError, match=message) as info, unit_of_work(session_factory) as s:
+            service.obligate(
+                s,
+                actor=None,
+                appropriation_id=appr_id,
+                country="PL",
+                amount="1",
+                on=D(2024, 6, 1),
+                target=target,
+            )
+        assert info.value.field == field
+    assert counts() == before

@@ -8,7 +8,7 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ from secassist.storage.uow import read_only, unit_of_work
 
 BASE = date(2024, 1, 1)
 COUNTRIES = ("PL", "JP", "PH")
+CASES = {"PL": (1, [1, 2]), "JP": (2, [3, 4]), "PH": (3, [5, 6])}  # the fms_cases fixture
 _years = itertools.count(1950)  # each example books its own fiscal year, so examples stay apart
 
 cents = st.integers(min_value=1, max_value=50_000_000)
@@ -46,7 +47,8 @@ def _apply(s: Session, appr_id: int, fy: int, o: tuple[object, ...], made: list[
             )
         )  # type: ignore[call-overload]
     elif kind == "obligate":
-        case_id, line = fy * 10 + int(o[4]), (fy * 10 + int(o[4])) * 10 + int(o[5])  # type: ignore[call-overload]
+        case_id, lines = CASES[str(o[1])]
+        line = lines[int(o[5]) % len(lines)]  # type: ignore[call-overload]
         target = service.Target("case", case_id=case_id, case_line_id=line)
         made.append(
             service.obligate(
@@ -67,6 +69,17 @@ def _apply(s: Session, appr_id: int, fy: int, o: tuple[object, ...], made: list[
         made.append(service.reverse(s, actor=None, entry_id=target_entry.id, on=on, reason="property test"))
 
 
+# A known sequence: every stage accepted once, then a refusal (no allocation to Japan).
+SAMPLE = [
+    ("allocate", "PL", 5_000_000, 10),
+    ("obligate", "PL", 1_000_000, 20, 0, 1),
+    ("expend", 0, 400_000, 30),
+    ("reverse", 3, 40),
+    ("obligate", "JP", 1, 20, 0, 0),
+]
+
+
+@example(total=100_000_000, ops=SAMPLE)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(total=st.integers(min_value=1, max_value=200_000_000), ops=st.lists(op, min_size=1, max_size=25))
 def test_case_totals_reconcile_to_program_totals(
@@ -97,6 +110,14 @@ def test_case_totals_reconcile_to_program_totals(
                 _apply(s, appr_id, fy, o, made)
         except SecassistError:
             pass
+    if ops == SAMPLE:  # the property is not vacuous: each stage is exercised
+        assert [e.kind for e in made] == [
+            "appropriation",
+            "allocation",
+            "obligation",
+            "expenditure",
+            "expenditure",
+        ]
     # What the services returned, summed in Python: the independent model.
     expected = [(e.kind, e.case_id, e.entry_date, e.amount_cents) for e in made]
     dates = sorted({BASE + timedelta(days=d) for d in (0, 100, 300, 600, 800)} | {e[2] for e in expected})
@@ -108,8 +129,7 @@ def test_case_totals_reconcile_to_program_totals(
         assert audited == len(made) + already_audited
         for as_of in dates:
             rows = oversight.totals(s, actor=None, as_of=as_of, program="FMF", fiscal_year=fy)
-            by_case = oversight.funding_by_case(s, actor=None, as_of=as_of, program="FMF")
-            mine = {cid: v for cid, v in by_case.items() if cid // 10 == fy}
+            mine = oversight.funding_by_case(s, actor=None, as_of=as_of, program="FMF", fiscal_year=fy)
             model = {
                 k: sum(c for kind, _, d, c in expected if kind == k and d <= as_of)
                 for k in ("appropriation", "allocation", "obligation", "expenditure")
@@ -133,6 +153,6 @@ def test_case_totals_reconcile_to_program_totals(
                 assert r.available >= 0, (as_of, r)
                 assert r.unexpended >= 0, (as_of, r)
             for cid in mine:
-                f = oversight.case_funding(s, actor=None, case_id=cid, as_of=as_of)
+                f = oversight.case_funding(s, actor=None, case_id=cid, as_of=as_of, fiscal_year=fy)
                 assert (f.obligated, f.expended) == mine[cid]
                 assert sum((line.obligated for line in f.lines), Decimal(0)) == f.obligated

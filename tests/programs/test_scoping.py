@@ -14,6 +14,8 @@ from secassist.programs import oversight, service
 from secassist.storage.uow import read_only, unit_of_work
 from tests.programs.factories import appropriation, case_target
 
+CASE_LINE = {"PL": (1, 1), "JP": (2, 3)}  # the fms_cases fixture
+
 
 @pytest.fixture
 def books(session_factory: sessionmaker[Session]) -> dict[str, int]:
@@ -31,7 +33,7 @@ def books(session_factory: sessionmaker[Session]) -> dict[str, int]:
                 country=code,
                 amount="50",
                 on=date(2024, 5, 1),
-                target=case_target(),
+                target=case_target(*CASE_LINE[code]),
             )
             ids[f"{code}_alloc"], ids[f"{code}_oblig"] = a.id, o.id
     return ids
@@ -56,7 +58,7 @@ def test_partners_and_scos_see_their_own_country_only(
         jp_rows = oversight.totals(s, actor=people["jp"], as_of=date(2024, 12, 31))
         assert [r.country for r in jp_rows] == ["JP"]
         assert (
-            oversight.case_funding(s, actor=people["jp"], case_id=1, as_of=date(2024, 12, 31)).obligated == 50
+            oversight.case_funding(s, actor=people["jp"], case_id=2, as_of=date(2024, 12, 31)).obligated == 50
         )
 
 

@@ -1,5 +1,5 @@
-"""The "funding available" offer gate and the fund-case workflow, against CaseFacts built
-here (the cases domain provides them from the database once it lands)."""
+"""The "funding available" offer gate and the fund-case workflow, on real cases (the cases
+domain's services and ``case_facts``) and the program ledger."""
 
 from __future__ import annotations
 
@@ -10,44 +10,23 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases.facts import CaseFacts, LineFacts
+from secassist.cases import service as cases
+from secassist.cases.facts import CaseFacts
 from secassist.core.errors import ValidationFailedError
 from secassist.programs import service
 from secassist.programs.errors import InsufficientFundsError
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.workflows.fund_case import fund_case
+from secassist.workflows.fund_case import fund_case, fund_case_by_id
 from secassist.workflows.gate_funding import GATE
 from secassist.workflows.gates import default_gates, gate_status
-from tests.programs.factories import appropriation
+from tests.programs.factories import appropriation, make_case
 
 ON = date(2024, 6, 1)
 
 
-def _line(line_id: int, number: str, value: str) -> LineFacts:
-    v = Decimal(value)
-    return LineFacts(line_id, number, "article", "demo line", "IV", True, True, False, 1, v, v, None)
-
-
-def _case(financing: str = "fmf", case_id: int = 501) -> CaseFacts:
-    lines = (_line(1, "001", "300000.00"), _line(2, "002", "200000.00"))
-    return CaseFacts(
-        case_id=case_id,
-        identifier="PL-B-ZZZ",
-        version=1,
-        status="proposed",
-        purchaser_code="PL",
-        purchaser_is_body=False,
-        financing=financing,
-        implementing_agency="B",
-        loa_type="defined_order",
-        end_users=("PL",),
-        lines=lines,
-        mde_value=Decimal("500000.00"),
-        other_value=Decimal(0),
-        total_value=Decimal("500000.00"),
-        design_construction_value=Decimal(0),
-        lor_complete_on=date(2024, 1, 5),
-    )
+def _facts(sf: sessionmaker[Session], case_id: int) -> CaseFacts:
+    with read_only(sf) as s:
+        return cases.case_facts(s, case_id)
 
 
 @pytest.fixture
@@ -60,52 +39,67 @@ def fmf(session_factory: sessionmaker[Session]) -> int:
         return appr.id
 
 
+def _case(
+    sf: sessionmaker[Session], financing: str = "fmf", values: tuple[str, ...] = ("300000", "200000")
+) -> CaseFacts:
+    with unit_of_work(sf) as s:
+        case_id, _ = make_case(s, purchaser="PL", financing=financing, values=values)
+    return _facts(sf, case_id)
+
+
 def _gate(sf: sessionmaker[Session], case: CaseFacts, on: date = ON) -> tuple[bool, str]:
     with read_only(sf) as s:
         r = GATE.check(s, case, on=on)
     return r.satisfied, r.reason
 
 
-def test_the_gate_is_registered(session_factory: sessionmaker[Session]) -> None:
+def test_the_gate_is_registered_and_national_funds_pass(session_factory: sessionmaker[Session]) -> None:
     assert [g.name for g in default_gates()] == ["funding"]
+    case = _case(session_factory, "national")
     with read_only(session_factory) as s:
-        (result,) = gate_status(s, _case("national"), on=ON)
+        (result,) = gate_status(s, case, on=ON)
     assert result.satisfied
     assert "national funds" in result.reason.lower()
 
 
 def test_fmf_case_needs_every_line_covered(session_factory: sessionmaker[Session], fmf: int) -> None:
-    case = _case("fmf")
+    case = _case(session_factory, "fmf")
+    first, second = (ln.line_id for ln in case.lines)
     assert _gate(session_factory, case) == (
         False,
         "FMF-financed: $0.00 of $500,000.00 obligated; $500,000.00 still to obligate on line(s) 001, 002.",
     )
     with unit_of_work(session_factory) as s:
         fund_case(
-            s, actor=None, case=case, appropriation_id=fmf, on=ON, amounts={1: "300000.00", 2: "150000"}
+            s,
+            actor=None,
+            case=case,
+            appropriation_id=fmf,
+            on=ON,
+            amounts={first: "300000.00", second: "150000"},
         )
     ok, reason = _gate(session_factory, case)
     assert not ok
     assert "$50,000.00 still to obligate on line(s) 002" in reason
     with unit_of_work(session_factory) as s:  # the default: each line's unfunded remainder
-        (entry,) = fund_case(s, actor=None, case=case, appropriation_id=fmf, on=ON)
-        assert (entry.case_line_id, entry.amount, entry.target) == (2, Decimal("50000.00"), "case")
+        (entry,) = fund_case_by_id(s, actor=None, case_id=case.case_id, appropriation_id=fmf, on=ON)
+        assert (entry.case_line_id, entry.amount, entry.target) == (second, Decimal("50000.00"), "case")
     assert _gate(session_factory, case) == (True, "FMF-financed: $500,000.00 obligated covers every line.")
-    # As of the day before, nothing was obligated yet.
-    assert not _gate(session_factory, case, date(2024, 5, 31))[0]
+    assert not _gate(session_factory, case, date(2024, 5, 31))[0]  # as of the day before
 
 
 def test_mixed_case_needs_some_fmf_and_no_line_over(session_factory: sessionmaker[Session], fmf: int) -> None:
-    case = _case("mixed", case_id=502)
+    case = _case(session_factory, "mixed")
+    first = case.lines[0].line_id
     assert _gate(session_factory, case) == (False, "Mixed financing: no FMF is obligated to the case yet.")
     with unit_of_work(session_factory) as s:
-        fund_case(s, actor=None, case=case, appropriation_id=fmf, on=ON, amounts={1: "100000"})
+        fund_case(s, actor=None, case=case, appropriation_id=fmf, on=ON, amounts={first: "100000"})
     assert _gate(session_factory, case) == (
         True,
         "Mixed financing: $100,000.00 FMF obligated; the other $400,000.00 is national funds.",
     )
     # A line whose value shrank (a modification) below its FMF fails the gate.
-    smaller = replace(case, lines=(_line(1, "001", "90000.00"), case.lines[1]))
+    smaller = replace(case, lines=(replace(case.lines[0], value=Decimal("90000.00")), case.lines[1]))
     ok, reason = _gate(session_factory, smaller)
     assert not ok
     assert "line 001 ($100,000.00 > $90,000.00)" in reason
@@ -114,25 +108,29 @@ def test_mixed_case_needs_some_fmf_and_no_line_over(session_factory: sessionmake
 def test_fund_case_refuses_what_the_case_or_the_ledger_does_not_allow(
     session_factory: sessionmaker[Session], fmf: int
 ) -> None:
-    for case, amounts, field in [
-        (_case("national"), None, "case_id"),
-        (replace(_case(), purchaser_is_body=True, purchaser_code="NATO"), None, "case_id"),
-        (_case(), {9: "1"}, "case_line_id"),
-        (_case(), {1: "300000.01"}, "amount"),
-        (_case(), {1: "-1"}, "amount"),
+    case = _case(session_factory, "fmf")
+    first = case.lines[0].line_id
+    national = _case(session_factory, "national")
+    for facts, amounts, field in [
+        (national, None, "case_id"),
+        (replace(case, purchaser_is_body=True, purchaser_code="NATO"), None, "case_id"),
+        (case, {9999: "1"}, "case_line_id"),
+        (case, {first: "300000.01"}, "amount"),
+        (case, {first: "-1"}, "amount"),
     ]:
         with pytest.raises(ValidationFailedError) as info, unit_of_work(session_factory) as s:
-            fund_case(s, actor=None, case=case, appropriation_id=fmf, on=ON, amounts=amounts)
+            fund_case(s, actor=None, case=facts, appropriation_id=fmf, on=ON, amounts=amounts)
         assert info.value.field == field
-    # $500,000 of lines against a $600,000 allocation is fine; a second case beyond the rest is not,
+    # $500,000 of lines against a $600,000 allocation is fine; a second such case is not,
     # and none of its lines is written.
     with unit_of_work(session_factory) as s:
-        fund_case(s, actor=None, case=_case(), appropriation_id=fmf, on=ON)
+        fund_case(s, actor=None, case=case, appropriation_id=fmf, on=ON)
+    other = _case(session_factory, "fmf")
     with pytest.raises(InsufficientFundsError), unit_of_work(session_factory) as s:
-        fund_case(s, actor=None, case=_case(case_id=777), appropriation_id=fmf, on=ON)
+        fund_case(s, actor=None, case=other, appropriation_id=fmf, on=ON)
     with read_only(session_factory) as s:
-        assert service.list_entries(s, actor=None, case_id=777) == []
+        assert service.list_entries(s, actor=None, case_id=other.case_id) == []
     with unit_of_work(session_factory) as s:
         imet = appropriation(s, program="IMET")
     with pytest.raises(ValidationFailedError, match="not FMF"), unit_of_work(session_factory) as s:
-        fund_case(s, actor=None, case=_case(case_id=778), appropriation_id=imet.id, on=ON)
+        fund_case(s, actor=None, case=other, appropriation_id=imet.id, on=ON)

@@ -195,7 +195,13 @@ class CaseFunding:
 
 
 def case_funding(
-    session: Session, *, actor: Principal | None, case_id: int, as_of: date, program: str | None = None
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    as_of: date,
+    program: str | None = None,
+    fiscal_year: int | None = None,
 ) -> CaseFunding:
     """Obligations and expenditures to ``case_id`` as of ``as_of`` (scoped to ``actor``)."""
     stmt = (
@@ -210,6 +216,8 @@ def case_funding(
     )
     if program:
         stmt = stmt.where(LedgerEntry.program == catalog_program(program).code)
+    if fiscal_year is not None:
+        stmt = stmt.where(LedgerEntry.fiscal_year == fiscal_year)
     by_program: dict[str, int] = {}
     lines: dict[int, tuple[int, int]] = {}
     for prog, line_id, oblig, exp in session.execute(scoped_entries(stmt, actor)):
@@ -227,7 +235,12 @@ def case_funding(
 
 
 def funding_by_case(
-    session: Session, *, actor: Principal | None, as_of: date, program: str | None = None
+    session: Session,
+    *,
+    actor: Principal | None,
+    as_of: date,
+    program: str | None = None,
+    fiscal_year: int | None = None,
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """(obligated, expended) per case id as of ``as_of``: for reconciling the cases'
     totals with the program's."""
@@ -238,6 +251,8 @@ def funding_by_case(
     )
     if program:
         stmt = stmt.where(LedgerEntry.program == catalog_program(program).code)
+    if fiscal_year is not None:
+        stmt = stmt.where(LedgerEntry.fiscal_year == fiscal_year)
     return {
         int(cid): (dollars(int(o)), dollars(int(e)))
         for cid, o, e in session.execute(scoped_entries(stmt, actor))

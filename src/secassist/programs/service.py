@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Integer, Select, String, column, or_, select, table
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
@@ -460,6 +460,37 @@ class Target:
     reference: str | None = None
 
 
+# The cases domain's tables, named (not imported: domains do not import each other) so
+# that an obligation to a case it cannot pay is refused with a clear error; the foreign
+# keys of program_entry guarantee that the rows exist.
+_CASE = table("fms_case", column("id", Integer), column("country_code", String), column("financing", String))
+_CASE_LINE = table("fms_case_line", column("id", Integer), column("case_id", Integer))
+
+
+def _check_case_line(session: Session, case_id: int, line_id: int, country: str) -> None:
+    """FMF pays the case of the country it is allocated to, when the case's LOA names FMF
+    as its financing (fmf or mixed), line by line (domain.md §9 [S98])."""
+    case = session.execute(
+        select(_CASE.c.country_code, _CASE.c.financing).where(_CASE.c.id == case_id)
+    ).first()
+    if case is None:
+        raise ValidationFailedError(f"case_id: case {case_id} not found", field="case_id")
+    if case[1] not in ("fmf", "mixed"):
+        raise ValidationFailedError(
+            f"case_id: case {case_id} is financed by {case[1]} funds, not FMF", field="case_id"
+        )
+    if case[0] != country:
+        raise ValidationFailedError(
+            f"case_id: case {case_id} is not {country}'s (purchaser {case[0] or 'a NATO body'})",
+            field="case_id",
+        )
+    found = session.execute(select(_CASE_LINE.c.case_id).where(_CASE_LINE.c.id == line_id)).first()
+    if found is None or int(found[0]) != case_id:
+        raise ValidationFailedError(
+            f"case_line_id: line {line_id} is not a line of case {case_id}", field="case_line_id"
+        )
+
+
 def _check_target(program_code: str, target: Target) -> Target:
     prog = catalog_program(program_code)
     if target.kind not in ("case", "training", "unit"):
@@ -512,6 +543,8 @@ def obligate(
     appr = _appropriation_for_write(session, actor, appropriation_id)
     code = _country(session, country, clock)
     tgt = _check_target(appr.program, target)
+    if tgt.case_id is not None and tgt.case_line_id is not None:
+        _check_case_line(session, tgt.case_id, tgt.case_line_id, code)
     _write_check(actor, code, "allocation")
     _require_available(appr, day, stage="obligation")
     _require_headroom(

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from secassist.cases import service as cases
 from secassist.cases.facts import CaseFacts
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
@@ -88,3 +89,24 @@ def fund_case(
         )
         for lid, amount in sorted(wanted.items())
     ]
+
+
+def fund_case_by_id(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    appropriation_id: int,
+    on: date,
+    amounts: Mapping[int, object] | None = None,
+) -> list[LedgerEntry]:
+    """:func:`fund_case` for a case in the database the actor may see (404 otherwise)."""
+    cases.get_case(session, actor=actor, case_id=case_id)
+    return fund_case(
+        session,
+        actor=actor,
+        case=cases.case_facts(session, case_id),
+        appropriation_id=appropriation_id,
+        on=on,
+        amounts=amounts,
+    )

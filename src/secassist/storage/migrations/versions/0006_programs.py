@@ -1,7 +1,7 @@
 """Programs: appropriations and the append-only ledger (UPDATE/DELETE refused by triggers).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 18:09:21.739819
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import secassist.storage.types
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -136,6 +136,10 @@ def upgrade() -> None:
             ["appropriation_id"],
             ["program_appropriation.id"],
             name=op.f("fk_program_entry_appropriation_id_program_appropriation"),
+        ),
+        sa.ForeignKeyConstraint(["case_id"], ["fms_case.id"], name=op.f("fk_program_entry_case_id_fms_case")),
+        sa.ForeignKeyConstraint(
+            ["case_line_id"], ["fms_case_line.id"], name=op.f("fk_program_entry_case_line_id_fms_case_line")
         ),
         sa.ForeignKeyConstraint(
             ["country_code"],
