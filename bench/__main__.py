@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.startup", "bench.audit", "bench.vetting"]
+BENCHMARKS = ["bench.startup", "bench.audit", "bench.vetting", "bench.programs"]
 
 
 def main() -> None:

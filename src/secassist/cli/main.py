@@ -15,6 +15,7 @@ from secassist.cli import (
     demo,
     leahy,
     orgs,
+    programs,
     reference,
     screening,
     serve,
@@ -41,6 +42,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(screening.app, name="screening")
 app.add_typer(vetting.app, name="vetting")
 app.add_typer(leahy.app, name="leahy")
+app.add_typer(programs.app, name="programs")
 app.command("serve")(serve.serve)
 
 
