@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases.facts import CaseFacts, LineFacts
 from secassist.core.errors import ValidationFailedError
+from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import leahy, service
 from secassist.vetting.errors import LeahyNotApprovedError
@@ -19,7 +20,11 @@ from secassist.vetting.leahy_models import LeahyVetting
 from secassist.vetting.proposal import Determination, ScreeningOutcome
 from secassist.workflows import gate_vetting
 from secassist.workflows.gates import default_gates, gate_status
-from secassist.workflows.obligate_assistance import leahy_check, obligate_with_leahy_check
+from secassist.workflows.obligate_assistance import (
+    leahy_check,
+    obligate_assistance,
+    obligate_with_leahy_check,
+)
 from secassist.workflows.vetting_case import proposal_from_case, vet_case
 from tests.vetting.factories import People
 
@@ -213,3 +218,41 @@ def test_parties_are_screened_and_dispositions_carry_over(
         assert (f.signal, f.outcome) == ("all_clear", "clear")
         assert "dispositioned false positive" in f.rationale
         assert f"screening:{run.id}" in json.loads(f.evidence)
+
+
+def test_obligating_pko_to_a_unit_needs_a_current_leahy_approval(
+    session_factory: sessionmaker[Session], people: People
+) -> None:
+    from secassist.programs import service as programs
+    from tests.programs.factories import appropriation
+
+    day = date(2025, 3, 1)
+    with unit_of_work(session_factory) as s:
+        pko = appropriation(s, program="PKO", amount="1000")
+        programs.allocate(
+            s, actor=None, appropriation_id=pko.id, country="PL", amount="1000", on=date(2024, 4, 1)
+        )
+        uid = leahy.create_unit(
+            s, actor=people.state, country="PL", name="Peacekeeping Bn", unit_type="military"
+        ).id
+        other = leahy.create_unit(s, actor=people.state, country="EG", name="EG Bn", unit_type="military").id
+        pko_id = pko.id
+
+    def obligate(unit_id: int) -> object:
+        with unit_of_work(session_factory) as s:
+            return obligate_assistance(
+                s, actor=None, appropriation_id=pko_id, country="PL", amount="10", on=day,
+                target=programs.Target("unit", recipient_unit_id=unit_id),
+            )  # fmt: skip
+
+    with pytest.raises(LeahyNotApprovedError, match="never vetted"):
+        obligate(uid)
+    with pytest.raises(ValidationFailedError, match="belongs to EG"):
+        obligate(other)
+    with pytest.raises(ValidationFailedError, match="no Leahy-registered unit"):
+        obligate(9999)
+    with unit_of_work(session_factory) as s:
+        approve(s, people, uid)  # 20 Jan 2025 for a year
+    entry = obligate(uid)
+    assert isinstance(entry, LedgerEntry)
+    assert entry.recipient_unit_id == uid

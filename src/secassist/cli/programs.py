@@ -212,8 +212,10 @@ def obligate(
     ] = None,
     memo: Annotated[str | None, typer.Option("--memo")] = None,
 ) -> None:
-    """Obligate part of a country's allocation to a case line, training or a unit."""
+    """Obligate part of a country's allocation to a case line, training or a unit (a unit
+    needs a current approved Leahy vetting on the date)."""
     from secassist.programs import service
+    from secassist.workflows.obligate_assistance import obligate_assistance
 
     day = parse_date(on, option="--on")
     t = service.Target(
@@ -221,7 +223,7 @@ def obligate(
     )
     with uow() as s:
         _done(
-            service.obligate(
+            obligate_assistance(
                 s,
                 actor=None,
                 appropriation_id=appropriation,

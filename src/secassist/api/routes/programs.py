@@ -26,6 +26,7 @@ from secassist.programs.schemas import (
     TotalsRead,
     TotalsRowRead,
 )
+from secassist.workflows.obligate_assistance import obligate_assistance
 
 router = APIRouter(prefix="/programs", tags=["programs"])
 
@@ -94,7 +95,7 @@ def obligate(
         recipient_unit_id=body.recipient_unit_id,
         reference=body.reference,
     )
-    entry = service.obligate(
+    entry = obligate_assistance(  # Leahy-checked for a unit (workflows/obligate_assistance.py)
         session,
         actor=principal,
         appropriation_id=body.appropriation_id,
