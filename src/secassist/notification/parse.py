@@ -1,0 +1,398 @@
+"""Read published arms-sale notices: Federal Register notices, Congressional Record prints
+of the cover letters, DSCA and State press releases, 1997 to today.
+
+A pure function of the text. The layout of the Federal Register transmittal is in
+domain.md §11; what varies in the real texts (dot leaders, label blocks, OCR damage, mirror
+artefacts, letter-prefixed numbers, …) is listed in ``shared/data/notices/README.md``. The
+texts are often cut short: whatever a text does not state comes back as ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from secassist.notification.names import country_code
+
+FIELDS = (
+    "transmittal",
+    "aeca_section",
+    "purchaser",
+    "purchaser_country",
+    "mde_usd",
+    "other_usd",
+    "total_usd",
+    "implementing_agency",
+    "date",
+)
+
+
+@dataclass(frozen=True)
+class ParsedNotice:
+    """What one notice text states (``None`` for what it does not)."""
+
+    transmittal: str | None
+    aeca_section: str | None
+    purchaser: str | None
+    purchaser_country: str | None
+    mde_usd: int | None
+    other_usd: int | None
+    total_usd: int | None
+    implementing_agency: str | None
+    date: str | None  # ISO YYYY-MM-DD
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- cleaning ----------------------------------------------------------------------
+
+_ARTEFACTS = re.compile(
+    r"\[\[Page [^\]]*\]\]"  # [[Page S3851]] in mid-sentence
+    r"|\[Pages? [^\]]*\]"  # [Page S5188]
+    r"|\[GRAPHIC\]\s*\[TIFF OMITTED\]\s*\S*"
+    r"|BILLING CODE [0-9A-Z-]+"
+    r"|\[email\s*(?:&#160;)?protected\]"
+    r"|\[Federal Register graphic [^\]]*\]",
+    re.IGNORECASE,
+)
+_HYPHENATED = re.compile(r"\b(mil|bil)-\s+(lion)\b", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+    text = _ARTEFACTS.sub(" ", text)
+    text = _HYPHENATED.sub(r"\1\2", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- amounts -----------------------------------------------------------------------
+
+# A number as printed, with OCR damage: "$l.5" (lower-case L for 1), "O" for zero.
+_NUM = r"(?:\d|[lI](?=[\d.,])|\.(?=\d))[\dlIO]*(?:,\s?\d{3})*(?:\.[\dlIO]+)?"
+_UNIT = r"(?:(?i:million|billion|thousand|mil\.)|M\b|B\b)"
+_AMOUNT = re.compile(
+    rf"\$\s*(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT}))?|\b(?P<n2>{_NUM})\s*(?P<u2>(?i:million|billion))\b"
+)
+# Inside the value table a bare figure is an amount too ("Other 52", "Total 52").
+_TABLE_AMOUNT = re.compile(_AMOUNT.pattern + rf"|(?<![\w(.,$-])(?P<n3>{_NUM})(?![\w)(,-])")
+_MULT = {"million": 10**6, "mil.": 10**6, "m": 10**6, "billion": 10**9, "b": 10**9, "thousand": 10**3}
+
+
+@dataclass(frozen=True)
+class _Amount:
+    number: Decimal
+    unit: str | None
+    start: int
+    end: int
+
+    def dollars(self, default_unit: str | None) -> int | None:
+        unit = self.unit or default_unit
+        if unit is None and self.number < 100_000:
+            unit = "million"  # a bare small figure in a notice is in millions
+        value = self.number * _MULT[unit.lower()] if unit else self.number
+        return int(value.to_integral_value())
+
+
+def _amounts(text: str, pattern: re.Pattern[str] = _AMOUNT) -> list[_Amount]:
+    out: list[_Amount] = []
+    for m in pattern.finditer(text):
+        raw = m.group("n1") or m.group("n2") or m.group("n3")
+        unit = m.group("u1") or m.group("u2")
+        digits = raw.replace("l", "1").replace("I", "1").replace("O", "0").replace(",", "").replace(" ", "")
+        try:
+            number = Decimal(digits)
+        except InvalidOperation:
+            continue
+        out.append(_Amount(number, unit.lower() if unit else None, m.start(), m.end()))
+    return out
+
+
+# --- the value table ---------------------------------------------------------------
+
+_TABLE_START = re.compile(r"Total\s+Estimated\s+(?:Value|Cost)\s*:?", re.IGNORECASE)
+_TABLE_END = re.compile(
+    r"\(iii\)|\biii\)|Description\s+and\s+Quantity|\(iv\)|Military\s+Department", re.IGNORECASE
+)
+_FOOTNOTES = re.compile(
+    r"\*?\s*As\s+defined\s+in\s+Section\s+47\(6\)[^.$]*\.?"
+    r"|\*?\s*Funding\s+Source\s*:\s*(?:[A-Z][\w-]*\s*){1,4}\.?",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(
+    r"(?P<mde>Major\s+Defen[cs]e\s+Equipment|\bMDE\b)|(?P<other>\bNon-MDE\b|\bOther\b|\bSustainment\b)"
+    r"|(?P<total>\bTotal\b)",
+    re.IGNORECASE,
+)
+
+
+def _table(text: str) -> tuple[bool, int | None, int | None, int | None]:
+    """(found, mde, other, total) from the (ii) Total Estimated Value table."""
+    start = _TABLE_START.search(text)
+    if start is None:
+        return False, None, None, None
+    body = text[start.end() : start.end() + 700]
+    end = _TABLE_END.search(body)
+    if end is not None:
+        body = body[: end.start()]
+    body = _FOOTNOTES.sub(" ", body)
+    labels = [(m.lastgroup or "", m.start()) for m in _LABEL.finditer(body)]
+    amounts = _amounts(body, _TABLE_AMOUNT)
+    if not labels or not amounts:
+        return bool(labels), None, None, None
+    units = {a.unit for a in amounts if a.unit}
+    default = "million" if "million" in units else (units.pop() if len(units) == 1 else None)
+    values: dict[str, int] = {}
+    for (kind, _), amount in zip(labels, amounts, strict=False):
+        dollars = amount.dollars(default)
+        if dollars is None:
+            continue
+        values[kind] = values.get(kind, 0) + dollars if kind == "other" else values.get(kind, dollars)
+    return True, values.get("mde"), values.get("other"), values.get("total")
+
+
+_COST = re.compile(
+    r"(?:estimated\s+(?:total\s+)?(?:program\s+|case\s+)?(?:to\s+)?(?:cost|value)"
+    r"|total\s+estimated\s+(?:cost|value)|valued\s+at)"
+    r"(?:\s+(?:is|of|was|at|will\s+be))?\s*(?:approximately\s+|about\s+|up\s+to\s+|an\s+estimated\s+)?"
+    rf"(?=\$|{_NUM}\s*(?i:million|billion))",
+    re.IGNORECASE,
+)
+
+
+def _stated_total(text: str) -> int | None:
+    for m in _COST.finditer(text):
+        found = _amounts(text[m.end() : m.end() + 40])
+        if found and found[0].start == 0:
+            return found[0].dollars(None)
+    return None
+
+
+# --- transmittal number and section ------------------------------------------------
+
+_NUMBER = r"[0-9][0-9A-Z]-[0-9][0-9A-Z]"
+_TRANSMITTAL = re.compile(
+    rf"(?P<pre>AECA\s+|certification\s+)?\bTransmittal(?:s|\s+N[oO0]s?\.?|\s+numbers?)?\s*[:.]?\s*"
+    rf"(?P<num>{_NUMBER})(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+_RSAT = re.compile(rf"Notification\s+Number\s*:?\s*RSAT\s*(?P<num>{_NUMBER})(?![0-9A-Za-z])", re.IGNORECASE)
+_SECTION = re.compile(
+    r"(?<![\d(])(?P<base>36|3)\s*\(\s*(?P<sub>[a-d])\s*\)(?P<rest>(?:\s*\(\s*(?:\d{1,2}|[lI]|[A-Z])\s*\))*)"
+)
+_PARENT = re.compile(r"\s*,?\s*(?:of\s+the\s+)?AECA\s+(?:certification|Transmittal)", re.IGNORECASE)
+_PREAMBLE = re.compile(r"\s*of\s+the\s+Arms\s+Export\s+Control\s+Act\s+requires", re.IGNORECASE)
+
+
+def _transmittal(text: str) -> str | None:
+    for m in _TRANSMITTAL.finditer(text):
+        if m.group("pre"):
+            continue  # the parent sale's number cited by a 36(b)(5) report
+        return m.group("num").upper()
+    rsat = _RSAT.search(text)
+    return rsat.group("num").upper() if rsat else None
+
+
+def _section(text: str) -> str | None:
+    bare: str | None = None
+    for m in _SECTION.finditer(text):
+        if _PARENT.match(text, m.end()) or text[max(0, m.start() - 14) : m.start()].lower().endswith(
+            "certification "
+        ):
+            continue
+        subs = re.findall(r"\(\s*([^)\s]+)\s*\)", m.group("rest"))
+        if m.group("base") == "3" and m.group("sub") != "d":
+            continue
+        if subs:
+            subs[0] = "1" if subs[0] in ("l", "I") else subs[0]
+            return f"{m.group('base')}({m.group('sub')})" + "".join(f"({s})" for s in subs)
+        if bare is None and not _PREAMBLE.match(text, m.end()):
+            bare = f"{m.group('base')}({m.group('sub')})"
+    return bare
+
+
+# --- purchaser ---------------------------------------------------------------------
+
+_ITEM_I = re.compile(r"\(i\)\s*(?:Prospective\s+)?Purchaser\s*:\s*", re.IGNORECASE)
+_ITEM_I_END = re.compile(
+    r"\s*(?:\(ii\)|\bii\)|\(2\)|Total\s+Estimated\s+Value|Sec\.\s*36|\bpursuant\s+to\b)", re.IGNORECASE
+)
+_LOA_TO = re.compile(
+    r"Letters?\s*(?:\(s\))?\s+of\s+Offer\s+and\s+Acceptance(?:\s*\(LOAs?\))?\s+to\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_SALE_TO = re.compile(
+    r"(?:Foreign\s+Military\s+Sales?|\bFMS\b|possible\s+sale)\s+to\s+(?:the\s+)?", re.IGNORECASE
+)
+_REQUESTED = re.compile(
+    r"\b(?:The\s+)?((?:Government|Kingdom|Republic)\s+of\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,4})"
+    r"\s+has\s+requested"
+)
+_CUT = re.compile(r"\s+(?:for|of|to|in\s+order|with|through)\s+|\s*[,;]\s*|\.\s|\.$|$", re.IGNORECASE)
+
+
+def _trim(name: str) -> str:
+    return name.strip().strip(".,;:- ").strip()
+
+
+def _name_after(text: str, at: int, *, stop_for: bool) -> str | None:
+    window = text[at : at + 200]
+    if stop_for:
+        m = re.search(r"\s+for\s+", window)
+        if m is not None:
+            return _trim(window[: m.start()]) or None
+    # The shortest prefix that names a country ("Government of Chile" in "… of radars").
+    for cut in _CUT.finditer(window):
+        candidate = _trim(window[: cut.start()])
+        if candidate and country_code(candidate):
+            return candidate
+    return None
+
+
+def _purchaser(text: str) -> str | None:
+    m = _ITEM_I.search(text)
+    if m is not None:
+        rest = text[m.end() : m.end() + 300]
+        end = _ITEM_I_END.search(rest)
+        name = _trim(rest[: end.start()] if end else rest)
+        if name:
+            return name
+    loa = _LOA_TO.search(text)
+    if loa is not None:
+        after = _name_after(text, loa.end(), stop_for=True)
+        if after:
+            return after
+    for sale in _SALE_TO.finditer(text):
+        after = _name_after(text, sale.end(), stop_for=False)
+        if after:
+            return after
+    requested = _REQUESTED.search(text)
+    return _trim(requested.group(1)) if requested else None
+
+
+# --- implementing agency -----------------------------------------------------------
+
+_AGENCY_LABEL = re.compile(r"(?:Implementing\s+Agency|Military\s+Department)\s*:\s*", re.IGNORECASE)
+_AGENCY_VALUE = re.compile(r"[A-Za-z][A-Za-z&'.-]*(?:\s+(?:of\s+the\s+|of\s+)?[A-Z][A-Za-z&'.-]*)*")
+_CONCERNING = re.compile(
+    r"concerning\s+the\s+((?:Department\s+of\s+the\s+)?[A-Z][A-Za-z.&-]*(?:\s+(?:of\s+)?[A-Z][A-Za-z.&-]*){0,5})"
+    r"'s?\s+proposed",
+)
+_AGENCY_STOP = re.compile(r"\s+(?:Prior|Sales|Funding|Date|Sensitivity|Description)\b.*$")
+
+
+def _normalise_agency(name: str) -> str | None:
+    name = _AGENCY_STOP.sub("", name)
+    name = re.sub(r"^(?:the\s+)?(?:U\.?S\.?\s+|United\s+States\s+)?(?:Department\s+of\s+the\s+)", "", name)
+    name = _trim(name)
+    return name or None
+
+
+def _agency(text: str) -> str | None:
+    for m in _AGENCY_LABEL.finditer(text):
+        v = _AGENCY_VALUE.match(text, m.end())
+        if v is not None:
+            name = _normalise_agency(v.group(0))
+            if name:
+                return name
+    concerning = _CONCERNING.search(text)
+    return _normalise_agency(concerning.group(1)) if concerning else None
+
+
+# --- dates -------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"  # noqa: E501
+_DATE = (
+    rf"(?:(?P<m1>{_MONTH})\.?\s+(?P<d1>\d{{1,2}}),?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\.?,?\s+(?P<y2>\d{{4}})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))"
+)
+_DATE_PATTERNS = [
+    re.compile(rf"\bDated:\s*{_DATE}", re.IGNORECASE),
+    re.compile(rf"(?:^|\n)[ \t]*Date:\s*{_DATE}", re.IGNORECASE),
+    re.compile(
+        rf"\[?(?:Congressional\s+Record|Federal\s+Register)\s+Volume\s+\d+,\s+(?:Number|Issue)\s+\d+\s*"
+        rf"\((?:[A-Z][a-z]+day,\s+)?{_DATE}\)",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\((?:Senate|House(?:\s+of\s+Representatives)?|Extensions\s+of\s+Remarks)\s*-\s*{_DATE}\)"),
+    re.compile(rf"{_DATE}\s*-\s*Issue:"),
+    re.compile(rf"(?:^|\n)[ \t]*WASHINGTON(?:\s*,?\s*D\.\s?C\.)?\s*[,\-–—]+\s*{_DATE}", re.IGNORECASE),
+    re.compile(rf"\bissued\s+(?:on\s+)?{_DATE}", re.IGNORECASE),
+    re.compile(rf"(?:^|\n)[ \t]*date\s+{_DATE}", re.IGNORECASE),
+    re.compile(rf"(?:^|\n)[ \t]*{_DATE}\.?[ \t]*(?:\n|$)"),  # a letter's date on a line of its own
+]
+
+
+def _to_date(m: re.Match[str]) -> str | None:
+    try:
+        if m.group("y3"):
+            return date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3"))).isoformat()
+        if m.group("y1"):
+            y, mon, d = m.group("y1"), m.group("m1"), m.group("d1")
+        else:
+            y, mon, d = m.group("y2"), m.group("m2"), m.group("d2")
+        return date(int(y), _MONTHS[mon.lower().rstrip(".")], int(d)).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def _date(raw: str, clean: str) -> str | None:
+    for i, pattern in enumerate(_DATE_PATTERNS):
+        # Line-anchored patterns read the raw text; the others the cleaned one.
+        source = raw if pattern.pattern.startswith("(?:^|\\n)") else clean
+        for m in pattern.finditer(source):
+            found = _to_date(m)
+            if found:
+                return found
+        del i
+    return None
+
+
+# --- the whole notice --------------------------------------------------------------
+
+
+def parse_notice(text: str) -> ParsedNotice:
+    """Everything one notice text states; ``None`` for what it does not."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n")
+    clean = _clean(raw)
+    _has_table, mde, other, total = _table(clean)
+    if total is None:
+        total = _stated_total(clean)
+    purchaser = _purchaser(clean)
+    return ParsedNotice(
+        transmittal=_transmittal(clean),
+        aeca_section=_section(clean),
+        purchaser=purchaser,
+        purchaser_country=country_code(purchaser),
+        mde_usd=mde,
+        other_usd=other,
+        total_usd=total,
+        implementing_agency=_agency(clean),
+        date=_date(raw, clean),
+    )
