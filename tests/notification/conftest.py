@@ -1,0 +1,66 @@
+"""Notification fixtures: ``audit_ok`` and ``tags`` (as in the identity tests), ``case_facts``
+(a CaseFacts built by hand, the contract the gate reads), and users of every kind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.cases.facts import CaseFacts
+from secassist.identity.policy import Principal
+from secassist.storage.uow import unit_of_work
+from tests.identity.conftest import audit_ok, clock, tags  # the same fixtures
+from tests.identity.factories import make_org, make_user, principal_of
+
+__all__ = ["audit_ok", "clock", "tags"]
+
+
+def case_facts(
+    case_id: int = 1, purchaser: str = "SA", mde: int = 20_000_000, other: int = 40_000_000, dc: int = 0
+) -> CaseFacts:
+    return CaseFacts(
+        case_id=case_id,
+        identifier=f"{purchaser}-B-AAA",
+        version=1,
+        status="development",
+        purchaser_code=purchaser,
+        purchaser_is_body=purchaser in ("NATO", "NSPA"),
+        financing="national",
+        implementing_agency="B",
+        loa_type="defined_order",
+        end_users=(purchaser,),
+        lines=(),
+        mde_value=Decimal(mde),
+        other_value=Decimal(other),
+        total_value=Decimal(mde + other),
+        design_construction_value=Decimal(dc),
+        lor_complete_on=None,
+    )
+
+
+def with_values(c: CaseFacts, **kw: object) -> CaseFacts:
+    return replace(c, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def people(session_factory: sessionmaker[Session]) -> dict[str, Principal]:
+    """One principal per stakeholder kind (partners in Saudi Arabia and Poland)."""
+    specs = [
+        ("state", "state", None),
+        ("dod", "dod", None),
+        ("congress", "congress", None),
+        ("industry", "industry", None),
+        ("partner_sa", "partner", "SA"),
+        ("partner_pl", "partner", "PL"),
+        ("auditor", "auditor", None),
+    ]
+    out: dict[str, Principal] = {}
+    with unit_of_work(session_factory) as s:
+        for name, kind, country in specs:
+            org = make_org(s, f"org {name}", kind, country)
+            user = make_user(s, org, name.replace("_", "."))
+            out[name] = principal_of(s, user)
+    return out
