@@ -396,3 +396,38 @@ def review_state(n: Notification | None, *, required: bool, section: str | None,
     if on < ends:
         return ReviewState(False, f"Formal review period ends {ends.isoformat()}.", ev)
     return ReviewState(True, f"Formal review period ended {ends.isoformat()}.", ev)
+
+
+def public_records(session: Session, *, limit: int = 10_000) -> list[Notification]:
+    """What a public export may show: formally notified notifications only. Before formal
+    notification the link between a country and the items stays out of every export."""
+    stmt = (
+        select(Notification)
+        .where(Notification.formally_notified.is_(True))
+        .order_by(Notification.formal_notification_on.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+PUBLIC_FIELDS = (
+    "id",
+    "transmittal",
+    "section",
+    "purchaser",
+    "purchaser_country",
+    "implementing_agency",
+    "mde_value",
+    "other_value",
+    "total_value",
+    "formal_notification_on",
+    "review_ends_on",
+    "status",
+)
+
+
+def public_row(n: Notification) -> dict[str, object]:
+    """One exported notification (never a draft: callers pass ``public_records`` rows)."""
+    if not n.formally_notified:
+        raise ValidationFailedError("a notification is public only after formal notification", field="id")
+    return {f: getattr(n, f) for f in PUBLIC_FIELDS}
