@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases.facts import CaseFacts
 from secassist.identity.policy import Principal
-from secassist.storage.uow import unit_of_work
 from tests.identity.conftest import audit_ok, clock, tags  # the same fixtures
-from tests.identity.factories import make_org, make_user, principal_of
+from tests.notification.factories import make_people
 
 __all__ = ["audit_ok", "clock", "tags"]
 
@@ -47,20 +46,4 @@ def with_values(c: CaseFacts, **kw: object) -> CaseFacts:
 
 @pytest.fixture
 def people(session_factory: sessionmaker[Session]) -> dict[str, Principal]:
-    """One principal per stakeholder kind (partners in Saudi Arabia and Poland)."""
-    specs = [
-        ("state", "state", None),
-        ("dod", "dod", None),
-        ("congress", "congress", None),
-        ("industry", "industry", None),
-        ("partner_sa", "partner", "SA"),
-        ("partner_pl", "partner", "PL"),
-        ("auditor", "auditor", None),
-    ]
-    out: dict[str, Principal] = {}
-    with unit_of_work(session_factory) as s:
-        for name, kind, country in specs:
-            org = make_org(s, f"org {name}", kind, country)
-            user = make_user(s, org, name.replace("_", "."))
-            out[name] = principal_of(s, user)
-    return out
+    return make_people(session_factory)

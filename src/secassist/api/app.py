@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from secassist import __version__
 from secassist.api.errors import install_error_handlers
-from secassist.api.routes import audit, health, reference
+from secassist.api.routes import audit, health, notifications, reference
 from secassist.api.routes import identity as identity_routes
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
@@ -57,6 +57,7 @@ def create_app(
     api.include_router(reference.router)
     api.include_router(audit.router)
     api.include_router(identity_routes.router)
+    api.include_router(notifications.router)
     app.include_router(api)
 
     from secassist.web import auth as web_auth

@@ -22,6 +22,7 @@ from secassist.core.errors import ConflictError, NotFoundError, ValidationFailed
 from secassist.core.types import to_money
 from secassist.identity.policy import Principal, Resource, check, require_permission, scope
 from secassist.notification.models import STATUSES, NoticeSource, Notification
+from secassist.notification.render import NoticeContent
 from secassist.notification.thresholds import KINDS, Requirement, requirement
 from secassist.reference.service import get_reference
 
@@ -431,3 +432,23 @@ def public_row(n: Notification) -> dict[str, object]:
     if not n.formally_notified:
         raise ValidationFailedError("a notification is public only after formal notification", field="id")
     return {f: getattr(n, f) for f in PUBLIC_FIELDS}
+
+
+def notice_content(n: Notification) -> NoticeContent:
+    """What the rendered transmittal states, from the notification's own record."""
+    lines = [x.strip() for x in (n.description or "").splitlines() if x.strip()]
+    mde = tuple(x[4:].strip() for x in lines if x.upper().startswith("MDE:"))
+    other = tuple(x for x in lines if not x.upper().startswith("MDE:"))
+    return NoticeContent(
+        transmittal=n.transmittal or "(unassigned)",
+        purchaser=n.purchaser or n.purchaser_country or "(unknown)",
+        mde=n.mde_value or Decimal(0),
+        other=n.other_value or Decimal(0),
+        dated=n.formal_notification_on or n.created_at.date(),
+        implementing_agency=n.implementing_agency or "(not stated)",
+        section=n.section or "36(b)(1)",
+        mde_items=mde,
+        non_mde_items=other,
+        policy_justification=n.policy_justification or "",
+        sensitivity=n.sensitivity or "",
+    )
