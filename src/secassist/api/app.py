@@ -61,11 +61,13 @@ def create_app(
     app.include_router(api)
 
     from secassist.web import auth as web_auth
+    from secassist.web import notifications as web_notifications
     from secassist.web import routes as web_routes
     from secassist.web.render import STATIC_DIR
 
     app.include_router(web_routes.router)
     app.include_router(web_auth.router)
+    app.include_router(web_notifications.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     return app

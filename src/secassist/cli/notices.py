@@ -63,3 +63,29 @@ def parse_cmd(
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
         emit_rows(rows, Format(fmt.value), columns=["file", *FIELDS], title="Parsed notices")
+
+
+@app.command("import")
+def import_cmd(
+    paths: PathsArg,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Store notifications read from notice texts (idempotent; one transaction for all files).
+
+    A notice links to a case's notification by transmittal number; the same notice from
+    another source (Record, release) becomes another source of the same notification.
+    Notices of sales with no case here are kept as public-record notifications.
+    """
+    from secassist.cli.common import uow
+    from secassist.notification.importer import import_notices
+
+    texts = [(str(path), text) for path, text in read_texts(paths)]
+    with uow() as session:
+        report = import_notices(session, actor=None, texts=texts)
+    outcome = {**dict.fromkeys(report.created, "created"), **dict.fromkeys(report.merged, "merged")}
+    outcome |= dict.fromkeys(report.unchanged, "unchanged")
+    rows = [
+        {"file": name, "outcome": outcome[name], "notification": report.notification_ids[name]}
+        for name, _ in texts
+    ]
+    emit_rows(rows, fmt, columns=["file", "outcome", "notification"], title="Imported notices")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,3 +69,100 @@ def requirement_cmd(
     rows += [{"item": "source", "value": s} for s in req.sources]
     rows += [{"item": "UNCONFIRMED", "value": n} for n in req.unconfirmed]
     emit_rows(rows, fmt, columns=["item", "value"], title=f"Notification requirement for {country} on {on}")
+
+
+LIST_COLUMNS = [
+    "id",
+    "transmittal",
+    "section",
+    "purchaser",
+    "purchaser_country",
+    "total_value",
+    "status",
+    "formal_notification_on",
+    "review_ends_on",
+    "case_id",
+    "origin",
+]
+
+
+@app.command("list")
+def list_cmd(
+    status: Annotated[str | None, typer.Option(help="draft, informal_review, formally_notified, ...")] = None,
+    country: Annotated[str | None, typer.Option(help="Purchaser country code.")] = None,
+    public: Annotated[bool, typer.Option(help="Only what a public export may show.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Notifications, soonest review deadline first."""
+    from secassist.cli.common import uow
+    from secassist.notification import service
+
+    with uow() as session:
+        if public:
+            rows = [service.public_row(n) for n in service.public_records(session)]
+            emit_rows(rows, fmt, columns=list(service.PUBLIC_FIELDS), title="Notified sales (public)")
+            return
+        found = service.list_notifications(session, actor=None, status=status, country=country)
+        rows = [{c: getattr(n, c) for c in LIST_COLUMNS} for n in found]
+    emit_rows(rows, fmt, columns=LIST_COLUMNS, title="Notifications")
+
+
+@app.command("show")
+def show_cmd(
+    notification_id: Annotated[int, typer.Argument()],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One notification, every field."""
+    from secassist.cli.common import uow
+    from secassist.notification import service
+    from secassist.notification.schemas import NotificationRead
+
+    with uow() as session:
+        n = service.get_notification(session, actor=None, notification_id=notification_id)
+        data = NotificationRead.model_validate(n).model_dump()
+    emit_rows([{"field": k, "value": v} for k, v in data.items()], fmt, columns=["field", "value"])
+
+
+@app.command("notice")
+def notice_cmd(
+    notification_id: Annotated[int, typer.Argument()],
+    pdf: Annotated[
+        Path | None, typer.Option(help="Write the PDF to this file instead of printing text.")
+    ] = None,
+) -> None:
+    """The Federal Register transmittal of a notification (text, or PDF with --pdf)."""
+    from secassist.cli.common import uow
+    from secassist.notification import service
+    from secassist.notification.render import render_pdf, render_text
+
+    with uow() as session:
+        content = service.notice_content(
+            service.get_notification(session, actor=None, notification_id=notification_id)
+        )
+    if pdf is None:
+        sys.stdout.write(render_text(content))
+    else:
+        pdf.write_bytes(render_pdf(content))
+        typer.echo(f"wrote {pdf}")
+
+
+@app.command("formal")
+def formal_cmd(
+    notification_id: Annotated[int, typer.Argument()],
+    on: Annotated[str, typer.Option("--on", help="Date delivered to Congress, YYYY-MM-DD.")],
+    transmittal: Annotated[str | None, typer.Option(help="Transmittal number, e.g. 26-07.")] = None,
+) -> None:
+    """Record the formal notification (the review period starts)."""
+    from secassist.cli.common import uow
+    from secassist.notification import service
+
+    with uow() as session:
+        n = service.record_formal_notification(
+            session,
+            actor=None,
+            notification_id=notification_id,
+            on=parse_date(on, option="--on"),
+            transmittal=transmittal,
+        )
+        ends = n.review_ends_on
+        typer.echo(f"notification {n.id}: formally notified {n.formal_notification_on}, review ends {ends}")

@@ -27,7 +27,7 @@ class NoticeContent:
     mde: Decimal
     other: Decimal
     dated: date  # the date the report is delivered to Congress
-    implementing_agency: str  # "Army", "Navy", "Air Force", "Defense Logistics Agency", ...
+    implementing_agency: str | None  # "Department of the Army", "Defense Logistics Agency", ...
     section: str = "36(b)(1)"
     mde_items: tuple[str, ...] = ()
     non_mde_items: tuple[str, ...] = ()
@@ -55,8 +55,10 @@ def long_date(d: date) -> str:
     return f"{d.strftime('%B')} {d.day}, {d.year}"
 
 
-def agency_display(name: str) -> str:
+def agency_display(name: str | None) -> str | None:
     """``Department of the Army`` → ``Army`` (as the notices print it)."""
+    if not name:
+        return None
     prefix = "Department of the "
     return name[len(prefix) :] if name.startswith(prefix) else name
 
@@ -84,6 +86,11 @@ _TAKES_THE = (
 
 def _with_article(purchaser: str) -> str:
     return f"the {purchaser}" if purchaser.split(" ", 1)[0] in _TAKES_THE else purchaser
+
+
+def _whose(agency: str | None) -> str:
+    shown = agency_display(agency)
+    return f"the {shown}'s" if shown else "the"
 
 
 def _table(c: NoticeContent) -> list[str]:
@@ -122,7 +129,7 @@ def render_text(c: NoticeContent) -> str:
         "Hon. Speaker of the House of Representatives, Washington, DC.",
         f"  Dear Mr. Speaker: Pursuant to the reporting requirements of Section {sec} of the Arms",
         f"Export Control Act, as amended, we are forwarding herewith Transmittal No. {c.transmittal},",
-        f"concerning the {agency_display(c.implementing_agency)}'s proposed Letter(s) of Offer and",
+        f"concerning {_whose(c.implementing_agency)} proposed Letter(s) of Offer and",
         f"Acceptance to {_with_article(c.purchaser)} for defense articles and services estimated to",
         f"cost {cost}.",
         "",
@@ -143,7 +150,7 @@ def render_text(c: NoticeContent) -> str:
         *(f"    {item}" for item in mde_items),
         "    Non-MDE:",
         *(f"    {item}" for item in non_mde),
-        f"    (iv) Military Department: {agency_display(c.implementing_agency)}"
+        f"    (iv) Military Department: {agency_display(c.implementing_agency) or '—'}"
         + (f" ({c.case_identifier})" if c.case_identifier else ""),
         f"    (v) Prior Related Cases, if any: {', '.join(c.prior_cases) or 'None'}",
         f"    (vi) Sales Commission, Fee, etc., Paid, Offered, or Agreed to be Paid: {c.sales_commission}",

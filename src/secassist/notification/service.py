@@ -445,7 +445,7 @@ def notice_content(n: Notification) -> NoticeContent:
         mde=n.mde_value or Decimal(0),
         other=n.other_value or Decimal(0),
         dated=n.formal_notification_on or n.created_at.date(),
-        implementing_agency=n.implementing_agency or "(not stated)",
+        implementing_agency=n.implementing_agency,
         section=n.section or "36(b)(1)",
         mde_items=mde,
         non_mde_items=other,
