@@ -167,3 +167,24 @@ def test_parse_missing_file_names_it(env: dict[str, str]) -> None:
     assert proc.returncode == 65
     assert "/nonexistent/x.txt" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_import_twice_then_list_and_print_the_notice(app_env: dict[str, str]) -> None:
+    files = [str(p) for p in sorted(NOTICES.glob("*.txt"))]
+    first = run_cli(app_env, "notices", "import", *files, "--format", "json")
+    assert first.returncode == 0, first.stderr
+    outcomes = [r["outcome"] for r in json.loads(first.stdout)]
+    assert set(outcomes) == {"created", "merged"}
+    second = run_cli(app_env, "notices", "import", *files, "--format", "json")
+    assert [r["outcome"] for r in json.loads(second.stdout)] == ["unchanged"] * len(files)
+    listed = run_cli(app_env, "notification", "list", "--format", "json")
+    rows = json.loads(listed.stdout)
+    assert len(rows) == outcomes.count("created")
+    korea = next(r for r in rows if r["transmittal"] == "20-23")
+    notice = run_cli(app_env, "notification", "notice", str(korea["id"]))
+    assert notice.returncode == 0, notice.stderr
+    assert "(i) Prospective Purchaser: Republic of Korea" in notice.stdout
+    public = run_cli(app_env, "notification", "list", "--public", "--format", "csv")
+    assert public.stdout.splitlines()[0].startswith("id,transmittal,section,purchaser")
+    missing = run_cli(app_env, "notification", "show", "99999")
+    assert missing.returncode == 66

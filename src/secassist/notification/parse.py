@@ -10,6 +10,8 @@ texts are often cut short: whatever a text does not state comes back as ``None``
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -48,26 +50,61 @@ class ParsedNotice:
         return asdict(self)
 
 
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _lower(text: str) -> str:
+    """Lower case with the same length (so positions carry over to the original text)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_LOWER)
+
+
+def _positions(low: str, needles: tuple[str, ...]) -> list[int]:
+    """Where any of the (lower-case) needles occurs, in order. A literal search first and
+    an anchored regex match at each hit is far faster than a case-insensitive scan."""
+    out: list[int] = []
+    for needle in needles:
+        pos = low.find(needle)
+        while pos != -1:
+            out.append(pos)
+            pos = low.find(needle, pos + 1)
+    return sorted(set(out))
+
+
+def _matches(pattern: re.Pattern[str], text: str, low: str, *needles: str) -> Iterator[re.Match[str]]:
+    for pos in _positions(low, needles):
+        m = pattern.match(text, pos)
+        if m is not None:
+            yield m
+
+
+def _first(pattern: re.Pattern[str], text: str, low: str, *needles: str) -> re.Match[str] | None:
+    return next(_matches(pattern, text, low, *needles), None)
+
+
 # --- cleaning ----------------------------------------------------------------------
 
-_ARTEFACTS = re.compile(
-    r"\[\[Page [^\]]*\]\]"  # [[Page S3851]] in mid-sentence
-    r"|\[Pages? [^\]]*\]"  # [Page S5188]
-    r"|\[GRAPHIC\]\s*\[TIFF OMITTED\]\s*\S*"
-    r"|BILLING CODE [0-9A-Z-]+"
-    r"|\[email\s*(?:&#160;)?protected\]"
-    r"|\[Federal Register graphic [^\]]*\]",
-    re.IGNORECASE,
+# (needle in the lower-cased text, what to remove): mirror and print artefacts.
+_ARTEFACTS = (
+    ("[[page", re.compile(r"\[\[Page [^\]]*\]\]", re.IGNORECASE)),  # [[Page S3851]] mid-sentence
+    ("[page", re.compile(r"\[Pages? [^\]]*\]", re.IGNORECASE)),  # [Page S5188]
+    ("[graphic]", re.compile(r"\[GRAPHIC\]\s*\[TIFF OMITTED\]\s*\S*", re.IGNORECASE)),
+    ("billing code", re.compile(r"BILLING CODE [0-9A-Z-]+", re.IGNORECASE)),
+    ("protected]", re.compile(r"\[email\s*(?:&#160;)?protected\]", re.IGNORECASE)),
+    ("register graphic", re.compile(r"\[Federal Register graphic [^\]]*\]", re.IGNORECASE)),
 )
 _HYPHENATED = re.compile(r"\b(mil|bil)-\s+(lion)\b", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 def _clean(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
-    text = _ARTEFACTS.sub(" ", text)
-    text = _HYPHENATED.sub(r"\1\2", text)
-    return _SPACES.sub(" ", text).strip()
+    low = _lower(text)
+    for needle, pattern in _ARTEFACTS:
+        if needle in low:
+            text = pattern.sub(" ", text)
+    if "il-" in low:
+        text = _HYPHENATED.sub(r"\1\2", text)
+    return " ".join(text.split())
 
 
 # --- amounts -----------------------------------------------------------------------
@@ -130,9 +167,9 @@ _LABEL = re.compile(
 )
 
 
-def _table(text: str) -> tuple[bool, int | None, int | None, int | None]:
+def _table(text: str, low: str) -> tuple[bool, int | None, int | None, int | None]:
     """(found, mde, other, total) from the (ii) Total Estimated Value table."""
-    start = _TABLE_START.search(text)
+    start = _first(_TABLE_START, text, low, "total estimated")
     if start is None:
         return False, None, None, None
     body = text[start.end() : start.end() + 700]
@@ -164,8 +201,8 @@ _COST = re.compile(
 )
 
 
-def _stated_total(text: str) -> int | None:
-    for m in _COST.finditer(text):
+def _stated_total(text: str, low: str) -> int | None:
+    for m in _matches(_COST, text, low, "estimated", "total estimated", "valued at"):
         found = _amounts(text[m.end() : m.end() + 40])
         if found and found[0].start == 0:
             return found[0].dollars(None)
@@ -176,30 +213,33 @@ def _stated_total(text: str) -> int | None:
 
 _NUMBER = r"[0-9][0-9A-Z]-[0-9][0-9A-Z]"
 _TRANSMITTAL = re.compile(
-    rf"(?P<pre>AECA\s+|certification\s+)?\bTransmittal(?:s|\s+N[oO0]s?\.?|\s+numbers?)?\s*[:.]?\s*"
+    rf"\bTransmittal(?:s|\s+N[oO0]s?\.?|\s+numbers?)?\s*[:.]?\s*"
     rf"(?P<num>{_NUMBER})(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
 _RSAT = re.compile(rf"Notification\s+Number\s*:?\s*RSAT\s*(?P<num>{_NUMBER})(?![0-9A-Za-z])", re.IGNORECASE)
 _SECTION = re.compile(
-    r"(?<![\d(])(?P<base>36|3)\s*\(\s*(?P<sub>[a-d])\s*\)(?P<rest>(?:\s*\(\s*(?:\d{1,2}|[lI]|[A-Z])\s*\))*)"
+    r"(?P<base>36|3)\s*\(\s*(?P<sub>[a-d])\s*\)(?P<rest>(?:\s*\(\s*(?:\d{1,2}|[lI]|[A-Z])\s*\))*)"
 )
 _PARENT = re.compile(r"\s*,?\s*(?:of\s+the\s+)?AECA\s+(?:certification|Transmittal)", re.IGNORECASE)
 _PREAMBLE = re.compile(r"\s*of\s+the\s+Arms\s+Export\s+Control\s+Act\s+requires", re.IGNORECASE)
 
 
-def _transmittal(text: str) -> str | None:
-    for m in _TRANSMITTAL.finditer(text):
-        if m.group("pre"):
+def _transmittal(text: str, low: str) -> str | None:
+    for m in _matches(_TRANSMITTAL, text, low, "transmittal"):
+        before = low[max(0, m.start() - 16) : m.start()]
+        if before.endswith(("aeca ", "certification ")):
             continue  # the parent sale's number cited by a 36(b)(5) report
         return m.group("num").upper()
-    rsat = _RSAT.search(text)
+    rsat = _first(_RSAT, text, low, "notification number")
     return rsat.group("num").upper() if rsat else None
 
 
-def _section(text: str) -> str | None:
+def _section(text: str, low: str) -> str | None:
     bare: str | None = None
-    for m in _SECTION.finditer(text):
+    for m in _matches(_SECTION, text, low, "36(", "36 (", "3(d", "3 (d"):
+        if m.start() > 0 and (text[m.start() - 1].isdigit() or text[m.start() - 1] == "("):
+            continue
         if _PARENT.match(text, m.end()) or text[max(0, m.start() - 14) : m.start()].lower().endswith(
             "certification "
         ):
@@ -253,25 +293,28 @@ def _name_after(text: str, at: int, *, stop_for: bool) -> str | None:
     return None
 
 
-def _purchaser(text: str) -> str | None:
-    m = _ITEM_I.search(text)
+def _purchaser(text: str, low: str) -> str | None:
+    m = _first(_ITEM_I, text, low, "(i)")
     if m is not None:
         rest = text[m.end() : m.end() + 300]
         end = _ITEM_I_END.search(rest)
         name = _trim(rest[: end.start()] if end else rest)
         if name:
             return name
-    loa = _LOA_TO.search(text)
+    loa = _first(_LOA_TO, text, low, "letter")
     if loa is not None:
         after = _name_after(text, loa.end(), stop_for=True)
         if after:
             return after
-    for sale in _SALE_TO.finditer(text):
+    for sale in _matches(_SALE_TO, text, low, "foreign military sale", "fms", "possible sale"):
         after = _name_after(text, sale.end(), stop_for=False)
         if after:
             return after
-    requested = _REQUESTED.search(text)
-    return _trim(requested.group(1)) if requested else None
+    for pos in _positions(low, (" has requested",)):
+        requested = _REQUESTED.search(text, max(0, pos - 150), pos + 15)
+        if requested is not None:
+            return _trim(requested.group(1))
+    return None
 
 
 # --- implementing agency -----------------------------------------------------------
@@ -292,14 +335,14 @@ def _normalise_agency(name: str) -> str | None:
     return name or None
 
 
-def _agency(text: str) -> str | None:
-    for m in _AGENCY_LABEL.finditer(text):
+def _agency(text: str, low: str) -> str | None:
+    for m in _matches(_AGENCY_LABEL, text, low, "implementing agency", "military department"):
         v = _AGENCY_VALUE.match(text, m.end())
         if v is not None:
             name = _normalise_agency(v.group(0))
             if name:
                 return name
-    concerning = _CONCERNING.search(text)
+    concerning = _first(_CONCERNING, text, low, "concerning the")
     return _normalise_agency(concerning.group(1)) if concerning else None
 
 
@@ -332,21 +375,37 @@ _DATE = (
     rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\.?,?\s+(?P<y2>\d{{4}})"
     r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))"
 )
-_DATE_PATTERNS = [
-    re.compile(rf"\bDated:\s*{_DATE}", re.IGNORECASE),
-    re.compile(rf"(?:^|\n)[ \t]*Date:\s*{_DATE}", re.IGNORECASE),
-    re.compile(
-        rf"\[?(?:Congressional\s+Record|Federal\s+Register)\s+Volume\s+\d+,\s+(?:Number|Issue)\s+\d+\s*"
-        rf"\((?:[A-Z][a-z]+day,\s+)?{_DATE}\)",
-        re.IGNORECASE,
+# In order of preference: (where, needles in the lower-cased text, pattern matched at each).
+# "clean" reads the cleaned text; "line" the raw text, at the start of a line only.
+_DATE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("clean", ("dated:",), re.compile(rf"Dated:\s*{_DATE}", re.IGNORECASE)),  # Federal Register
+    ("line", ("date:",), re.compile(rf"Date:\s*{_DATE}", re.IGNORECASE)),  # Record re-hosts
+    (
+        "clean",
+        ("congressional record volume", "federal register volume"),
+        re.compile(
+            rf"(?:Congressional\s+Record|Federal\s+Register)\s+Volume\s+\d+,\s+(?:Number|Issue)\s+\d+\s*"
+            rf"\((?:[A-Z][a-z]+day,\s+)?{_DATE}\)",
+            re.IGNORECASE,
+        ),
     ),
-    re.compile(rf"\((?:Senate|House(?:\s+of\s+Representatives)?|Extensions\s+of\s+Remarks)\s*-\s*{_DATE}\)"),
-    re.compile(rf"{_DATE}\s*-\s*Issue:"),
-    re.compile(rf"(?:^|\n)[ \t]*WASHINGTON(?:\s*,?\s*D\.\s?C\.)?\s*[,\-–—]+\s*{_DATE}", re.IGNORECASE),
-    re.compile(rf"\bissued\s+(?:on\s+)?{_DATE}", re.IGNORECASE),
-    re.compile(rf"(?:^|\n)[ \t]*date\s+{_DATE}", re.IGNORECASE),
-    re.compile(rf"(?:^|\n)[ \t]*{_DATE}\.?[ \t]*(?:\n|$)"),  # a letter's date on a line of its own
-]
+    (
+        "clean",
+        ("(senate", "(house", "(extensions"),
+        re.compile(
+            rf"\((?:Senate|House(?:\s+of\s+Representatives)?|Extensions\s+of\s+Remarks)\s*-\s*{_DATE}\)"
+        ),
+    ),
+    (
+        "line",
+        ("washington",),
+        re.compile(rf"WASHINGTON(?:\s*,?\s*D\.\s?C\.)?\s*[,\-–—]+\s*{_DATE}", re.IGNORECASE),
+    ),
+    ("clean", ("issued",), re.compile(rf"issued\s+(?:on\s+)?{_DATE}", re.IGNORECASE)),
+    ("line", ("date ",), re.compile(rf"date\s+{_DATE}", re.IGNORECASE)),
+)
+_ISSUE = re.compile(rf"{_DATE}\s*-\s*Issue:")  # "July 30, 2019 - Issue: Vol. 165"
+_DATE_LINE = re.compile(rf"{_DATE}\.?")  # a letter's date on a line of its own
 
 
 def _to_date(m: re.Match[str]) -> str | None:
@@ -362,15 +421,32 @@ def _to_date(m: re.Match[str]) -> str | None:
         return None
 
 
-def _date(raw: str, clean: str) -> str | None:
-    for i, pattern in enumerate(_DATE_PATTERNS):
-        # Line-anchored patterns read the raw text; the others the cleaned one.
-        source = raw if pattern.pattern.startswith("(?:^|\\n)") else clean
-        for m in pattern.finditer(source):
+def _at_line_start(raw: str, pos: int) -> bool:
+    start = raw.rfind("\n", 0, pos) + 1
+    return not raw[start:pos].strip(" \t")
+
+
+def _date(raw: str, clean: str, low: str) -> str | None:
+    raw_low = _lower(raw)
+    for i, (where, needles, pattern) in enumerate(_DATE_RULES):
+        if i == 4:  # the Record's "<date> - Issue:" header comes before a release's dateline
+            for pos in _positions(low, (" - issue:",)):
+                m = _ISSUE.search(clean, max(0, pos - 30), pos + 9)
+                if m is not None and (found := _to_date(m)):
+                    return found
+        text, lowered = (raw, raw_low) if where == "line" else (clean, low)
+        for m in _matches(pattern, text, lowered, *needles):
+            if where == "line" and not _at_line_start(raw, m.start()):
+                continue
             found = _to_date(m)
             if found:
                 return found
-        del i
+    for line in raw.split("\n"):
+        line = line.strip()
+        if 8 <= len(line) <= 22 and (line[-1:].isdigit() or line.endswith(".")):
+            m = _DATE_LINE.fullmatch(line)
+            if m is not None and (found := _to_date(m)):
+                return found
     return None
 
 
@@ -381,18 +457,19 @@ def parse_notice(text: str) -> ParsedNotice:
     """Everything one notice text states; ``None`` for what it does not."""
     raw = text.replace("\r\n", "\n").replace("\r", "\n")
     clean = _clean(raw)
-    _has_table, mde, other, total = _table(clean)
+    low = _lower(clean)
+    _has_table, mde, other, total = _table(clean, low)
     if total is None:
-        total = _stated_total(clean)
-    purchaser = _purchaser(clean)
+        total = _stated_total(clean, low)
+    purchaser = _purchaser(clean, low)
     return ParsedNotice(
-        transmittal=_transmittal(clean),
-        aeca_section=_section(clean),
+        transmittal=_transmittal(clean, low),
+        aeca_section=_section(clean, low),
         purchaser=purchaser,
         purchaser_country=country_code(purchaser),
         mde_usd=mde,
         other_usd=other,
         total_usd=total,
-        implementing_agency=_agency(clean),
-        date=_date(raw, clean),
+        implementing_agency=_agency(clean, low),
+        date=_date(raw, clean, low),
     )
