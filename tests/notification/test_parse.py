@@ -227,3 +227,38 @@ def test_an_empty_or_unrelated_text_gives_nulls() -> None:
 )
 def test_country_names(name: str, code: str | None) -> None:
     assert country_code(name) == code
+
+
+def test_row_named_twice_and_fms_in_parentheses_and_newer_record_header() -> None:
+    text = """Congressional Record, Volume 170 Issue 140 (Tuesday, September 10, 2024)
+Transmittal No. 24-90
+(i) Prospective Purchaser: Government of Israel
+(ii) Total Estimated Value:
+Major Defense Equipment (MDE)* .... $ 1.1 billion
+Other ............................. $ 0.3 billion
+TOTAL ............................. $ 1.4 billion
+(iv) Military Department: U.S. Army (IS-B-ABC)"""
+    got = p(text)
+    assert (got["mde_usd"], got["other_usd"], got["total_usd"]) == (1_100_000_000, 300_000_000, 1_400_000_000)
+    assert got["date"] == "2024-09-10"
+    assert got["implementing_agency"] == "Army"
+    release = p(
+        "WASHINGTON, Dec. 2, 2025 - The State Department has approved a possible Foreign Military Sale (FMS) "
+        "to the Government of Denmark of AIM-120 missiles for an estimated cost of $8.5 million."
+    )
+    assert (release["purchaser"], release["purchaser_country"]) == ("Government of Denmark", "DK")
+    assert (release["date"], release["total_usd"]) == ("2025-12-02", 8_500_000)
+
+
+def test_older_gpo_record_header_and_uppercase_purchaser_label() -> None:
+    text = """[Congressional Record: July 17, 2009 (Senate)]
+[Page S7634]
+TRANSMITTAL NO. 09-23
+(i) PROSPECTIVE PURCHASER: Government of Egypt
+(ii) TOTAL ESTIMATED VALUE:
+MAJOR DEFENSE EQUIPMENT* $ 100 MILLION
+OTHER $ 50 MILLION
+TOTAL $ 150 MILLION"""
+    got = p(text)
+    assert (got["date"], got["transmittal"], got["purchaser_country"]) == ("2009-07-17", "09-23", "EG")
+    assert (got["mde_usd"], got["other_usd"], got["total_usd"]) == (100_000_000, 50_000_000, 150_000_000)

@@ -177,8 +177,14 @@ def _table(text: str, low: str) -> tuple[bool, int | None, int | None, int | Non
     if end is not None:
         body = body[: end.start()]
     body = _FOOTNOTES.sub(" ", body)
-    labels = [(m.lastgroup or "", m.start()) for m in _LABEL.finditer(body)]
     amounts = _amounts(body, _TABLE_AMOUNT)
+    labels: list[tuple[str, int]] = []
+    for m in _LABEL.finditer(body):
+        kind = m.lastgroup or ""
+        # "Major Defense Equipment (MDE)*": one row named twice, no amount in between.
+        if labels and labels[-1][0] == kind and not any(labels[-1][1] < a.start < m.start() for a in amounts):
+            continue
+        labels.append((kind, m.start()))
     if not labels or not amounts:
         return bool(labels), None, None, None
     units = {a.unit for a in amounts if a.unit}
@@ -257,7 +263,7 @@ def _section(text: str, low: str) -> str | None:
 
 # --- purchaser ---------------------------------------------------------------------
 
-_ITEM_I = re.compile(r"\(i\)\s*(?:Prospective\s+)?Purchaser\s*:\s*", re.IGNORECASE)
+_ITEM_I = re.compile(r"Purchaser\s*:\s*", re.IGNORECASE)  # "(i) Prospective Purchaser:", "(i) Purchaser:"
 _ITEM_I_END = re.compile(
     r"\s*(?:\(ii\)|\bii\)|\(2\)|Total\s+Estimated\s+Value|Sec\.\s*36|\bpursuant\s+to\b)", re.IGNORECASE
 )
@@ -266,7 +272,9 @@ _LOA_TO = re.compile(
     re.IGNORECASE,
 )
 _SALE_TO = re.compile(
-    r"(?:Foreign\s+Military\s+Sales?|\bFMS\b|possible\s+sale)\s+to\s+(?:the\s+)?", re.IGNORECASE
+    r"(?:Foreign\s+Military\s+Sales?(?:\s*\(FMS\))?|\bFMS\b|Direct\s+Commercial\s+Sales?(?:\s*\(DCS\))?"
+    r"|possible\s+sale)\s+to\s+(?:the\s+)?",
+    re.IGNORECASE,
 )
 _REQUESTED = re.compile(
     r"\b(?:The\s+)?((?:Government|Kingdom|Republic)\s+of\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,4})"
@@ -294,7 +302,7 @@ def _name_after(text: str, at: int, *, stop_for: bool) -> str | None:
 
 
 def _purchaser(text: str, low: str) -> str | None:
-    m = _first(_ITEM_I, text, low, "(i)")
+    m = _first(_ITEM_I, text, low, "purchaser")
     if m is not None:
         rest = text[m.end() : m.end() + 300]
         end = _ITEM_I_END.search(rest)
@@ -306,7 +314,9 @@ def _purchaser(text: str, low: str) -> str | None:
         after = _name_after(text, loa.end(), stop_for=True)
         if after:
             return after
-    for sale in _matches(_SALE_TO, text, low, "foreign military sale", "fms", "possible sale"):
+    for sale in _matches(
+        _SALE_TO, text, low, "foreign military sale", "fms", "direct commercial sale", "possible sale"
+    ):
         after = _name_after(text, sale.end(), stop_for=False)
         if after:
             return after
@@ -330,7 +340,7 @@ _AGENCY_STOP = re.compile(r"\s+(?:Prior|Sales|Funding|Date|Sensitivity|Descripti
 
 def _normalise_agency(name: str) -> str | None:
     name = _AGENCY_STOP.sub("", name)
-    name = re.sub(r"^(?:the\s+)?(?:U\.?S\.?\s+|United\s+States\s+)?(?:Department\s+of\s+the\s+)", "", name)
+    name = re.sub(r"^(?:the\s+)?(?:U\.\s?S\.\s+|United\s+States\s+)?(?:Department\s+of\s+the\s+)?", "", name)
     name = _trim(name)
     return name or None
 
@@ -376,18 +386,24 @@ _DATE = (
     r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))"
 )
 # In order of preference: (where, needles in the lower-cased text, pattern matched at each).
-# "clean" reads the cleaned text; "line" the raw text, at the start of a line only.
+# "clean" reads the cleaned text; "line" the raw text, at the start of a line only;
+# "issue" the cleaned text just before the needle.
 _DATE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("clean", ("dated:",), re.compile(rf"Dated:\s*{_DATE}", re.IGNORECASE)),  # Federal Register
     ("line", ("date:",), re.compile(rf"Date:\s*{_DATE}", re.IGNORECASE)),  # Record re-hosts
     (
         "clean",
-        ("congressional record volume", "federal register volume"),
+        ("congressional record", "federal register"),
         re.compile(
-            rf"(?:Congressional\s+Record|Federal\s+Register)\s+Volume\s+\d+,\s+(?:Number|Issue)\s+\d+\s*"
+            rf"(?:Congressional\s+Record|Federal\s+Register),?\s+Volume\s+\d+,?\s+(?:Number|Issue)\s+\d+\s*"
             rf"\((?:[A-Z][a-z]+day,\s+)?{_DATE}\)",
             re.IGNORECASE,
         ),
+    ),
+    (  # the older GPO header: "[Congressional Record: July 17, 2009 (Senate)]"
+        "clean",
+        ("congressional record:", "federal register:"),
+        re.compile(rf"(?:Congressional\s+Record|Federal\s+Register):\s*{_DATE}", re.IGNORECASE),
     ),
     (
         "clean",
@@ -404,7 +420,6 @@ _DATE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("clean", ("issued",), re.compile(rf"issued\s+(?:on\s+)?{_DATE}", re.IGNORECASE)),
     ("line", ("date ",), re.compile(rf"date\s+{_DATE}", re.IGNORECASE)),
 )
-_ISSUE = re.compile(rf"{_DATE}\s*-\s*Issue:")  # "July 30, 2019 - Issue: Vol. 165"
 _DATE_LINE = re.compile(rf"{_DATE}\.?")  # a letter's date on a line of its own
 
 
@@ -428,12 +443,13 @@ def _at_line_start(raw: str, pos: int) -> bool:
 
 def _date(raw: str, clean: str, low: str) -> str | None:
     raw_low = _lower(raw)
-    for i, (where, needles, pattern) in enumerate(_DATE_RULES):
-        if i == 4:  # the Record's "<date> - Issue:" header comes before a release's dateline
-            for pos in _positions(low, (" - issue:",)):
-                m = _ISSUE.search(clean, max(0, pos - 30), pos + 9)
+    for where, needles, pattern in _DATE_RULES:
+        if where == "issue":  # the date comes before the needle: search a window
+            for pos in _positions(low, needles):
+                m = pattern.search(clean, max(0, pos - 30), pos + 9)
                 if m is not None and (found := _to_date(m)):
                     return found
+            continue
         text, lowered = (raw, raw_low) if where == "line" else (clean, low)
         for m in _matches(pattern, text, lowered, *needles):
             if where == "line" and not _at_line_start(raw, m.start()):
