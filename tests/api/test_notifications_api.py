@@ -39,7 +39,6 @@ def test_review_steps_and_visibility(
         "purchaser_country": "SA",
         "mde_value": "20000000",
         "other_value": "40000000",
-        "case_id": 5,
         "implementing_agency": "Department of the Army",
         "description": "MDE: Eight (8) AN/TPQ-53 radars\nSpare and repair parts",
     }

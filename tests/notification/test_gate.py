@@ -15,11 +15,14 @@ from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.gate_notification import GATE
 from secassist.workflows.gates import default_gates, gate_status
 from tests.notification.conftest import case_facts
+from tests.notification.factories import make_case
 
 FORMAL = date(2025, 3, 10)
 
 
-def _prepare(sf: sessionmaker[Session], clock: FixedClock, case_id: int = 1, country: str = "SA") -> int:
+def _prepare(sf: sessionmaker[Session], clock: FixedClock, country: str = "SA") -> tuple[int, int]:
+    """A real case (for the foreign key) and its draft notification: (case id, notification id)."""
+    case_id = make_case(sf, clock, country)
     facts = case_facts(case_id, country)
     with unit_of_work(sf) as s:
         n = service.create_notification(
@@ -33,7 +36,7 @@ def _prepare(sf: sessionmaker[Session], clock: FixedClock, case_id: int = 1, cou
             implementing_agency="Department of the Army",
             clock=clock,
         )
-        return n.id
+        return case_id, n.id
 
 
 def _check(sf: sessionmaker[Session], case_id: int, on: date, country: str = "SA") -> tuple[bool, str]:
@@ -59,25 +62,25 @@ def test_review_period_runs_from_the_formal_date(
     tags: Callable[[], list[str]],
     audit_ok: Callable[[], None],
 ) -> None:
-    nid = _prepare(session_factory, clock)
-    ok, reason = _check(session_factory, 1, FORMAL)
+    cid, nid = _prepare(session_factory, clock)
+    ok, reason = _check(session_factory, cid, FORMAL)
     assert not ok
     assert "no formal notification recorded" in reason
     with unit_of_work(session_factory) as s:
         service.record_informal_review(
             s, actor=None, notification_id=nid, on=FORMAL - timedelta(days=40), clock=clock
         )
-    assert not _check(session_factory, 1, FORMAL)[0]
+    assert not _check(session_factory, cid, FORMAL)[0]
     with unit_of_work(session_factory) as s:
         n = service.record_formal_notification(
             s, actor=None, notification_id=nid, on=FORMAL, transmittal="25-01"
         )
         assert (n.review_days, n.review_ends_on) == (30, FORMAL + timedelta(days=30))
         assert n.informal_review_days == 40
-    ok, reason = _check(session_factory, 1, FORMAL + timedelta(days=29))
+    ok, reason = _check(session_factory, cid, FORMAL + timedelta(days=29))
     assert not ok
     assert reason.startswith(f"Formal review period ends {(FORMAL + timedelta(days=30)).isoformat()}.")
-    assert _check(session_factory, 1, FORMAL + timedelta(days=30))[0]
+    assert _check(session_factory, cid, FORMAL + timedelta(days=30))[0]
     assert tags()[-3:] == [
         "notification:notification:created",
         "notification:informal:recorded",
@@ -89,12 +92,13 @@ def test_review_period_runs_from_the_formal_date(
 def test_nato_plus_purchaser_gets_fifteen_days(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    facts = case_facts(2, "PL", mde=30_000_000, other=0)
+    cid = make_case(session_factory, clock, "PL")
+    facts = case_facts(cid, "PL", mde=30_000_000, other=0)
     with unit_of_work(session_factory) as s:
         n = service.create_notification(
             s,
             actor=None,
-            case_id=2,
+            case_id=cid,
             purchaser="Poland",
             purchaser_country="PL",
             mde_value=facts.mde_value,
@@ -110,7 +114,7 @@ def test_nato_plus_purchaser_gets_fifteen_days(
 def test_emergency_waiver_needs_its_justification_and_lifts_the_wait(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    nid = _prepare(session_factory, clock)
+    cid, nid = _prepare(session_factory, clock)
     with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError) as info:
         service.record_emergency_waiver(s, actor=None, notification_id=nid, justification="   ")
     assert info.value.detail["field"] == "justification"
@@ -119,7 +123,7 @@ def test_emergency_waiver_needs_its_justification_and_lifts_the_wait(
         service.record_emergency_waiver(
             s, actor=None, notification_id=nid, justification="An emergency exists (AECA §36(b)(1))."
         )
-    ok, reason = _check(session_factory, 1, FORMAL)
+    ok, reason = _check(session_factory, cid, FORMAL)
     assert ok
     assert "Emergency waiver" in reason
 
@@ -127,12 +131,12 @@ def test_emergency_waiver_needs_its_justification_and_lifts_the_wait(
 def test_joint_resolution_of_disapproval_blocks_even_after_the_period(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    nid = _prepare(session_factory, clock)
+    cid, nid = _prepare(session_factory, clock)
     with unit_of_work(session_factory) as s:
         service.record_formal_notification(s, actor=None, notification_id=nid, on=FORMAL)
         service.record_emergency_waiver(s, actor=None, notification_id=nid, justification="Emergency.")
         service.record_disapproval(s, actor=None, notification_id=nid, resolution="S.J.Res. 42", on=FORMAL)
-    ok, reason = _check(session_factory, 1, FORMAL + timedelta(days=400))
+    ok, reason = _check(session_factory, cid, FORMAL + timedelta(days=400))
     assert not ok
     assert "S.J.Res. 42" in reason
 
@@ -140,12 +144,12 @@ def test_joint_resolution_of_disapproval_blocks_even_after_the_period(
 def test_formal_notification_is_recorded_once(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    nid = _prepare(session_factory, clock)
+    cid, nid = _prepare(session_factory, clock)
     with unit_of_work(session_factory) as s:
         service.record_formal_notification(s, actor=None, notification_id=nid, on=FORMAL)
     with unit_of_work(session_factory) as s, pytest.raises(ConflictError):
         service.record_formal_notification(s, actor=None, notification_id=nid, on=FORMAL)
     with unit_of_work(session_factory) as s, pytest.raises(ConflictError):
         service.create_notification(
-            s, actor=None, case_id=1, purchaser="x", purchaser_country="SA", mde_value=0, other_value=0
+            s, actor=None, case_id=cid, purchaser="x", purchaser_country="SA", mde_value=0, other_value=0
         )

@@ -19,6 +19,7 @@ from secassist.notification.importer import import_notices, source_type
 from secassist.notification.models import NoticeSource, Notification
 from secassist.storage.uow import read_only, unit_of_work
 from tests.conftest import SHARED_DATA
+from tests.notification.factories import make_case
 
 NOTICES = SHARED_DATA / "notices"
 EXPECTED = [json.loads(x) for x in (NOTICES / "expected.jsonl").read_text().splitlines() if x.strip()]
@@ -82,11 +83,12 @@ def test_import_is_idempotent_and_recognises_the_same_notice(
 def test_published_notice_links_to_the_case_notification_by_transmittal(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
+    case_id = make_case(session_factory, clock, "PL")
     with unit_of_work(session_factory) as s:
         n = service.create_notification(
             s,
             actor=None,
-            case_id=44,
+            case_id=case_id,
             purchaser="TECRO",
             purchaser_country="TW",
             mde_value=0,
@@ -103,7 +105,7 @@ def test_published_notice_links_to_the_case_notification_by_transmittal(
     with read_only(session_factory) as s:
         row = s.get(Notification, n.id)
         assert row is not None
-        assert (row.case_id, row.origin, row.implementing_agency) == (44, "case", "Air Force")
+        assert (row.case_id, row.origin, row.implementing_agency) == (case_id, "case", "Air Force")
 
 
 def test_a_text_that_is_not_a_notice_is_refused_and_nothing_is_written(

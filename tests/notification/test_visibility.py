@@ -13,6 +13,7 @@ from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.identity.policy import Principal
 from secassist.notification import service
 from secassist.storage.uow import read_only, unit_of_work
+from tests.notification.factories import make_case
 
 
 @pytest.fixture
@@ -21,12 +22,10 @@ def notes(
 ) -> dict[str, int]:
     state = people["state"]
     out: dict[str, int] = {}
+    specs = (("sa_draft", "SA", False), ("sa_notified", "SA", True), ("pl", "PL", True))
+    cases = {key: make_case(session_factory, clock, country) for key, country, _ in specs}
     with unit_of_work(session_factory) as s:
-        for key, country, notified in (
-            ("sa_draft", "SA", False),
-            ("sa_notified", "SA", True),
-            ("pl", "PL", True),
-        ):
+        for key, country, notified in specs:
             n = service.create_notification(
                 s,
                 actor=state,
@@ -34,7 +33,7 @@ def notes(
                 purchaser_country=country,
                 mde_value=30_000_000,
                 other_value=0,
-                case_id=len(out) + 1,
+                case_id=cases[key],
                 description="Eight (8) AN/TPQ-53 radars",
                 clock=clock,
             )

@@ -24,7 +24,6 @@ def page(browser: Browser, live_server: str, session_factory: sessionmaker[Sessi
         service.create_notification(
             s,
             actor=None,
-            case_id=1,
             purchaser="Kingdom of Saudi Arabia",
             purchaser_country="SA",
             mde_value="20000000",

@@ -11,7 +11,7 @@ import pytest
 
 from secassist.reference.service import ReferenceData
 
-NAV_LABELS = ["Overview", "Reference data", "Countries", "Notifications", "API"]
+NAV_LABELS = ["Overview", "Reference data", "Countries", "Cases", "Notifications", "API"]
 
 # src bug: /reference computes every section with the one as-of date, and the ITAR §126.1 file
 # only covers 2024-01-01 onwards, so any date before 2024 (e.g. the Finnish accession) is an
@@ -92,6 +92,7 @@ def test_nav_marks_the_active_page(client: Any, url: str, active: str) -> None:
         "Overview": "/",
         "Reference data": "/reference",
         "Countries": "/reference/countries",
+        "Cases": "/cases",
         "Notifications": "/notifications",
         "API": "/api/v1/docs",
     }

@@ -49,3 +49,9 @@ class CaseFacts:
     total_value: Decimal
     design_construction_value: Decimal
     lor_complete_on: date | None
+    # Added by the cases domain (compatible: defaults, at the end).
+    title: str = ""
+    country_code: str | None = None  # ISO alpha-2 of a country purchaser; None for a NATO body
+    offered_on: date | None = None
+    offer_expires_on: date | None = None
+    transmittal: str | None = None  # §36(b) transmittal number once notified

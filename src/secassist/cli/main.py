@@ -8,7 +8,7 @@ import typer
 from typer.exceptions import Abort, TyperException
 
 from secassist import __version__
-from secassist.cli import audit, db, demo, notices, notification, orgs, reference, serve, tokens, users
+from secassist.cli import audit, cases, db, demo, notices, notification, orgs, reference, serve, tokens, users
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(orgs.app, name="orgs")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(audit.app, name="audit")
+app.add_typer(cases.app, name="cases")
 app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
 app.command("serve")(serve.serve)

@@ -77,7 +77,7 @@ def import_cmd(
     Notices of sales with no case here are kept as public-record notifications.
     """
     from secassist.cli.common import uow
-    from secassist.notification.importer import import_notices
+    from secassist.workflows.notification_case import import_notices
 
     texts = [(str(path), text) for path, text in read_texts(paths)]
     with uow() as session:

@@ -134,11 +134,11 @@ def notice_cmd(
     from secassist.cli.common import uow
     from secassist.notification import service
     from secassist.notification.render import render_pdf, render_text
+    from secassist.workflows.notification_case import notice_content
 
     with uow() as session:
-        content = service.notice_content(
-            service.get_notification(session, actor=None, notification_id=notification_id)
-        )
+        n = service.get_notification(session, actor=None, notification_id=notification_id)
+        content = notice_content(session, n)
     if pdf is None:
         sys.stdout.write(render_text(content))
     else:
@@ -166,3 +166,19 @@ def formal_cmd(
         )
         ends = n.review_ends_on
         typer.echo(f"notification {n.id}: formally notified {n.formal_notification_on}, review ends {ends}")
+
+
+@app.command("prepare")
+def prepare_cmd(
+    case_id: Annotated[int, typer.Option("--case", help="The case to notify.")],
+    justification: Annotated[str | None, typer.Option(help="Policy justification text.")] = None,
+) -> None:
+    """Open the notification of a case from the case's facts."""
+    from secassist.cli.common import uow
+    from secassist.workflows.notification_case import prepare_for_case
+
+    with uow() as session:
+        n = prepare_for_case(session, actor=None, case_id=case_id, policy_justification=justification)
+        typer.echo(
+            f"notification {n.id} for case {case_id}: {n.section}, {n.purchaser}, total {n.total_value}"
+        )

@@ -35,7 +35,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     origin: Mapped[str] = mapped_column(String(16))
-    case_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("fms_case.id"), index=True, unique=True)
     transmittal: Mapped[str | None] = mapped_column(String(16), index=True)
     section: Mapped[str | None] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # sale | commercial | retransfer

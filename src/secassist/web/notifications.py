@@ -18,6 +18,7 @@ from secassist.notification.render import render_text
 from secassist.storage.uow import unit_of_work
 from secassist.web.auth import NO_STORE, WebUserDep, load_web_user, require_csrf
 from secassist.web.render import page
+from secassist.workflows.notification_case import notice_content
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 
@@ -61,7 +62,7 @@ def notification(
         active="notifications",
         n=n,
         sources=service.sources(session, actor=p, notification_id=notification_id),
-        notice=render_text(service.notice_content(n)),
+        notice=render_text(notice_content(session, n)),
         can_approve=allowed(p, "approve", service.resource(n)),
         csrf=web_user.csrf_token,
     )

@@ -19,6 +19,7 @@ NAV = [
     ("home", "/", "Overview"),
     ("reference", "/reference", "Reference data"),
     ("countries", "/reference/countries", "Countries"),
+    ("cases", "/cases", "Cases"),
     ("notifications", "/notifications", "Notifications"),
     ("api", "/api/v1/docs", "API"),
 ]

@@ -28,6 +28,7 @@ from secassist.notification.schemas import (
     WaiverIn,
 )
 from secassist.notification.thresholds import requirement
+from secassist.workflows.notification_case import notice_content, prepare_for_case
 
 router = APIRouter(prefix="/notifications", tags=["notification"])
 
@@ -105,7 +106,7 @@ def get_sources(notification_id: int, principal: PrincipalDep, session: ReadSess
 def notice_text(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The Federal Register transmittal as text."""
     n = service.get_notification(session, actor=principal, notification_id=notification_id)
-    return Response(render_text(service.notice_content(n)), media_type="text/plain; charset=utf-8")
+    return Response(render_text(notice_content(session, n)), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/{notification_id}/notice.pdf", response_class=Response)
@@ -114,7 +115,7 @@ def notice_pdf(notification_id: int, principal: PrincipalDep, session: ReadSessi
     n = service.get_notification(session, actor=principal, notification_id=notification_id)
     name = f"transmittal-{n.transmittal or n.id}.pdf"
     return Response(
-        render_pdf(service.notice_content(n)),
+        render_pdf(notice_content(session, n)),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -127,6 +128,15 @@ def create(
     """Prepare a notification (status draft)."""
     _require_csrf_for_cookie_auth(request, principal)
     return _out(service.create_notification(session, actor=principal, **body.model_dump()))
+
+
+@router.post("/for-case/{case_id}", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
+def create_for_case(
+    case_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> NotificationRead:
+    """Open a case's notification from the case's facts (404 for a case the caller may not see)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    return _out(prepare_for_case(session, actor=principal, case_id=case_id))
 
 
 @router.post("/{notification_id}/informal-review", response_model=NotificationRead)

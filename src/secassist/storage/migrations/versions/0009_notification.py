@@ -1,7 +1,7 @@
 """Notification: congressional notifications and the published sources they were read from.
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 18:15:40.934897
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import secassist.storage.types
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -67,6 +67,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "origin = 'public_record' OR (NOT formally_notified) OR (formal_notification_on IS NOT NULL)",
             name=op.f("ck_notification_notification_notified_dated"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["fms_case.id"], name=op.f("fk_notification_notification_case_id_fms_case")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_notification")),
         info={"audited": True},

@@ -1,0 +1,282 @@
+"""Pydantic schemas of the cases domain (API bodies and answers).
+
+Money goes in as a string or an integer (never a float: it cannot carry cents exactly)
+and comes out as a string. Writes to a case carry ``version``: the version the client
+read; a stale one is answered 409.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from secassist.core.types import Money
+
+MoneyIn = str | int
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LorCreate(_In):
+    purchaser: str = Field(description="ISO 3166-1 alpha-2 country code, or a NATO body (NATO, NSPA).")
+    request_type: str = Field(description="pa | loa | amendment | modification")
+    financing: str = Field(description="national | fmf | mixed")
+    received_on: date
+    reference_number: str = ""
+    articles_services: str = ""
+    end_users: list[str] = []
+    loa_type: str | None = None
+    desired_value: MoneyIn | None = None
+    third_party: str | None = None
+
+
+class LorUpdate(_In):
+    reference_number: str | None = None
+    articles_services: str | None = None
+    end_users: list[str] | None = None
+    loa_type: str | None = None
+    desired_value: MoneyIn | None = None
+    third_party: str | None = None
+
+
+class LorRead(BaseModel):
+    id: int
+    purchaser: str
+    country: str | None
+    request_type: str
+    reference_number: str
+    financing: str
+    loa_type: str | None
+    articles_services: str
+    end_users: list[str]
+    third_party: str | None
+    desired_value: Money | None
+    received_on: date
+    complete_on: date | None
+    missing: list[str]
+
+
+class CaseCreate(_In):
+    lor_id: int
+    implementing_agency: str = Field(description="Letter (B, D, P) or abbreviation (USA, USAF, USN).")
+    loa_type: str = Field(description="defined_order | blanket_order | clssa")
+    title: str
+    designator: str | None = Field(default=None, description="3 letters/digits; next free one when omitted.")
+    aod_group: str | None = None
+    transmittal: str | None = None
+
+
+class CaseSummary(BaseModel):
+    id: int
+    identifier: str
+    title: str
+    purchaser: str
+    country: str | None
+    implementing_agency: str
+    loa_type: str
+    financing: str
+    status: str
+    version: int
+    line_count: int
+    mde_value: Money
+    other_value: Money
+    total_value: Money
+    offered_on: date | None
+    offer_expires_on: date | None
+    is_demo: bool
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class LineCreate(_In):
+    version: int
+    item_type: str
+    description: str
+    quantity: int | str
+    unit_cost: MoneyIn
+    usml_category: str | None = None
+    mde: bool = False
+    sme: bool = False
+    eeum: bool = False
+    design_construction: bool | None = None
+    contractor_org_id: int | None = None
+
+
+class LineUpdate(_In):
+    version: int
+    quantity: int | str | None = None
+    unit_cost: MoneyIn | None = None
+    description: str | None = None
+    contractor_org_id: int | None = None
+
+
+class LineComplete(_In):
+    version: int
+    on: date | None = None
+
+
+class LineRead(BaseModel):
+    id: int
+    case_id: int
+    case_identifier: str | None = None
+    number: str
+    item_type: str
+    description: str
+    usml_category: str | None
+    mde: bool
+    sme: bool
+    eeum: bool
+    design_construction: bool
+    quantity: int
+    unit_cost: Money
+    value: Money
+    contractor_org_id: int | None
+    status: str
+    ssc_on: date | None
+
+
+class EventRead(BaseModel):
+    id: int
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    on: date
+    at: datetime
+    actor: str
+    detail: str | None
+
+
+class AmendmentRead(BaseModel):
+    id: int
+    kind: str
+    number: int
+    description: str
+    status: str
+    value_before: Money
+    value_after: Money
+    changes: dict[str, Any]
+    warning: str | None
+    created_on: date
+    accepted_on: date | None
+
+
+class GateRead(BaseModel):
+    gate: str
+    satisfied: bool
+    reason: str
+    evidence: list[str]
+
+
+class CaseRead(CaseSummary):
+    lor: LorRead
+    end_users: list[str]
+    aod_group: str | None
+    accepted_on: date | None
+    initial_deposit: Money | None
+    implemented_on: date | None
+    closed_on: date | None
+    restatements: int
+    transmittal: str | None
+    design_construction_value: Money
+    next_statuses: list[str]
+    lines: list[LineRead]
+    events: list[EventRead]
+    amendments: list[AmendmentRead]
+
+
+class AdvanceIn(_In):
+    to: str
+    version: int = Field(description="The case version you read; a stale one is answered 409.")
+    on: date | None = None
+    offer_expires_on: date | None = None
+    initial_deposit: MoneyIn | None = None
+    note: str | None = None
+
+
+class OfferIn(_In):
+    version: int
+    offer_expires_on: date
+    on: date | None = None
+    note: str | None = None
+
+
+class AmendmentCreate(_In):
+    version: int
+    description: str
+    new_lines: list[dict[str, Any]] = []
+    quantity_changes: dict[str, int | str] = {}
+
+
+class AmendmentAccept(_In):
+    version: int
+    on: date | None = None
+
+
+class ModificationCreate(_In):
+    version: int
+    description: str
+    unit_costs: dict[str, MoneyIn]
+
+
+class PhaseRead(BaseModel):
+    status: str
+    label: str
+    start: date
+    end: date | None
+    days: int
+
+
+class MilestonesRead(BaseModel):
+    lor_received: date | None
+    lor_complete: date | None
+    offered: date | None
+    aod_group: str | None
+    aod: date | None
+    days_to_offer: int | None
+    days_from_receipt: int | None
+    on_time: bool | None
+
+
+class TimelineRead(BaseModel):
+    identifier: str
+    as_of: date
+    milestones: MilestonesRead
+    phases: list[PhaseRead]
+    events: list[EventRead]
+
+
+class ShareRead(BaseModel):
+    due: int
+    met: int
+    share: str | None
+    target: str
+
+
+class DwellRead(BaseModel):
+    status: str
+    label: str
+    cases: int
+    mean_days: str
+    median_days: str
+    max_days: int
+
+
+class MetricsRead(BaseModel):
+    as_of: date
+    cases: int
+    offered: int
+    mean_days_to_offer: str | None
+    median_days_to_offer: str | None
+    aod: ShareRead
+    no_aod: int
+    within_120_days: ShareRead
+    dwell: list[DwellRead]

@@ -1,0 +1,545 @@
+"""Case services: LOR intake, cases, lines, status changes, and the facts other domains read.
+
+Keyword-only functions taking the session explicitly; they never commit. Every state
+change writes exactly one audit entry (tags ``case:<subject>:<action>``) carrying the
+after-images of every row it touched. ``actor=None`` is the system console. Reads for
+an actor are scoped by :func:`secassist.identity.policy.scope`; a case the actor may not
+see is :class:`NotFoundError`, exactly like a case that does not exist.
+
+Optimistic locking: a case row carries ``version`` (SQLAlchemy ``version_id_col``). A
+caller may pass ``expected_version`` (the version it read); a mismatch, or a concurrent
+writer that committed first, is :class:`CaseVersionConflictError` (HTTP 409) and nothing
+of the losing change is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from secassist.audit.service import record
+from secassist.cases import lifecycle
+from secassist.cases.catalog import get_catalog
+from secassist.cases.common import (
+    DESIGNATOR,
+    PURCHASER_KINDS,
+    add_event,
+    as_date,
+    audited_change,
+    case_for_write,
+    choice,
+    clock_of,
+    events_of,
+    get_case,
+    lines_of,
+    own_country,
+    purchaser_of,
+    require_developer,
+    require_write,
+    resolve_case,
+    text,
+    touch,
+    values,
+)
+from secassist.cases.facts import CaseFacts
+from secassist.cases.lifecycle import Status
+from secassist.cases.lines import add_line, complete_line, line_facts, update_line
+from secassist.cases.models import FINANCING, LOA_TYPES, REQUEST_TYPES, Case, CaseEvent, Lor
+from secassist.core.clock import Clock
+from secassist.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnknownCodeError,
+    ValidationFailedError,
+)
+from secassist.core.types import to_money
+from secassist.identity.policy import Principal, scope
+from secassist.identity.service import actor_of
+from secassist.reference.service import get_reference
+from secassist.storage.base import Base
+
+# --- Letters of Request ---------------------------------------------------------------
+
+__all__ = [
+    "add_line",
+    "advance",
+    "case_facts",
+    "check_advance",
+    "complete_line",
+    "create_case",
+    "events_of",
+    "get_case",
+    "get_lor",
+    "lines_of",
+    "lor_missing",
+    "receive_lor",
+    "resolve_case",
+    "update_line",
+    "update_lor",
+    "values",
+]
+
+
+def lor_missing(lor: Lor) -> list[str]:
+    """What an LOR still lacks before it counts as complete (SAMM C5.1 [S2]): a traceable
+    reference number, the articles/services in enough detail to price, the end users,
+    and — for a blanket-order request — the desired case value."""
+    missing = []
+    if not lor.reference_number.strip():
+        missing.append("reference_number")
+    if not lor.articles_services.strip():
+        missing.append("articles_services")
+    if not lor.end_users.strip():
+        missing.append("end_users")
+    if lor.loa_type == "blanket_order" and lor.desired_value is None:
+        missing.append("desired_value")
+    return missing
+
+
+def receive_lor(
+    session: Session,
+    *,
+    actor: Principal | None,
+    purchaser: str,
+    request_type: str,
+    financing: str,
+    received_on: date,
+    reference_number: str = "",
+    articles_services: str = "",
+    end_users: Sequence[str] = (),
+    loa_type: str | None = None,
+    desired_value: object = None,
+    third_party: str | None = None,
+    is_demo: bool = False,
+    clock: Clock | None = None,
+) -> Lor:
+    """Record a Letter of Request as received. It may be incomplete (the completeness
+    check runs when the case moves to ``lor_complete``); malformed values are refused."""
+    require_write(actor)
+    c = clock_of(clock)
+    code, _is_body, country, _fms = purchaser_of(purchaser)
+    own_country(actor, country)
+    received_on = as_date(received_on, "received_on")
+    if received_on > c.today():
+        raise ValidationFailedError(
+            "received_on: an LOR cannot be received in the future", field="received_on"
+        )
+    lor = Lor(
+        purchaser_code=code,
+        country_code=country,
+        request_type=choice(request_type, REQUEST_TYPES, "request_type"),
+        reference_number=text(reference_number, "reference_number", limit=64),
+        financing=choice(financing, FINANCING, "financing"),
+        loa_type=choice(loa_type, LOA_TYPES, "loa_type") if loa_type else None,
+        articles_services=text(articles_services, "articles_services"),
+        end_users="\n".join(text(u, "end_users", limit=200) for u in end_users if u.strip()),
+        third_party=text(third_party, "third_party") or None,
+        desired_value=None if desired_value in (None, "") else to_money(desired_value, field="desired_value"),
+        received_on=received_on,
+        complete_on=None,
+        created_at=c.now(),
+        is_demo=is_demo,
+    )
+    session.add(lor)
+    audited_change(
+        session,
+        actor=actor,
+        tag="case:lor:received",
+        subject_id=lor.id,
+        rows=[lor],
+        clock=c,
+        subject_type="lor",
+    )
+    return lor
+
+
+def get_lor(session: Session, *, actor: Principal | None, lor_id: int) -> Lor:
+    """One LOR the actor may see (scoped like cases)."""
+    stmt = select(Lor).where(Lor.id == lor_id)
+    if actor is not None:
+        stmt = scope(stmt, actor, "case", country=Lor.country_code)
+    lor = session.scalar(stmt)
+    if lor is None:
+        raise NotFoundError("LOR not found")
+    return lor
+
+
+def update_lor(
+    session: Session,
+    *,
+    actor: Principal | None,
+    lor_id: int,
+    reference_number: str | None = None,
+    articles_services: str | None = None,
+    end_users: Sequence[str] | None = None,
+    loa_type: str | None = None,
+    desired_value: object = None,
+    third_party: str | None = None,
+    clock: Clock | None = None,
+) -> Lor:
+    """Fill in or correct an LOR that is not yet complete. Tag ``case:lor:updated``."""
+    require_write(actor)
+    c = clock_of(clock)
+    lor = get_lor(session, actor=actor, lor_id=lor_id)
+    if lor.complete_on is not None:
+        raise ValidationFailedError(
+            "lor_id: a complete LOR is not changed; file a new request", field="lor_id"
+        )
+    if reference_number is not None:
+        lor.reference_number = text(reference_number, "reference_number", limit=64)
+    if articles_services is not None:
+        lor.articles_services = text(articles_services, "articles_services")
+    if end_users is not None:
+        lor.end_users = "\n".join(text(u, "end_users", limit=200) for u in end_users if u.strip())
+    if loa_type is not None:
+        lor.loa_type = choice(loa_type, LOA_TYPES, "loa_type")
+    if desired_value not in (None, ""):
+        lor.desired_value = to_money(desired_value, field="desired_value")
+    if third_party is not None:
+        lor.third_party = text(third_party, "third_party") or None
+    rows: list[Base] = [lor]
+    case = session.scalar(select(Case).where(Case.lor_id == lor.id))
+    if case is not None:
+        case.end_users = lor.end_users
+        touch(case, c)
+        rows.append(case)
+    audited_change(
+        session,
+        actor=actor,
+        tag="case:lor:updated",
+        subject_id=lor.id,
+        rows=rows,
+        clock=c,
+        subject_type="lor",
+    )
+    return lor
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+def _next_designator(used: set[str]) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for a in alphabet:
+        for b in alphabet:
+            for d in alphabet:
+                if a + b + d not in used:
+                    return a + b + d
+    raise ConflictError("designator: no free designator left for this country and agency", field="designator")
+
+
+def create_case(
+    session: Session,
+    *,
+    actor: Principal | None,
+    lor_id: int,
+    implementing_agency: str,
+    loa_type: str,
+    title: str,
+    designator: str | None = None,
+    aod_group: str | None = None,
+    transmittal: str | None = None,
+    is_demo: bool = False,
+    clock: Clock | None = None,
+) -> Case:
+    """Open a case for an LOR (status ``lor_received``; the LOR's receipt is its first
+    event). The identifier is ``CC-I-XXX`` (domain.md §1.5 [S26]): the purchaser's FMS
+    country or customer code, the implementing agency's letter (only agencies with a
+    letter code may implement), and a 3-character designator (the next free one when
+    not given). Identifiers are unique."""
+    require_write(actor)
+    require_developer(actor, "open cases")
+    c = clock_of(clock)
+    lor = get_lor(session, actor=actor, lor_id=lor_id)
+    if lor.request_type == "pa":
+        raise ValidationFailedError(
+            "lor_id: a P&A request gets pricing data, not a case (SAMM C5.1 [S3])", field="lor_id"
+        )
+    if session.scalar(select(Case.id).where(Case.lor_id == lor.id)) is not None:
+        raise ConflictError("lor_id: this LOR already has a case", field="lor_id")
+    try:
+        agency = get_reference().implementing_agency(implementing_agency or "")
+    except UnknownCodeError:
+        raise ValidationFailedError(
+            f"implementing_agency: unknown implementing agency {implementing_agency!r}",
+            field="implementing_agency",
+        ) from None
+    if agency.code is None:
+        raise ValidationFailedError(
+            f"implementing_agency: {agency.abbreviation} has no confirmed letter code yet and cannot "
+            "implement cases (implementing_agencies.yaml)",
+            field="implementing_agency",
+        )
+    code, is_body, country, fms = purchaser_of(lor.purchaser_code)
+    prefix = f"{fms}-{agency.code}-"
+    if designator:
+        designator = designator.strip().upper()
+        if not DESIGNATOR.match(designator):
+            raise ValidationFailedError(
+                f"designator: {designator!r} is not 3 letters or digits", field="designator"
+            )
+    else:
+        used = set(
+            session.scalars(
+                select(Case.designator).where(
+                    Case.fms_country_code == fms, Case.implementing_agency == agency.code
+                )
+            )
+        )
+        designator = _next_designator(used)
+    identifier = prefix + designator
+    if session.scalar(select(Case.id).where(Case.identifier == identifier)) is not None:
+        raise ConflictError(f"designator: case {identifier} already exists", field="designator")
+    group = get_catalog().aod_group(aod_group).code if aod_group else None
+    now = c.now()
+    case = Case(
+        identifier=identifier,
+        purchaser_code=code,
+        purchaser_is_body=is_body,
+        country_code=country,
+        fms_country_code=fms,
+        implementing_agency=agency.code,
+        designator=designator,
+        loa_type=choice(loa_type, LOA_TYPES, "loa_type"),
+        financing=lor.financing,
+        title=text(title, "title", limit=200, required=True),
+        end_users=lor.end_users,
+        lor_id=lor.id,
+        status=Status.lor_received.value,
+        aod_group=group,
+        restatements=0,
+        version=1,
+        transmittal=text(transmittal, "transmittal", limit=16) or None,
+        created_at=now,
+        updated_at=now,
+        is_demo=is_demo,
+    )
+    session.add(case)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ConflictError(f"designator: case {identifier} already exists", field="designator") from None
+    ev = add_event(
+        session,
+        case,
+        kind="status",
+        on=lor.received_on,
+        actor=actor,
+        clock=c,
+        to_status=Status.lor_received.value,
+        detail=f"LOR {lor.reference_number or lor.id} received",
+    )
+    record(
+        session,
+        actor=actor_of(actor),
+        tag="case:case:created",
+        subject_type="case",
+        subject_id=case.id,
+        rows=[case, ev],
+        clock=c,
+    )
+    return case
+
+
+@dataclass(frozen=True)
+class _Plan:
+    case: Case
+    lor: Lor
+    current: Status
+    target: Status
+    on: date
+    offer_expires_on: date | None
+    deposit: Decimal | None
+    note: str | None
+
+
+def _plan(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    to: str,
+    on: date | None,
+    expected_version: int | None,
+    offer_expires_on: date | None,
+    initial_deposit: object,
+    note: str | None,
+    gates_checked: bool,
+    clock: Clock,
+) -> _Plan:
+    """Every check of a status change, without writing anything."""
+    case = case_for_write(session, actor, case_id, expected_version)
+    target = lifecycle.parse_status(to)
+    if actor is not None and actor.org_kind in PURCHASER_KINDS and target not in lifecycle.PURCHASER_MAY:
+        raise PermissionDeniedError(
+            f"{actor.username} may accept an offer, not move a case to {target.value}"
+        )
+    if target not in lifecycle.PURCHASER_MAY:
+        require_developer(actor, f"move a case to {target.value}")
+    on = clock.today() if on is None else as_date(on, "on")
+    if on > clock.today():
+        raise ValidationFailedError("on: a status change cannot be dated in the future", field="on")
+    last = session.scalar(select(func.max(CaseEvent.occurred_on)).where(CaseEvent.case_id == case.id))
+    if last is not None and on < last:
+        raise ValidationFailedError(
+            f"on: {on.isoformat()} is before the case's last event ({last.isoformat()})", field="on"
+        )
+    if offer_expires_on is not None:
+        offer_expires_on = as_date(offer_expires_on, "offer_expires_on")
+    deposit = None if initial_deposit in (None, "") else to_money(initial_deposit, field="initial_deposit")
+    lor = session.get(Lor, case.lor_id)
+    assert lor is not None
+    lines = lines_of(session, case.id)
+    current = Status(case.status)
+    ctx = lifecycle.Context(
+        on=on,
+        lor_missing=tuple(lor_missing(lor)),
+        line_count=len(lines),
+        open_lines=sum(1 for ln in lines if ln.status != "ssc"),
+        offer_expires_on=offer_expires_on if target is Status.offered else case.offer_expires_on,
+        initial_deposit=deposit if target is Status.accepted else case.initial_deposit,
+        gates_checked=gates_checked,
+    )
+    lifecycle.check(current, target, ctx)
+    return _Plan(case, lor, current, target, on, offer_expires_on, deposit, text(note, "note") or None)
+
+
+def check_advance(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    to: str,
+    on: date | None = None,
+    expected_version: int | None = None,
+    offer_expires_on: date | None = None,
+    initial_deposit: object = None,
+    clock: Clock | None = None,
+) -> None:
+    """Raise what :func:`advance` would raise, writing nothing (the offer gates aside:
+    the offer workflow runs this before it asks them)."""
+    _plan(
+        session,
+        actor=actor,
+        case_id=case_id,
+        to=to,
+        on=on,
+        expected_version=expected_version,
+        offer_expires_on=offer_expires_on,
+        initial_deposit=initial_deposit,
+        note=None,
+        gates_checked=True,
+        clock=clock_of(clock),
+    )
+
+
+def advance(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    to: str,
+    on: date | None = None,
+    expected_version: int | None = None,
+    offer_expires_on: date | None = None,
+    initial_deposit: object = None,
+    note: str | None = None,
+    gates_checked: bool = False,
+    clock: Clock | None = None,
+) -> Case:
+    """Move a case to status ``to`` on ``on`` (default today) if the lifecycle allows it.
+
+    ``offered`` is reached only through the offer workflow (``workflows.offer``), which
+    passes ``gates_checked=True`` after every offer gate is satisfied. A purchaser may
+    only accept; everything else is the USG's. Tag ``case:status:<to>``."""
+    c = clock_of(clock)
+    plan = _plan(
+        session,
+        actor=actor,
+        case_id=case_id,
+        to=to,
+        on=on,
+        expected_version=expected_version,
+        offer_expires_on=offer_expires_on,
+        initial_deposit=initial_deposit,
+        note=note,
+        gates_checked=gates_checked,
+        clock=c,
+    )
+    case, target, on = plan.case, plan.target, plan.on
+    rows: list[Base] = [case]
+    case.status = target.value
+    if target is Status.lor_complete:
+        plan.lor.complete_on = on
+        rows.append(plan.lor)
+    elif target is Status.offered:
+        case.offered_on, case.offer_expires_on = on, plan.offer_expires_on
+    elif target is Status.accepted:
+        case.accepted_on, case.initial_deposit = on, plan.deposit
+    elif target is Status.implemented:
+        case.implemented_on = on
+    elif target is Status.closed:
+        case.closed_on = on
+    elif target is Status.restated:
+        case.restatements += 1
+    touch(case, c)
+    ev = add_event(
+        session,
+        case,
+        kind="status",
+        on=on,
+        actor=actor,
+        clock=c,
+        from_status=plan.current.value,
+        to_status=target.value,
+        detail=plan.note,
+    )
+    audited_change(
+        session, actor=actor, tag=f"case:status:{target.value}", subject_id=case.id, rows=[*rows, ev], clock=c
+    )
+    return case
+
+
+# --- what other domains may know ----------------------------------------------------------
+
+
+def case_facts(session: Session, case_id: int) -> CaseFacts:
+    """The plain facts of a case for other domains (unscoped: callers check access).
+
+    NotFoundError when there is no such case."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("case not found")
+    lines = lines_of(session, case.id)
+    lor = session.get(Lor, case.lor_id)
+    mde, other, total, dc = values(lines)
+    return CaseFacts(
+        case_id=case.id,
+        identifier=case.identifier,
+        version=case.version,
+        status=case.status,
+        purchaser_code=case.purchaser_code,
+        purchaser_is_body=case.purchaser_is_body,
+        financing=case.financing,
+        implementing_agency=case.implementing_agency,
+        loa_type=case.loa_type,
+        end_users=tuple(u for u in case.end_users.split("\n") if u),
+        lines=tuple(line_facts(ln) for ln in lines),
+        mde_value=mde,
+        other_value=other,
+        total_value=total,
+        design_construction_value=dc,
+        lor_complete_on=lor.complete_on if lor is not None else None,
+        title=case.title,
+        country_code=case.country_code,
+        offered_on=case.offered_on,
+        offer_expires_on=case.offer_expires_on,
+        transmittal=case.transmittal,
+    )

@@ -1,0 +1,157 @@
+"""Case pages: the case list with filters, and a case's detail (lines, values, timeline,
+offer gates, amendments) with a form to move it along the lifecycle.
+
+Logged-in users only; what each sees is scoped exactly as in the API (a case outside
+one's scope is a 404 page). The status form carries the CSRF token and the case version
+it was rendered from, so a stale form answers 409 instead of overwriting someone's change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from secassist.api.deps import ReadSessionDep
+from secassist.cases import metrics, present, queries, service
+from secassist.cases.lifecycle import LABELS, PURCHASER_MAY, Status
+from secassist.cases.models import FINANCING
+from secassist.core.clock import Clock
+from secassist.core.errors import ValidationFailedError
+from secassist.identity.permissions import OrgKind
+from secassist.identity.policy import Principal
+from secassist.reference.service import get_reference
+from secassist.storage.uow import unit_of_work
+from secassist.web.auth import WebUserDep, load_web_user, require_csrf
+from secassist.web.render import page
+from secassist.workflows import offer as offer_workflow
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
+PAGE = 50
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _login(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailedError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(
+    request: Request,
+    web_user: WebUserDep,
+    session: ReadSessionDep,
+    status: str | None = None,
+    country: str | None = None,
+    agency: str | None = None,
+    financing: str | None = None,
+    q: str | None = None,
+    page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+) -> Response:
+    """The cases the user may see, filtered by status, purchaser, agency and financing."""
+    if web_user is None:
+        return _login(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+    filters = {"status": status or None, "country": country or None, "agency": agency or None,
+               "financing": financing or None, "q": q or None}  # fmt: skip
+    offset = (max(page_no, 1) - 1) * PAGE
+    result = queries.list_cases(session, actor=web_user.principal, limit=PAGE, offset=offset, **filters)
+    ref = get_reference()
+    return page(
+        request,
+        "cases.html",
+        active="cases",
+        rows=[present.case_summary(r) for r in result.items],
+        total=result.total,
+        page_no=max(page_no, 1),
+        pages=max(1, -(-result.total // PAGE)),
+        filters=filters,
+        statuses=[(s.value, LABELS[s]) for s in Status],
+        financings=FINANCING,
+        agencies=[a for a in ref.implementing_agencies() if a.code],
+        labels={s.value: LABELS[s] for s in Status},
+    )
+
+
+@router.get("/cases/{ref}", response_class=HTMLResponse)
+def case_page(
+    ref: str, request: Request, web_user: WebUserDep, session: ReadSessionDep, as_of: str | None = None
+) -> Response:
+    """One case: values, lines, timeline as of a date, offer gates, amendments, history."""
+    if web_user is None:
+        return _login(f"/cases/{quote(ref)}")
+    p = web_user.principal
+    day = _day(as_of, "as_of") or _clock(request).today()
+    detail = queries.case_detail(session, actor=p, ref=ref)
+    case = present.case_read(detail)
+    gate_results = offer_workflow.gates_for(session, actor=p, case_id=case.id, on=day)
+    events_then = [e for e in detail.events if e.occurred_on <= day]
+    return page(
+        request,
+        "case.html",
+        active="cases",
+        case=case,
+        timeline=present.timeline_read(detail.case, detail.lor, events_then, day),
+        gates=gate_results,
+        as_of=day,
+        labels={s.value: LABELS[s] for s in Status},
+        moves=_moves(case.next_statuses, p),
+        today=_clock(request).today(),
+        dwell=metrics.timeline(events_then, day),
+    )
+
+
+def _moves(next_statuses: list[str], p: Principal) -> list[str]:
+    """The statuses this user may move the case to from its page."""
+    if "case:write" not in p.permissions or p.org_kind is OrgKind.auditor:
+        return []
+    if p.org_kind in (OrgKind.partner, OrgKind.sco):
+        return [s for s in next_statuses if Status(s) in PURCHASER_MAY]
+    return next_statuses
+
+
+@router.post("/cases/{ref}/advance")
+def advance(
+    ref: str,
+    request: Request,
+    web_user: WebUserDep,
+    to: Annotated[str, Form(max_length=40)],
+    version: Annotated[int, Form()],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    offer_expires_on: Annotated[str, Form(max_length=10)] = "",
+    initial_deposit: Annotated[str, Form(max_length=30)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Move the case from its page (offering runs the gates); back to the page on success."""
+    if web_user is None:
+        return _login(f"/cases/{quote(ref)}")
+    require_csrf(request, csrf)
+    p, clock = web_user.principal, _clock(request)
+    with unit_of_work(request.app.state.session_factory) as s:
+        case = service.resolve_case(s, actor=p, ref=ref)
+        if to == Status.offered.value:
+            offer_workflow.offer_case(
+                s, actor=p, case_id=case.id, offer_expires_on=_day(offer_expires_on, "offer_expires_on"),
+                expected_version=version, note=note or None, clock=clock,
+            )  # fmt: skip
+        else:
+            service.advance(
+                s, actor=p, case_id=case.id, to=to, expected_version=version,
+                initial_deposit=initial_deposit or None, note=note or None, clock=clock,
+            )  # fmt: skip
+        ident = case.identifier
+    return RedirectResponse(f"/cases/{ident}", status_code=303)

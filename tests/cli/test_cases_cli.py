@@ -1,0 +1,89 @@
+"""``secassist cases`` as a real process: intake, lines, the offer, lists in every format,
+bad input named by field. The case is developed in-process (services) to keep it fast."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.cases import service
+from secassist.notification import service as notification
+from secassist.storage.uow import unit_of_work
+from secassist.workflows.notification_case import prepare_for_case
+from tests.support import run_cli
+
+
+def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
+    r = run_cli(
+        app_env, "cases", "intake", "--purchaser", "PL", "--financing", "fmf", "--reference", "PL-1",
+        "--articles", "HIMARS", "--end-user", "Land Forces",
+    )  # fmt: skip
+    assert (r.returncode, r.stdout.strip()) == (0, "LOR 1 received; complete"), r.stderr
+    r = run_cli(
+        app_env, "cases", "open", "1", "--agency", "B", "--loa-type", "defined_order", "--title", "HIMARS"
+    )
+    assert (r.returncode, r.stdout.strip()) == (0, "PL-B-AAA"), r.stderr
+    r = run_cli(
+        app_env, "cases", "add-line", "PL-B-AAA", "--item-type", "vehicle", "--description", "M142 launcher",
+        "--quantity", "18", "--unit-cost", "5500000", "--usml", "IV", "--mde", "--sme",
+    )  # fmt: skip
+    assert r.stdout.strip() == "line 001 added: 99000000.00", r.stderr
+    with unit_of_work(session_factory) as s:
+        for to in ("lor_complete", "in_development", "written", "reviewed", "proposed"):
+            service.advance(s, actor=None, case_id=1, to=to)
+        # $99M of MDE for Poland needs §36(b)(1) notification: its 15-day review has run.
+        n = prepare_for_case(s, actor=None, case_id=1)
+        notification.record_formal_notification(
+            s, actor=None, notification_id=n.id, on=date.today() - timedelta(days=20)
+        )
+    r = run_cli(
+        app_env, "cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "PL-B-AAA is offered (version 8)"
+
+    listed = json.loads(run_cli(app_env, "cases", "list", "--format", "json").stdout)
+    assert [(c["identifier"], c["status"], c["mde_value"]) for c in listed] == [
+        ("PL-B-AAA", "offered", "99000000.00")
+    ]
+    out = run_cli(
+        app_env, "cases", "list", "--status", "offered", "--country", "PL", "--format", "csv"
+    ).stdout
+    assert next(csv.DictReader(io.StringIO(out)))["total_value"] == "99000000.00"
+    shown = json.loads(run_cli(app_env, "cases", "show", "PL-B-AAA", "--format", "json").stdout)
+    assert shown["next_statuses"] == ["accepted", "cancelled", "offer_expired", "restated"]
+    assert "offered" in shown["events"][-1]["to_status"]
+    table = run_cli(app_env, "cases", "timeline", "1", "--format", "table").stdout
+    assert "Proposed (P)" in table
+    m = json.loads(run_cli(app_env, "cases", "metrics", "--format", "json").stdout)
+    assert (m["cases"], m["offered"]) == (1, 1)
+
+
+def test_bad_input_exits_with_the_field_named(
+    app_env: dict[str, str], session_factory: sessionmaker[Session]
+) -> None:
+    r = run_cli(app_env, "cases", "intake", "--purchaser", "Atlantis", "--financing", "fmf")
+    assert (r.returncode, r.stderr.strip()) == (
+        65, "error [validation.failed]: purchaser: unknown country or NATO body 'Atlantis'",
+    )  # fmt: skip
+    with unit_of_work(session_factory) as s:
+        lor = service.receive_lor(
+            s, actor=None, purchaser="JP", request_type="loa", financing="national", received_on=date.today()
+        )
+        service.create_case(
+            s, actor=None, lor_id=lor.id, implementing_agency="P", loa_type="clssa", title="Spares"
+        )
+    r = run_cli(
+        app_env, "cases", "add-line", "JA-P-AAA", "--item-type", "spare_parts", "--description", "x",
+        "--quantity", "1", "--unit-cost", "-3",
+    )  # fmt: skip
+    assert (r.returncode, r.stderr.strip()) == (65, "error [validation.failed]: unit_cost: '-3' is negative")
+    r = run_cli(app_env, "cases", "advance", "JA-P-AAA", "--to", "closed")
+    assert r.returncode == 65
+    assert "to: a case that is lor_received cannot become closed" in r.stderr
+    r = run_cli(app_env, "cases", "gates", "XX-Y-ZZZ", "--format", "csv")
+    assert (r.returncode, r.stderr.strip()) == (66, "error [not_found]: case not found")
