@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from secassist.notification.names import country_code
 from secassist.notification.parse import FIELDS, parse_notice
 from tests.conftest import SHARED_DATA
 
 NOTICES = SHARED_DATA / "notices"
+TEXTS = [f.read_text(encoding="utf-8") for f in sorted(NOTICES.glob("*.txt"))]
 EXPECTED = [
     json.loads(line) for line in (NOTICES / "expected.jsonl").read_text().splitlines() if line.strip()
 ]
@@ -262,3 +265,13 @@ TOTAL $ 150 MILLION"""
     got = p(text)
     assert (got["date"], got["transmittal"], got["purchaser_country"]) == ("2009-07-17", "09-23", "EG")
     assert (got["mde_usd"], got["other_usd"], got["total_usd"]) == (100_000_000, 50_000_000, 150_000_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400), st.sampled_from(TEXTS))
+def test_any_text_parses_without_error(noise: str, real: str) -> None:
+    """Garbage, and real notices with garbage spliced in, never make the parser raise."""
+    p(noise)
+    cut = len(noise) % max(len(real), 1)
+    got = p(real[:cut] + noise + real[cut:])
+    assert got["date"] is None or len(got["date"]) == 10
