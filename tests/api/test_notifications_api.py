@@ -3,17 +3,19 @@ the review steps, the rendered notice as text and PDF, the threshold calculator.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.core.clock import FixedClock
 from secassist.identity import service as identity
 from secassist.identity.policy import Principal
 from secassist.notification.parse import parse_notice
 from secassist.storage.uow import unit_of_work
 from tests.api.test_errors import assert_problem
+from tests.cases.factories import add_lines, open_case
 from tests.notification.factories import make_people
 
 API = "/api/v1/notifications"
@@ -103,3 +105,21 @@ def test_requirement_calculator(client: TestClient) -> None:
         f"{API}/requirement", params={"country": "FI", "date": "2023-04-04", "mde": "14000000", "total": "0"}
     )
     assert r.json()["required"] is False
+
+
+def test_open_a_case_notification_from_the_case(
+    client: TestClient, session_factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    clock = FixedClock(datetime(2026, 3, 2, tzinfo=UTC))
+    with unit_of_work(session_factory) as s:
+        case_id = open_case(s, None, clock, purchaser="PL", agency="D")
+        add_lines(s, None, case_id, clock)
+    congress = _bearer(session_factory, people["congress"])
+    assert_problem(client.post(f"{API}/for-case/{case_id}", headers=congress), 404, "not_found")
+    r = client.post(f"{API}/for-case/{case_id}", headers=_bearer(session_factory, people["state"]))
+    assert r.status_code == 201, r.text
+    assert (r.json()["case_id"], r.json()["total_value"], r.json()["purchaser"]) == (
+        case_id,
+        "101500000.00",
+        "Government of Poland",
+    )
