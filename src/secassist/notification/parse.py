@@ -112,11 +112,10 @@ def _clean(text: str) -> str:
 # A number as printed, with OCR damage: "$l.5" (lower-case L for 1), "O" for zero.
 _NUM = r"(?:\d|[lI](?=[\d.,])|\.(?=\d))[\dlIO]*(?:,\s?\d{3})*(?:\.[\dlIO]+)?"
 _UNIT = r"(?:(?i:million|billion|thousand|mil\.)|M\b|B\b)"
-_AMOUNT = re.compile(
-    rf"\$\s*(?P<n1>{_NUM})(?:\s*(?P<u1>{_UNIT}))?|\b(?P<n2>{_NUM})\s*(?P<u2>(?i:million|billion))\b"
-)
-# Inside the value table a bare figure is an amount too ("Other 52", "Total 52").
-_TABLE_AMOUNT = re.compile(_AMOUNT.pattern + rf"|(?<![\w(.,$-])(?P<n3>{_NUM})(?![\w)(,-])")
+# Each pattern starts with a literal or a digit, so the scan for it is fast.
+_DOLLAR = re.compile(rf"\$\s*(?P<n>{_NUM})(?:\s*(?P<u>{_UNIT}))?")  # "$ 665.4 million", "$l.5 billion"
+_FIGURE = re.compile(r"\d+(?:,\s?\d{3})*(?:\.\d+)?")  # "52" in "Other 52 million" (or bare, in a table)
+_UNIT_AFTER = re.compile(r"\s*(?P<u>(?i:million|billion))\b")
 _MULT = {"million": 10**6, "mil.": 10**6, "m": 10**6, "billion": 10**9, "b": 10**9, "thousand": 10**3}
 
 
@@ -135,35 +134,56 @@ class _Amount:
         return int(value.to_integral_value())
 
 
-def _amounts(text: str, pattern: re.Pattern[str] = _AMOUNT) -> list[_Amount]:
+def _number(raw: str) -> Decimal | None:
+    digits = raw.replace("l", "1").replace("I", "1").replace("O", "0").replace(",", "").replace(" ", "")
+    try:
+        return Decimal(digits)
+    except InvalidOperation:
+        return None
+
+
+def _amounts(text: str, *, bare: bool = False) -> list[_Amount]:
+    """Amounts in order: "$…" with or without a unit, "N million", and (``bare``, inside
+    the value table) a figure standing alone ("Other 52")."""
     out: list[_Amount] = []
-    for m in pattern.finditer(text):
-        raw = m.group("n1") or m.group("n2") or m.group("n3")
-        unit = m.group("u1") or m.group("u2")
-        digits = raw.replace("l", "1").replace("I", "1").replace("O", "0").replace(",", "").replace(" ", "")
-        try:
-            number = Decimal(digits)
-        except InvalidOperation:
+    spans: list[tuple[int, int]] = []
+    for m in _DOLLAR.finditer(text):
+        number = _number(m.group("n"))
+        if number is not None:
+            unit = m.group("u")
+            out.append(_Amount(number, unit.lower() if unit else None, m.start(), m.end()))
+            spans.append((m.start(), m.end()))
+    for m in _FIGURE.finditer(text):
+        start, end = m.start(), m.end()
+        if any(a <= start < b for a, b in spans):
             continue
-        out.append(_Amount(number, unit.lower() if unit else None, m.start(), m.end()))
+        unit = _UNIT_AFTER.match(text, end)
+        before = text[start - 1] if start else " "
+        if unit is not None and not (before.isalnum() or before == "."):
+            number = _number(m.group(0))
+            if number is not None:
+                out.append(_Amount(number, unit.group("u").lower(), start, unit.end()))
+        elif bare:
+            after = text[end : end + 1] or " "
+            if not (before.isalnum() or before in "(.,$-_" or after.isalnum() or after in ")(,-_"):
+                number = _number(m.group(0))
+                if number is not None:
+                    out.append(_Amount(number, None, start, end))
+    out.sort(key=lambda a: a.start)
     return out
 
 
 # --- the value table ---------------------------------------------------------------
 
 _TABLE_START = re.compile(r"Total\s+Estimated\s+(?:Value|Cost)\s*:?", re.IGNORECASE)
-_TABLE_END = re.compile(
-    r"\(iii\)|\biii\)|Description\s+and\s+Quantity|\(iv\)|Military\s+Department", re.IGNORECASE
+_TABLE_ENDS = ("iii)", "description and quantity", "(iv)", "military department")
+_FOOTNOTES = (
+    ("as defined", re.compile(r"As\s+defined\s+in\s+Section\s+47\(6\)[^.$]*\.?", re.IGNORECASE)),
+    ("funding source", re.compile(r"Funding\s+Source\s*:\s*(?:[A-Z][\w-]*\s*){1,4}\.?", re.IGNORECASE)),
 )
-_FOOTNOTES = re.compile(
-    r"\*?\s*As\s+defined\s+in\s+Section\s+47\(6\)[^.$]*\.?"
-    r"|\*?\s*Funding\s+Source\s*:\s*(?:[A-Z][\w-]*\s*){1,4}\.?",
-    re.IGNORECASE,
-)
+# Matched on the lower-cased table text.
 _LABEL = re.compile(
-    r"(?P<mde>Major\s+Defen[cs]e\s+Equipment|\bMDE\b)|(?P<other>\bNon-MDE\b|\bOther\b|\bSustainment\b)"
-    r"|(?P<total>\bTotal\b)",
-    re.IGNORECASE,
+    r"\b(?:(?P<mde>major\s+defen[cs]e\s+equipment|mde)|(?P<other>non-mde|other|sustainment)|(?P<total>total))\b"
 )
 
 
@@ -173,13 +193,22 @@ def _table(text: str, low: str) -> tuple[bool, int | None, int | None, int | Non
     if start is None:
         return False, None, None, None
     body = text[start.end() : start.end() + 700]
-    end = _TABLE_END.search(body)
-    if end is not None:
-        body = body[: end.start()]
-    body = _FOOTNOTES.sub(" ", body)
-    amounts = _amounts(body, _TABLE_AMOUNT)
+    body_low = _lower(body)
+    ends = [i for i in (body_low.find(x) for x in _TABLE_ENDS) if i >= 0]
+    if ends:
+        body = body[: min(ends)]
+    body_low = _lower(body)
+    for needle, pattern in _FOOTNOTES:
+        if needle in body_low:
+            body = pattern.sub(lambda m: " " * len(m.group(0)), body)  # keep the positions
+    body_low = _lower(body)
+    amounts = _amounts(body, bare=True)
     labels: list[tuple[str, int]] = []
-    for m in _LABEL.finditer(body):
+    last_end = -1
+    for m in _matches(_LABEL, body_low, body_low, "major", "mde", "other", "sustainment", "total", "non-mde"):
+        if m.start() < last_end:
+            continue  # "mde" inside "non-mde"
+        last_end = m.end()
         kind = m.lastgroup or ""
         # "Major Defense Equipment (MDE)*": one row named twice, no amount in between.
         if labels and labels[-1][0] == kind and not any(labels[-1][1] < a.start < m.start() for a in amounts):
