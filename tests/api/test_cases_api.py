@@ -18,6 +18,7 @@ from secassist.identity import service as identity
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import gates as gates_mod
 from tests.cases.factories import World, make_world
+from tests.vetting.factories import clear_vetting
 
 API = "/api/v1"
 TODAY = date.today()
@@ -98,7 +99,9 @@ def _walk(client: TestClient, h: dict[str, str], case: dict[str, Any], *statuses
     return case
 
 
-def test_intake_to_acceptance(client: TestClient, auth: Any, world: World) -> None:
+def test_intake_to_acceptance(
+    client: TestClient, auth: Any, world: World, session_factory: sessionmaker[Session]
+) -> None:
     dod, pl = auth("dod"), auth("pl")
     case = _new_case(client, dod, contractor=world.industry_org_id)
     assert case["identifier"] == "PL-B-AAA"
@@ -107,7 +110,12 @@ def test_intake_to_acceptance(client: TestClient, auth: Any, world: World) -> No
         "0.00",
         "17800000.00",
     )
-    case = _walk(client, dod, case, *DEVELOP, "offered")
+    case = _walk(client, dod, case, *DEVELOP)
+    r = _advance(client, dod, case, "offered", offer_expires_on=str(TODAY + timedelta(days=60)))
+    assert r.status_code == 409, r.text  # the vetting gate: nothing filed yet
+    assert "No vetting proposal" in r.text
+    clear_vetting(session_factory, case["id"], TODAY)
+    case = _walk(client, dod, case, "offered")
     assert case["offer_expires_on"] == str(TODAY + timedelta(days=60))
     # the purchaser accepts its own country's offer, recording the initial deposit
     r = _advance(client, pl, case, "accepted", initial_deposit="2500000.00")

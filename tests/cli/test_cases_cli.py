@@ -15,6 +15,7 @@ from secassist.notification import service as notification
 from secassist.storage.uow import unit_of_work
 from secassist.workflows.notification_case import prepare_for_case
 from tests.support import run_cli
+from tests.vetting.factories import clear_vetting
 
 
 def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
@@ -40,6 +41,7 @@ def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: se
         notification.record_formal_notification(
             s, actor=None, notification_id=n.id, on=date.today() - timedelta(days=20)
         )
+    clear_vetting(session_factory, 1, date.today())
     r = run_cli(
         app_env, "cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"
     )

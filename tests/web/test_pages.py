@@ -11,7 +11,16 @@ import pytest
 
 from secassist.reference.service import ReferenceData
 
-NAV_LABELS = ["Overview", "Reference data", "Countries", "Cases", "Notifications", "API"]
+NAV_LABELS = [
+    "Overview",
+    "Reference data",
+    "Countries",
+    "Cases",
+    "Vetting",
+    "Screening",
+    "Notifications",
+    "API",
+]
 
 # src bug: /reference computes every section with the one as-of date, and the ITAR §126.1 file
 # only covers 2024-01-01 onwards, so any date before 2024 (e.g. the Finnish accession) is an
@@ -93,6 +102,8 @@ def test_nav_marks_the_active_page(client: Any, url: str, active: str) -> None:
         "Reference data": "/reference",
         "Countries": "/reference/countries",
         "Cases": "/cases",
+        "Vetting": "/vetting",
+        "Screening": "/screening",
         "Notifications": "/notifications",
         "API": "/api/v1/docs",
     }

@@ -8,7 +8,22 @@ import typer
 from typer.exceptions import Abort, TyperException
 
 from secassist import __version__
-from secassist.cli import audit, cases, db, demo, notices, notification, orgs, reference, serve, tokens, users
+from secassist.cli import (
+    audit,
+    cases,
+    db,
+    demo,
+    leahy,
+    notices,
+    notification,
+    orgs,
+    reference,
+    screening,
+    serve,
+    tokens,
+    users,
+    vetting,
+)
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -25,6 +40,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(cases.app, name="cases")
+app.add_typer(screening.app, name="screening")
+app.add_typer(vetting.app, name="vetting")
+app.add_typer(leahy.app, name="leahy")
 app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
 app.command("serve")(serve.serve)

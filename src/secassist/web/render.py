@@ -20,6 +20,8 @@ NAV = [
     ("reference", "/reference", "Reference data"),
     ("countries", "/reference/countries", "Countries"),
     ("cases", "/cases", "Cases"),
+    ("vetting", "/vetting", "Vetting"),
+    ("screening", "/screening", "Screening"),
     ("notifications", "/notifications", "Notifications"),
     ("api", "/api/v1/docs", "API"),
 ]
