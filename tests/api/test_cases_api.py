@@ -55,7 +55,8 @@ def _new_case(
         f"{API}/lors",
         headers=h,
         json={
-            "purchaser": purchaser, "request_type": "loa", "financing": "fmf", "received_on": str(TODAY),
+            # National funds: an FMF case is offered only once its FMF is obligated (the funding gate).
+            "purchaser": purchaser, "request_type": "loa", "financing": "national", "received_on": str(TODAY),
             "reference_number": "REF-1", "articles_services": "Javelin", "end_users": ["Land Forces"],
         },
     )  # fmt: skip

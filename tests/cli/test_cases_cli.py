@@ -20,7 +20,7 @@ from tests.vetting.factories import clear_vetting
 
 def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
     r = run_cli(
-        app_env, "cases", "intake", "--purchaser", "PL", "--financing", "fmf", "--reference", "PL-1",
+        app_env, "cases", "intake", "--purchaser", "PL", "--financing", "national", "--reference", "PL-1",
         "--articles", "HIMARS", "--end-user", "Land Forces",
     )  # fmt: skip
     assert (r.returncode, r.stdout.strip()) == (0, "LOR 1 received; complete"), r.stderr

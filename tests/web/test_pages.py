@@ -18,6 +18,7 @@ NAV_LABELS = [
     "Cases",
     "Vetting",
     "Screening",
+    "Programs",
     "Notifications",
     "API",
 ]
@@ -104,6 +105,7 @@ def test_nav_marks_the_active_page(client: Any, url: str, active: str) -> None:
         "Cases": "/cases",
         "Vetting": "/vetting",
         "Screening": "/screening",
+        "Programs": "/programs",
         "Notifications": "/notifications",
         "API": "/api/v1/docs",
     }

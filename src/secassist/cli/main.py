@@ -17,6 +17,7 @@ from secassist.cli import (
     notices,
     notification,
     orgs,
+    programs,
     reference,
     screening,
     serve,
@@ -43,6 +44,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(screening.app, name="screening")
 app.add_typer(vetting.app, name="vetting")
 app.add_typer(leahy.app, name="leahy")
+app.add_typer(programs.app, name="programs")
 app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
 app.command("serve")(serve.serve)

@@ -22,6 +22,7 @@ NAV = [
     ("cases", "/cases", "Cases"),
     ("vetting", "/vetting", "Vetting"),
     ("screening", "/screening", "Screening"),
+    ("programs", "/programs", "Programs"),
     ("notifications", "/notifications", "Notifications"),
     ("api", "/api/v1/docs", "API"),
 ]

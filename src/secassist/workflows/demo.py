@@ -20,6 +20,7 @@ from secassist.identity import service as identity
 from secassist.identity.models import Organization, User
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
+from secassist.workflows.demo_programs import load_demo_programs
 from secassist.workflows.demo_screening import load_demo_screening
 from secassist.workflows.demo_vetting import load_vetting_demo
 
@@ -115,9 +116,11 @@ def load_demo(session: Session) -> str:
             users_created += 1
     screening = load_demo_screening(session)
     vetting = load_vetting_demo(session)
+    programs = load_demo_programs(session)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
-        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; {screening}; {vetting}"
+        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
+        f"{screening}; {vetting}; {programs}"
     )

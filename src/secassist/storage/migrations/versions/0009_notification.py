@@ -1,7 +1,7 @@
 """Notification: congressional notifications and the published sources they were read from.
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01 18:15:40.934897
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import secassist.storage.types
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
