@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases import service
+from secassist.notification import service as notification
 from secassist.storage.uow import unit_of_work
+from secassist.workflows.notification_case import prepare_for_case
 from tests.support import run_cli
 from tests.vetting.factories import clear_vetting
 
@@ -34,6 +36,11 @@ def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: se
     with unit_of_work(session_factory) as s:
         for to in ("lor_complete", "in_development", "written", "reviewed", "proposed"):
             service.advance(s, actor=None, case_id=1, to=to)
+        # $99M of MDE for Poland needs §36(b)(1) notification: its 15-day review has run.
+        n = prepare_for_case(s, actor=None, case_id=1)
+        notification.record_formal_notification(
+            s, actor=None, notification_id=n.id, on=date.today() - timedelta(days=20)
+        )
     clear_vetting(session_factory, 1, date.today())
     r = run_cli(
         app_env, "cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"

@@ -73,6 +73,7 @@ def test_detail_and_a_stale_form(
         "$101,500,000.00",
         "No vetting proposal has been filed for this case.",
         "National funds: the purchaser pays",  # the funding gate (programs)
+        "Congressional notification under AECA §36(b)(1) required; no formal notification recorded.",
         "LOR received",
     ):
         assert text in page

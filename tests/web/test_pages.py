@@ -11,7 +11,17 @@ import pytest
 
 from secassist.reference.service import ReferenceData
 
-NAV_LABELS = ["Overview", "Reference data", "Countries", "Cases", "Vetting", "Screening", "Programs", "API"]
+NAV_LABELS = [
+    "Overview",
+    "Reference data",
+    "Countries",
+    "Cases",
+    "Vetting",
+    "Screening",
+    "Programs",
+    "Notifications",
+    "API",
+]
 
 # src bug: /reference computes every section with the one as-of date, and the ITAR §126.1 file
 # only covers 2024-01-01 onwards, so any date before 2024 (e.g. the Finnish accession) is an
@@ -96,6 +106,7 @@ def test_nav_marks_the_active_page(client: Any, url: str, active: str) -> None:
         "Vetting": "/vetting",
         "Screening": "/screening",
         "Programs": "/programs",
+        "Notifications": "/notifications",
         "API": "/api/v1/docs",
     }
     assert [label for label, _, current in links if current] == [active]

@@ -54,7 +54,7 @@ def _gate(sf: sessionmaker[Session], case: CaseFacts, on: date = ON) -> tuple[bo
 
 
 def test_the_gate_is_registered_and_national_funds_pass(session_factory: sessionmaker[Session]) -> None:
-    assert [g.name for g in default_gates()] == ["vetting", "funding"]
+    assert [g.name for g in default_gates()] == ["vetting", "notification", "funding"]
     case = _case(session_factory, "national")
     with read_only(session_factory) as s:
         (result,) = [r for r in gate_status(s, case, on=ON) if r.gate == "funding"]

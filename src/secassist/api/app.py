@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from secassist import __version__
 from secassist.api.errors import install_error_handlers
-from secassist.api.routes import audit, cases, health, programs, reference, screening, vetting
+from secassist.api.routes import audit, cases, health, notifications, programs, reference, screening, vetting
 from secassist.api.routes import identity as identity_routes
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
@@ -61,10 +61,12 @@ def create_app(
     api.include_router(screening.router)
     api.include_router(vetting.router)
     api.include_router(programs.router)
+    api.include_router(notifications.router)
     app.include_router(api)
 
     from secassist.web import auth as web_auth
     from secassist.web import cases as web_cases
+    from secassist.web import notifications as web_notifications
     from secassist.web import programs as web_programs
     from secassist.web import routes as web_routes
     from secassist.web import screening as web_screening
@@ -77,6 +79,7 @@ def create_app(
     app.include_router(web_screening.router)
     app.include_router(web_vetting.router)
     app.include_router(web_programs.router)
+    app.include_router(web_notifications.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     return app

@@ -14,6 +14,8 @@ from secassist.cli import (
     db,
     demo,
     leahy,
+    notices,
+    notification,
     orgs,
     programs,
     reference,
@@ -43,6 +45,8 @@ app.add_typer(screening.app, name="screening")
 app.add_typer(vetting.app, name="vetting")
 app.add_typer(leahy.app, name="leahy")
 app.add_typer(programs.app, name="programs")
+app.add_typer(notification.app, name="notification")
+app.add_typer(notices.app, name="notices")
 app.command("serve")(serve.serve)
 
 

@@ -23,6 +23,7 @@ NAV = [
     ("vetting", "/vetting", "Vetting"),
     ("screening", "/screening", "Screening"),
     ("programs", "/programs", "Programs"),
+    ("notifications", "/notifications", "Notifications"),
     ("api", "/api/v1/docs", "API"),
 ]
 

@@ -1,0 +1,1 @@
+"""Congressional notification: thresholds, review periods, notices written and read."""
