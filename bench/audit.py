@@ -1,20 +1,29 @@
 """The audit log: cost of auditing a write, proof latency as the log grows, `audit verify`.
 
-1. **Writes.** The same organization inserts (or renames) in units of work of 100, once
-   with an audit entry per write (:func:`secassist.audit.service.record`, holding the
-   after-image) and once without; fresh migrated database per measurement, median of
-   runs. Peer: the unaudited writes; limits: ≥ 5,000 audited entries/s on SQLite and an
-   overhead ≤ 1.5×. A last row appends audited writes to a log that already holds 10^6
-   entries, to show whether the cost of an append depends on the size of the log.
+1. **Writes.** The same organization inserts (or renames), once with an audit entry per
+   write (:func:`secassist.audit.service.record`, holding the after-image) and once
+   without, in two patterns: *per-write flush* (units of work of 100, each write flushed
+   before its entry, as the services write) and *bulk* (units of work of 1,000 rows added
+   or renamed and flushed together, then one entry recorded per row, as a bulk import
+   would). Fresh migrated database per measurement, audited and unaudited runs
+   interleaved, median of runs. Peer: the unaudited writes; limits: ≥ 5,000 audited
+   entries/s on SQLite and an overhead ≤ 1.5×. A last row appends audited writes to a log
+   that already holds 10^6 entries, to show whether the cost of an append depends on the
+   size of the log.
 2. **Proofs.** Inclusion and consistency proofs through the service (a fresh session per
    proof, as one API request has) on logs of 10^4, 10^6 and 10^7 entries built by
-   :mod:`bench._gen`. Limit: p50 ≤ 2 ms at 10^7; growth must follow log2(n).
+   :mod:`bench._gen`, after reading the database once into the OS page cache (the state
+   of a serving database; this VM does not keep the pages the build wrote, and a first
+   touch of a page is a virtual-disk read). Limit: p50 ≤ 2 ms at 10^7; growth must follow
+   log2(n).
 3. **Verify.** :func:`secassist.audit.verify.verify_log` over the 10^6-entry log, without
    and with the row check. Peer: reading the same rows with the raw driver.
 
 PostgreSQL is a throwaway cluster (``scripts/pg-cluster``) unless ``SECASSIST_BENCH_PG_URL``
 names a server. ``SECASSIST_BENCH_QUICK=1`` shrinks every size for a smoke run;
-``SECASSIST_BENCH_FULL=1`` adds, on PostgreSQL, the 10^7 log and `audit verify`. Everything
+``SECASSIST_BENCH_FULL=1`` adds, on PostgreSQL, the 10^7 log and `audit verify`;
+``SECASSIST_BENCH_KEEP=<folder>`` keeps the largest SQLite log there (building 10^7 entries
+takes about 20 minutes on the shared machine) and reuses it in later runs. Everything
 is seeded; databases live in a temporary directory (or throwaway PostgreSQL databases) and
 are removed. Reproduce with ``.venv/bin/python -m bench audit`` (or ``make bench``).
 """
@@ -37,7 +46,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import _gen, _pg
@@ -45,15 +54,18 @@ from secassist.audit import merkle, service, verify
 from secassist.audit.service import Actor
 from secassist.core.clock import FixedClock
 from secassist.identity.models import Organization
-from secassist.storage.engine import make_session_factory
+from secassist.storage.engine import make_engine, make_session_factory
+from secassist.storage.migrate import head_revision, upgrade
 from secassist.storage.uow import read_only, unit_of_work
 
 QUICK = os.environ.get("SECASSIST_BENCH_QUICK") == "1"
 FULL = os.environ.get("SECASSIST_BENCH_FULL") == "1"
+KEEP = os.environ.get("SECASSIST_BENCH_KEEP")  # a folder: keep (and reuse) the largest SQLite log
 SEED = 20250101
 
-BATCH = 100  # writes per unit of work
-WRITES = 1_000 if QUICK else 2_000  # per measurement
+BATCH = 100  # writes per unit of work, each flushed on its own (as the services write)
+BULK = 1_000  # writes per unit of work of a bulk import, flushed together
+WRITES = 2_000 if QUICK else 4_000  # per measurement
 REPEATS = 1 if QUICK else 3  # fresh database each; the median is reported
 GROWN_WRITES = 200 if QUICK else 1_000  # audited appends to the big log
 PROOF_SIZES = (10**4, 10**5) if QUICK else (10**4, 10**6, 10**7)
@@ -76,7 +88,9 @@ BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _write(factory: sessionmaker[Session], first: int, count: int, *, audited: bool, rename: bool) -> float:
-    """``count`` organization writes in units of work of BATCH; returns the seconds taken."""
+    """``count`` organization writes in units of work of BATCH, each write flushed as the
+    services do (the id is needed, and the row written, before the entry); returns the
+    seconds taken."""
     clock = FixedClock(BASE)
     start = time.perf_counter()
     for lo in range(first, first + count, BATCH):
@@ -88,25 +102,52 @@ def _write(factory: sessionmaker[Session], first: int, count: int, *, audited: b
                     org.name = f"Organization {i + 1:07d} renamed"
                     tag = "identity:organization:updated"
                 else:
-                    org = Organization(
-                        name=f"Contractor {i:07d}",
-                        kind=KINDS[i % 5],
-                        country_code=None,
-                        created_at=clock.now(),
-                    )
+                    org = _new_org(i, clock)
                     s.add(org)
                     tag = "identity:organization:created"
-                s.flush()  # as the services do: the id is needed (and the row written)
+                s.flush()
                 if audited:
-                    service.record(
-                        s,
-                        actor=ACTOR,
-                        tag=tag,
-                        subject_type="organization",
-                        subject_id=org.id,
-                        rows=[org],
-                        clock=clock,
-                    )
+                    _record(s, org, tag, clock)
+    return time.perf_counter() - start
+
+
+def _new_org(i: int, clock: FixedClock) -> Organization:
+    return Organization(
+        name=f"Contractor {i:07d}", kind=KINDS[i % 5], country_code=None, created_at=clock.now()
+    )
+
+
+def _record(s: Session, org: Organization, tag: str, clock: FixedClock) -> None:
+    service.record(
+        s, actor=ACTOR, tag=tag, subject_type="organization", subject_id=org.id, rows=[org], clock=clock
+    )
+
+
+def _write_bulk(
+    factory: sessionmaker[Session], first: int, count: int, *, audited: bool, rename: bool
+) -> float:
+    """The same writes as a bulk import does them: units of work of BULK rows, all added
+    (or renamed) and flushed together, then one entry recorded per row."""
+    clock = FixedClock(BASE)
+    start = time.perf_counter()
+    for lo in range(first, first + count, BULK):
+        hi = min(lo + BULK, first + count)
+        with unit_of_work(factory) as s:
+            if rename:
+                orgs = list(
+                    s.scalars(select(Organization).where(Organization.id.between(lo + 1, hi)).order_by("id"))
+                )
+                for org in orgs:
+                    org.name = f"Organization {org.id:07d} renamed"
+                tag = "identity:organization:updated"
+            else:
+                orgs = [_new_org(i, clock) for i in range(lo, hi)]
+                s.add_all(orgs)
+                tag = "identity:organization:created"
+            s.flush()
+            if audited:
+                for org in orgs:
+                    _record(s, org, tag, clock)
     return time.perf_counter() - start
 
 
@@ -119,11 +160,14 @@ def _seed_orgs(engine: Engine, count: int) -> None:
         s.execute(insert(Organization), rows)
 
 
-def _writes_rate(backend: str, pg: str | None, tmp: Path, *, audited: bool, rename: bool) -> float:
+def _writes_rate(
+    backend: str, pg: str | None, tmp: Path, *, audited: bool, rename: bool, bulk: bool
+) -> float:
     with _pg.fresh_database(backend, pg, tmp) as engine:
         if rename:
             _seed_orgs(engine, WRITES)
-        seconds = _write(make_session_factory(engine), 0, WRITES, audited=audited, rename=rename)
+        write = _write_bulk if bulk else _write
+        seconds = write(make_session_factory(engine), 0, WRITES, audited=audited, rename=rename)
         if audited:
             with read_only(make_session_factory(engine)) as s:
                 assert service.tree_size(s) == WRITES
@@ -162,6 +206,51 @@ def _timed(
         if len(samples) >= MIN_PROOFS and time.perf_counter() > deadline:
             break
     return samples
+
+
+def _warm(engine: Engine, tmp: Path) -> None:
+    """Bring the database into the operating system's page cache, as a serving database
+    is: the build writes gigabytes whose pages this VM does not keep, and a first touch
+    of each page is a read from its virtual disk (milliseconds), not work of secassist's."""
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        assert path
+        with open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
+        return
+    with engine.connect() as conn:  # pg_prewarm ships with PostgreSQL (contrib)
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        for name in ("audit_entry", "pk_audit_entry", "audit_node", "pk_audit_node", "audit_head"):
+            conn.exec_driver_sql(f"SELECT pg_prewarm('{name}', 'read')")  # into the OS cache
+        conn.commit()
+
+
+@contextmanager
+def _kept_log(size: int, key: Ed25519PrivateKey) -> Iterator[tuple[Engine, bytes, str]]:
+    """The SQLite log of ``size`` kept under SECASSIST_BENCH_KEEP: built by
+    :func:`bench._gen.build` the first time (into a file named by size, seed and schema
+    revision, with its root hash beside it), reused after. Only a log the run merely
+    reads is kept (the largest; the 10^6 log is appended to)."""
+    assert KEEP is not None
+    folder = Path(KEEP)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"audit-log-{size}-seed{SEED}-rev{head_revision()}"
+    path, marker = Path(f"{stem}.db"), Path(f"{stem}.root")
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        if marker.exists():
+            yield engine, bytes.fromhex(marker.read_text().strip()), f"reused from {path}"
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        upgrade(engine)
+        t0 = time.perf_counter()
+        root_hash = _gen.build(_gen.Spec.for_size(size), [engine], key)
+        marker.write_text(root_hash.hex())
+        yield engine, root_hash, f"built into {path} in {time.perf_counter() - t0:.0f} s (kept)"
+    finally:
+        engine.dispose()
 
 
 def _path_only(size: int) -> Callable[[Session, int], object]:
@@ -278,30 +367,36 @@ def run() -> None:
         tmp = Path(tmpdir)
         backends = ["sqlite"] + (["postgresql"] if pg else [])
         notes.append(f"PostgreSQL: {pg_how}" if pg else f"PostgreSQL skipped: {pg_how}")
-        notes.append(f"writes: {WRITES:,} per run in units of work of {BATCH}, median of {REPEATS} runs")
+        notes.append(
+            f"writes: {WRITES:,} per run, median of {REPEATS} runs; per-write flush in units of work "
+            f"of {BATCH}, bulk in units of work of {BULK} flushed together"
+        )
 
         # 1. writes
         empty_log_rate: dict[str, float] = {}
         for backend in backends:
-            for rename in (False, True):
-                plain, audited = [], []
-                for _ in range(REPEATS):
-                    plain.append(_writes_rate(backend, pg, tmp, audited=False, rename=rename))
-                    audited.append(_writes_rate(backend, pg, tmp, audited=True, rename=rename))
-                p, a = statistics.median(plain), statistics.median(audited)
-                if not rename:
-                    empty_log_rate[backend] = a
-                what = "rename" if rename else "insert"
-                checks = [f"overhead ≤ {TARGET_OVERHEAD}× {_ok(p / a <= TARGET_OVERHEAD)}"]
-                if backend == "sqlite":
-                    checks.insert(0, f"≥ {TARGET_ENTRIES_PER_S:,}/s {_ok(a >= TARGET_ENTRIES_PER_S)}")
-                table.add_row(
-                    f"{BACKENDS[backend]}: org {what}, audited vs not",
-                    f"{a:,.0f} entries/s",
-                    f"unaudited {p:,.0f} writes/s",
-                    f"{p / a:.2f}×",
-                    "; ".join(checks),
-                )
+            for bulk in (False, True):
+                for rename in (False, True):
+                    plain, audited = [], []
+                    for _ in range(REPEATS):  # interleaved, so load on the machine hits both alike
+                        kw = {"rename": rename, "bulk": bulk}
+                        plain.append(_writes_rate(backend, pg, tmp, audited=False, **kw))
+                        audited.append(_writes_rate(backend, pg, tmp, audited=True, **kw))
+                    p, a = statistics.median(plain), statistics.median(audited)
+                    if not rename and not bulk:
+                        empty_log_rate[backend] = a
+                    what = "rename" if rename else "insert"
+                    how = f"bulk ({BULK}/flush)" if bulk else "per-write flush"
+                    checks = [f"overhead ≤ {TARGET_OVERHEAD}× {_ok(p / a <= TARGET_OVERHEAD)}"]
+                    if backend == "sqlite":
+                        checks.insert(0, f"≥ {TARGET_ENTRIES_PER_S:,}/s {_ok(a >= TARGET_ENTRIES_PER_S)}")
+                    table.add_row(
+                        f"{BACKENDS[backend]}: org {what}, {how}, audited vs not",
+                        f"{a:,.0f} entries/s",
+                        f"unaudited {p:,.0f} writes/s",
+                        f"{p / a:.2f}×",
+                        "; ".join(checks),
+                    )
         table.add_section()
 
         # 2. proofs (and 3. verify, and appends to a big log, on the VERIFY_SIZE log)
@@ -310,13 +405,24 @@ def run() -> None:
         grown_rows: list[tuple[str, ...]] = []
         for size in PROOF_SIZES:
             here = [b for b in backends if b == "sqlite" or size <= PG_PROOF_MAX]
-            with _databases(here, pg, tmp) as engines:
+            keep = KEEP is not None and size == PROOF_SIZES[-1]
+            fresh = [b for b in here if not (keep and b == "sqlite")]
+            with _databases(fresh, pg, tmp) as engines, ExitStack() as kept:
                 t0 = time.perf_counter()
-                root_hash = _gen.build(_gen.Spec.for_size(size), list(engines.values()), key)
-                notes.append(
-                    f"built {_exp(size)} log on {', '.join(here)} in {time.perf_counter() - t0:.0f} s"
-                )
+                if keep:
+                    engine, root_hash, how = kept.enter_context(_kept_log(size, key))
+                    notes.append(f"{_exp(size)} SQLite log {how}")
+                if engines:
+                    built = _gen.build(_gen.Spec.for_size(size), list(engines.values()), key)
+                    assert not keep or built == root_hash, "kept log differs from the generator's"
+                    root_hash = built
+                    notes.append(
+                        f"built {_exp(size)} log on {', '.join(fresh)} in {time.perf_counter() - t0:.0f} s"
+                    )
+                if keep:
+                    engines = {"sqlite": engine, **engines}
                 for backend, engine in engines.items():
+                    _warm(engine, tmp)
                     proofs[(backend, size)] = _proofs(engine, size, root_hash)
                 if size != VERIFY_SIZE:
                     continue

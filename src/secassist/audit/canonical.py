@@ -5,20 +5,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from json.encoder import encode_basestring  # what json.dumps uses for a str
+from typing import Any, NamedTuple
 
 import rfc8785
-from sqlalchemy import Column, Table, inspect
+from sqlalchemy import Column, Table
+from sqlalchemy.orm import Mapper, object_mapper
 
 from secassist.storage.base import Base, load_all_models
 
 
 def json_value(value: Any) -> Any:
     """The one JSON form of a column value, used both when writing and when verifying."""
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise ValueError(f"integer {value} in an audited row is outside the exact JSON range")
+        return value
+    if isinstance(value, str):
         return value
     if isinstance(value, Decimal):
         return str(value)
@@ -55,32 +63,81 @@ def column_json(column: Column[Any], value: Any) -> Any:
     auditors and witnesses and kept forever, and must not carry credentials, yet a direct
     change to the column still shows up in `audit verify`."""
     plain = json_value(value)
-    if column.info.get("secret") and plain is not None:
-        return "sha256:" + hashlib.sha256(json.dumps(plain).encode()).hexdigest()
-    return plain
+    return _secret(plain) if column.info.get("secret") else plain
+
+
+_ImagePlan = tuple[str, tuple[tuple[str, str, bool], ...], tuple[str, ...], bool]
+_IMAGE_PLANS: dict[Mapper[Any], _ImagePlan] = {}
+
+
+def _image_plan(mapper: Mapper[Any]) -> _ImagePlan:
+    """(table, (attribute, column, secret) per column, primary-key columns, ASCII names) of a mapper,
+    worked out once per class: walking the mapper's properties cost more than the
+    values themselves."""
+    plan = _IMAGE_PLANS.get(mapper)
+    if plan is None:
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        columns: list[tuple[str, str, bool]] = []
+        for prop in mapper.column_attrs:
+            for col in prop.columns:
+                if col.table is table:
+                    assert isinstance(col, Column)
+                    columns.append((prop.key, col.name, bool(col.info.get("secret"))))
+        ascii_names = table.name.isascii() and all(name.isascii() for _, name, _ in columns)
+        plan = (table.name, tuple(columns), tuple(c.name for c in table.primary_key.columns), ascii_names)
+        _IMAGE_PLANS[mapper] = plan
+    return plan
+
+
+def _secret(plain: Any) -> Any:
+    if plain is None:
+        return None
+    return "sha256:" + hashlib.sha256(json.dumps(plain).encode()).hexdigest()
 
 
 def row_image(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(table, primary key, after-image) of an ORM object, by column name."""
-    mapper = inspect(obj).mapper
-    table = mapper.local_table
-    assert isinstance(table, Table)
+    """(table, primary key, after-image) of an ORM object, by column name; each value as
+    :func:`column_json` gives it."""
+    table, pk, image, _ = image_of(obj)
+    return table, pk, image
+
+
+_CONTAINERS = (dict, list)
+
+
+def image_of(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any], bool]:
+    """:func:`row_image`, and whether the image is flat: every value a string, integer
+    (in the exact range), boolean or null under an ASCII column name, which RFC 8785 and
+    Python's encoder write identically (see :func:`canonical`)."""
+    table, columns, pk_names, flat = _image_plan(object_mapper(obj))
     image: dict[str, Any] = {}
-    for prop in mapper.column_attrs:
-        for col in prop.columns:
-            if col.table is table:
-                assert isinstance(col, Column)
-                image[col.name] = column_json(col, getattr(obj, prop.key))
-    pk = {c.name: image[c.name] for c in table.primary_key.columns}
-    return table.name, pk, image
+    for key, name, secret in columns:
+        value = getattr(obj, key)
+        kind = type(value)
+        # json_value's first cases, inline: most columns are strings, integers or null.
+        scalar = kind is str or value is None or kind is bool
+        scalar = scalar or (kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+        plain = value if scalar else json_value(value)
+        if secret:
+            plain = _secret(plain)
+        elif type(plain) in _CONTAINERS:
+            flat = False
+        image[name] = plain
+    return table, {c: image[c] for c in pk_names}, image, flat
 
 
 def pk_key(table: str, pk: dict[str, Any]) -> str:
-    return table + ":" + json.dumps(pk, sort_keys=True, separators=(",", ":"))
+    return table + ":" + _PK_ENCODER.encode(pk)
 
 
-@dataclass(frozen=True)
-class EntryFields:
+# Made once (json.dumps with options builds an encoder per call; verify keys every row).
+_PK_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
+class EntryFields(NamedTuple):
+    """The stored fields of one entry (a tuple: made once per entry written or verified)."""
+
     seq: int
     at: datetime
     actor_user_id: int | None
@@ -103,34 +160,53 @@ def entry_document(e: EntryFields) -> dict[str, Any]:
     }
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON: larger integers are not exact
+
+
+def _int_or_null(value: int | None) -> bytes:
+    if value is None:
+        return b"null"
+    if abs(value) > MAX_SAFE_INTEGER:
+        return rfc8785.dumps(value)  # raises: not an exact JSON number
+    return str(int(value)).encode()
+
+
+_ACTORS: dict[tuple[str, int | None, int | None], str] = {}
+
+
+def _actor(label: str, org: int | None, user: int | None) -> str:
+    key = (label, org, user)
+    out = _ACTORS.get(key)
+    if out is None:
+        org_s, user_s = _int_or_null(org).decode(), _int_or_null(user).decode()
+        out = f'{{"label":{encode_basestring(label)},"org":{org_s},"user":{user_s}}}'
+        if len(_ACTORS) > 4096:  # a handful of actors write most entries; keep it bounded
+            _ACTORS.clear()
+        _ACTORS[key] = out
+    return out
+
+
 def entry_bytes(e: EntryFields) -> bytes:
     """RFC 8785 canonical JSON of the entry: the bytes under the leaf hash.
 
     Equal to ``canonical(entry_document(e))`` but assembled without re-parsing the
     payload, which is already stored as canonical JSON: RFC 8785 sorts members by key
     (actor < at < payload < seq < subject < tag) and a member's canonical form does not
-    depend on its neighbours, so the pieces can be joined. Tests check the equality.
+    depend on its neighbours, so the pieces can be joined. Strings are escaped by
+    Python's encoder, which escapes what RFC 8785 does (:func:`string`); a string UTF-8
+    cannot carry (a lone surrogate) takes the reference path. Tests check the equality.
     """
-    return b"".join(
-        (
-            b'{"actor":',
-            canonical({"label": e.actor, "org": e.actor_org_id, "user": e.actor_user_id}),
-            b',"at":',
-            canonical(json_value(e.at)),
-            b',"payload":',
-            e.payload.encode(),
-            b',"seq":',
-            str(e.seq).encode(),
-            b',"subject":',
-            canonical({"id": e.subject_id, "type": e.subject_type}),
-            b',"tag":',
-            canonical(e.tag),
-            b"}",
-        )
+    at = encode_basestring(json_value(e.at))
+    text = (
+        f'{{"actor":{_actor(e.actor, e.actor_org_id, e.actor_user_id)},"at":{at},'
+        f'"payload":{e.payload},"seq":{_int_or_null(e.seq).decode()},'
+        f'"subject":{{"id":{encode_basestring(e.subject_id)},"type":{encode_basestring(e.subject_type)}}},'
+        f'"tag":{encode_basestring(e.tag)}}}'
     )
-
-
-MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON: larger integers are not exact
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return rfc8785.dumps(entry_document(e))
 
 
 def _plain_json(doc: Any) -> bool:
@@ -138,20 +214,51 @@ def _plain_json(doc: Any) -> bool:
     dicts with ASCII keys (so code-point order equals RFC 8785's UTF-16 order), lists,
     strings, integers, booleans and null — no floats."""
     stack = [doc]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if not isinstance(key, str) or not key.isascii():
-                    return False
-                stack.append(value)
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, bool) or item is None or isinstance(item, str):
+        item = pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
             continue
-        elif not isinstance(item, int) or abs(item) > MAX_SAFE_INTEGER:
+        if kind is dict:
+            for key, value in item.items():
+                if type(key) is not str or not key.isascii():
+                    return False
+                push(value)
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif isinstance(item, str | bool) or item is None:  # subclasses (StrEnum, ...)
+            continue
+        elif isinstance(item, int):
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif isinstance(item, dict):
+            stack.append(dict(item))
+        elif isinstance(item, list):
+            extend(item)
+        else:
             return False
     return True
+
+
+# One encoder, made once: json.dumps with options builds a new one on every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload(images: list[dict[str, Any]], note: dict[str, Any] | None, *, flat: bool) -> str:
+    """Canonical JSON of an entry's payload ``{"rows": images, "note": note}``. When every
+    image is flat (:func:`image_of`) and there is no note, the walk of :func:`canonical`
+    over the document is skipped: its outcome is known."""
+    doc = {"rows": images, "note": note}
+    if flat and note is None:
+        try:
+            return _ENCODER.encode(doc).encode().decode()
+        except UnicodeEncodeError:  # a lone surrogate: the reference implementation says
+            pass
+    return canonical(doc).decode()
 
 
 def canonical(doc: Any) -> bytes:
@@ -165,7 +272,7 @@ def canonical(doc: Any) -> bytes:
     """
     if _plain_json(doc):
         try:
-            return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+            return _ENCODER.encode(doc).encode()
         except UnicodeEncodeError:
             pass
     return rfc8785.dumps(doc)

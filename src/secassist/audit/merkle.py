@@ -217,6 +217,17 @@ def completed_nodes(index: int, get: Callable[[Node], bytes], leaf: bytes) -> li
     return out
 
 
+def right_edge(index: int) -> list[Node]:
+    """The stored left siblings that appending leaf ``index`` combines with (the nodes
+    :func:`completed_nodes` asks ``get`` for)."""
+    out: list[Node] = []
+    level, i = 0, index
+    while i & 1:
+        out.append((level, i - 1))
+        level, i = level + 1, i >> 1
+    return out
+
+
 class TreeBuilder:
     """Streaming tree of RFC 9162 hashes, O(log n) memory; used by `audit verify`."""
 

@@ -1,5 +1,10 @@
 """Audit tables. ``audit_entry``, ``audit_node`` and ``audit_checkpoint`` are append-only:
-database triggers (see migration 0002) reject UPDATE and DELETE on both backends."""
+database triggers (see migration 0002) reject UPDATE and DELETE on both backends.
+
+On SQLite (migration 0004) ``audit_entry.seq`` is the table's rowid (``INTEGER PRIMARY
+KEY``: an entry is found in one B-tree descent, not an index descent and then a rowid
+one) and ``audit_node`` is a ``WITHOUT ROWID`` table clustered on ``(level, idx)`` with
+the hash stored in the key's B-tree. PostgreSQL keeps ``BIGINT`` keys."""
 
 from __future__ import annotations
 
@@ -11,13 +16,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from secassist.storage.base import Base
 from secassist.storage.types import UTCDateTime
 
+# SQLite's INTEGER is 64-bit; only the spelling INTEGER makes a primary key the rowid.
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
 
 class AuditEntry(Base):
     """One state change. ``seq`` is the entry's leaf index in the Merkle tree (0-based)."""
 
     __tablename__ = "audit_entry"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_user_id: Mapped[int | None] = mapped_column(Integer)
     actor_org_id: Mapped[int | None] = mapped_column(Integer)
@@ -34,6 +42,7 @@ class AuditNode(Base):
     """Hash of the perfect subtree ``(level, idx)``: leaves ``[idx·2^level, (idx+1)·2^level)``."""
 
     __tablename__ = "audit_node"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, event, insert, or_, select, update
+from sqlalchemy import Dialect, Select, and_, bindparam, event, insert, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from secassist.audit import merkle
-from secassist.audit.canonical import EntryFields, canonical, entry_bytes, entry_document, row_image
+from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
+from secassist.audit.canonical import payload as canonical_payload
 from secassist.audit.models import AuditEntry, AuditHead, AuditNode
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import NotFoundError, ValidationFailedError
@@ -37,6 +38,7 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
+_SYSTEM_CLOCK = SystemClock()
 
 
 _HEAD = "secassist.audit.head"
@@ -82,16 +84,45 @@ def _write_before_query(state: ORMExecuteState) -> None:
         write_pending(state.session)
 
 
+_INSERT_ENTRY = (
+    "INSERT INTO audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
+    "subject_id, payload) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+)
+_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES ({p}, {p}, {p})"
+_SET_SIZE = "UPDATE audit_head SET size = {p} WHERE id = 1"
+
+
+@functools.cache
+def _statements(dialect: Dialect) -> tuple[str, str, str, Callable[[Any], Any]]:
+    """The three writes in the driver's parameter style, and the ``at`` column's bind
+    processor (what the ORM would apply: UTC, and SQLite's text form)."""
+    p = "?" if dialect.paramstyle == "qmark" else "%s"
+    # The type decorator's processor: UTC check and conversion, then the driver form.
+    processor = AuditEntry.__table__.c.at.type.bind_processor(dialect)
+
+    def at(value: Any) -> Any:
+        return processor(value) if processor else value
+
+    return _INSERT_ENTRY.format(p=p), _INSERT_NODE.format(p=p), _SET_SIZE.format(p=p), at
+
+
 def write_pending(session: Session) -> None:
-    """Write buffered audit entries and nodes, and the new tree size, to the database."""
+    """Write buffered audit entries and nodes, and the new tree size, to the database.
+
+    Plain driver statements, one executemany per table: the values are already in
+    their stored form (``at`` goes through its column type's bind processing), so the
+    per-row work of Core's parameter processing is skipped.
+    """
     pending: dict[str, Any] | None = session.info.get(_PENDING)
     if not pending or not pending["entries"]:
         return
     session.info[_PENDING] = {"entries": [], "nodes": []}
     conn = session.connection()
-    conn.execute(insert(AuditEntry), pending["entries"])
-    conn.execute(insert(AuditNode), pending["nodes"])
-    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(size=pending["size"]))
+    insert_entry, insert_node, set_size, at = _statements(conn.dialect)
+    entries = [(e[0], at(e[1]), *e[2:]) for e in pending["entries"]]
+    conn.exec_driver_sql(insert_entry, entries)
+    conn.exec_driver_sql(insert_node, pending["nodes"])
+    conn.exec_driver_sql(set_size, (pending["size"],))
 
 
 def _locked_size(session: Session) -> int:
@@ -162,27 +193,36 @@ def record(
     deleted: Sequence[Base] = (),
     note: dict[str, Any] | None = None,
     clock: Clock | None = None,
-) -> AuditEntry:
-    """Append one entry recording ``rows`` (after-images) and ``deleted`` rows.
+) -> EntryFields:
+    """Append one entry recording ``rows`` (after-images) and ``deleted`` rows; returns
+    the entry's fields (``seq`` is its leaf index).
 
-    Tags follow ``source:subject:action`` (e.g. ``case:status:offered``).
+    Tags follow ``source:subject:action`` (e.g. ``case:status:offered``). The entry and
+    the nodes it completes are buffered in the session and written with one statement
+    per table before the next query that may read the log, or at commit.
     """
     if not TAG.match(tag):
         raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
     session.flush()  # primary keys and defaults of the rows being recorded
     images: list[dict[str, Any]] = []
+    flat = True
     for obj in rows:
-        table, pk, image = row_image(obj)
+        table, pk, image, plain = image_of(obj)
         images.append({"table": table, "pk": pk, "after": image})
+        flat = flat and plain
     for obj in deleted:
-        table, pk, _ = row_image(obj)
+        table, pk, _, plain = image_of(obj)
         images.append({"table": table, "pk": pk, "after": None})
-    payload = canonical({"rows": images, "note": note}).decode()
+        flat = flat and plain
+    payload = canonical_payload(images, note, flat=flat)
 
-    seq = _locked_size(session)
+    info = session.info
+    seq: int | None = info.get(_HEAD)
+    if seq is None:
+        seq = _locked_size(session)
     fields = EntryFields(
         seq=seq,
-        at=(clock or SystemClock()).now(),
+        at=(clock or _SYSTEM_CLOCK).now(),
         actor_user_id=actor.user_id,
         actor_org_id=actor.org_id,
         actor=actor.label,
@@ -191,21 +231,44 @@ def record(
         subject_id=str(subject_id),
         payload=payload,
     )
-    leaf = merkle.leaf_hash(entry_bytes(fields))
+    h = merkle.leaf_hash(entry_bytes(fields))
     cache = _node_cache(session)
-
-    def left_sibling(node: merkle.Node) -> bytes:
-        return fetch_nodes(session, [node])[node]
-
-    completed = merkle.completed_nodes(seq, left_sibling, leaf)
-    pending = session.info.setdefault(_PENDING, {"entries": [], "nodes": []})
-    pending["entries"].append(dict(fields.__dict__))
-    for node, h in completed:
-        pending["nodes"].append({"level": node[0], "idx": node[1], "hash": h})
-        cache[node] = h
+    # The leaf and each parent it completes (merkle.completed_nodes, inlined: this is the
+    # hot path of every write). The left siblings are the right edge of the tree, cached
+    # in the session; a new session loads them all in one query.
+    completed = [(0, seq, h)]
+    level, i = 0, seq
+    while i & 1:
+        left = cache.get((level, i - 1))
+        if left is None:
+            fetch_nodes(session, merkle.right_edge(seq))
+            left = cache[(level, i - 1)]
+        h = merkle.node_hash(left, h)
+        level, i = level + 1, i >> 1
+        completed.append((level, i, h))
+    pending = info.get(_PENDING)
+    if pending is None:
+        pending = info[_PENDING] = {"entries": [], "nodes": []}
+    nodes = pending["nodes"]
+    for level, i, h in completed:
+        cache[(level, i)] = h
+        nodes.append((level, i, h))
+    pending["entries"].append(
+        (
+            seq,
+            fields.at,
+            fields.actor_user_id,
+            fields.actor_org_id,
+            fields.actor,
+            tag,
+            subject_type,
+            fields.subject_id,
+            payload,
+        )
+    )
     pending["size"] = seq + 1
-    session.info[_HEAD] = seq + 1
-    return AuditEntry(**fields.__dict__)
+    info[_HEAD] = seq + 1
+    return fields
 
 
 def tree_size(session: Session) -> int:
@@ -213,8 +276,31 @@ def tree_size(session: Session) -> int:
     write_pending(session)
     # Core on the session's connection: proofs are latency-bound and the ORM layer
     # adds nothing to a one-column read.
-    size = session.connection().execute(select(AuditHead.size).where(AuditHead.id == 1)).scalar()
+    size = session.connection().execute(_SIZE).scalar()
     return int(size or 0)
+
+
+# Statements built once: building the expression each time cost more than the query.
+_SIZE = select(AuditHead.size).where(AuditHead.id == 1)
+_ENTRY_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.at,
+    AuditEntry.actor_user_id,
+    AuditEntry.actor_org_id,
+    AuditEntry.actor,
+    AuditEntry.tag,
+    AuditEntry.subject_type,
+    AuditEntry.subject_id,
+    AuditEntry.payload,
+)
+# The tree size and one entry in one round trip (the entry's columns are NULL when the
+# log has no such entry).
+_SIZE_AND_ENTRY = (
+    select(AuditHead.size, *_ENTRY_COLUMNS)
+    .select_from(AuditHead)
+    .outerjoin(AuditEntry, AuditEntry.seq == bindparam("seq"))
+    .where(AuditHead.id == 1)
+)
 
 
 def root(session: Session, size: int | None = None) -> bytes:
@@ -290,14 +376,24 @@ def leaf_of(entry: AuditEntry) -> bytes:
 
 
 def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict[str, Any]:
-    """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current)."""
-    size = _resolve_size(session, size)
+    """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current),
+    with the entry: two queries (the tree size with the entry, then every node needed)."""
+    write_pending(session)
+    row = session.connection().execute(_SIZE_AND_ENTRY, {"seq": seq}).one_or_none()
+    current = int(row[0] or 0) if row is not None else 0
+    if size is None:
+        size = current
+    else:
+        _check_size(size, current)
     if not 0 <= seq < size:
         raise ValidationFailedError(f"entry {seq} is not in a tree of size {size}", field="seq")
+    assert row is not None
+    if row[1] is None:
+        raise NotFoundError(f"no audit entry {seq}")
+    entry = EntryFields._make(row[1:])
     ranges = merkle.inclusion_ranges(seq, size)
     plan = merkle.root_plan(size)
     nodes = fetch_nodes(session, merkle.nodes_for(ranges) | set(plan) | {(0, seq)})
-    entry = get_entry(session, seq)
     return {
         "type": "inclusion",
         "leaf_index": seq,
@@ -305,7 +401,7 @@ def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict
         "leaf_hash": nodes[(0, seq)].hex(),
         "path": [h.hex() for h in merkle.evaluate(ranges, nodes)],
         "root_hash": merkle.fold([nodes[n] for n in plan]).hex(),
-        "entry": entry_json(entry),
+        "entry": entry_document(entry),
     }
 
 

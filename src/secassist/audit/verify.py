@@ -11,10 +11,13 @@ The first problem found is reported, naming the entry or the row.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Generator, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, audited_tables, column_json, entry_bytes, pk_key
-from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
+from secassist.audit.models import AuditCheckpoint, AuditHead
 
 BATCH = 10_000
 
@@ -42,27 +45,48 @@ class Report:
         return not self.problems
 
 
-_ENTRY_COLUMNS = (
-    AuditEntry.seq,
-    AuditEntry.at,
-    AuditEntry.actor_user_id,
-    AuditEntry.actor_org_id,
-    AuditEntry.actor,
-    AuditEntry.tag,
-    AuditEntry.subject_type,
-    AuditEntry.subject_id,
-    AuditEntry.payload,
+_ENTRY_SQL = (
+    "SELECT seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, subject_id, payload "
+    "FROM audit_entry ORDER BY seq"
 )
 
 
+@contextmanager
+def _driver_rows(session: Session, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Iterator[Any]]:
+    """Rows of ``sql`` straight from the driver, streamed in batches of BATCH (a named,
+    server-side cursor on PostgreSQL), inside the session's transaction. A million rows
+    are read once and never changed: SQLAlchemy's per-row result processing would cost
+    several times the reading."""
+    conn = session.connection()
+    dbapi: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cur = dbapi.cursor(name=f"secassist_verify_{next(_cursor_ids)}")
+        cur.itersize = BATCH
+    else:
+        cur = dbapi.cursor()
+        cur.arraysize = BATCH
+    try:
+        cur.execute(sql, params)
+        yield iter(cur)
+    finally:
+        cur.close()
+
+
+_cursor_ids = itertools.count()
+
+
+def _sqlite_time(value: Any) -> datetime:
+    """SQLite keeps ``at`` as UTC text (see storage.types.UTCDateTime)."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 def _entries(session: Session) -> Generator[EntryFields]:
-    # Plain rows, not ORM objects: a million entries are read once and never changed.
-    stmt = select(*_ENTRY_COLUMNS).order_by(AuditEntry.seq).execution_options(yield_per=BATCH)
-    # Closed explicitly (also when the caller stops early): on PostgreSQL yield_per uses a
-    # server-side cursor, which must not be left for the garbage collector.
-    with session.execute(stmt) as result:
-        for row in result:
-            yield EntryFields(*row)
+    to_time = _sqlite_time if session.connection().dialect.name == "sqlite" else None
+    make = EntryFields
+    with _driver_rows(session, _ENTRY_SQL) as rows:
+        for row in rows:
+            seq, at, *rest = row
+            yield make(seq, to_time(at) if to_time else at, *rest)
 
 
 LastImages = dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]]
@@ -95,6 +119,9 @@ def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bo
     return report
 
 
+LEAF = merkle.LEAF_PREFIX
+
+
 def _read_entries(
     entries: Iterator[EntryFields], leaves: list[bytes], last_image: LastImages | None
 ) -> str | None:
@@ -102,22 +129,23 @@ def _read_entries(
     for e in entries:
         if e.seq != len(leaves):
             return f"entry {len(leaves)} is missing (next entry found is {e.seq})"
-        leaves.append(merkle.leaf_hash(entry_bytes(e)))
+        leaves.append(sha256(LEAF + entry_bytes(e)).digest())  # merkle.leaf_hash, inline
         if last_image is not None:
             for img in json.loads(e.payload)["rows"]:
                 last_image[pk_key(img["table"], img["pk"])] = (e.seq, img["table"], img["pk"], img["after"])
     return None
 
 
+_LEVEL_SQL = {
+    True: "SELECT idx, hash FROM audit_node WHERE level = ? ORDER BY idx",
+    False: "SELECT idx, hash FROM audit_node WHERE level = %s ORDER BY idx",
+}
+
+
 def _stored_level(session: Session, level: int) -> Generator[tuple[int, bytes]]:
-    stmt = (
-        select(AuditNode.idx, AuditNode.hash)
-        .where(AuditNode.level == level)
-        .order_by(AuditNode.idx)
-        .execution_options(yield_per=BATCH)
-    )
-    with session.execute(stmt) as result:
-        for idx, h in result:
+    qmark = session.connection().dialect.paramstyle == "qmark"
+    with _driver_rows(session, _LEVEL_SQL[qmark], (level,)) as rows:
+        for idx, h in rows:
             yield idx, bytes(h)
 
 
