@@ -10,7 +10,7 @@ of 0003 are dropped with the old tables and created again on the new ones.
 PostgreSQL is unchanged.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 import secassist.storage.types
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
