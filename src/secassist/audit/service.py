@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Select, and_, bindparam, event, insert, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
@@ -45,12 +45,58 @@ _HEAD = "secassist.audit.head"
 _PENDING = "secassist.audit.pending"
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_cache_on_rollback(session: Session) -> None:
-    # Nodes appended in a rolled-back transaction no longer exist.
-    session.info.pop(_CACHE, None)
-    session.info.pop(_HEAD, None)
-    session.info.pop(_PENDING, None)
+_SAVEPOINTS = "secassist.audit.savepoints"
+
+
+# A savepoint (``session.begin_nested()``) may roll back while the outer transaction goes
+# on. The buffer, the tree size and the node cache are snapshotted when the savepoint
+# begins and put back if it rolls back: the entries recorded before it must still land
+# (they may have been written inside the savepoint and so been undone with it), those
+# recorded inside it must not.
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _snapshot_at_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if not transaction.nested:
+        return
+    info = session.info
+    pending = info.get(_PENDING)
+    snapshot = {
+        _PENDING: None
+        if pending is None
+        else {
+            "entries": list(pending["entries"]),
+            "nodes": list(pending["nodes"]),
+            "size": pending.get("size"),
+        },
+        _HEAD: info.get(_HEAD),
+        _CACHE: dict(info.get(_CACHE, {})),
+    }
+    info.setdefault(_SAVEPOINTS, {})[id(transaction)] = snapshot
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _restore_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    info = session.info
+    snapshot = info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
+    if previous_transaction.nested and snapshot is not None:
+        for key in (_PENDING, _HEAD, _CACHE):
+            if snapshot[key] is None:
+                info.pop(key, None)
+            else:
+                info[key] = snapshot[key]
+    elif previous_transaction.parent is None:
+        # The whole transaction is gone: nothing buffered or cached of it exists.
+        for key in (_CACHE, _HEAD, _PENDING, _SAVEPOINTS):
+            info.pop(key, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_savepoints(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint's end comes before its soft rollback, so its snapshot is kept until
+    # the outermost transaction ends (a released savepoint's snapshot is simply unused).
+    if transaction.parent is None:
+        session.info.pop(_SAVEPOINTS, None)
 
 
 @event.listens_for(Session, "after_commit")
