@@ -28,8 +28,9 @@ typecheck: bootstrap ## mypy --strict on src
 pytest: bootstrap ## The test suite on SQLite only (quick)
 	.venv/bin/pytest
 
-bench: bootstrap ## Run the benchmarks in bench/ and print their tables
-	.venv/bin/python -m bench
+bench: bootstrap ## Run the benchmarks in bench/ and print their tables (installs the bench-only peers)
+	.venv/bin/python -m pip install -q -e '.[dev,bench]'
+	.venv/bin/python -m bench $(b)
 
 migration: bootstrap ## New migration from model changes: make migration m="what changed" rev=0002
 	rm -f /tmp/secassist-autogen.db
