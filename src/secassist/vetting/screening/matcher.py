@@ -38,11 +38,12 @@ from secassist.vetting.screening.normalize import Token, is_filler, romanisable,
 from secassist.vetting.screening.parsers.common import norm_id
 
 ALGORITHM = "secassist-name-v1"
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.75
 PHONETIC = 0.85  # similarity of two spellings that sound alike
 INITIAL = 0.75  # "A." against "Ahmed"
 FILLER = 0.15  # weight of an unexplained query word that looks like a misspelt legal form
 PAIR_FLOOR = 0.55  # below this two tokens are not aligned at all
+KNOWN_PARTIAL = 0.8  # discount on a loose alignment of a query word that is itself a listed spelling
 Q_WEIGHT = 0.75  # query coverage against name coverage
 CANDIDATES = 60  # names fully scored per query
 MAX_POSTING = 30_000  # keys more common than this do not select candidates
@@ -88,6 +89,9 @@ def token_similarity(a: Token, b: Token) -> float:
         # An initial in the query stands for a word; a listed initial explains nothing.
         return INITIAL if la == 1 and a.canon[0] == b.canon[0] else 0.0
     sim = OSA.normalized_similarity(a.canon, b.canon)
+    if a.text != a.canon or b.text != b.canon:
+        # Folding spellings can also fold a typo away from its word ("azz" → "az").
+        sim = max(sim, OSA.normalized_similarity(a.text, b.text))
     if sim >= 0.6 and a.phonetic == b.phonetic and min(la, lb) >= 5 and len(a.phonetic) >= 3:
         sim = max(sim, PHONETIC)
     return sim
@@ -135,6 +139,9 @@ def score_tokens(
     # A query word unknown to the lists (a typo, or a different name) takes the weight of
     # the listed word it closely matches, else the full weight.
     pq = {i: (wq[i] if wq[i] >= 0 else (wc[j] if s >= 0.8 else 1.0)) for s, i, j in aligned}
+    # A query word that is itself a listed spelling, aligned loosely to another one, is a
+    # different name more often than a typo ("Torres" against "Flores").
+    aligned = [(s * KNOWN_PARTIAL if wq[i] >= 0 and s < 0.9 else s, i, j) for s, i, j in aligned]
     got_q = sum(s * pq[i] for s, i, _j in aligned)
     got_c = sum(s * wc[j] for s, _i, j in aligned)
     miss_q = sum(
