@@ -151,12 +151,14 @@ def run() -> None:
     ]
 
     # secassist: one core, every query through blocking and scoring.
-    lat: list[float] = []
+    lat: list[float] = []  # CPU seconds of this thread: the machine is shared, wall time is not ours
+    wall: list[float] = []
     ours: dict[str, set[tuple[str, str]]] = {}
     for lb in labels:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         found = index.match(lb.query, threshold=DEFAULT_THRESHOLD, explain=False)
-        lat.append(time.perf_counter() - t)
+        lat.append(time.thread_time() - c)
+        wall.append(time.perf_counter() - t)
         ours[lb.query] = {(m.list_name, m.entity_id) for m in found}
 
     def our_hit(lb: Labelled) -> bool:
@@ -170,7 +172,7 @@ def run() -> None:
     peer_name = "plain rapidfuzz token ratio"
     if peer is not None:
         score, peer_name = peer
-        t = time.perf_counter()
+        t = time.thread_time()
         for lb in labels:
             qt = tokens(lb.query)
             ents: dict[int, list[str]] = {}
@@ -181,7 +183,7 @@ def run() -> None:
                 for e, names in ents.items()
                 if score(lb.query, names) >= PEER_THRESHOLD
             }
-        peer_s = time.perf_counter() - t
+        peer_s = time.thread_time() - t
 
     def peer_hit(lb: Labelled) -> bool:
         got = peer_hits.get(lb.query, set())
@@ -193,11 +195,11 @@ def run() -> None:
         (ln, e.entity_id) for ln, ents in [*real, ("synthetic", fake)] for e in ents for _ in e.names()
     ]
     best: dict[str, tuple[float, tuple[str, str]]] = {}
-    t = time.perf_counter()
+    t = time.thread_time()
     for lb in sample:
         got = process.extractOne(lb.query, all_names, scorer=fuzz.token_sort_ratio)
         best[lb.query] = (got[1] / 100, name_ent[got[2]]) if got else (0.0, ("", ""))
-    fuzzy_s = time.perf_counter() - t
+    fuzzy_s = time.thread_time() - t
     neg_scores = sorted((best[lb.query][0] for lb in sample if lb.entity_id is None), reverse=True)
     cut = neg_scores[max(0, int(len(neg_scores) * 0.01))] + 1e-9 if neg_scores else 1.0
     pos_sample = [lb for lb in sample if lb.entity_id is not None]
@@ -214,7 +216,7 @@ def run() -> None:
     qps = len(lat) / sum(lat)
     p50, p95 = _pct(lat, 0.5) * 1000, _pct(lat, 0.95) * 1000
     table.add_row("index build (s) / memory (MB RSS)", f"{build_s:.1f} / {index_mb:.0f}", "—", "—")
-    table.add_row("throughput, 1 core (queries/s)", f"{qps:,.0f}", "300 (target)", f"{qps / 300:.2f}x")
+    table.add_row("throughput, 1 core (queries/CPU-s)", f"{qps:,.0f}", "300 (target)", f"{qps / 300:.2f}x")
     if peer is not None:
         peer_qps = len(labels) / peer_s
         table.add_row(
@@ -223,8 +225,13 @@ def run() -> None:
             f"{peer_qps:,.1f}",
             f"{qps / peer_qps:.0f}x",
         )
-    table.add_row("latency p50 (ms)", f"{p50:.2f}", "—", "—")
-    table.add_row("latency p95 (ms)", f"{p95:.2f}", "10 (target)", f"{10 / p95:.1f}x under")
+    table.add_row("latency p50 (ms CPU; wall)", f"{p50:.2f}; {_pct(wall, 0.5) * 1000:.2f}", "—", "—")
+    table.add_row(
+        "latency p95 (ms CPU; wall)",
+        f"{p95:.2f}; {_pct(wall, 0.95) * 1000:.2f}",
+        "10 (target)",
+        f"{10 / p95:.1f}x under",
+    )
     for part in ("tune", "holdout", "all"):
         sub = [lb for lb in labels if part == "all" or lb.part == part]
         r, f = _rates(sub, our_hit)

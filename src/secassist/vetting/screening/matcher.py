@@ -45,7 +45,7 @@ FILLER = 0.15  # weight of an unexplained query word that looks like a misspelt 
 PAIR_FLOOR = 0.55  # below this two tokens are not aligned at all
 KNOWN_PARTIAL = 0.8  # discount on a loose alignment of a query word that is itself a listed spelling
 Q_WEIGHT = 0.75  # query coverage against name coverage
-CANDIDATES = 60  # names fully scored per query
+CANDIDATES = 30  # names fully scored per query
 MAX_POSTING = 30_000  # keys more common than this do not select candidates
 
 
@@ -114,15 +114,26 @@ def score_tokens(
     weight: dict[str, float],
     *,
     name_joined: tuple[str, str] | None = None,
+    query_joined: tuple[str, str] | None = None,
+    memo: Sequence[dict[str, float]] | None = None,
     explain: bool = True,
 ) -> NameScore:
-    """Score a query's tokens against a listed name's tokens (see the module docstring)."""
+    """Score a query's tokens against a listed name's tokens (see the module docstring).
+    ``memo`` (one dict per query token, spelling → similarity) saves recomputing pairs
+    across the candidates of one query."""
     if not query or not name:
         return NameScore(0.0, ())
     pairs: list[tuple[float, int, int]] = []
     for i, q in enumerate(query):
+        seen = memo[i] if memo is not None else None
         for j, c in enumerate(name):
-            s = token_similarity(q, c)
+            if seen is None:
+                s = token_similarity(q, c)
+            else:
+                got = seen.get(c.canon)
+                if got is None:
+                    got = seen[c.canon] = token_similarity(q, c)
+                s = got
             if s >= PAIR_FLOOR:
                 pairs.append((s, i, j))
     pairs.sort(reverse=True)
@@ -155,7 +166,7 @@ def score_tokens(
     cov_q = got_q / den_q if den_q else 0.0
     cov_c = got_c / den_c if den_c else 0.0
     token_score = Q_WEIGHT * cov_q + (1 - Q_WEIGHT) * cov_c
-    qj = _join(query)
+    qj = query_joined or _join(query)
     cj = name_joined or _join(name)
     joined = max(
         Levenshtein.normalized_similarity(qj[0], cj[0]),
@@ -283,14 +294,20 @@ class Index:
                         out[c] = s
         return out
 
-    def candidates(self, query: Sequence[Token], limit: int = CANDIDATES) -> list[int]:
+    def candidates(
+        self,
+        query: Sequence[Token],
+        limit: int = CANDIDATES,
+        spellings: Sequence[dict[str, float]] | None = None,
+    ) -> list[int]:
         """Names sharing a close spelling with the query, most promising first."""
         acc: dict[int, float] = defaultdict(float)
         qsum = sum(self.weight.get(t.canon, 1.0) for t in query) or 1.0
-        for t in query:
+        close = spellings if spellings is not None else [self.spellings(t) for t in query]
+        for t, near in zip(query, close, strict=True):
             w = self.weight.get(t.canon, 1.0)
             hit: dict[int, float] = {}
-            for c, s in self.spellings(t).items():
+            for c, s in near.items():
                 ws = w * s * s
                 for n in self.spelling_names[c]:
                     if hit.get(n, 0.0) < ws:
@@ -324,10 +341,18 @@ class Index:
             qt = tokens(raw)
             if not qt:
                 continue
-            for n in self.candidates(qt):
+            memo = [self.spellings(t) for t in qt]
+            qj = _join(qt)
+            for n in self.candidates(qt, spellings=memo):
                 e = self.name_ent[n]
                 ns = score_tokens(
-                    qt, self.name_toks[n], self.weight, name_joined=self.name_join[n], explain=False
+                    qt,
+                    self.name_toks[n],
+                    self.weight,
+                    name_joined=self.name_join[n],
+                    query_joined=qj,
+                    memo=memo,
+                    explain=False,
                 )
                 if ns.score >= threshold and (e not in best or ns.score > best[e][0]):
                     best[e] = (ns.score, n, qt)
