@@ -198,6 +198,14 @@ def is_filler(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=100_000)
+def raw_forms(name: str) -> tuple[str, str]:
+    """Every word of the name as written (ASCII, lower case, nothing dropped), joined in
+    order and in sorted order: what a typist's slips are counted on."""
+    words = _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", to_ascii(name).lower())).split()
+    return "".join(words), "".join(sorted(words))
+
+
 def tokens(name: str) -> tuple[Token, ...]:
     """The name's tokens; stop words, honorifics and legal-form words dropped (unless
     nothing else would be left)."""
