@@ -5,7 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.startup", "bench.audit", "bench.vetting", "bench.programs", "bench.notices"]
+BENCHMARKS = [
+    "bench.startup",
+    "bench.audit",
+    "bench.screening",
+    "bench.vetting",
+    "bench.programs",
+    "bench.notices",
+]
 
 
 def main() -> None:

@@ -6,8 +6,15 @@ from __future__ import annotations
 import pytest
 
 from secassist.vetting.screening.entities import Identifier, ListEntity
-from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD, Index, Query, build_index, score_tokens
-from secassist.vetting.screening.normalize import tokens
+from secassist.vetting.screening.matcher import (
+    DEFAULT_THRESHOLD,
+    Index,
+    Query,
+    build_index,
+    score_tokens,
+    slips,
+)
+from secassist.vetting.screening.normalize import raw_forms, tokens
 
 
 def _ids(index: Index, query: str | Query) -> list[tuple[str, str]]:
@@ -88,6 +95,7 @@ def test_explanation_has_every_feature(index: Index) -> None:
         "query_coverage",
         "name_coverage",
         "joined_similarity",
+        "typing_slips",
     ]
     assert "koncern~concern" in m.features[1].detail
     assert all(0.0 <= f.value <= 1.0 for f in m.features)
@@ -100,3 +108,36 @@ def test_threshold_and_order(index: Index) -> None:
     strict = index.match("Muammar Gaddafi", threshold=0.99)
     assert all(m.score >= 0.99 for m in strict)
     assert len(strict) < len(loose)
+
+
+def test_slips_are_counted_on_the_whole_written_name() -> None:
+    listed = [raw_forms("HATKAEW COMPANY LTD."), raw_forms("HATKAEW")]
+    assert slips(raw_forms("Hatkaew Compnay Ldt"), listed) == (2, "hatkaewcompanyltd")  # transpositions
+    assert slips(raw_forms("Ltd Compnay Hatkaew"), listed) == (1, "hatkaewcompanyltd")  # sorted form
+    assert slips(raw_forms("Hatkaew Cmpny Ldt"), listed) is None  # three slips
+    # The allowance grows with the length: none under 5 letters, two from 10.
+    assert slips(raw_forms("Kubo"), [raw_forms("Kuba")]) is None
+    assert slips(raw_forms("Kubam"), [raw_forms("Kuban")]) == (1, "kuban")
+    assert slips(raw_forms("Bkan Agros"), [raw_forms("Kuban Agros")]) == (2, "kubanagros")
+    assert slips(raw_forms("Bkan Agr"), [raw_forms("Kuban Ag")]) is None
+
+
+def test_a_slip_in_a_dropped_word_still_matches() -> None:
+    index = build_index(
+        [
+            (
+                "t",
+                [
+                    ListEntity("1", "HATKAEW COMPANY LTD.", "Organization"),
+                    ListEntity("2", "SHEIKH MOHAMMED, Amir Azam", "Person", aliases=["MOHAMMED, Amir Azam"]),
+                    ListEntity("3", "SMITH, John", "Person"),
+                ],
+            )
+        ]
+    )
+    assert _ids(index, "Hatkaew Compnay Ldt") == [("t", "1")]
+    m = index.match("SHIEKH MOHAMMED Amir Azam")[0]
+    assert m.entity_id == "2"
+    assert m.features[-1].name == "typing_slips"
+    assert "1 slips" in m.features[-1].detail
+    assert index.match("Smith Jane") == []

@@ -41,6 +41,8 @@ FEATURE_DOCS = {
     "query_coverage": "Share of the query's words (weighted by rarity) explained by the listed name.",
     "name_coverage": "Share of the listed name's words explained by the query.",
     "joined_similarity": "Character similarity of the joined words (split/merged words, scattered typos).",
+    "typing_slips": "Typing slips (edits, a transposition is one) on the whole name as written, "
+    "within an allowance growing with its length.",
     "identifier": "An identifier of the query (passport, IMO, registration...) is on the list: decisive.",
     "matched_name": "The listed name or alias that scored best.",
 }

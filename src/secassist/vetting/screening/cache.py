@@ -36,8 +36,18 @@ def _cache_dir() -> Path | None:
     return root / "secassist" / "screening"
 
 
+def _code_hash() -> str:
+    """The matcher's own code: an index built by other code is never reused."""
+    from secassist.vetting.screening import entities, matcher, normalize
+
+    h = hashlib.sha256()
+    for module in (entities, matcher, normalize):
+        h.update(Path(module.__file__ or "").read_bytes())
+    return h.hexdigest()
+
+
 def _key(paths: Sequence[Path]) -> str:
-    h = hashlib.sha256(f"{ALGORITHM}\0{CACHE_FORMAT}\n".encode())
+    h = hashlib.sha256(f"{ALGORITHM}\0{CACHE_FORMAT}\0{_code_hash()}\n".encode())
     for p in paths:
         if not p.exists():
             raise ValidationFailedError(f"{p}: no such file or folder", field=str(p))

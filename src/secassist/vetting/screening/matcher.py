@@ -16,7 +16,13 @@ How a query is scored against one listed name (every step shows in the explanati
    costs a little, an unexplained query word costs a lot.
 4. A character-level similarity of the joined tokens (in order and sorted) catches split
    and merged words (Abdulrahman / Abdul Rahman) and typos spread over a name.
-5. An exact identifier (passport, IMO, registration number...) shared by query and entry is
+5. Typing slips are counted on the whole name as written (every word, legal forms and
+   titles included, joined in order and sorted): a Damerau–Levenshtein distance
+   (a transposition is one slip) within a length-aware allowance — one slip from 5
+   letters, two from ``TWO_SLIPS`` letters — scores ``1 - SLIP`` per slip. A slip in a
+   short word or in a dropped word ("Compnay", "Shiekh") is caught here, where the
+   token view would see an unexplained word.
+6. An exact identifier (passport, IMO, registration number...) shared by query and entry is
    decisive: score 1.0.
 
 Candidates come from blocking keys (canonical token, phonetic key, 4-letter prefix and
@@ -31,20 +37,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA, DamerauLevenshtein, Levenshtein
 
 from secassist.vetting.screening.entities import ListEntity
-from secassist.vetting.screening.normalize import Token, is_filler, romanisable, tokens
+from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, tokens
 from secassist.vetting.screening.parsers.common import norm_id
 
-ALGORITHM = "secassist-name-v1"
-DEFAULT_THRESHOLD = 0.80
+ALGORITHM = "secassist-name-v2"
+DEFAULT_THRESHOLD = 0.75
 PHONETIC = 0.85  # similarity of two spellings that sound alike
 INITIAL = 0.75  # "A." against "Ahmed"
 FILLER = 0.15  # weight of an unexplained query word that looks like a misspelt legal form
 PAIR_FLOOR = 0.55  # below this two tokens are not aligned at all
+KNOWN_PARTIAL = 0.8  # discount on a loose alignment of a query word that is itself a listed spelling
 Q_WEIGHT = 0.75  # query coverage against name coverage
-CANDIDATES = 60  # names fully scored per query
+SLIP = 0.1  # cost of one typing slip on the whole name
+ONE_SLIP = 5  # letters of the listed name from which one slip is allowed
+TWO_SLIPS = 10  # ... and two slips
+CANDIDATES = 30  # names fully scored per query
 MAX_POSTING = 30_000  # keys more common than this do not select candidates
 
 
@@ -88,6 +98,9 @@ def token_similarity(a: Token, b: Token) -> float:
         # An initial in the query stands for a word; a listed initial explains nothing.
         return INITIAL if la == 1 and a.canon[0] == b.canon[0] else 0.0
     sim = OSA.normalized_similarity(a.canon, b.canon)
+    if a.text != a.canon or b.text != b.canon:
+        # Folding spellings can also fold a typo away from its word ("azz" → "az").
+        sim = max(sim, OSA.normalized_similarity(a.text, b.text))
     if sim >= 0.6 and a.phonetic == b.phonetic and min(la, lb) >= 5 and len(a.phonetic) >= 3:
         sim = max(sim, PHONETIC)
     return sim
@@ -104,21 +117,52 @@ def _join(toks: Sequence[Token]) -> tuple[str, str]:
     return "".join(canon), "".join(sorted(canon))
 
 
+def slips(query_raw: tuple[str, str], forms: Sequence[tuple[str, str]]) -> tuple[int, str] | None:
+    """Fewest typing slips between the raw form of a query and one of a listed name's
+    written forms (in order, or sorted), with that form; None when more than the form's
+    length allows."""
+    found: tuple[int, str] | None = None
+    for form in forms:
+        n = len(form[0])
+        allowed = 2 if n >= TWO_SLIPS else 1 if n >= ONE_SLIP else 0
+        if not allowed or abs(len(query_raw[0]) - n) > allowed:
+            continue
+        d = DamerauLevenshtein.distance(query_raw[0], form[0], score_cutoff=allowed)
+        if d > allowed:
+            d = DamerauLevenshtein.distance(query_raw[1], form[1], score_cutoff=allowed)
+        if d <= allowed and (found is None or d < found[0]):
+            found = (d, form[0])
+    return found
+
+
 def score_tokens(
     query: Sequence[Token],
     name: Sequence[Token],
     weight: dict[str, float],
     *,
     name_joined: tuple[str, str] | None = None,
+    query_joined: tuple[str, str] | None = None,
+    memo: Sequence[dict[str, float]] | None = None,
+    raw: tuple[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
     explain: bool = True,
 ) -> NameScore:
-    """Score a query's tokens against a listed name's tokens (see the module docstring)."""
+    """Score a query's tokens against a listed name's tokens (see the module docstring).
+    ``memo`` (one dict per query token, spelling → similarity) saves recomputing pairs
+    across the candidates of one query; ``raw`` is the query's and the name's
+    :func:`~.normalize.raw_forms` (the name's written forms), for the slip count."""
     if not query or not name:
         return NameScore(0.0, ())
     pairs: list[tuple[float, int, int]] = []
     for i, q in enumerate(query):
+        seen = memo[i] if memo is not None else None
         for j, c in enumerate(name):
-            s = token_similarity(q, c)
+            if seen is None:
+                s = token_similarity(q, c)
+            else:
+                got = seen.get(c.canon)
+                if got is None:
+                    got = seen[c.canon] = token_similarity(q, c)
+                s = got
             if s >= PAIR_FLOOR:
                 pairs.append((s, i, j))
     pairs.sort(reverse=True)
@@ -135,6 +179,9 @@ def score_tokens(
     # A query word unknown to the lists (a typo, or a different name) takes the weight of
     # the listed word it closely matches, else the full weight.
     pq = {i: (wq[i] if wq[i] >= 0 else (wc[j] if s >= 0.8 else 1.0)) for s, i, j in aligned}
+    # A query word that is itself a listed spelling, aligned loosely to another one, is a
+    # different name more often than a typo ("Torres" against "Flores").
+    aligned = [(s * KNOWN_PARTIAL if wq[i] >= 0 and s < 0.9 else s, i, j) for s, i, j in aligned]
     got_q = sum(s * pq[i] for s, i, _j in aligned)
     got_c = sum(s * wc[j] for s, _i, j in aligned)
     miss_q = sum(
@@ -148,7 +195,7 @@ def score_tokens(
     cov_q = got_q / den_q if den_q else 0.0
     cov_c = got_c / den_c if den_c else 0.0
     token_score = Q_WEIGHT * cov_q + (1 - Q_WEIGHT) * cov_c
-    qj = _join(query)
+    qj = query_joined or _join(query)
     cj = name_joined or _join(name)
     joined = max(
         Levenshtein.normalized_similarity(qj[0], cj[0]),
@@ -157,7 +204,9 @@ def score_tokens(
     # The joined form only counts when it is close: it is there for split words and
     # scattered typos, and a loose character match says nothing about identity.
     joined_score = joined if joined >= 0.85 and min(len(qj[0]), len(cj[0])) >= 6 else 0.0
-    score = max(token_score, joined_score)
+    slipped = slips(*raw) if raw is not None else None
+    slip_score = 1.0 - SLIP * slipped[0] if slipped is not None else 0.0
+    score = max(token_score, joined_score, slip_score)
     if not explain:
         return NameScore(score, ())
     detail = ", ".join(f"{query[i].text}~{name[j].text} {s:.2f}" for s, i, j in aligned) or "none"
@@ -171,6 +220,19 @@ def score_tokens(
                 "name_coverage", round(cov_c, 4), f"{len(name) - len(used_c)} listed words not in the query"
             ),
             Feature("joined_similarity", round(joined, 4), f"{qj[0]} / {cj[0]}"),
+            *(
+                ()
+                if raw is None
+                else (
+                    Feature(
+                        "typing_slips",
+                        round(slip_score, 4),
+                        f"{slipped[0]} slips, {raw[0][0]} / {slipped[1]}"
+                        if slipped is not None
+                        else "more slips than the name's length allows",
+                    ),
+                )
+            ),
         ),
     )
 
@@ -192,6 +254,7 @@ class Index:
         self.name_text: list[str] = []
         self.name_toks: list[tuple[Token, ...]] = []
         self.name_join: list[tuple[str, str]] = []
+        self.name_raw: list[tuple[tuple[str, str], ...]] = []
         self.spelling_names: dict[str, list[int]] = defaultdict(list)
         self.key_spellings: dict[str, list[str]] = defaultdict(list)
         self.ids: dict[str, list[int]] = defaultdict(list)
@@ -218,18 +281,23 @@ class Index:
             self.ent_name.append(entity.name)
         names = entity.names()
         readable = [n for n in names if romanisable(n)]
-        seen: set[tuple[str, ...]] = set()
+        seen: dict[tuple[str, ...], int] = {}
         for raw in readable or names:
             toks = tokens(raw)
             key = tuple(t.canon for t in toks)
-            if not toks or key in seen:
+            if not toks:
                 continue
-            seen.add(key)
-            n = len(self.name_text)
+            if key in seen:  # same words: one name, but every written form counts slips
+                forms = self.name_raw[seen[key]]
+                if raw_forms(raw) not in forms:
+                    self.name_raw[seen[key]] = (*forms, raw_forms(raw))
+                continue
+            n = seen[key] = len(self.name_text)
             self.name_ent.append(e)
             self.name_text.append(raw)
             self.name_toks.append(toks)
             self.name_join.append(_join(toks))
+            self.name_raw.append((raw_forms(raw),))
             for t in toks:
                 self.spelling_token.setdefault(t.canon, t)
                 posting = self.spelling_names[t.canon]
@@ -276,14 +344,20 @@ class Index:
                         out[c] = s
         return out
 
-    def candidates(self, query: Sequence[Token], limit: int = CANDIDATES) -> list[int]:
+    def candidates(
+        self,
+        query: Sequence[Token],
+        limit: int = CANDIDATES,
+        spellings: Sequence[dict[str, float]] | None = None,
+    ) -> list[int]:
         """Names sharing a close spelling with the query, most promising first."""
         acc: dict[int, float] = defaultdict(float)
         qsum = sum(self.weight.get(t.canon, 1.0) for t in query) or 1.0
-        for t in query:
+        close = spellings if spellings is not None else [self.spellings(t) for t in query]
+        for t, near in zip(query, close, strict=True):
             w = self.weight.get(t.canon, 1.0)
             hit: dict[int, float] = {}
-            for c, s in self.spellings(t).items():
+            for c, s in near.items():
                 ws = w * s * s
                 for n in self.spelling_names[c]:
                     if hit.get(n, 0.0) < ws:
@@ -308,25 +382,35 @@ class Index:
     ) -> list[Match]:
         """Entities scoring at least ``threshold``, best first, one match per entity."""
         q = Query(names=[query]) if isinstance(query, str) else query
-        best: dict[int, tuple[float, int, tuple[Token, ...]]] = {}
+        best: dict[int, tuple[float, int, tuple[Token, ...], tuple[str, str]]] = {}
         for ident in q.identifiers:
             v = norm_id(ident)
             for e in self.ids.get(v, ()) if len(v) >= 4 else ():
-                best[e] = (1.0, -1, ())
+                best[e] = (1.0, -1, (), ("", ""))
         for raw in q.names:
             qt = tokens(raw)
             if not qt:
                 continue
-            for n in self.candidates(qt):
+            memo = [self.spellings(t) for t in qt]
+            qj = _join(qt)
+            qr = raw_forms(raw)
+            for n in self.candidates(qt, spellings=memo):
                 e = self.name_ent[n]
                 ns = score_tokens(
-                    qt, self.name_toks[n], self.weight, name_joined=self.name_join[n], explain=False
+                    qt,
+                    self.name_toks[n],
+                    self.weight,
+                    name_joined=self.name_join[n],
+                    query_joined=qj,
+                    memo=memo,
+                    raw=(qr, self.name_raw[n]),
+                    explain=False,
                 )
                 if ns.score >= threshold and (e not in best or ns.score > best[e][0]):
-                    best[e] = (ns.score, n, qt)
+                    best[e] = (ns.score, n, qt, qr)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
         out: list[Match] = []
-        for e, (score, n, qt) in ranked:
+        for e, (score, n, qt, qr) in ranked:
             feats: tuple[Feature, ...] = ()
             if n < 0:
                 matched = self.ent_name[e]
@@ -337,7 +421,11 @@ class Index:
                 matched = self.name_text[n]
                 if explain:
                     feats = score_tokens(
-                        qt, self.name_toks[n], self.weight, name_joined=self.name_join[n]
+                        qt,
+                        self.name_toks[n],
+                        self.weight,
+                        name_joined=self.name_join[n],
+                        raw=(qr, self.name_raw[n]),
                     ).features
                     feats = (Feature("matched_name", round(score, 4), matched), *feats)
             out.append(

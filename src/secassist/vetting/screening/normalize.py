@@ -27,7 +27,8 @@ HONORIFICS = frozenset(
         "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "sheikh", "shaykh",
         "sheik", "shaikh", "haji", "hajji", "hadji", "mullah", "mulla", "maulana", "maulvi", "mawlawi",
         "imam", "emir", "amir", "general", "gen", "colonel", "col", "major", "maj", "captain", "capt",
-        "brigadier", "brig", "lieutenant", "lt", "admiral", "adm", "commander", "cdr", "sgt", "sergeant",
+        "brigadier", "brig", "professor", "doctor", "engineer", "eng",
+        "lieutenant", "lt", "admiral", "adm", "commander", "cdr", "sgt", "sergeant",
     }
 )  # fmt: skip
 
@@ -180,11 +181,29 @@ def is_filler(word: str) -> bool:
     if len(word) < 3:
         return False
     pool = _FILLERS_BY_LEN
+    if len(word) >= 6:  # a long word takes two slips ("ilmted", "corpobratin")
+        return any(
+            OSA.distance(w, word, score_cutoff=2) <= 2
+            for n in range(max(7, len(word) - 2), len(word) + 3)
+            for w in pool.get(n, ())
+        ) or any(
+            OSA.distance(w, word, score_cutoff=1) <= 1
+            for n in (len(word) - 1, len(word))
+            for w in pool.get(n, ())
+        )
     return any(
         OSA.distance(w, word, score_cutoff=1) <= 1
         for n in (len(word) - 1, len(word), len(word) + 1)
         for w in pool.get(n, ())
     )
+
+
+@lru_cache(maxsize=100_000)
+def raw_forms(name: str) -> tuple[str, str]:
+    """Every word of the name as written (ASCII, lower case, nothing dropped), joined in
+    order and in sorted order: what a typist's slips are counted on."""
+    words = _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", to_ascii(name).lower())).split()
+    return "".join(words), "".join(sorted(words))
 
 
 def tokens(name: str) -> tuple[Token, ...]:
