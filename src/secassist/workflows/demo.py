@@ -20,6 +20,7 @@ from secassist.identity import service as identity
 from secassist.identity.models import Organization, User
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
+from secassist.workflows.demo_cases import load_demo_cases
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,10 @@ def load_demo(session: Session) -> str:
                 password=u.password,
             )
             users_created += 1
+    cases = load_demo_cases(session)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
-        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present"
+        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; {cases}"
     )
