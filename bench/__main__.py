@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.startup", "bench.audit"]
+BENCHMARKS = ["bench.startup", "bench.audit", "bench.cases"]
 
 
 def main() -> None:
