@@ -449,7 +449,8 @@ def run() -> None:
                 table.add_section()
     console.print(table)
     console.print(
-        f"generated in {seconds:.0f} s (Core bulk insert, both backends); "
+        f"generated in {seconds:.0f} s (Core bulk insert, both backends); load average "
+        f"{os.getloadavg()[0]:.1f} at the end; "
         f"PostgreSQL: {pg_how if pg else 'skipped: ' + pg_how}; list = purchaser + status filter, "
         "count + newest 50 + their line values; detail = case, LOR, lines, amendments, events, timeline"
     )
