@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.startup", "bench.audit", "bench.cases"]
+BENCHMARKS = ["bench.startup", "bench.audit", "bench.vetting", "bench.programs", "bench.cases"]
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from secassist.identity import service as identity
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import gates as gates_mod
 from tests.cases.factories import World, make_world
+from tests.vetting.factories import clear_vetting
 
 API = "/api/v1"
 TODAY = date.today()
@@ -54,7 +55,8 @@ def _new_case(
         f"{API}/lors",
         headers=h,
         json={
-            "purchaser": purchaser, "request_type": "loa", "financing": "fmf", "received_on": str(TODAY),
+            # National funds: an FMF case is offered only once its FMF is obligated (the funding gate).
+            "purchaser": purchaser, "request_type": "loa", "financing": "national", "received_on": str(TODAY),
             "reference_number": "REF-1", "articles_services": "Javelin", "end_users": ["Land Forces"],
         },
     )  # fmt: skip
@@ -98,7 +100,9 @@ def _walk(client: TestClient, h: dict[str, str], case: dict[str, Any], *statuses
     return case
 
 
-def test_intake_to_acceptance(client: TestClient, auth: Any, world: World) -> None:
+def test_intake_to_acceptance(
+    client: TestClient, auth: Any, world: World, session_factory: sessionmaker[Session]
+) -> None:
     dod, pl = auth("dod"), auth("pl")
     case = _new_case(client, dod, contractor=world.industry_org_id)
     assert case["identifier"] == "PL-B-AAA"
@@ -107,7 +111,12 @@ def test_intake_to_acceptance(client: TestClient, auth: Any, world: World) -> No
         "0.00",
         "17800000.00",
     )
-    case = _walk(client, dod, case, *DEVELOP, "offered")
+    case = _walk(client, dod, case, *DEVELOP)
+    r = _advance(client, dod, case, "offered", offer_expires_on=str(TODAY + timedelta(days=60)))
+    assert r.status_code == 409, r.text  # the vetting gate: nothing filed yet
+    assert "No vetting proposal" in r.text
+    clear_vetting(session_factory, case["id"], TODAY)
+    case = _walk(client, dod, case, "offered")
     assert case["offer_expires_on"] == str(TODAY + timedelta(days=60))
     # the purchaser accepts its own country's offer, recording the initial deposit
     r = _advance(client, pl, case, "accepted", initial_deposit="2500000.00")
@@ -236,9 +245,13 @@ def test_two_users_advance_at_once_over_http(live_server: str, auth: Any) -> Non
     assert sorted(codes) == [200, 409]
 
 
-def test_amendments_and_modifications_over_http(client: TestClient, auth: Any) -> None:
+def test_amendments_and_modifications_over_http(
+    client: TestClient, auth: Any, session_factory: sessionmaker[Session]
+) -> None:
     dod, pl = auth("dod"), auth("pl")
-    case = _walk(client, dod, _new_case(client, dod), *DEVELOP, "offered")
+    case = _walk(client, dod, _new_case(client, dod), *DEVELOP)
+    clear_vetting(session_factory, case["id"], TODAY)
+    case = _walk(client, dod, case, "offered")
     case = _advance(client, pl, case, "accepted", initial_deposit="1000000").json()
     r = client.post(
         f"{API}/cases/{case['id']}/modifications",

@@ -167,9 +167,8 @@ def test_importing_the_app_module_and_creating_the_app_touch_no_database() -> No
     assert report["connects"] == []
     assert report["reference_loaded"] == 0
     assert report["routes"] > 0
-    # A connection attempt to an address nobody answers would take the 5 s connect timeout.
-    assert report["import_seconds"] < 5
-    assert report["create_seconds"] < 1
+    # No timing bound here (a loaded CI machine would make it flaky): the hooks above
+    # already record every engine creation and connection attempt, which is the claim.
 
 
 def test_create_app_in_process_neither_makes_nor_pings_an_engine(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.cases import service
 from secassist.storage.uow import unit_of_work
 from tests.support import run_cli
+from tests.vetting.factories import clear_vetting
 
 
 def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
     r = run_cli(
-        app_env, "cases", "intake", "--purchaser", "PL", "--financing", "fmf", "--reference", "PL-1",
+        app_env, "cases", "intake", "--purchaser", "PL", "--financing", "national", "--reference", "PL-1",
         "--articles", "HIMARS", "--end-user", "Land Forces",
     )  # fmt: skip
     assert (r.returncode, r.stdout.strip()) == (0, "LOR 1 received; complete"), r.stderr
@@ -33,6 +34,7 @@ def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: se
     with unit_of_work(session_factory) as s:
         for to in ("lor_complete", "in_development", "written", "reviewed", "proposed"):
             service.advance(s, actor=None, case_id=1, to=to)
+    clear_vetting(session_factory, 1, date.today())
     r = run_cli(
         app_env, "cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"
     )

@@ -71,7 +71,8 @@ def test_detail_and_a_stale_form(
         "F-16 Block 70",
         "$100,000,000.00",
         "$101,500,000.00",
-        "No offer gates are registered",
+        "No vetting proposal has been filed for this case.",
+        "National funds: the purchaser pays",  # the funding gate (programs)
         "LOR received",
     ):
         assert text in page

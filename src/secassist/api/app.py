@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from secassist import __version__
 from secassist.api.errors import install_error_handlers
-from secassist.api.routes import audit, cases, health, reference
+from secassist.api.routes import audit, cases, health, programs, reference, screening, vetting
 from secassist.api.routes import identity as identity_routes
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
@@ -58,16 +58,25 @@ def create_app(
     api.include_router(audit.router)
     api.include_router(identity_routes.router)
     api.include_router(cases.router)
+    api.include_router(screening.router)
+    api.include_router(vetting.router)
+    api.include_router(programs.router)
     app.include_router(api)
 
     from secassist.web import auth as web_auth
     from secassist.web import cases as web_cases
+    from secassist.web import programs as web_programs
     from secassist.web import routes as web_routes
+    from secassist.web import screening as web_screening
+    from secassist.web import vetting as web_vetting
     from secassist.web.render import STATIC_DIR
 
     app.include_router(web_routes.router)
     app.include_router(web_auth.router)
     app.include_router(web_cases.router)
+    app.include_router(web_screening.router)
+    app.include_router(web_vetting.router)
+    app.include_router(web_programs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     return app

@@ -8,7 +8,21 @@ import typer
 from typer.exceptions import Abort, TyperException
 
 from secassist import __version__
-from secassist.cli import audit, cases, db, demo, orgs, reference, serve, tokens, users
+from secassist.cli import (
+    audit,
+    cases,
+    db,
+    demo,
+    leahy,
+    orgs,
+    programs,
+    reference,
+    screening,
+    serve,
+    tokens,
+    users,
+    vetting,
+)
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -25,6 +39,10 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(cases.app, name="cases")
+app.add_typer(screening.app, name="screening")
+app.add_typer(vetting.app, name="vetting")
+app.add_typer(leahy.app, name="leahy")
+app.add_typer(programs.app, name="programs")
 app.command("serve")(serve.serve)
 
 

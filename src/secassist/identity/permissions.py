@@ -96,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.sco_officer: frozenset(
         _p("case", "read")
+        | _p("program", "read")  # its country's allocations and below (policy.scope)
         | _p("case_line", "read")
         | _p("equipment", "read", "write")
         | _p("transfer", "read")
@@ -111,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.contractor: frozenset(_p("case_line", "read") | _p("reference", "read") | _p("token", "write")),
     Role.partner_staff: frozenset(
         _p("case", "read", "write")
+        | _p("program", "read")  # its country's allocations and below (policy.scope)
         | _p("case_line", "read")
         | _p("equipment", "read", "write")
         | _p("transfer", "read", "write")

@@ -92,5 +92,10 @@ def ping(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Every model imported first, so that foreign keys across domains (program_entry →
+    # fms_case_line) resolve whichever domain a command happens to touch.
+    from secassist.storage.base import load_all_models
+
+    load_all_models()
     # expire_on_commit=False: adapters render objects after the unit of work commits.
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

@@ -20,6 +20,9 @@ NAV = [
     ("reference", "/reference", "Reference data"),
     ("countries", "/reference/countries", "Countries"),
     ("cases", "/cases", "Cases"),
+    ("vetting", "/vetting", "Vetting"),
+    ("screening", "/screening", "Screening"),
+    ("programs", "/programs", "Programs"),
     ("api", "/api/v1/docs", "API"),
 ]
 

@@ -21,6 +21,9 @@ from secassist.identity.models import Organization, User
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
 from secassist.workflows.demo_cases import load_demo_cases
+from secassist.workflows.demo_programs import load_demo_programs
+from secassist.workflows.demo_screening import load_demo_screening
+from secassist.workflows.demo_vetting import load_vetting_demo
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,13 @@ def load_demo(session: Session) -> str:
             )
             users_created += 1
     cases = load_demo_cases(session)
+    screening = load_demo_screening(session)
+    vetting = load_vetting_demo(session)
+    programs = load_demo_programs(session)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
-        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; {cases}"
+        f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
+        f"{cases}; {screening}; {vetting}; {programs}"
     )

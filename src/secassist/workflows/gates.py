@@ -42,7 +42,7 @@ class OfferGate(Protocol):
 
 # The gate modules, in the order their reasons are shown (e.g. "secassist.workflows.gate_vetting").
 # Each domain adds its own when it lands: vetting (#5), notification (#6), funding (#4).
-GATE_MODULES: tuple[str, ...] = ()
+GATE_MODULES: tuple[str, ...] = ("secassist.workflows.gate_vetting", "secassist.workflows.gate_funding")
 
 
 def default_gates() -> list[OfferGate]:

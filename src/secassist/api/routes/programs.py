@@ -1,0 +1,217 @@
+"""The program ledger: ``/api/v1/programs/...``. Reads are scoped by the access policy (a
+partner sees its own country's allocations and below; another country's ids answer 404);
+writes need ``program:write`` and, from a browser session, the CSRF header."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, status
+
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
+from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.programs import oversight, service
+from secassist.programs.catalog import catalog
+from secassist.programs.schemas import (
+    AllocationCreate,
+    AppropriationCreate,
+    AppropriationRead,
+    CaseFundingRead,
+    EntryRead,
+    ExpenditureCreate,
+    LineFundingRead,
+    ObligationCreate,
+    ProgramRead,
+    ReversalCreate,
+    TotalsRead,
+    TotalsRowRead,
+)
+
+router = APIRouter(prefix="/programs", tags=["programs"])
+
+
+@router.get("", response_model=list[ProgramRead])
+def programs() -> list[ProgramRead]:
+    """The program list (reference data, with legal basis and sources)."""
+    return [ProgramRead(**p.model_dump()) for p in catalog().programs]
+
+
+@router.get("/appropriations", response_model=list[AppropriationRead])
+def appropriations(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    program: str | None = None,
+    fiscal_year: int | None = None,
+) -> list[AppropriationRead]:
+    """Appropriations (State, DoD, auditors; partners and SCOs see none)."""
+    found = service.list_appropriations(session, actor=principal, program=program, fiscal_year=fiscal_year)
+    return [AppropriationRead.of(a) for a in found]
+
+
+@router.get("/appropriations/{appropriation_id}", response_model=AppropriationRead)
+def appropriation(
+    appropriation_id: int, principal: PrincipalDep, session: ReadSessionDep
+) -> AppropriationRead:
+    """One appropriation; 404 when missing or invisible."""
+    return AppropriationRead.of(
+        service.get_appropriation(session, actor=principal, appropriation_id=appropriation_id)
+    )
+
+
+@router.post("/appropriations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+def create_appropriation(
+    body: AppropriationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> EntryRead:
+    """Record an appropriation; answers its first ledger entry."""
+    _require_csrf_for_cookie_auth(request, principal)
+    _, entry = service.create_appropriation(
+        session, actor=principal, clock=request.app.state.clock, **body.model_dump()
+    )
+    return EntryRead.of(entry)
+
+
+@router.post("/allocations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+def allocate(
+    body: AllocationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> EntryRead:
+    """Allocate part of an appropriation to a country."""
+    _require_csrf_for_cookie_auth(request, principal)
+    return EntryRead.of(
+        service.allocate(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
+    )
+
+
+@router.post("/obligations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+def obligate(
+    body: ObligationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> EntryRead:
+    """Obligate part of a country's allocation to a case line, training or a unit."""
+    _require_csrf_for_cookie_auth(request, principal)
+    target = service.Target(
+        body.target,
+        case_id=body.case_id,
+        case_line_id=body.case_line_id,
+        recipient_unit_id=body.recipient_unit_id,
+        reference=body.reference,
+    )
+    entry = service.obligate(
+        session,
+        actor=principal,
+        appropriation_id=body.appropriation_id,
+        country=body.country,
+        amount=body.amount,
+        on=body.on,
+        target=target,
+        memo=body.memo,
+        clock=request.app.state.clock,
+    )
+    return EntryRead.of(entry)
+
+
+@router.post("/expenditures", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+def expend(
+    body: ExpenditureCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> EntryRead:
+    """Record money paid out against an obligation."""
+    _require_csrf_for_cookie_auth(request, principal)
+    return EntryRead.of(
+        service.expend(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
+    )
+
+
+@router.post("/entries/{entry_id}/reversal", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
+def reverse(
+    entry_id: int, body: ReversalCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> EntryRead:
+    """Reverse an entry (the correction of the append-only ledger)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    entry = service.reverse(
+        session,
+        actor=principal,
+        entry_id=entry_id,
+        on=body.on,
+        reason=body.reason,
+        clock=request.app.state.clock,
+    )
+    return EntryRead.of(entry)
+
+
+@router.get("/entries", response_model=list[EntryRead])
+def entries(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    appropriation_id: int | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+    case_id: int | None = None,
+    on: date | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[EntryRead]:
+    """The ledger, in id order, scoped and filtered; page with ``after_id``."""
+    found = service.list_entries(
+        session,
+        actor=principal,
+        appropriation_id=appropriation_id,
+        country=country,
+        kind=kind,
+        case_id=case_id,
+        as_of=on,
+        after_id=after_id,
+        limit=limit,
+    )
+    rev = service.reversed_ids(session, [e.id for e in found])
+    return [EntryRead.of(e, rev.get(e.id)) for e in found]
+
+
+@router.get("/entries/{entry_id}", response_model=EntryRead)
+def entry(entry_id: int, principal: PrincipalDep, session: ReadSessionDep) -> EntryRead:
+    """One ledger entry; 404 when missing or outside the caller's scope."""
+    found = service.get_entry(session, actor=principal, entry_id=entry_id)
+    return EntryRead.of(found, service.reversed_ids(session, [found.id]).get(found.id))
+
+
+@router.get("/totals", response_model=TotalsRead)
+def totals(
+    request: Request,
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    on: date | None = None,
+    program: str | None = None,
+    fiscal_year: int | None = None,
+    region: str | None = None,
+    country: str | None = None,
+) -> TotalsRead:
+    """Totals by program × fiscal year × region × country as of ``on`` (default today)."""
+    as_of = on or request.app.state.clock.today()
+    rows = oversight.totals(
+        session,
+        actor=principal,
+        as_of=as_of,
+        program=program,
+        fiscal_year=fiscal_year,
+        region=region,
+        country=country,
+    )
+    return TotalsRead(as_of=as_of, rows=[TotalsRowRead.of(r) for r in rows])
+
+
+@router.get("/cases/{case_id}/funding", response_model=CaseFundingRead)
+def case_funding(
+    case_id: int, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
+) -> CaseFundingRead:
+    """What the ledger holds for one FMS case, by program and by line, as of ``on``."""
+    f = oversight.case_funding(
+        session, actor=principal, case_id=case_id, as_of=on or request.app.state.clock.today()
+    )
+    return CaseFundingRead(
+        case_id=f.case_id,
+        as_of=f.as_of,
+        by_program=f.by_program,
+        lines=[
+            LineFundingRead(case_line_id=x.case_line_id, obligated=x.obligated, expended=x.expended)
+            for x in f.lines
+        ],
+        obligated=f.obligated,
+        expended=f.expended,
+    )

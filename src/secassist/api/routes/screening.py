@@ -1,0 +1,250 @@
+"""Screening API: yente-compatible ``/match``, screenings, dispositions, list versions.
+
+``POST /screening/match`` takes yente's ``/match`` request shape
+(``{"queries": {"q1": {"schema": "Person", "properties": {"name": [...]}}}}``) and answers
+``{"responses": {"q1": {"status": 200, "results": [...], "total": {...}, "query": {...}}}}``.
+Unlike yente, every query is kept: the answer names the screening that recorded it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
+from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.vetting.screening import service
+from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
+from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
+
+router = APIRouter(prefix="/screening", tags=["screening"])
+
+# FtM properties read as identifiers of the queried party.
+ID_PROPERTIES = (
+    "idNumber",
+    "passportNumber",
+    "registrationNumber",
+    "imoNumber",
+    "taxNumber",
+    "innCode",
+    "ogrnCode",
+    "leiCode",
+    "swiftBic",
+    "vatCode",
+)
+NAME_PROPERTIES = ("name", "alias", "previousName", "firstName", "lastName")
+FEATURE_DOCS = {
+    "token_alignment": "Weighted share of query and listed words aligned one to one, in any order.",
+    "query_coverage": "Share of the query's words (weighted by rarity) explained by the listed name.",
+    "name_coverage": "Share of the listed name's words explained by the query.",
+    "joined_similarity": "Character similarity of the joined words (split/merged words, scattered typos).",
+    "identifier": "An identifier of the query (passport, IMO, registration...) is on the list: decisive.",
+    "matched_name": "The listed name or alias that scored best.",
+}
+
+
+class EntityExample(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str | None = None
+    schema_: str = Field("LegalEntity", alias="schema")
+    properties: dict[str, str | list[Any]]
+
+
+class EntityMatchQuery(BaseModel):
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Accepted for yente compatibility; unused."
+    )
+    queries: dict[str, EntityExample] = Field(min_length=1, max_length=50)
+
+
+def _values(props: dict[str, str | list[Any]], key: str) -> list[str]:
+    v = props.get(key, [])
+    items = [v] if isinstance(v, str) else v
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+def _party(q: EntityExample) -> service.Party:
+    props = q.properties
+    names = [n for k in ("name", "alias", "previousName") for n in _values(props, k)]
+    if not names and (_values(props, "firstName") or _values(props, "lastName")):
+        names = [" ".join(_values(props, "firstName") + _values(props, "lastName"))]
+    ids = [i for k in ID_PROPERTIES for i in _values(props, k)]
+    countries = _values(props, "country") or _values(props, "nationality") or _values(props, "jurisdiction")
+    return service.Party(
+        names=names, identifiers=ids, country=countries[0].upper()[:2] if countries else None
+    )
+
+
+@router.post("/match")
+def match(
+    body: EntityMatchQuery,
+    request: Request,
+    principal: PrincipalDep,
+    session: WriteSessionDep,
+    threshold: float = Query(DEFAULT_THRESHOLD, gt=0, le=1),
+    limit: int = Query(5, ge=1, le=50),
+) -> dict[str, Any]:
+    """yente's ``/match``: score each query against the active lists (kept as one screening)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    keys = list(body.queries)
+    parties = [_party(body.queries[k]) for k in keys]
+    run = service.screen(session, actor=principal, parties=parties, threshold=threshold, limit=limit)
+    responses: dict[str, Any] = {}
+    for i, key in enumerate(keys):
+        results = [
+            {
+                "id": r["entity_id"],
+                "caption": r["name"],
+                "schema": "LegalEntity",
+                "properties": {"name": [r["name"]], "alias": [r["matched_name"]]},
+                "datasets": [r["list"]],
+                "referents": [],
+                "target": True,
+                "score": float(r["score"]),
+                "features": {f["name"]: float(f["value"]) for f in r["features"]},
+                "explanation": {f["name"]: f["detail"] for f in r["features"]},
+                "match": float(r["score"]) >= threshold,
+            }
+            for r in run.results
+            if r["party"] == i
+        ]
+        q = body.queries[key]
+        responses[key] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": len(results), "relation": "eq"},
+            "query": {"id": q.id, "schema": q.schema_, "properties": q.properties},
+        }
+    return {
+        "responses": responses,
+        "matcher": {"name": ALGORITHM, "features": FEATURE_DOCS},
+        "limit": limit,
+        "screening_id": run.id,
+        "status": run.status,
+    }
+
+
+class VersionOut(BaseModel):
+    id: int
+    list_name: str
+    source_format: str
+    published: date | None
+    files: list[dict[str, Any]]
+    content_sha256: str
+    entity_count: int
+    alias_count: int
+    identifier_count: int
+    active: bool
+    loaded_at: datetime
+    loaded_by: str
+
+
+def version_out(v: ScreeningListVersion) -> VersionOut:
+    return VersionOut.model_validate(v, from_attributes=True)
+
+
+@router.get("/lists", response_model=list[VersionOut])
+def lists(principal: PrincipalDep, session: ReadSessionDep) -> list[VersionOut]:
+    """Every loaded list version, newest first."""
+    return [version_out(v) for v in service.list_versions(session, actor=principal)]
+
+
+class PartyIn(BaseModel):
+    names: list[str] = Field(default_factory=list, max_length=20)
+    identifiers: list[str] = Field(default_factory=list, max_length=20)
+    country: str | None = Field(None, max_length=3)
+
+
+class ScreenIn(BaseModel):
+    parties: list[PartyIn] = Field(min_length=1, max_length=20)
+    subject: str | None = Field(None, max_length=300)
+    threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
+
+
+class DispositionOut(BaseModel):
+    id: int
+    list_name: str
+    entity_id: str
+    disposition: str
+    note: str
+    actor: str
+    at: datetime
+
+
+class RunOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    subject: str | None
+    query: dict[str, Any]
+    list_versions: list[dict[str, Any]]
+    algorithm: str
+    threshold: str
+    results: list[dict[str, Any]]
+    status: str
+    dispositions: list[DispositionOut]
+
+
+def run_out(run: ScreeningRun, decided: list[ScreeningDisposition]) -> RunOut:
+    data = {c: getattr(run, c) for c in RunOut.model_fields if c != "dispositions"}
+    return RunOut(
+        **data, dispositions=[DispositionOut.model_validate(d, from_attributes=True) for d in decided]
+    )
+
+
+@router.post("/screenings", response_model=RunOut, status_code=status.HTTP_201_CREATED)
+def create_screening(
+    body: ScreenIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> RunOut:
+    """Screen parties against the active lists and keep the screening."""
+    _require_csrf_for_cookie_auth(request, principal)
+    parties = [
+        service.Party(names=p.names, identifiers=p.identifiers, country=p.country) for p in body.parties
+    ]
+    run = service.screen(
+        session, actor=principal, parties=parties, subject=body.subject, threshold=body.threshold
+    )
+    return run_out(run, [])
+
+
+@router.get("/screenings", response_model=list[RunOut])
+def screenings(principal: PrincipalDep, session: ReadSessionDep) -> list[RunOut]:
+    return [
+        run_out(r, service.dispositions(session, run=r)) for r in service.list_runs(session, actor=principal)
+    ]
+
+
+@router.get("/screenings/{run_id}", response_model=RunOut)
+def screening(run_id: int, principal: PrincipalDep, session: ReadSessionDep) -> RunOut:
+    run = service.get_run(session, actor=principal, run_id=run_id)
+    return run_out(run, service.dispositions(session, run=run))
+
+
+class DispositionIn(BaseModel):
+    list: str = Field(min_length=1, max_length=64)
+    entity_id: str = Field(min_length=1, max_length=200)
+    disposition: str = Field(description="true_match, false_positive or unsure")
+    note: str = Field("", max_length=service.MAX_NOTE)
+
+
+@router.post("/screenings/{run_id}/dispositions", response_model=RunOut, status_code=status.HTTP_201_CREATED)
+def dispose(
+    run_id: int, body: DispositionIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> RunOut:
+    """Record an analyst's disposition of one result."""
+    _require_csrf_for_cookie_auth(request, principal)
+    service.record_disposition(
+        session,
+        actor=principal,
+        run_id=run_id,
+        list_name=body.list,
+        entity_id=body.entity_id,
+        disposition=body.disposition,
+        note=body.note,
+    )
+    run = service.get_run(session, actor=principal, run_id=run_id)
+    return run_out(run, service.dispositions(session, run=run))

@@ -1,0 +1,400 @@
+"""Vetting and Leahy endpoints: proposals, decisions with findings and rationale, sign-offs,
+the reviewers' queue, notes, end-use history, the rule set; Leahy units and vettings.
+
+Every read is scoped by the access policy (a record outside the caller's scope is 404, like
+a missing one); a browser session changing state must send its CSRF header.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Request, status
+from pydantic import BaseModel, Field
+
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
+from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.core.clock import Clock
+from secassist.vetting import history, leahy, schemas, service
+from secassist.vetting.proposal import Determination, ScreeningOutcome, parse_proposal
+from secassist.vetting.ruleset import get_ruleset
+from secassist.workflows import vetting_case
+
+router = APIRouter(prefix="/vetting", tags=["vetting"])
+
+
+def _clock(request: Request) -> Clock | None:
+    clock: Clock | None = getattr(request.app.state, "clock", None)
+    return clock
+
+
+# --- rule set ---------------------------------------------------------------------
+
+
+@router.get("/profiles", response_model=list[schemas.ProfileRead])
+def profiles(principal: PrincipalDep) -> list[schemas.ProfileRead]:
+    """Every policy profile: factors, authorities, signals and their outcomes."""
+    return [schemas.profile_read(p) for p in get_ruleset().profiles]
+
+
+# --- proposals --------------------------------------------------------------------
+
+
+def _proposal_out(session: Any, principal: Any, row: Any) -> schemas.ProposalRead:
+    ids = [d.id for d in service.list_decisions(session, actor=principal, proposal_id=row.id)]
+    return schemas.proposal_read(session, row, ids)
+
+
+@router.post("/proposals", response_model=schemas.ProposalRead, status_code=status.HTTP_201_CREATED)
+def create_proposal(
+    request: Request,
+    principal: PrincipalDep,
+    session: WriteSessionDep,
+    body: Annotated[dict[str, Any], Body()],
+) -> schemas.ProposalRead:
+    """File a transfer proposal (the shape of ``vetting.proposal.Proposal``)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    row = service.create_proposal(
+        session, actor=principal, proposal=parse_proposal(body), clock=_clock(request)
+    )
+    return _proposal_out(session, principal, row)
+
+
+@router.get("/proposals", response_model=list[schemas.ProposalRead])
+def proposals(
+    principal: PrincipalDep, session: ReadSessionDep, reference: str | None = None
+) -> list[schemas.ProposalRead]:
+    return [
+        _proposal_out(session, principal, r)
+        for r in service.list_proposals(session, actor=principal, reference=reference)
+    ]
+
+
+@router.get("/proposals/{proposal_id}", response_model=schemas.ProposalRead)
+def proposal(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.ProposalRead:
+    return _proposal_out(
+        session, principal, service.get_proposal(session, actor=principal, proposal_id=proposal_id)
+    )
+
+
+class DeterminationIn(BaseModel):
+    factor: str
+    assessment: Literal["satisfactory", "doubts", "adverse"]
+    basis: str = Field(min_length=1, max_length=4000)
+    more_likely_than_not: bool = False
+    actual_knowledge: bool = False
+
+
+@router.post(
+    "/proposals/{proposal_id}/determinations",
+    response_model=schemas.ProposalRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def determination(
+    proposal_id: int,
+    body: DeterminationIn,
+    request: Request,
+    principal: PrincipalDep,
+    session: WriteSessionDep,
+) -> schemas.ProposalRead:
+    """A reviewer's determination on a factor, with its basis (counts at the next evaluation)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    service.record_determination(
+        session, actor=principal, proposal_id=proposal_id, clock=_clock(request), **body.model_dump()
+    )
+    return _proposal_out(
+        session, principal, service.get_proposal(session, actor=principal, proposal_id=proposal_id)
+    )
+
+
+@router.post(
+    "/proposals/{proposal_id}/evaluate",
+    response_model=schemas.DecisionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def evaluate(
+    proposal_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DecisionRead:
+    """Evaluate under the profile the proposal's date picks: a new decision with every finding."""
+    _require_csrf_for_cookie_auth(request, principal)
+    d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=_clock(request))
+    return schemas.decision_read(session, d)
+
+
+class NoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+@router.get("/proposals/{proposal_id}/notes", response_model=list[schemas.NoteRead])
+def notes(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) -> list[schemas.NoteRead]:
+    """Pre-decisional notes (none for DoD)."""
+    return [
+        schemas.note_read(n) for n in service.list_notes(session, actor=principal, proposal_id=proposal_id)
+    ]
+
+
+@router.post(
+    "/proposals/{proposal_id}/notes", response_model=schemas.NoteRead, status_code=status.HTTP_201_CREATED
+)
+def add_note(
+    proposal_id: int, body: NoteIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.NoteRead:
+    _require_csrf_for_cookie_auth(request, principal)
+    n = service.add_note(
+        session, actor=principal, proposal_id=proposal_id, body=body.body, clock=_clock(request)
+    )
+    return schemas.note_read(n)
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class CaseVettingIn(BaseModel):
+    on: date | None = Field(default=None, description="The proposal date (default today).")
+    purchaser_name: str | None = None
+    screenings: dict[str, ScreeningOutcome] | None = Field(
+        default=None,
+        description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
+    )
+    rescreen: bool = False
+    recipient_unit_ids: list[int] = Field(default_factory=list)
+    determinations: list[DeterminationIn] = Field(default_factory=list)
+
+
+@router.post("/cases/{ref}", response_model=schemas.DecisionRead, status_code=status.HTTP_201_CREATED)
+def vet_case(
+    ref: str, body: CaseVettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DecisionRead:
+    """Build the case's proposal from its facts and evaluate it (the offer gate reads the result)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    clock = _clock(request)
+    _, d = vetting_case.vet_case_ref(
+        session,
+        actor=principal,
+        ref=ref,
+        on=body.on or (clock.today() if clock else date.today()),
+        purchaser_name=body.purchaser_name,
+        screenings=body.screenings,
+        recipient_unit_ids=body.recipient_unit_ids,
+        determinations=[
+            Determination(reviewer=principal.label, **x.model_dump()) for x in body.determinations
+        ],
+        clock=clock,
+    )
+    return schemas.decision_read(session, d)
+
+
+# --- decisions --------------------------------------------------------------------
+
+
+@router.get("/decisions", response_model=list[schemas.DecisionRead])
+def decisions(
+    principal: PrincipalDep, session: ReadSessionDep, status: str | None = None
+) -> list[schemas.DecisionRead]:
+    return [
+        schemas.decision_read(session, d)
+        for d in service.list_decisions(session, actor=principal, status=status)
+    ]
+
+
+@router.get("/decisions/{decision_id}", response_model=schemas.DecisionRead)
+def decision(decision_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.DecisionRead:
+    """A decision with every finding's rationale, evidence and authority, and its sign-offs."""
+    return schemas.decision_read(
+        session, service.get_decision(session, actor=principal, decision_id=decision_id)
+    )
+
+
+class SignoffIn(BaseModel):
+    office: str
+    concur: bool
+    comment: str = Field(min_length=1, max_length=4000)
+
+
+@router.post(
+    "/decisions/{decision_id}/signoffs",
+    response_model=schemas.DecisionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def signoff(
+    decision_id: int, body: SignoffIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DecisionRead:
+    _require_csrf_for_cookie_auth(request, principal)
+    service.record_signoff(
+        session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
+    )
+    return schemas.decision_read(
+        session, service.get_decision(session, actor=principal, decision_id=decision_id)
+    )
+
+
+class FinalizeIn(BaseModel):
+    decision: Literal["approve", "deny"]
+    provisos: list[str] = Field(default_factory=list, max_length=50)
+    comment: str = Field(default="", max_length=4000)
+
+
+@router.post("/decisions/{decision_id}/finalize", response_model=schemas.DecisionRead)
+def finalize(
+    decision_id: int, body: FinalizeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.DecisionRead:
+    """The final decision with provisos (a block can only be denied)."""
+    _require_csrf_for_cookie_auth(request, principal)
+    d = service.finalize_decision(
+        session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
+    )
+    return schemas.decision_read(session, d)
+
+
+@router.get("/queue", response_model=list[schemas.QueueItemRead])
+def queue(
+    principal: PrincipalDep, session: ReadSessionDep, office: str | None = None
+) -> list[schemas.QueueItemRead]:
+    """Open decisions awaiting sign-off or a final decision (optionally for one office)."""
+    return [schemas.queue_read(i) for i in service.review_queue(session, actor=principal, office=office)]
+
+
+# --- end-use history ----------------------------------------------------------------
+
+
+class EndUseIn(BaseModel):
+    country: str
+    kind: Literal["unauthorized_transfer", "delinquent_inventory", "incident"]
+    occurred_on: date
+    description: str = Field(min_length=1, max_length=4000)
+    source: str = Field(default="", max_length=4000)
+    resolved_on: date | None = None
+
+
+@router.get("/enduse", response_model=list[schemas.EndUseRead])
+def enduse(
+    principal: PrincipalDep, session: ReadSessionDep, country: str | None = None
+) -> list[schemas.EndUseRead]:
+    return [
+        schemas.enduse_read(r) for r in history.list_enduse_records(session, actor=principal, country=country)
+    ]
+
+
+@router.post("/enduse", response_model=schemas.EndUseRead, status_code=status.HTTP_201_CREATED)
+def add_enduse(
+    body: EndUseIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.EndUseRead:
+    """Record an end-use incident, delinquent inventory or unauthorized transfer."""
+    _require_csrf_for_cookie_auth(request, principal)
+    return schemas.enduse_read(
+        history.add_enduse_record(session, actor=principal, clock=_clock(request), **body.model_dump())
+    )
+
+
+# --- Leahy --------------------------------------------------------------------------
+
+
+class UnitIn(BaseModel):
+    country: str
+    name: str = Field(min_length=1, max_length=300)
+    unit_type: str
+
+
+class VettingIn(BaseModel):
+    requested_on: date
+    purpose: str = Field(min_length=1, max_length=4000)
+    sources_checked: list[str] = Field(min_length=1)
+
+
+class OutcomeIn(BaseModel):
+    outcome: Literal["approved", "suspended", "denied", "cancelled"]
+    decided_on: date
+    basis: str = Field(min_length=1, max_length=4000)
+    valid_until: date | None = None
+
+
+class LeahyStatusOut(BaseModel):
+    unit_id: int
+    on: date
+    status: str
+    vetting_id: int | None
+    valid_until: date | None
+
+
+@router.get("/leahy/units", response_model=list[schemas.UnitRead])
+def units(
+    principal: PrincipalDep, session: ReadSessionDep, country: str | None = None
+) -> list[schemas.UnitRead]:
+    return [schemas.unit_read(u) for u in leahy.list_units(session, actor=principal, country=country)]
+
+
+@router.post("/leahy/units", response_model=schemas.UnitRead, status_code=status.HTTP_201_CREATED)
+def create_unit(
+    body: UnitIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.UnitRead:
+    _require_csrf_for_cookie_auth(request, principal)
+    return schemas.unit_read(
+        leahy.create_unit(session, actor=principal, clock=_clock(request), **body.model_dump())
+    )
+
+
+@router.get("/leahy/units/{unit_id}", response_model=schemas.UnitRead)
+def unit(unit_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.UnitRead:
+    return schemas.unit_read(leahy.get_unit(session, actor=principal, unit_id=unit_id))
+
+
+@router.get("/leahy/units/{unit_id}/status", response_model=LeahyStatusOut)
+def unit_status(unit_id: int, on: date, principal: PrincipalDep, session: ReadSessionDep) -> LeahyStatusOut:
+    """The unit's Leahy status on a date (what the policy rule and the obligation gate see)."""
+    u = leahy.get_unit(session, actor=principal, unit_id=unit_id)
+    st = leahy.status_on(session, u.id, on)
+    return LeahyStatusOut(
+        unit_id=u.id, on=on, status=st.status, vetting_id=st.vetting_id, valid_until=st.valid_until
+    )
+
+
+@router.post(
+    "/leahy/units/{unit_id}/vettings",
+    response_model=schemas.LeahyVettingRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def request_vetting(
+    unit_id: int, body: VettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.LeahyVettingRead:
+    _require_csrf_for_cookie_auth(request, principal)
+    v = leahy.request_vetting(
+        session, actor=principal, unit_id=unit_id, clock=_clock(request), **body.model_dump()
+    )
+    return schemas.vetting_read(v)
+
+
+@router.get("/leahy/vettings", response_model=list[schemas.LeahyVettingRead])
+def vettings(
+    principal: PrincipalDep, session: ReadSessionDep, unit_id: int | None = None, status: str | None = None
+) -> list[schemas.LeahyVettingRead]:
+    return [
+        schemas.vetting_read(v)
+        for v in leahy.list_vettings(session, actor=principal, unit_id=unit_id, status=status)
+    ]
+
+
+@router.get("/leahy/vettings/{vetting_id}", response_model=schemas.LeahyVettingRead)
+def vetting(vetting_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.LeahyVettingRead:
+    return schemas.vetting_read(leahy.get_vetting(session, actor=principal, vetting_id=vetting_id))
+
+
+@router.post("/leahy/vettings/{vetting_id}/outcome", response_model=schemas.LeahyVettingRead)
+def outcome(
+    vetting_id: int, body: OutcomeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+) -> schemas.LeahyVettingRead:
+    """Decide a vetting; a denial opens a duty-to-inform task."""
+    _require_csrf_for_cookie_auth(request, principal)
+    v = leahy.record_outcome(
+        session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
+    )
+    return schemas.vetting_read(v)
+
+
+@router.get("/leahy/duty-to-inform", response_model=list[schemas.DutyToInformRead])
+def duty_to_inform(
+    principal: PrincipalDep, session: ReadSessionDep, status: str | None = None
+) -> list[schemas.DutyToInformRead]:
+    return [
+        schemas.inform_read(t) for t in leahy.list_duty_to_inform(session, actor=principal, status=status)
+    ]

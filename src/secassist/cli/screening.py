@@ -1,0 +1,188 @@
+"""``secassist screening``: load lists, match names (no database), screen and dispose.
+
+``screening match`` is a scripting contract: one query name per stdin line, one JSON
+object per query on stdout, in order::
+
+    {"query": "...", "matches": [{"list": "...", "entity_id": "...", "name": "...", "score": 0.93}]}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from secassist.cli.common import FormatOpt, parse_date, uow
+from secassist.cli.output import Format, emit_rows
+
+app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
+
+
+class MatchFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+
+
+@app.command("match")
+def match(
+    lists: Annotated[
+        list[Path],
+        typer.Option("--list", "-l", help="A list file, or a folder holding one list's files (repeatable)."),
+    ],
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Minimum score, 0..1.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most matches per query.")] = 10,
+    fmt: Annotated[MatchFormat, typer.Option("--format", "-f", help="Output format.")] = MatchFormat.jsonl,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add each match's per-feature explanation.")
+    ] = False,
+) -> None:
+    """Match names read from stdin (one a line) against list files; needs no database."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.vetting.screening.cache import index_for_paths
+    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
+
+    th = DEFAULT_THRESHOLD if threshold is None else threshold
+    if not 0.0 < th <= 1.0:
+        raise ValidationFailedError(f"--threshold {th} is not in (0, 1]", field="--threshold")
+    index = index_for_paths(lists)
+    out = sys.stdout
+    rows: list[tuple[str, list[dict[str, object]]]] = []
+    for line in sys.stdin:
+        query = line.rstrip("\r\n")
+        found = index.match(query, threshold=th, limit=limit, explain=explain) if query.strip() else []
+        matches = []
+        for m in found:
+            item: dict[str, object] = {
+                "list": m.list_name,
+                "entity_id": m.entity_id,
+                "name": m.name,
+                "score": m.score,
+            }
+            if explain:
+                item["matched_name"] = m.matched_name
+                item["features"] = [
+                    {"name": f.name, "value": f.value, "detail": f.detail} for f in m.features
+                ]
+            matches.append(item)
+        if fmt is MatchFormat.jsonl:
+            out.write(json.dumps({"query": query, "matches": matches}, ensure_ascii=False) + "\n")
+            out.flush()
+        else:
+            rows.append((query, matches))
+    if fmt is MatchFormat.json:
+        doc = [{"query": q, "matches": ms} for q, ms in rows]
+        out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is MatchFormat.table:
+        flat = [{"query": q, **m} for q, ms in rows for m in ms]
+        cols = ["query", "list", "entity_id", "name", "score"]
+        emit_rows(flat, Format.table, columns=cols, title="Matches")
+
+
+@app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="A list file, or a folder holding one list's files.")],
+    published: Annotated[
+        str | None,
+        typer.Option("--published", help="Publication date YYYY-MM-DD (when the format has none)."),
+    ] = None,
+) -> None:
+    """Load a list version and make it the active one for its list (audited)."""
+    from secassist.vetting.screening.service import load_list
+
+    when = parse_date(published, option="--published") if published else None
+    with uow() as session:
+        v = load_list(session, actor=None, path=path, published=when)
+        summary = (
+            f"loaded {v.list_name} version {v.id}: {v.entity_count} entities, {v.alias_count} aliases, "
+            f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
+            f"published {v.published or 'unknown'}"
+        )
+    typer.echo(summary)
+
+
+def _version_rows() -> list[dict[str, object]]:
+    from secassist.cli.users import read_session
+    from secassist.vetting.screening.service import list_versions
+
+    with read_session() as session:
+        return [
+            {
+                "id": v.id,
+                "list": v.list_name,
+                "format": v.source_format,
+                "published": v.published,
+                "entities": v.entity_count,
+                "aliases": v.alias_count,
+                "identifiers": v.identifier_count,
+                "active": v.active,
+                "sha256": v.content_sha256[:16],
+                "loaded_at": v.loaded_at,
+            }
+            for v in list_versions(session, actor=None)
+        ]
+
+
+@app.command("lists")
+def lists_(fmt: FormatOpt = Format.table) -> None:
+    """List loaded list versions (the active one per list is marked)."""
+    emit_rows(_version_rows(), fmt, title="Screening list versions")
+
+
+@app.command("screen")
+def screen_(
+    names: Annotated[list[str], typer.Argument(help="Names of one party (aliases).")],
+    identifier: Annotated[list[str] | None, typer.Option("--id", help="An identifier (repeatable).")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="What the screening is for.")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Screen one party against the active lists and keep the screening (audited)."""
+    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
+    from secassist.vetting.screening.service import Party, screen
+
+    with uow() as session:
+        run = screen(
+            session,
+            actor=None,
+            parties=[Party(names=list(names), identifiers=list(identifier or []))],
+            subject=subject,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        )
+        run_id, status = run.id, run.status
+        rows = [
+            {k: r[k] for k in ("list", "entity_id", "name", "matched_name", "score")} for r in run.results
+        ]
+    emit_rows(
+        rows, fmt, columns=["list", "entity_id", "name", "matched_name", "score"], title=f"Screening {run_id}"
+    )
+    typer.echo(f"screening {run_id}: {status}", err=True)
+
+
+@app.command("dispose")
+def dispose(
+    run_id: Annotated[int, typer.Argument(help="The screening.")],
+    list_name: Annotated[str, typer.Argument(help="The result's list.")],
+    entity_id: Annotated[str, typer.Argument(help="The result's entity id.")],
+    disposition: Annotated[str, typer.Option("--as", help="true_match, false_positive or unsure.")],
+    note: Annotated[str, typer.Option("--note", help="Why.")] = "",
+) -> None:
+    """Record an analyst's disposition of one result (audited)."""
+    from secassist.vetting.screening.service import get_run, record_disposition
+
+    with uow() as session:
+        record_disposition(
+            session,
+            actor=None,
+            run_id=run_id,
+            list_name=list_name,
+            entity_id=entity_id,
+            disposition=disposition,
+            note=note,
+        )
+        status = get_run(session, actor=None, run_id=run_id).status
+    typer.echo(f"screening {run_id}: {status}")

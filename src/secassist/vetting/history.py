@@ -1,0 +1,139 @@
+"""The end-use history a country's diversion risk is judged on.
+
+:class:`DbDiversionHistory` implements :class:`~secassist.vetting.context.DiversionHistory`
+over ``vetting_enduse_record``, entered by hand (service, CLI, API) until the equipment
+domain feeds the same interface from its EEUM inventories and checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from secassist.audit.service import record
+from secassist.core.clock import Clock
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.identity.policy import Principal
+from secassist.reference.service import get_reference
+from secassist.vetting.common import actor_of, label_of, now, require, scoped
+from secassist.vetting.context import END_USE_KINDS, EndUseRecord
+from secassist.vetting.decisions_models import EndUseRecordRow
+
+
+def _record(row: EndUseRecordRow) -> EndUseRecord:
+    kind = row.kind
+    assert kind in END_USE_KINDS
+    return EndUseRecord(
+        record_id=row.id,
+        country=row.country_code,
+        kind=kind,
+        occurred_on=row.occurred_on,
+        description=row.description,
+        resolved_on=row.resolved_on,
+        source=row.source,
+    )
+
+
+class DbDiversionHistory:
+    """End-use records from the database (unscoped: the engine sees the whole history)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def records(self, countries: Collection[str], *, on: date) -> Sequence[EndUseRecord]:
+        rows = self.session.scalars(
+            select(EndUseRecordRow)
+            .where(EndUseRecordRow.country_code.in_(sorted(countries)), EndUseRecordRow.occurred_on <= on)
+            .order_by(EndUseRecordRow.occurred_on, EndUseRecordRow.id)
+        )
+        return [_record(r) for r in rows]
+
+
+def add_enduse_record(
+    session: Session,
+    *,
+    actor: Principal | None,
+    country: str,
+    kind: str,
+    occurred_on: date,
+    description: str,
+    source: str,
+    resolved_on: date | None = None,
+    clock: Clock | None = None,
+) -> EndUseRecordRow:
+    """Record an end-use incident, delinquent inventory or unauthorized transfer."""
+    code = get_reference().country(country).code
+    require(actor, "write", "vetting", code, what="country")
+    if kind not in END_USE_KINDS:
+        raise ValidationFailedError(f"kind: one of {', '.join(END_USE_KINDS)}, not {kind!r}", field="kind")
+    if not description.strip():
+        raise ValidationFailedError("description: must not be empty", field="description")
+    if resolved_on is not None and resolved_on < occurred_on:
+        raise ValidationFailedError("resolved_on: before occurred_on", field="resolved_on")
+    row = EndUseRecordRow(
+        country_code=code,
+        kind=kind,
+        occurred_on=occurred_on,
+        description=description.strip(),
+        source=source.strip(),
+        resolved_on=resolved_on,
+        recorded_at=now(clock),
+        recorded_by=label_of(actor),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor_of(actor),
+        tag="vetting:enduse:recorded",
+        subject_type="vetting_enduse_record",
+        subject_id=row.id,
+        rows=[row],
+        clock=clock,
+    )
+    return row
+
+
+def resolve_enduse_record(
+    session: Session,
+    *,
+    actor: Principal | None,
+    record_id: int,
+    resolved_on: date,
+    clock: Clock | None = None,
+) -> EndUseRecordRow:
+    """Mark an end-use record resolved on a date."""
+    row = session.scalar(
+        scoped(select(EndUseRecordRow), actor, "vetting", EndUseRecordRow.country_code).where(
+            EndUseRecordRow.id == record_id
+        )
+    )
+    if row is None:
+        raise NotFoundError("end-use record not found")
+    require(actor, "write", "vetting", row.country_code, what="end-use record")
+    if resolved_on < row.occurred_on:
+        raise ValidationFailedError("resolved_on: before occurred_on", field="resolved_on")
+    row.resolved_on = resolved_on
+    session.flush()
+    record(
+        session,
+        actor=actor_of(actor),
+        tag="vetting:enduse:resolved",
+        subject_type="vetting_enduse_record",
+        subject_id=row.id,
+        rows=[row],
+        clock=clock,
+    )
+    return row
+
+
+def list_enduse_records(
+    session: Session, *, actor: Principal | None, country: str | None = None
+) -> list[EndUseRecordRow]:
+    stmt = scoped(select(EndUseRecordRow), actor, "vetting", EndUseRecordRow.country_code)
+    if country:
+        stmt = stmt.where(EndUseRecordRow.country_code == country.strip().upper())
+    return list(session.scalars(stmt.order_by(EndUseRecordRow.occurred_on, EndUseRecordRow.id)))

@@ -1,0 +1,132 @@
+"""OFAC's legacy CSV files: the SDN list (``sdn.csv``, ``alt.csv``, ``add.csv``,
+``sdn_comments.csv``) and the consolidated non-SDN list (``cons_prim.csv``, ``cons_alt.csv``,
+``cons_add.csv``, ``cons_comments.csv``), same layout.
+
+Quirks (``../shared/data/sanctions/SOURCES.md``): no header; ``-0- `` (trailing space) is
+null; programs packed as ``A] [B``; the remarks field packs a.k.a.s and identifiers into one
+``;``-separated string, with overflow in the comments file; CRLF or LF; the ``cons_`` files
+end with a DOS EOF byte.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList, SourceFile
+from secassist.vetting.screening.parsers.common import clean, csv_rows, identifier, read_text, refuse, squash
+
+SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane", "": "Organization"}
+
+_AKA = re.compile(r"^(?:a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s*['‘’\"]?(?P<name>.+?)['‘’\"]?\.?$", re.IGNORECASE)
+_ID = re.compile(
+    r"^(?:alt\.\s+)?(?=[A-Z])(?P<kind>[A-Za-z.,'/ #&-]*?(?:No\.|Number|#|Passport|SSN|IMO|BIC|License|"
+    r"Identification|ID|MSN|Code|Address - [A-Z]{2,5}))\s+"
+    r"(?P<value>(?=[A-Za-z./-]*\d)[A-Za-z0-9][A-Za-z0-9./-]*(?: [A-Za-z0-9./-]+)*?)"
+    r"(?:\s*\((?P<country>[^)]*)\))?(?:[;,.]?\s+(?:issued|expires|valid|alt\.).*)?\.?$"
+)
+
+
+def parse_remarks(remarks: str) -> tuple[list[str], list[Identifier]]:
+    """Aliases and identifiers packed into an OFAC remarks string."""
+    aliases: list[str] = []
+    ids: list[Identifier] = []
+    for part in remarks.split(";"):
+        seg = squash(part)
+        if not seg:
+            continue
+        m = _AKA.match(seg)
+        if m:
+            aliases.append(m.group("name").strip(" '\""))
+            continue
+        m = _ID.match(seg)
+        if m and any(ch.isdigit() for ch in m.group("value")):
+            found = identifier(m.group("kind"), m.group("value"))
+            if found:
+                ids.append(found)
+    return aliases, ids
+
+
+def _programs(value: str) -> list[str]:
+    return [p.strip(" []") for p in clean(value).split("] [") if p.strip(" []")]
+
+
+def _ent_num(path: Path, line: int, value: str) -> str:
+    v = value.strip()
+    if not v.isdigit():
+        raise refuse(path, line, f"ent_num {v!r} is not a number")
+    return v
+
+
+def parse_ofac(folder: Path, *, prefix: str) -> ParsedList:
+    """Read one OFAC list from ``folder``; ``prefix`` is ``sdn`` or ``cons``."""
+    primary = folder / ("sdn.csv" if prefix == "sdn" else "cons_prim.csv")
+    text, src = read_text(primary)
+    files: list[SourceFile] = [src]
+    entities: dict[str, ListEntity] = {}
+    for line, row in csv_rows(primary, text, columns=12):
+        ent = _ent_num(primary, line, row[0])
+        name = squash(clean(row[1]))
+        if not name:
+            raise refuse(primary, line, f"entry {ent} has no name")
+        if ent in entities:
+            raise refuse(primary, line, f"ent_num {ent} appears twice")
+        e = ListEntity(
+            entity_id=ent,
+            name=name,
+            schema=SCHEMAS.get(clean(row[2]).lower(), "LegalEntity"),
+            programs=_programs(row[3]),
+            remarks=clean(row[11]),
+        )
+        call_sign = clean(row[5])
+        if call_sign and (found := identifier("Call Sign", call_sign)):
+            e.identifiers.append(found)
+        entities[ent] = e
+    if not entities:
+        raise refuse(primary, None, "no entries (empty or truncated file)")
+
+    orphans = 0
+
+    def sibling(name: str, columns: int) -> list[list[str]]:
+        # Rows for entries absent from the primary file are counted, not fatal: OFAC's
+        # published slices (and the 2025 sample) carry them.
+        nonlocal orphans
+        path = folder / name
+        if not path.exists():
+            return []
+        body, f = read_text(path)
+        files.append(f)
+        out = []
+        for line, row in csv_rows(path, body, columns=columns):
+            if _ent_num(path, line, row[0]) in entities:
+                out.append(row)
+            else:
+                orphans += 1
+        return out
+
+    pre = "sdn_" if prefix == "sdn" else "cons_"
+    for row in sibling(f"{pre}comments.csv", 2):
+        e = entities[row[0].strip()]
+        e.remarks = (e.remarks + clean(row[1])).strip()
+    for row in sibling("alt.csv" if prefix == "sdn" else "cons_alt.csv", 5):
+        alias = squash(clean(row[3]))
+        if alias:
+            entities[row[0].strip()].aliases.append(alias)
+    for row in sibling("add.csv" if prefix == "sdn" else "cons_add.csv", 6):
+        country = clean(row[4])
+        e = entities[row[0].strip()]
+        if country and country not in e.countries:
+            e.countries.append(country)
+    for e in entities.values():
+        aliases, ids = parse_remarks(e.remarks)
+        e.aliases.extend(a for a in aliases if a not in e.aliases)
+        e.identifiers.extend(ids)
+    return ParsedList(
+        list_name="us_ofac_sdn" if prefix == "sdn" else "us_ofac_cons",
+        source_format="ofac_csv",
+        published=None,
+        files=files,
+        entities=list(entities.values()),
+        record_count=len(entities),
+        orphan_rows=orphans,
+    )

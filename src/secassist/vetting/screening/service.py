@@ -1,0 +1,433 @@
+"""Screening services: load list versions, screen parties, record analysts' dispositions.
+
+Every state change writes exactly one audit entry (``screening:list:loaded``,
+``screening:run:recorded``, ``screening:disposition:recorded``). Services take the session
+explicitly and never commit. Screening records are resource kind ``vetting``: State and
+DoD read them (auditors too), writers need ``vetting:write``.
+
+Other code asks :func:`screen` for a :class:`ScreeningRun` and :func:`has_unresolved_match`
+whether it still holds a potential match nobody has resolved; the vetting engine treats
+that as a block, and a confirmed true match as a block too (``status == "match"``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from secassist.audit.service import SYSTEM, Actor, record
+from secassist.core.clock import Clock, SystemClock
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.identity.policy import Principal, Resource, check, require_permission, scope
+from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList
+from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Index, Match, Query
+from secassist.vetting.screening.models import (
+    DISPOSITIONS,
+    ScreeningDisposition,
+    ScreeningEntity,
+    ScreeningListVersion,
+    ScreeningRun,
+)
+from secassist.vetting.screening.parsers import parse_path
+
+MAX_NOTE = 4000
+MAX_NAMES = 50
+
+
+@dataclass
+class Party:
+    """A party to screen: its names (aliases), identifiers, and country when known."""
+
+    names: list[str]
+    identifiers: list[str] = field(default_factory=list)
+    country: str | None = None
+
+
+def _actor(p: Principal | None) -> Actor:
+    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
+
+
+def _now(clock: Clock | None) -> datetime:
+    return (clock or SystemClock()).now()
+
+
+# --- list versions ---------------------------------------------------------------
+
+
+def encode_entities(entities: Sequence[ListEntity]) -> bytes:
+    """The compact stored form of a version's entities: gzip'd JSON (deterministic)."""
+    rows = [
+        [
+            e.entity_id,
+            e.name,
+            e.schema,
+            e.aliases,
+            [[i.kind, i.value] for i in e.identifiers],
+            e.programs,
+            e.countries,
+        ]
+        for e in entities
+    ]
+    raw = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def decode_entities(payload: bytes) -> list[ListEntity]:
+    rows = json.loads(gzip.decompress(payload))
+    return [
+        ListEntity(
+            entity_id=r[0],
+            name=r[1],
+            schema=r[2],
+            aliases=r[3],
+            identifiers=[Identifier(kind=k, value=v) for k, v in r[4]],
+            programs=r[5],
+            countries=r[6],
+        )
+        for r in rows
+    ]
+
+
+def content_hash(parsed: ParsedList) -> str:
+    h = hashlib.sha256()
+    for f in parsed.files:
+        h.update(f"{f.name}\0{f.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def load_list(
+    session: Session,
+    *,
+    actor: Principal | None,
+    path: str | Path,
+    published: date | None = None,
+    clock: Clock | None = None,
+) -> ScreeningListVersion:
+    """Parse the list at ``path`` and make it the active version of its list.
+
+    The files are read and checked completely before anything is written: a corrupt or
+    truncated file raises :class:`ValidationFailedError` naming file and line, and the
+    previously active version stays active. ``published`` overrides the date the format
+    carries (OFAC's CSV files carry none).
+    """
+    if actor is not None:
+        require_permission(actor, "vetting:write")
+    parsed = parse_path(path)
+    return store_version(
+        session,
+        actor=actor,
+        parsed=parsed,
+        source_path=str(Path(path).resolve()),
+        published=published,
+        clock=clock,
+    )
+
+
+def store_version(
+    session: Session,
+    *,
+    actor: Principal | None,
+    parsed: ParsedList,
+    source_path: str,
+    published: date | None = None,
+    clock: Clock | None = None,
+) -> ScreeningListVersion:
+    """Keep ``parsed`` as the active version of its list (the previous one stays, inactive)."""
+    if actor is not None:
+        require_permission(actor, "vetting:write")
+    previous = session.scalars(
+        select(ScreeningListVersion).where(
+            ScreeningListVersion.list_name == parsed.list_name, ScreeningListVersion.active.is_(True)
+        )
+    ).all()
+    for old in previous:
+        old.active = False
+    payload = encode_entities(parsed.entities)
+    who = _actor(actor)
+    version = ScreeningListVersion(
+        list_name=parsed.list_name,
+        source_format=parsed.source_format,
+        source_path=source_path[:1000],
+        published=published or parsed.published,
+        files=[{"name": f.name, "sha256": f.sha256, "size": f.size, "rows": f.rows} for f in parsed.files],
+        content_sha256=content_hash(parsed),
+        record_count=parsed.record_count,
+        entity_count=len(parsed.entities),
+        alias_count=parsed.alias_count,
+        identifier_count=parsed.identifier_count,
+        orphan_rows=parsed.orphan_rows,
+        active=True,
+        loaded_at=_now(clock),
+        loaded_by=who.label[:300],
+    )
+    session.add(version)
+    session.flush()
+    data = ScreeningEntity(
+        version_id=version.id, payload_sha256=hashlib.sha256(payload).hexdigest(), payload=payload
+    )
+    session.add(data)
+    record(
+        session,
+        actor=who,
+        tag="screening:list:loaded",
+        subject_type="screening_list_version",
+        subject_id=version.id,
+        rows=[version, data, *previous],
+        note={
+            "list": parsed.list_name,
+            "entities": len(parsed.entities),
+            "replaced": [v.id for v in previous],
+        },
+        clock=clock,
+    )
+    return version
+
+
+def list_versions(session: Session, *, actor: Principal | None) -> list[ScreeningListVersion]:
+    """Every loaded version, newest first (the lists are public data; reading the
+    versions needs ``vetting:read``)."""
+    stmt = select(ScreeningListVersion).order_by(ScreeningListVersion.id.desc())
+    if actor is not None:
+        require_permission(actor, "vetting:read")
+    return list(session.scalars(stmt))
+
+
+def active_versions(session: Session) -> list[ScreeningListVersion]:
+    stmt = (
+        select(ScreeningListVersion)
+        .where(ScreeningListVersion.active.is_(True))
+        .order_by(ScreeningListVersion.list_name)
+    )
+    return list(session.scalars(stmt))
+
+
+_INDEX_CACHE: dict[tuple[tuple[int, str], ...], Index] = {}
+
+
+def active_index(session: Session) -> tuple[Index, list[ScreeningListVersion]]:
+    """The in-memory index over the active versions (built once per set of versions)."""
+    versions = active_versions(session)
+    if not versions:
+        raise ValidationFailedError(
+            "no screening list is loaded (secassist screening load PATH)", field="lists"
+        )
+    key = tuple((v.id, v.content_sha256) for v in versions)
+    index = _INDEX_CACHE.get(key)
+    if index is None:
+        index = Index()
+        for v in versions:
+            data = session.get(ScreeningEntity, v.id)
+            if data is None:  # pragma: no cover - written together with the version
+                raise NotFoundError(f"entities of list version {v.id} are missing")
+            index.extend(v.list_name, decode_entities(data.payload))
+        index.finalize()
+        if len(_INDEX_CACHE) >= 4:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = index
+    return index, versions
+
+
+# --- screenings ------------------------------------------------------------------
+
+
+def match_json(m: Match, party: int) -> dict[str, Any]:
+    """A match as a screening keeps it (scores as decimal strings)."""
+    return {
+        "party": party,
+        "list": m.list_name,
+        "entity_id": m.entity_id,
+        "name": m.name,
+        "matched_name": m.matched_name,
+        "score": f"{m.score:.4f}",
+        "features": [{"name": f.name, "value": f"{f.value:.4f}", "detail": f.detail} for f in m.features],
+    }
+
+
+def _threshold(value: float) -> str:
+    if not 0.0 < value <= 1.0:
+        raise ValidationFailedError(f"threshold {value} is not in (0, 1]", field="threshold")
+    return f"{value:.4f}"
+
+
+def screen(
+    session: Session,
+    *,
+    actor: Principal | None,
+    parties: Sequence[Party] | None = None,
+    names: Sequence[str] | None = None,
+    subject: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 10,
+    clock: Clock | None = None,
+) -> ScreeningRun:
+    """Screen ``parties`` (or bare ``names``, one party each) against the active lists and
+    keep the screening: query, list versions and hashes, algorithm, threshold, results."""
+    if actor is not None:
+        require_permission(actor, "vetting:write")
+    todo = list(parties or []) + [Party(names=[n]) for n in names or []]
+    todo = [
+        Party(
+            [n.strip() for n in p.names if n.strip()],
+            [i.strip() for i in p.identifiers if i.strip()],
+            p.country,
+        )
+        for p in todo
+    ]
+    if not todo or not all(p.names or p.identifiers for p in todo):
+        raise ValidationFailedError("give at least one name or identifier for each party", field="names")
+    if sum(len(p.names) for p in todo) > MAX_NAMES:
+        raise ValidationFailedError(f"at most {MAX_NAMES} names in one screening", field="names")
+    limit_th = _threshold(threshold)
+    index, versions = active_index(session)
+    results: list[dict[str, Any]] = []
+    for i, p in enumerate(todo):
+        for m in index.match(
+            Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
+        ):
+            results.append(match_json(m, i))
+    who = _actor(actor)
+    countries = {p.country for p in todo if p.country}
+    run = ScreeningRun(
+        at=_now(clock),
+        user_id=who.user_id,
+        actor=who.label[:300],
+        subject=subject[:300] if subject else None,
+        country_code=countries.pop() if len(countries) == 1 else None,
+        query={
+            "parties": [{"names": p.names, "identifiers": p.identifiers, "country": p.country} for p in todo]
+        },
+        list_versions=[
+            {
+                "id": v.id,
+                "list_name": v.list_name,
+                "content_sha256": v.content_sha256,
+                "published": str(v.published),
+            }
+            for v in versions
+        ],
+        algorithm=ALGORITHM,
+        threshold=limit_th,
+        results=results,
+        hit_count=len(results),
+        status="potential_match" if results else "clear",
+    )
+    session.add(run)
+    session.flush()
+    record(
+        session,
+        actor=who,
+        tag="screening:run:recorded",
+        subject_type="screening_run",
+        subject_id=run.id,
+        rows=[run],
+        clock=clock,
+    )
+    return run
+
+
+def _visible_runs(actor: Principal | None) -> Select[ScreeningRun]:
+    stmt = select(ScreeningRun)
+    if actor is not None:
+        stmt = scope(stmt, actor, "vetting", country=ScreeningRun.country_code)
+    return stmt
+
+
+def get_run(session: Session, *, actor: Principal | None, run_id: int) -> ScreeningRun:
+    """One screening; a screening the actor may not see is "not found"."""
+    run: ScreeningRun | None = session.scalars(_visible_runs(actor).where(ScreeningRun.id == run_id)).first()
+    if run is None:
+        raise NotFoundError(f"screening {run_id} not found")
+    return run
+
+
+def list_runs(session: Session, *, actor: Principal | None, limit: int = 100) -> list[ScreeningRun]:
+    stmt = _visible_runs(actor).order_by(ScreeningRun.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def dispositions(session: Session, *, run: ScreeningRun) -> list[ScreeningDisposition]:
+    stmt = select(ScreeningDisposition).where(ScreeningDisposition.run_id == run.id)
+    return list(session.scalars(stmt.order_by(ScreeningDisposition.id)))
+
+
+def status_of(run: ScreeningRun, decided: Sequence[ScreeningDisposition]) -> str:
+    """``match`` if any result is a confirmed true match; ``potential_match`` while any
+    result has no disposition or is marked unsure; else ``clear``."""
+    latest: dict[tuple[str, str], str] = {}
+    for d in decided:
+        latest[(d.list_name, d.entity_id)] = d.disposition
+    keys = {(r["list"], r["entity_id"]) for r in run.results}
+    if any(latest.get(k) == "true_match" for k in keys):
+        return "match"
+    if any(latest.get(k) in (None, "unsure") for k in keys):
+        return "potential_match"
+    return "clear"
+
+
+def record_disposition(
+    session: Session,
+    *,
+    actor: Principal | None,
+    run_id: int,
+    list_name: str,
+    entity_id: str,
+    disposition: str,
+    note: str = "",
+    clock: Clock | None = None,
+) -> ScreeningDisposition:
+    """An analyst's decision on one result: true match, false positive, or unsure."""
+    run = get_run(session, actor=actor, run_id=run_id)
+    if actor is not None:
+        check(actor, "write", Resource(kind="vetting", country=run.country_code), what="screening")
+    if disposition not in DISPOSITIONS:
+        raise ValidationFailedError(
+            f"disposition {disposition!r} is not one of {', '.join(DISPOSITIONS)}", field="disposition"
+        )
+    if not any(r["list"] == list_name and r["entity_id"] == entity_id for r in run.results):
+        raise ValidationFailedError(
+            f"{list_name} {entity_id} is not a result of screening {run_id}", field="entity_id"
+        )
+    if len(note) > MAX_NOTE:
+        raise ValidationFailedError(f"note is longer than {MAX_NOTE} characters", field="note")
+    who = _actor(actor)
+    d = ScreeningDisposition(
+        run_id=run.id,
+        list_name=list_name,
+        entity_id=entity_id,
+        disposition=disposition,
+        note=note.strip(),
+        user_id=who.user_id,
+        actor=who.label[:300],
+        at=_now(clock),
+    )
+    session.add(d)
+    session.flush()
+    run.status = status_of(run, [*dispositions(session, run=run)])
+    record(
+        session,
+        actor=who,
+        tag="screening:disposition:recorded",
+        subject_type="screening_run",
+        subject_id=run.id,
+        rows=[d, run],
+        clock=clock,
+    )
+    return d
+
+
+def has_unresolved_match(session: Session, *, run_id: int) -> bool:
+    """True while the screening holds a potential match that no analyst has resolved
+    (no disposition, or "unsure"). Called by the vetting engine, which blocks on it."""
+    run = session.get(ScreeningRun, run_id)
+    if run is None:
+        raise NotFoundError(f"screening {run_id} not found")
+    return run.status == "potential_match"

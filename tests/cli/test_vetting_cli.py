@@ -1,0 +1,99 @@
+"""``secassist vetting`` and ``secassist leahy`` as real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.core.clock import FixedClock
+from secassist.storage.uow import unit_of_work
+from tests.cases.factories import add_lines, open_case
+from tests.conftest import SHARED_DATA
+from tests.support import run_cli
+from tests.vetting.factories import proposal_data
+
+
+def test_profiles_and_rules_need_no_database(app_env: dict[str, str]) -> None:
+    r = run_cli(app_env, "vetting", "profiles", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert [p["id"] for p in json.loads(r.stdout)][:2] == ["nspm-10-2018", "nsm-18-2023"]
+    r = run_cli(app_env, "vetting", "rules", "--on", "2024-01-01", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    hr = next(x for x in rows if x["factor"] == "human_rights")
+    assert "bright_line_met=block" in hr["outcomes"]
+    assert "more likely than not" in hr["authority"]
+
+
+def test_propose_evaluate_sign_off_finalize(app_env: dict[str, str], tmp_path: Path) -> None:
+    assert run_cli(app_env, "db", "upgrade").returncode == 0
+    data = proposal_data("PL", "2025-06-01", financing=["fmf"])
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    r = run_cli(app_env, "vetting", "propose", str(path))
+    assert r.returncode == 0, r.stderr
+    pid = r.stdout.strip()
+    r = run_cli(app_env, "vetting", "evaluate", pid, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["recommendation"] == "review"
+    r = run_cli(app_env, "vetting", "queue", "--format", "json")
+    [item] = json.loads(r.stdout)
+    assert item["missing_signoffs"] == ["political_military", "human_rights"]
+    r = run_cli(app_env, "vetting", "finalize", str(d["id"]), "--decision", "approve")
+    assert r.returncode == 65
+    assert "sign-off still needed" in r.stderr
+    for office in item["missing_signoffs"]:
+        r = run_cli(app_env, "vetting", "signoff", str(d["id"]), "--office", office, "--comment", "concur")
+        assert r.returncode == 0, r.stderr
+    r = run_cli(app_env, "vetting", "finalize", str(d["id"]), "--decision", "approve", "--proviso", "EUM")
+    assert r.returncode == 0, r.stderr
+    r = run_cli(app_env, "vetting", "decisions", "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert (row["status"], row["final"]) == ("final", "approve")
+
+
+def test_sipri_import_and_leahy(app_env: dict[str, str]) -> None:
+    assert run_cli(app_env, "db", "upgrade").returncode == 0
+    subset = SHARED_DATA / "sipri" / "sipri_trade_register_us_supplier_2015-2023.csv"
+    r = run_cli(app_env, "vetting", "sipri-import", str(subset))
+    assert r.returncode == 0, r.stderr
+    assert "imported 892 records" in r.stderr
+    uid = run_cli(
+        app_env, "leahy", "unit-add", "--country", "PL", "--name", "18th Division", "--type", "military"
+    ).stdout.strip()
+    vid = run_cli(
+        app_env, "leahy", "request", uid, "--on", "2025-01-02", "--purpose", "FMF", "--source", "INVEST"
+    ).stdout.strip()
+    r = run_cli(app_env, "leahy", "check", uid, "--on", "2025-02-01")
+    assert r.returncode == 65
+    assert "leahy.not_approved" in r.stderr
+    r = run_cli(
+        app_env, "leahy", "outcome", vid, "--outcome", "approved", "--on", "2025-01-10", "--basis", "clean"
+    )
+    assert "valid 2025-01-10 to 2026-01-10" in r.stderr
+    assert run_cli(app_env, "leahy", "check", uid, "--on", "2025-02-01").returncode == 0
+    r = run_cli(app_env, "leahy", "vettings", "--format", "json")
+    assert json.loads(r.stdout)[0]["sources_checked"] == ["INVEST"]
+
+
+def test_vet_a_case(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> None:
+    clock = FixedClock(datetime(2025, 6, 2, tzinfo=UTC))
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    r = run_cli(
+        app_env, "vetting", "case", str(cid), "--on", "2025-06-02",
+        "--screening", "Government of PL=clear:s1", "--screening", "Air Force=potential_match:s2",
+        "--format", "json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    screening = next(f for f in d["findings"] if f["factor"] == "screening")
+    assert (d["recommendation"], screening["signal"]) == ("deny", "unresolved_match")
+    assert "screening:s2" in screening["evidence"]

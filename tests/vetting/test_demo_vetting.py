@@ -1,0 +1,26 @@
+"""The demo dataset holds a cleared and a denied proposal and a reviewer queue; loading twice
+changes nothing."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session, sessionmaker
+
+from secassist.audit.verify import verify_log
+from secassist.storage.uow import read_only, unit_of_work
+from secassist.vetting import service
+from secassist.workflows.demo import load_demo
+
+
+def test_demo_vetting(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as s:
+        assert "vetting proposals: 3 created" in load_demo(s)
+    with unit_of_work(session_factory) as s:
+        assert "vetting proposals: 0 created, 3 present" in load_demo(s)
+    with read_only(session_factory) as s:
+        finals = {d.final_decision for d in service.list_decisions(s, actor=None, status="final")}
+        assert finals == {"approve", "deny"}
+        [item] = service.review_queue(s, actor=None)
+        assert item.missing == ("human_rights", "technology_security")
+        assert "Philippines" in item.proposal.title
+        assert verify_log(s, public_key=Ed25519PrivateKey.generate().public_key()).ok
