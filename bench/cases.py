@@ -8,11 +8,13 @@ queries in raw SQL on the driver.
   would audit every row and take hours).
 * **List**: ``cases.queries.list_cases`` as a DoD case manager with a random purchaser and
   status filter (count, newest 50, their line values) in a fresh read session per call,
-  as one request has; ``GET /api/v1/cases?country=..&status=..`` through the app; and the
+  as one request has; ``GET /api/v1/cases?country=..&status=..`` through the app (with
+  Starlette's TestClient, and with a real uvicorn in its own process on loopback and a
+  keep-alive httpx client); and the
   same three statements in raw SQL on a pooled DBAPI connection, in a transaction per call.
 * **Detail**: ``cases.queries.case_detail`` + ``present.case_read`` + the timeline for a
-  random case (case, LOR, lines scoped, values, amendments, events) vs the same statements
-  in raw SQL.
+  random case (case joined to its LOR, lines scoped, amendments, events: four statements)
+  vs the same four statements in raw SQL.
 
 Targets (issue #4): p95 ≤ 50 ms for list and detail on PostgreSQL; ORM/API ≤ 3× raw SQL.
 ``SECASSIST_BENCH_QUICK=1`` shrinks to 5,000 cases / 50,000 lines for a smoke run.
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, insert
@@ -58,6 +63,7 @@ CHUNK = 20_000
 TARGET_P95_MS = 50.0
 TARGET_RATIO = 3.0
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+LABELS = {"orm": "services/ORM", "api": "HTTP API, TestClient", "uvicorn": "HTTP API, uvicorn on loopback"}
 COUNTRIES = [
     "PL",
     "JP",
@@ -287,10 +293,13 @@ def raw_list(cur: Any, ph: str, country: str, status: str) -> int:
 
 
 def raw_detail(cur: Any, ph: str, case_id: int) -> int:
-    """One case in raw SQL: the case, its LOR, lines, amendments and events."""
-    cur.execute(f"SELECT * FROM fms_case WHERE id = {ph}", (case_id,))
-    case = cur.fetchone()
-    cur.execute(f"SELECT * FROM fms_lor WHERE id = {ph}", (case[12],))
+    """One case in raw SQL, the service's four statements: the case joined to its LOR,
+    lines, amendments and events."""
+    cur.execute(
+        f"SELECT fms_case.*, fms_lor.* FROM fms_case JOIN fms_lor ON fms_lor.id = fms_case.lor_id "
+        f"WHERE fms_case.id = {ph}",
+        (case_id,),
+    )
     cur.fetchone()
     cur.execute(f"SELECT * FROM fms_case_line WHERE case_id = {ph} ORDER BY number", (case_id,))
     lines = cur.fetchall()
@@ -381,6 +390,36 @@ def _api(engine: Engine, tmp: Path) -> Iterator[tuple[Any, dict[str, str]]]:
         yield client, {"Authorization": f"Bearer {raw}"}
 
 
+@contextmanager
+def _uvicorn(engine: Engine, tmp: Path) -> Iterator[str]:
+    """The app served by a real uvicorn (its own process) on loopback; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {
+        **os.environ,
+        "SECASSIST_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "SECASSIST_ENV": "development",
+        "SECASSIST_DATA_DIR": str(tmp / "var"),
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "secassist.api.app:create_app"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def _measure(engine: Engine, tmp: Path) -> dict[str, tuple[float, float]]:
     factory = make_session_factory(engine)
     filters, ids = _args(CALLS + 1)
@@ -407,6 +446,20 @@ def _measure(engine: Engine, tmp: Path) -> dict[str, tuple[float, float]]:
 
         out["api list"] = _timed(api_list, CALLS)
         out["api detail"] = _timed(api_detail, CALLS)
+        with _uvicorn(engine, tmp) as base, httpx.Client(base_url=base, headers=headers) as http:
+            nf, ni = _cycle(filters), _cycle(ids)
+
+            def http_list() -> None:
+                country, status = nf()
+                r = http.get(f"/api/v1/cases?country={country}&status={status}")
+                assert r.status_code == 200, r.text
+
+            def http_detail() -> None:
+                r = http.get(f"/api/v1/cases/{ni()}")
+                assert r.status_code == 200, r.text
+
+            out["uvicorn list"] = _timed(http_list, CALLS)
+            out["uvicorn detail"] = _timed(http_detail, CALLS)
     return out
 
 
@@ -433,12 +486,12 @@ def run() -> None:
                 name = BACKENDS[backend]
                 for what in ("list", "detail"):
                     raw_p50, raw_p95 = m[f"raw {what}"]
-                    for layer in ("orm", "api"):
+                    for layer in ("orm", "api", "uvicorn"):
                         p50, p95 = m[f"{layer} {what}"]
                         checks = [f"≤ {TARGET_RATIO:.0f}× raw {_ok(p95 / raw_p95 <= TARGET_RATIO)}"]
                         if backend == "postgresql":
                             checks.append(f"p95 ≤ {TARGET_P95_MS:.0f} ms {_ok(p95 <= TARGET_P95_MS)}")
-                        label = "services/ORM" if layer == "orm" else "HTTP API"
+                        label = LABELS[layer]
                         table.add_row(
                             f"{name}: case {what} p50 / p95 ({label})",
                             f"{p50:.2f} / {p95:.2f} ms",
