@@ -8,9 +8,10 @@ import sys
 BENCHMARKS = [
     "bench.startup",
     "bench.audit",
+    "bench.cases",
+    "bench.programs",
     "bench.screening",
     "bench.vetting",
-    "bench.programs",
     "bench.notices",
 ]
 

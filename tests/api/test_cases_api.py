@@ -243,3 +243,37 @@ def test_two_users_advance_at_once_over_http(live_server: str, auth: Any) -> Non
     for t in threads:
         t.join(timeout=60)
     assert sorted(codes) == [200, 409]
+
+
+def test_amendments_and_modifications_over_http(
+    client: TestClient, auth: Any, session_factory: sessionmaker[Session]
+) -> None:
+    dod, pl = auth("dod"), auth("pl")
+    case = _walk(client, dod, _new_case(client, dod), *DEVELOP)
+    clear_vetting(session_factory, case["id"], TODAY)
+    case = _walk(client, dod, case, "offered")
+    case = _advance(client, pl, case, "accepted", initial_deposit="1000000").json()
+    r = client.post(
+        f"{API}/cases/{case['id']}/modifications",
+        headers=dod,
+        json={"version": case["version"], "description": "Price growth", "unit_costs": {"001": "200000"}},
+    )
+    assert r.status_code == 201, r.text
+    mod = r.json()
+    assert (mod["kind"], mod["number"], mod["value_after"]) == ("modification", 1, "20000000.00")
+    assert mod["warning"] is not None  # 12.4% growth
+    case = client.get(f"{API}/cases/{case['id']}", headers=dod).json()
+    r = client.post(
+        f"{API}/cases/{case['id']}/amendments",
+        headers=dod,
+        json={"version": case["version"], "description": "More missiles", "quantity_changes": {"1": 120}},
+    )
+    assert (r.status_code, r.json()["number"], r.json()["status"]) == (201, 1, "proposed")
+    case = client.get(f"{API}/cases/{case['id']}", headers=pl).json()
+    r = client.post(
+        f"{API}/cases/{case['id']}/amendments/1/accept", headers=pl, json={"version": case["version"]}
+    )
+    assert (r.status_code, r.json()["status"]) == (200, "accepted")
+    listed = client.get(f"{API}/cases/{case['id']}/amendments", headers=pl).json()
+    assert [(a["kind"], a["number"]) for a in listed] == [("amendment", 1), ("modification", 1)]
+    assert client.get(f"{API}/cases/{case['id']}", headers=pl).json()["total_value"] == "24000000.00"

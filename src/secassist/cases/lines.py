@@ -156,16 +156,21 @@ def add_line(
     design_construction: bool | None = None,
     contractor_org_id: int | None = None,
     expected_version: int | None = None,
+    on: date | None = None,
     is_demo: bool = False,
     clock: Clock | None = None,
 ) -> CaseLine:
-    """Add a line while the case is being developed (or restated). After the offer, lines
-    change only through a restatement, an amendment or a modification. Tag ``case:line:added``."""
+    """Add a line while the case is being developed (or restated), dated ``on`` (default
+    today; never in the future). After the offer, lines change only through a
+    restatement, an amendment or a modification. Tag ``case:line:added``."""
     c = clock_of(clock)
     case = case_for_write(session, actor, case_id, expected_version)
     require_write(actor, "case_line:write")
     require_developer(actor, "change case lines")
     _editable(case)
+    day = c.today() if on is None else as_date(on, "on")
+    if day > c.today():
+        raise ValidationFailedError("on: cannot be in the future", field="on")
     line = new_line(
         session,
         case,
@@ -191,6 +196,7 @@ def add_line(
         tag="case:line:added",
         detail=f"line {line.number} added: {line.quantity} × {line.description} = {line.value}",
         clock=c,
+        on=day,
     )
     return line
 
@@ -249,10 +255,13 @@ def _line_changed(
     tag: str,
     detail: str,
     clock: Clock,
+    on: date | None = None,
 ) -> None:
     """Bump the case's version, note the change in its history, and audit case, line and event."""
     touch(case, clock)
-    ev = add_event(session, case, kind="line", on=clock.today(), actor=actor, clock=clock, detail=detail)
+    ev = add_event(
+        session, case, kind="line", on=on or clock.today(), actor=actor, clock=clock, detail=detail
+    )
     audited_change(session, actor=actor, tag=tag, subject_id=case.id, rows=[case, line, ev], clock=clock)
 
 

@@ -66,7 +66,10 @@ class Case(Base):
     __table_args__ = (
         CheckConstraint(_in("loa_type", LOA_TYPES), name="loa_type"),
         CheckConstraint(_in("financing", FINANCING), name="financing"),
-        Index("ix_fms_case_country_status", "country_code", "status", "id"),
+        # The case list: newest first, filtered by purchaser and/or status; partners are
+        # scoped by country.
+        Index("ix_fms_case_purchaser_status", "purchaser_code", "status", "id"),
+        Index("ix_fms_case_country_id", "country_code", "id"),
         Index("ix_fms_case_status_id", "status", "id"),
         audited(),
     )

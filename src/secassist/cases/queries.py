@@ -16,10 +16,10 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from secassist.cases.common import events_of, lines_of, resolve_case, scoped_cases, values
+from secassist.cases.common import IDENTIFIER, events_of, lines_of, scoped_cases, values
 from secassist.cases.lifecycle import parse_status
 from secassist.cases.models import FINANCING, Amendment, Case, CaseEvent, CaseLine, Lor
-from secassist.core.errors import ValidationFailedError
+from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, scope
 
 MAX_PAGE = 500
@@ -118,11 +118,13 @@ def case_detail(
 ) -> CaseDetail:
     """One case with its LOR, the lines the actor may see, its events (up to ``until``)
     and its amendments/modifications; 404 when the actor may not see it."""
-    case = resolve_case(session, actor=actor, ref=ref)
-    lor = session.get(Lor, case.lor_id)
-    assert lor is not None
+    case, lor = _case_with_lor(session, actor, ref)
     lines = lines_of(session, case.id, actor=actor)
-    mde, other, total, dc = values(lines_of(session, case.id))  # the case's values count every line
+    # The case's values count every line. Whoever sees a case and holds case_line:read
+    # sees all of its lines (same country, or an all-seeing kind), so the scoped lines
+    # are all of them; a token without case_line:read needs the unscoped query.
+    every = lines if actor is None or "case_line:read" in actor.permissions else lines_of(session, case.id)
+    mde, other, total, dc = values(every)
     amendments = list(
         session.scalars(
             select(Amendment).where(Amendment.case_id == case.id).order_by(Amendment.kind, Amendment.number)
@@ -139,6 +141,22 @@ def case_detail(
         total_value=total,
         design_construction_value=dc,
     )
+
+
+def _case_with_lor(session: Session, actor: Principal | None, ref: str | int) -> tuple[Case, Lor]:
+    """The case (by id or identifier, scoped) and its LOR in one query; 404 otherwise."""
+    key = str(ref).strip().upper()
+    stmt = scoped_cases(actor).join(Lor, Lor.id == Case.lor_id).add_columns(Lor)
+    if key.isdigit():
+        stmt = stmt.where(Case.id == int(key))
+    elif IDENTIFIER.match(key):
+        stmt = stmt.where(Case.identifier == key)
+    else:
+        raise NotFoundError("case not found")
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFoundError("case not found")
+    return row[0], row[1]
 
 
 def visible_lines(

@@ -478,14 +478,45 @@ def principal_from_token(session: Session, raw: str, *, clock: Clock | None = No
     revoked, or its user disabled: the same vague answer for each)."""
     if not raw.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid or expired token")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(raw)))
+    # One statement (token, user, organization and roles: one row per role), as every
+    # API request pays for it.
+    rows = session.execute(
+        select(
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            User.id,
+            User.username,
+            User.is_active,
+            Organization.id,
+            Organization.name,
+            Organization.kind,
+            Organization.country_code,
+            UserRole.role,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .join(Organization, Organization.id == User.organization_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(ApiToken.token_hash == _sha256(raw))
+    ).all()
     now = _now(clock)
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if not rows:
         raise AuthenticationError("invalid or expired token")
-    user = get_user(session, token.user_id)
-    if not user.is_active:
+    scopes, expires_at, revoked_at, user_id, username, is_active, org_id, org_name, kind, country, _ = rows[0]
+    if revoked_at is not None or expires_at <= now or not is_active:
         raise AuthenticationError("invalid or expired token")
-    return principal_for(session, user, scopes=frozenset(token.scopes.split()))
+    roles = frozenset(Role(r[-1]) for r in rows if r[-1] is not None)
+    return Principal(
+        user_id=user_id,
+        username=username,
+        org_id=org_id,
+        org_name=org_name,
+        org_kind=OrgKind(kind),
+        country=country,
+        roles=roles,
+        permissions=permissions_for(roles) & frozenset(scopes.split()),
+        via_token=True,
+    )
 
 
 # --- web sessions ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from secassist.identity import service as identity
 from secassist.identity.models import Organization, User
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
+from secassist.workflows.demo_cases import load_demo_cases
 from secassist.workflows.demo_programs import load_demo_programs
 from secassist.workflows.demo_screening import load_demo_screening
 from secassist.workflows.demo_vetting import load_vetting_demo
@@ -114,6 +115,7 @@ def load_demo(session: Session) -> str:
                 password=u.password,
             )
             users_created += 1
+    cases = load_demo_cases(session)
     screening = load_demo_screening(session)
     vetting = load_vetting_demo(session)
     programs = load_demo_programs(session)
@@ -122,5 +124,5 @@ def load_demo(session: Session) -> str:
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
         f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
-        f"{screening}; {vetting}; {programs}"
+        f"{cases}; {screening}; {vetting}; {programs}"
     )

@@ -85,7 +85,10 @@ def upgrade() -> None:
         info={"audited": True},
     )
     with op.batch_alter_table("fms_case", schema=None) as batch_op:
-        batch_op.create_index("ix_fms_case_country_status", ["country_code", "status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_fms_case_purchaser_status", ["purchaser_code", "status", "id"], unique=False
+        )
+        batch_op.create_index("ix_fms_case_country_id", ["country_code", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_fms_case_financing"), ["financing"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_fms_case_implementing_agency"), ["implementing_agency"], unique=False
@@ -192,7 +195,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_fms_case_lor_id"))
         batch_op.drop_index(batch_op.f("ix_fms_case_implementing_agency"))
         batch_op.drop_index(batch_op.f("ix_fms_case_financing"))
-        batch_op.drop_index("ix_fms_case_country_status")
+        batch_op.drop_index("ix_fms_case_country_id")
+        batch_op.drop_index("ix_fms_case_purchaser_status")
 
     op.drop_table("fms_case")
     with op.batch_alter_table("fms_lor", schema=None) as batch_op:
