@@ -7,6 +7,7 @@ Each corruption test copies the packaged data directory, breaks one file, and ch
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import shutil
 from collections.abc import Callable
@@ -31,6 +32,8 @@ FILES = [
     "notification_groups.yaml",
     "usml.yaml",
 ]
+# Reference files a domain loads itself (with the same strict loader), not ReferenceData.
+DOMAIN_FILES = {"notification_thresholds.yaml": "secassist.notification.thresholds"}
 
 Edit = Callable[[str], str]
 
@@ -72,7 +75,9 @@ def corrupt(data_dir: Path, name: str, edit: Edit) -> None:
 
 
 def test_packaged_files_are_all_there() -> None:
-    assert sorted(p.name for p in DATA_DIR.glob("*.yaml")) == FILES
+    assert sorted(p.name for p in DATA_DIR.glob("*.yaml")) == sorted(FILES + list(DOMAIN_FILES))
+    for name, module in DOMAIN_FILES.items():
+        assert name in Path(importlib.import_module(module).__file__ or "").read_text()
 
 
 def test_packaged_data_loads() -> None:
