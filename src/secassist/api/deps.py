@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.config import Settings
+from secassist.core.errors import PermissionDeniedError
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.policy import Principal
 from secassist.identity.service import principal_from_token, resolve_web_session
@@ -73,3 +75,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None:
+    """A browser session changing state through the API must echo its CSRF token in a
+    header (a cross-site page cannot read it); bearer tokens are not sent by browsers
+    on their own, so they need nothing more."""
+    if principal.via_token:
+        return
+    web_session = getattr(request.state, "web_session", None)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if web_session is None or not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
+        raise PermissionDeniedError(f"missing or wrong {CSRF_HEADER} header")

@@ -16,7 +16,7 @@ from datetime import date
 from fastapi import APIRouter, Query, Request, status
 
 from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
-from secassist.api.routes.identity import _require_csrf_for_cookie_auth as require_csrf
+from secassist.api.deps import require_csrf_for_cookie_auth as require_csrf
 from secassist.cases import amendments, metrics, present, queries, service
 from secassist.cases.schemas import (
     AdvanceIn,

@@ -7,26 +7,20 @@ does not exist.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.clock import utcnow
-from secassist.core.errors import PermissionDeniedError
 from secassist.identity import queries, service
 from secassist.identity.models import ApiToken, Organization, User
-from secassist.identity.policy import Principal
 
 router = APIRouter(tags=["identity"])
 
 # Commits before the response is sent (FastAPI's default "request" scope would commit
 # after it: a client could be told 201 about a token that then fails to commit).
-
-
-CSRF_HEADER = "X-CSRF-Token"
 
 
 class OrganizationOut(BaseModel):
@@ -126,18 +120,6 @@ def _token_out(token: ApiToken) -> TokenOut:
     )
 
 
-def _require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None:
-    """A browser session changing state through the API must echo its CSRF token in a
-    header (a cross-site page cannot read it); bearer tokens are not sent by browsers
-    on their own, so they need nothing more."""
-    if principal.via_token:
-        return
-    web_session = getattr(request.state, "web_session", None)
-    sent = request.headers.get(CSRF_HEADER, "")
-    if web_session is None or not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
-        raise PermissionDeniedError(f"missing or wrong {CSRF_HEADER} header")
-
-
 @router.get("/auth/me", response_model=MeOut)
 def me(principal: PrincipalDep, session: ReadSessionDep) -> MeOut:
     """The caller: user, organization (kind, country), roles and effective permissions."""
@@ -198,7 +180,7 @@ def issue_token(
     body: TokenIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> IssuedTokenOut:
     """Issue a bearer token for yourself, narrowed to ``scopes``; the token is shown once."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     raw, token = service.issue_token(
         session,
         actor=principal,
@@ -215,6 +197,6 @@ def revoke_token(
     token_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> Response:
     """Revoke one of your tokens (an administrator: anyone's); 404 for anyone else's."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     service.revoke_token(session, actor=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

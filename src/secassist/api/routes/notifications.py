@@ -12,8 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
-from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.types import to_money
 from secassist.notification import service
 from secassist.notification.render import render_pdf, render_text
@@ -126,7 +125,7 @@ def create(
     body: NotificationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Prepare a notification (status draft)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return _out(service.create_notification(session, actor=principal, **body.model_dump()))
 
 
@@ -135,7 +134,7 @@ def create_for_case(
     case_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Open a case's notification from the case's facts (404 for a case the caller may not see)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return _out(prepare_for_case(session, actor=principal, case_id=case_id))
 
 
@@ -148,7 +147,7 @@ def informal(
     session: WriteSessionDep,
 ) -> NotificationRead:
     """Record the informal (tiered) review's start."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     n = service.record_informal_review(
         session, actor=principal, notification_id=notification_id, on=body.on, days=body.days
     )
@@ -160,7 +159,7 @@ def formal(
     notification_id: int, body: FormalIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record the formal notification to Congress: the review period starts."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     n = service.record_formal_notification(
         session, actor=principal, notification_id=notification_id, on=body.on, transmittal=body.transmittal
     )
@@ -172,7 +171,7 @@ def waiver(
     notification_id: int, body: WaiverIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record an emergency waiver of the review period with its justification."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     n = service.record_emergency_waiver(
         session, actor=principal, notification_id=notification_id, justification=body.justification
     )
@@ -188,7 +187,7 @@ def disapproval(
     session: WriteSessionDep,
 ) -> NotificationRead:
     """Record an enacted joint resolution of disapproval (blocks the offer)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     n = service.record_disapproval(
         session, actor=principal, notification_id=notification_id, resolution=body.resolution, on=body.on
     )

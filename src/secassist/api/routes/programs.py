@@ -8,8 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
-from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.programs import oversight, service
 from secassist.programs.catalog import catalog
 from secassist.programs.schemas import (
@@ -64,7 +63,7 @@ def create_appropriation(
     body: AppropriationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> EntryRead:
     """Record an appropriation; answers its first ledger entry."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     _, entry = service.create_appropriation(
         session, actor=principal, clock=request.app.state.clock, **body.model_dump()
     )
@@ -76,7 +75,7 @@ def allocate(
     body: AllocationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> EntryRead:
     """Allocate part of an appropriation to a country."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return EntryRead.of(
         service.allocate(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
     )
@@ -87,7 +86,7 @@ def obligate(
     body: ObligationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> EntryRead:
     """Obligate part of a country's allocation to a case line, training or a unit."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     target = service.Target(
         body.target,
         case_id=body.case_id,
@@ -114,7 +113,7 @@ def expend(
     body: ExpenditureCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> EntryRead:
     """Record money paid out against an obligation."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return EntryRead.of(
         service.expend(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
     )
@@ -125,7 +124,7 @@ def reverse(
     entry_id: int, body: ReversalCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> EntryRead:
     """Reverse an entry (the correction of the append-only ledger)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     entry = service.reverse(
         session,
         actor=principal,

@@ -14,8 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
-from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.vetting.screening import service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
@@ -91,7 +90,7 @@ def match(
     limit: int = Query(5, ge=1, le=50),
 ) -> dict[str, Any]:
     """yente's ``/match``: score each query against the active lists (kept as one screening)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     keys = list(body.queries)
     parties = [_party(body.queries[k]) for k in keys]
     run = service.screen(session, actor=principal, parties=parties, threshold=threshold, limit=limit)
@@ -203,7 +202,7 @@ def create_screening(
     body: ScreenIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> RunOut:
     """Screen parties against the active lists and keep the screening."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     parties = [
         service.Party(names=p.names, identifiers=p.identifiers, country=p.country) for p in body.parties
     ]
@@ -238,7 +237,7 @@ def dispose(
     run_id: int, body: DispositionIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> RunOut:
     """Record an analyst's disposition of one result."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     service.record_disposition(
         session,
         actor=principal,

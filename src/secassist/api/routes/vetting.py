@@ -13,8 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
-from secassist.api.routes.identity import _require_csrf_for_cookie_auth
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.clock import Clock
 from secassist.vetting import history, leahy, schemas, service
 from secassist.vetting.proposal import Determination, ScreeningOutcome, parse_proposal
@@ -54,7 +53,7 @@ def create_proposal(
     body: Annotated[dict[str, Any], Body()],
 ) -> schemas.ProposalRead:
     """File a transfer proposal (the shape of ``vetting.proposal.Proposal``)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     row = service.create_proposal(
         session, actor=principal, proposal=parse_proposal(body), clock=_clock(request)
     )
@@ -99,7 +98,7 @@ def determination(
     session: WriteSessionDep,
 ) -> schemas.ProposalRead:
     """A reviewer's determination on a factor, with its basis (counts at the next evaluation)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     service.record_determination(
         session, actor=principal, proposal_id=proposal_id, clock=_clock(request), **body.model_dump()
     )
@@ -117,7 +116,7 @@ def evaluate(
     proposal_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """Evaluate under the profile the proposal's date picks: a new decision with every finding."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=_clock(request))
     return schemas.decision_read(session, d)
 
@@ -140,7 +139,7 @@ def notes(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) ->
 def add_note(
     proposal_id: int, body: NoteIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.NoteRead:
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     n = service.add_note(
         session, actor=principal, proposal_id=proposal_id, body=body.body, clock=_clock(request)
     )
@@ -167,7 +166,7 @@ def vet_case(
     ref: str, body: CaseVettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """Build the case's proposal from its facts and evaluate it (the offer gate reads the result)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     clock = _clock(request)
     _, d = vetting_case.vet_case_ref(
         session,
@@ -220,7 +219,7 @@ class SignoffIn(BaseModel):
 def signoff(
     decision_id: int, body: SignoffIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     service.record_signoff(
         session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
     )
@@ -240,7 +239,7 @@ def finalize(
     decision_id: int, body: FinalizeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """The final decision with provisos (a block can only be denied)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     d = service.finalize_decision(
         session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
     )
@@ -281,7 +280,7 @@ def add_enduse(
     body: EndUseIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.EndUseRead:
     """Record an end-use incident, delinquent inventory or unauthorized transfer."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return schemas.enduse_read(
         history.add_enduse_record(session, actor=principal, clock=_clock(request), **body.model_dump())
     )
@@ -328,7 +327,7 @@ def units(
 def create_unit(
     body: UnitIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.UnitRead:
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     return schemas.unit_read(
         leahy.create_unit(session, actor=principal, clock=_clock(request), **body.model_dump())
     )
@@ -357,7 +356,7 @@ def unit_status(unit_id: int, on: date, principal: PrincipalDep, session: ReadSe
 def request_vetting(
     unit_id: int, body: VettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     v = leahy.request_vetting(
         session, actor=principal, unit_id=unit_id, clock=_clock(request), **body.model_dump()
     )
@@ -384,7 +383,7 @@ def outcome(
     vetting_id: int, body: OutcomeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
     """Decide a vetting; a denial opens a duty-to-inform task."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     v = leahy.record_outcome(
         session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
     )
@@ -410,7 +409,7 @@ def inform_done(
     task_id: int, body: InformedIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> schemas.DutyToInformRead:
     """Record that the foreign government was informed."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     t = leahy.complete_duty_to_inform(
         session, actor=principal, task_id=task_id, clock=_clock(request), **body.model_dump()
     )
@@ -455,7 +454,7 @@ def remediate(
     vetting_id: int, body: RemediationIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
 ) -> RemediationOut:
     """Steps toward eligibility after a denial (FAA §620M(b); 10 U.S.C. 362 corrective steps)."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     r = leahy.propose_remediation(
         session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
     )
@@ -471,7 +470,7 @@ def decide_remediation(
     session: WriteSessionDep,
 ) -> RemediationOut:
     """Accept (the unit may be vetted again) or reject a remediation."""
-    _require_csrf_for_cookie_auth(request, principal)
+    require_csrf_for_cookie_auth(request, principal)
     r = leahy.decide_remediation(
         session, actor=principal, remediation_id=remediation_id, clock=_clock(request), **body.model_dump()
     )
