@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, true
+from sqlalchemy import ColumnElement, Select, false, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
 from secassist.core.errors import NotFoundError, PermissionDeniedError
@@ -159,6 +159,66 @@ def scope(
     return stmt.where(_condition(p, kind, country, org, contractor, notified, pre_decisional))
 
 
+@dataclass(frozen=True)
+class RowRule:
+    """Which rows of one kind an actor may see: every row, or the rows matching any one
+    of the flagged conditions (none flagged: no row). :func:`scope` turns it into SQL; a
+    read that runs precompiled statements (``storage.prepared``) binds its values."""
+
+    everything: bool = False
+    by_country: str | None = None  # rows whose country column equals this code
+    by_org: int | None = None  # rows owned by this organization
+    by_contractor: int | None = None  # case lines whose contractor is this organization
+    notified_only: bool = False  # notifications formally notified
+
+    @property
+    def nothing(self) -> bool:
+        return not (
+            self.everything
+            or self.by_country is not None
+            or self.by_org is not None
+            or self.by_contractor is not None
+            or self.notified_only
+        )
+
+
+NOTHING = RowRule()
+EVERYTHING = RowRule(everything=True)
+
+
+def row_rule(p: Principal, kind: str, *, pre_decisional: bool = False) -> RowRule:
+    """The rows of ``kind`` that ``p`` may see (the rules in this module's docstring)."""
+    if kind not in RESOURCES or f"{kind}:read" not in p.permissions:
+        return RowRule(by_org=p.org_id) if kind == "organization" else NOTHING
+    k = p.org_kind
+    if k in (OrgKind.state, OrgKind.auditor):
+        return EVERYTHING
+    if k == OrgKind.dod:
+        # DoD sees everything but pre-decisional vetting notes (the kind, or rows flagged so).
+        return NOTHING if kind == "vetting_note" or pre_decisional else EVERYTHING
+    if k in (OrgKind.sco, OrgKind.partner):
+        if kind in ("user", "token"):
+            return RowRule(by_org=p.org_id)
+        if kind == "organization":
+            return RowRule(by_org=p.org_id, by_country=p.country)
+        if kind in COUNTRY_SCOPED:
+            return RowRule(by_country=p.country) if p.country else NOTHING
+        return EVERYTHING if kind in ("reference", "report") else NOTHING
+    if k == OrgKind.congress:
+        if kind == "notification":
+            return RowRule(notified_only=True)
+        if kind == "organization":
+            return RowRule(by_org=p.org_id)
+        return EVERYTHING if kind in ("report", "reference") else NOTHING
+    if k == OrgKind.industry:
+        if kind == "case_line":
+            return RowRule(by_contractor=p.org_id)
+        if kind == "organization":
+            return RowRule(by_org=p.org_id)
+        return EVERYTHING if kind == "reference" else NOTHING
+    return NOTHING
+
+
 def _condition(
     p: Principal,
     kind: str,
@@ -168,44 +228,17 @@ def _condition(
     notified: Column | None,
     pre_decisional: bool,
 ) -> ColumnElement[bool]:
-    if kind not in RESOURCES or f"{kind}:read" not in p.permissions:
-        if kind == "organization" and org is not None:
-            return org == p.org_id
-        return false()
-    k = p.org_kind
-    if k in (OrgKind.state, OrgKind.auditor):
+    rule = row_rule(p, kind, pre_decisional=pre_decisional)
+    if rule.everything:
         return true()
-    if k == OrgKind.dod:
-        # DoD sees everything but pre-decisional vetting notes (the kind, or rows flagged so).
-        return false() if kind == "vetting_note" or pre_decisional else true()
-    if k in (OrgKind.sco, OrgKind.partner):
-        if kind in ("user", "token"):
-            return org == p.org_id if org is not None else false()
-        if kind == "organization":
-            conds = []
-            if org is not None:
-                conds.append(org == p.org_id)
-            if country is not None:
-                conds.append(country == p.country)
-            if not conds:
-                return false()
-            out = conds[0]
-            for c in conds[1:]:
-                out = out | c
-            return out
-        if kind in COUNTRY_SCOPED:
-            return country == p.country if country is not None else false()
-        return true() if kind in ("reference", "report") else false()
-    if k == OrgKind.congress:
-        if kind == "notification":
-            return notified.is_(True) if notified is not None else false()
-        if kind == "organization" and org is not None:
-            return org == p.org_id
-        return true() if kind in ("report", "reference") else false()
-    if k == OrgKind.industry:
-        if kind == "case_line":
-            return contractor == p.org_id if contractor is not None else false()
-        if kind == "organization" and org is not None:
-            return org == p.org_id
-        return true() if kind == "reference" else false()
-    return false()
+    # A condition whose column the caller did not pass matches nothing (deny by default).
+    conds: list[ColumnElement[bool]] = []
+    if rule.by_org is not None and org is not None:
+        conds.append(org == rule.by_org)
+    if rule.by_country is not None and country is not None:
+        conds.append(country == rule.by_country)
+    if rule.by_contractor is not None and contractor is not None:
+        conds.append(contractor == rule.by_contractor)
+    if rule.notified_only and notified is not None:
+        conds.append(notified.is_(True))
+    return or_(*conds) if conds else false()
