@@ -1,0 +1,117 @@
+"""Read statements compiled once and run on the driver's cursor.
+
+The hot reads (the bearer-token check every API request makes, the case list, one case
+with its timeline) are written as SQLAlchemy Core selects like every other query, so
+they stay portable and the access policy's columns stay typed. What they skip is the
+per-call work that dominates a millisecond read: building the expression, its cache
+key, the ORM's identity map and instance loading. :class:`Prepared` compiles the select
+once per dialect, binds parameters by name, and converts each result column with the
+same processor SQLAlchemy itself would apply (``Money`` back to ``Decimal``, SQLite's
+date text to ``date``, UTC put back on timestamps), so a row here equals the row the
+ORM would load.
+
+The statement runs on the session's own connection, inside the transaction the session
+began: a read through :class:`Prepared` sees exactly what the session sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Select
+from sqlalchemy.orm import Session
+
+Processor = Callable[[Any], Any] | None
+
+
+def connection_of(session: Session) -> Connection:
+    """The session's connection in its transaction, after flushing its pending changes."""
+    session.flush()
+    return session.connection()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...] | None  # bind names in order (positional paramstyles), else None
+    binds: dict[str, Processor]
+
+
+class Prepared:
+    """A Core ``SELECT`` compiled once per dialect; :meth:`all` runs it on the DBAPI
+    cursor of a session's connection and returns tuples in the select's column order."""
+
+    def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
+        self._stmt = stmt
+        self._types = [c.type for c in stmt.selected_columns]
+        self._compiled: dict[str, _Compiled] = {}
+        self._results: dict[tuple[str, tuple[Any, ...]], list[Processor]] = {}
+
+    @property
+    def columns(self) -> list[str]:
+        """The result column names, in order."""
+        return [str(c.key) for c in self._stmt.selected_columns]
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self._stmt.compile(dialect=dialect)
+            binds: dict[str, Processor] = {
+                name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                for name, bind in compiled.binds.items()
+            }
+            names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+            found = self._compiled[dialect.name] = _Compiled(compiled.string, names, binds)
+        return found
+
+    def _processors(self, dialect: Dialect, description: Sequence[Any]) -> list[Processor]:
+        codes = tuple(d[1] for d in description)
+        key = (dialect.name, codes)
+        found = self._results.get(key)
+        if found is None:
+            found = self._results[key] = [
+                t.dialect_impl(dialect).result_processor(dialect, code)
+                for t, code in zip(self._types, codes, strict=True)
+            ]
+        return found
+
+    def all(self, on: Session | Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Every row, converted as the ORM would convert it. Given a session, its
+        pending ORM changes are flushed first, as the ORM's own queries do (autoflush);
+        several reads in a row can share :func:`connection_of` instead."""
+        conn = connection_of(on) if isinstance(on, Session) else on
+        dialect = conn.dialect
+        c = self._compile(dialect)
+        values = dict(params or {})
+        for name, proc in c.binds.items():
+            if name not in values:
+                raise KeyError(f"prepared statement needs the parameter {name!r}")
+            if proc is not None:
+                values[name] = proc(values[name])
+        args: Any = values if c.names is None else tuple(values[n] for n in c.names)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(c.sql, args)
+            rows = cursor.fetchall()
+            procs = self._processors(dialect, cursor.description)
+        finally:
+            cursor.close()
+        if not any(procs):
+            return [tuple(r) for r in rows]
+        pairs = [(i, p) for i, p in enumerate(procs) if p is not None]
+        out = []
+        for r in rows:
+            row = list(r)
+            for i, p in pairs:
+                row[i] = p(row[i])
+            out.append(tuple(row))
+        return out
+
+    def first(
+        self, on: Session | Connection, params: Mapping[str, Any] | None = None
+    ) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        rows = self.all(on, params)
+        return rows[0] if rows else None
