@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from secassist.audit.service import record
 from secassist.cases.errors import CaseVersionConflictError
 from secassist.cases.models import Case, CaseEvent, CaseLine
+from secassist.cases.records import LineRec
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import (
     NotFoundError,
@@ -250,7 +251,7 @@ def events_of(session: Session, case_id: int, *, until: date | None = None) -> l
     return list(session.scalars(stmt.order_by(CaseEvent.occurred_on, CaseEvent.id)))
 
 
-def values(lines: Iterable[CaseLine]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+def values(lines: Iterable[CaseLine | LineRec]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(MDE, other, total, design & construction) of these lines; total = MDE + other
     (domain.md §2 "Computing the values" [S13])."""
     mde = other = dc = Decimal("0.00")

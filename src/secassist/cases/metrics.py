@@ -30,6 +30,7 @@ from secassist.cases.catalog import get_catalog
 from secassist.cases.common import scoped_cases
 from secassist.cases.lifecycle import LABELS, Status
 from secassist.cases.models import Case, CaseEvent, Lor
+from secassist.cases.records import CaseRec, EventRec
 from secassist.identity.policy import Principal
 
 
@@ -92,7 +93,7 @@ class Metrics:
     dwell: list[Dwell] = field(default_factory=list)
 
 
-def timeline(events: Sequence[CaseEvent], as_of: date) -> list[Phase]:
+def timeline(events: Sequence[CaseEvent | EventRec], as_of: date) -> list[Phase]:
     """The status phases of one case from its events (in date order), up to ``as_of``."""
     steps = [e for e in events if e.kind == "status" and e.to_status and e.occurred_on <= as_of]
     phases = []
@@ -107,7 +108,9 @@ def timeline(events: Sequence[CaseEvent], as_of: date) -> list[Phase]:
     return phases
 
 
-def milestones(case: Case, lor_received: date | None, events: Sequence[CaseEvent], as_of: date) -> Milestones:
+def milestones(
+    case: Case | CaseRec, lor_received: date | None, events: Sequence[CaseEvent | EventRec], as_of: date
+) -> Milestones:
     """One case's milestones, AOD and on-time answer on ``as_of``."""
     first: dict[str, date] = {}
     for e in events:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 
 from secassist.cases import lifecycle, metrics
 from secassist.cases.models import Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.cases.queries import CaseDetail, CaseRow
+from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
 from secassist.cases.schemas import (
     AmendmentRead,
     CaseRead,
@@ -25,7 +27,7 @@ from secassist.cases.schemas import (
 from secassist.cases.service import lor_missing
 
 
-def lor_read(lor: Lor) -> LorRead:
+def lor_read(lor: Lor | LorRec) -> LorRead:
     return LorRead(
         id=lor.id,
         purchaser=lor.purchaser_code,
@@ -67,7 +69,7 @@ def case_summary(row: CaseRow) -> CaseSummary:
     )
 
 
-def line_read(line: CaseLine, identifier: str | None = None) -> LineRead:
+def line_read(line: CaseLine | LineRec, identifier: str | None = None) -> LineRead:
     return LineRead(
         id=line.id,
         case_id=line.case_id,
@@ -89,7 +91,7 @@ def line_read(line: CaseLine, identifier: str | None = None) -> LineRead:
     )
 
 
-def event_read(e: CaseEvent) -> EventRead:
+def event_read(e: CaseEvent | EventRec) -> EventRead:
     return EventRead(
         id=e.id,
         kind=e.kind,
@@ -102,7 +104,7 @@ def event_read(e: CaseEvent) -> EventRead:
     )
 
 
-def amendment_read(a: Amendment) -> AmendmentRead:
+def amendment_read(a: Amendment | AmendmentRec) -> AmendmentRead:
     return AmendmentRead(
         id=a.id,
         kind=a.kind,
@@ -140,7 +142,9 @@ def case_read(d: CaseDetail) -> CaseRead:
     )
 
 
-def timeline_read(case: Case, lor: Lor, events: list[CaseEvent], as_of: date) -> TimelineRead:
+def timeline_read(
+    case: Case | CaseRec, lor: Lor | LorRec, events: Sequence[CaseEvent | EventRec], as_of: date
+) -> TimelineRead:
     m = metrics.milestones(case, lor.received_on, events, as_of)
     return TimelineRead(
         identifier=case.identifier,

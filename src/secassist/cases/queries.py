@@ -1,34 +1,43 @@
 """Scoped read models of cases: the filtered case list, a case's detail, lines by contractor.
 
-Every query goes through :func:`secassist.identity.policy.scope` (``case`` rows by the
-purchaser's country; ``case_line`` rows by country or, for industry, by contractor).
+Every read is scoped by the access policy's row rules (:func:`secassist.identity.policy.row_rule`:
+``case`` rows by the purchaser's country; ``case_line`` rows by country or, for
+industry, by contractor). The list and the detail run statements compiled once
+(:mod:`secassist.storage.prepared`) and return typed records (:mod:`secassist.cases.records`).
 Money is summed in Python as ``Decimal`` (SQLite stores it as text; SUM would go
 through a binary float).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Connection, Integer, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from secassist.cases.common import IDENTIFIER, events_of, lines_of, scoped_cases, values
+from secassist.cases.common import IDENTIFIER, values
 from secassist.cases.lifecycle import parse_status
 from secassist.cases.models import FINANCING, Amendment, Case, CaseEvent, CaseLine, Lor
+from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal, scope
+from secassist.identity.policy import EVERYTHING, Principal, RowRule, row_rule, scope
+from secassist.storage.prepared import Prepared, connection_of
 
 MAX_PAGE = 500
 ZERO = Decimal("0.00")
 
+_C, _L, _CL, _CE, _A = (m.__table__ for m in (Case, Lor, CaseLine, CaseEvent, Amendment))
+_NC = len(_C.c)
+
 
 @dataclass(frozen=True)
 class CaseRow:
-    case: Case
+    case: CaseRec
     mde_value: Decimal
     other_value: Decimal
     total_value: Decimal
@@ -45,15 +54,76 @@ class CasePage:
 
 @dataclass(frozen=True)
 class CaseDetail:
-    case: Case
-    lor: Lor
-    lines: list[CaseLine]
-    events: list[CaseEvent]
-    amendments: list[Amendment]
+    case: CaseRec
+    lor: LorRec
+    lines: list[LineRec]
+    events: list[EventRec]
+    amendments: list[AmendmentRec]
     mde_value: Decimal
     other_value: Decimal
     total_value: Decimal
     design_construction_value: Decimal
+
+
+# The case reads run on every page view and API call, so their statements are built and
+# compiled once (storage.prepared) and scoped by binding the access policy's row rule:
+# a case is seen whole or not at all, by purchaser country (policy.row_rule).
+
+
+def _case_rule(actor: Principal | None) -> RowRule | None:
+    """The actor's rule for cases: EVERYTHING, a country rule, or None (sees no case)."""
+    if actor is None:
+        return EVERYTHING
+    rule = row_rule(actor, "case")
+    if rule.everything:
+        return rule
+    # Cases carry only a country column: any other condition matches nothing.
+    return rule if rule.by_country is not None else None
+
+
+def _scoped(stmt: Select[Any], everything: bool) -> Select[Any]:
+    return stmt if everything else stmt.where(_C.c.country_code == bindparam("scope_country"))
+
+
+def _scope_params(rule: RowRule) -> dict[str, Any]:
+    return {} if rule.everything else {"scope_country": rule.by_country}
+
+
+_FILTERS = ("status", "country", "agency", "financing", "q")
+
+
+@functools.cache
+def _list_statements(filters: frozenset[str], everything: bool) -> tuple[Prepared, Prepared]:
+    """(count, page) for one combination of filters and scope."""
+    conds: list[ColumnElement[bool]] = []
+    if "status" in filters:
+        conds.append(_C.c.status == bindparam("status"))
+    if "country" in filters:
+        conds.append(_C.c.purchaser_code == bindparam("country"))
+    if "agency" in filters:
+        conds.append(_C.c.implementing_agency == bindparam("agency"))
+    if "financing" in filters:
+        conds.append(_C.c.financing == bindparam("financing"))
+    if "q" in filters:
+        like = bindparam("q", type_=String)
+        conds.append(or_(_C.c.identifier.ilike(like), _C.c.title.ilike(like)))
+    count = _scoped(select(func.count()).select_from(_C), everything).where(*conds)
+    page = (
+        _scoped(select(_C), everything)
+        .where(*conds)
+        .order_by(_C.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return Prepared(count), Prepared(page)
+
+
+@functools.cache
+def _line_values(n: int) -> Prepared:
+    """The values of the lines of ``n`` cases (one statement per page size: a compiled
+    statement cannot grow its IN list)."""
+    ids = [bindparam(f"id{i}", type_=Integer) for i in range(n)]
+    return Prepared(select(_CL.c.case_id, _CL.c.mde, _CL.c.value).where(_CL.c.case_id.in_(ids)))
 
 
 def list_cases(
@@ -74,37 +144,39 @@ def list_cases(
         raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
     if offset < 0:
         raise ValidationFailedError("offset: must not be negative", field="offset")
-    stmt = scoped_cases(actor)
+    params: dict[str, Any] = {}
     if status:
-        stmt = stmt.where(Case.status == parse_status(status, field="status").value)
+        params["status"] = parse_status(status, field="status").value
     if country:
-        stmt = stmt.where(Case.purchaser_code == country.strip().upper())
+        params["country"] = country.strip().upper()
     if agency:
-        stmt = stmt.where(Case.implementing_agency == agency.strip().upper())
+        params["agency"] = agency.strip().upper()
     if financing:
         if financing not in FINANCING:
             raise ValidationFailedError(f"financing: one of {', '.join(FINANCING)}", field="financing")
-        stmt = stmt.where(Case.financing == financing)
+        params["financing"] = financing
     if q and q.strip():
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Case.identifier.ilike(like), Case.title.ilike(like)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    cases = list(session.scalars(stmt.order_by(Case.id.desc()).limit(limit).offset(offset)))
-    return CasePage(items=_with_values(session, cases), total=total, limit=limit, offset=offset)
+        params["q"] = f"%{q.strip()}%"
+    rule = _case_rule(actor)
+    if rule is None:
+        return CasePage(items=[], total=0, limit=limit, offset=offset)
+    count, page = _list_statements(frozenset(params), rule.everything)
+    params.update(_scope_params(rule))
+    conn = connection_of(session)
+    found = count.first(conn, params)
+    total = int(found[0]) if found else 0
+    cases = [CaseRec._make(r) for r in page.all(conn, {**params, "limit": limit, "offset": offset})]
+    return CasePage(items=_with_values(conn, cases), total=total, limit=limit, offset=offset)
 
 
-def _with_values(session: Session, cases: list[Case]) -> list[CaseRow]:
+def _with_values(conn: Connection, cases: list[CaseRec]) -> list[CaseRow]:
     if not cases:
         return []
     mde: dict[int, Decimal] = defaultdict(lambda: ZERO)
     other: dict[int, Decimal] = defaultdict(lambda: ZERO)
     count: dict[int, int] = defaultdict(int)
-    rows = session.execute(
-        select(CaseLine.case_id, CaseLine.mde, CaseLine.value).where(
-            CaseLine.case_id.in_([c.id for c in cases])
-        )
-    )
-    for case_id, is_mde, value in rows:
+    ids = {f"id{i}": c.id for i, c in enumerate(cases)}
+    for case_id, is_mde, value in _line_values(len(cases)).all(conn, ids):
         (mde if is_mde else other)[case_id] += value
         count[case_id] += 1
     return [
@@ -113,29 +185,47 @@ def _with_values(session: Session, cases: list[Case]) -> list[CaseRow]:
     ]
 
 
+@functools.cache
+def _case_statement(by_identifier: bool, everything: bool) -> Prepared:
+    key = _C.c.identifier if by_identifier else _C.c.id
+    stmt = select(_C, _L).join(_L, _L.c.id == _C.c.lor_id).where(key == bindparam("ref"))
+    return Prepared(_scoped(stmt, everything))
+
+
+_LINES = Prepared(select(_CL).where(_CL.c.case_id == bindparam("case_id")).order_by(_CL.c.number))
+_AMENDMENTS = Prepared(
+    select(_A).where(_A.c.case_id == bindparam("case_id")).order_by(_A.c.kind, _A.c.number)
+)
+_EVENTS = Prepared(
+    select(_CE).where(_CE.c.case_id == bindparam("case_id")).order_by(_CE.c.occurred_on, _CE.c.id)
+)
+_EVENTS_UNTIL = Prepared(
+    select(_CE)
+    .where(_CE.c.case_id == bindparam("case_id"), _CE.c.occurred_on <= bindparam("until"))
+    .order_by(_CE.c.occurred_on, _CE.c.id)
+)
+
+
 def case_detail(
     session: Session, *, actor: Principal | None, ref: str | int, until: date | None = None
 ) -> CaseDetail:
     """One case with its LOR, the lines the actor may see, its events (up to ``until``)
     and its amendments/modifications; 404 when the actor may not see it."""
-    case, lor = _case_with_lor(session, actor, ref)
-    lines = lines_of(session, case.id, actor=actor)
-    # The case's values count every line. Whoever sees a case and holds case_line:read
-    # sees all of its lines (same country, or an all-seeing kind), so the scoped lines
-    # are all of them; a token without case_line:read needs the unscoped query.
-    every = lines if actor is None or "case_line:read" in actor.permissions else lines_of(session, case.id)
+    conn = connection_of(session)
+    case, lor = _case_with_lor(conn, actor, ref)
+    every = [LineRec._make(r) for r in _LINES.all(conn, {"case_id": case.id})]
+    # The case's values count every line, whichever of them the actor may see.
     mde, other, total, dc = values(every)
-    amendments = list(
-        session.scalars(
-            select(Amendment).where(Amendment.case_id == case.id).order_by(Amendment.kind, Amendment.number)
-        )
-    )
+    if until is None:
+        events = _EVENTS.all(conn, {"case_id": case.id})
+    else:
+        events = _EVENTS_UNTIL.all(conn, {"case_id": case.id, "until": until})
     return CaseDetail(
         case=case,
         lor=lor,
-        lines=lines,
-        events=events_of(session, case.id, until=until),
-        amendments=amendments,
+        lines=_visible_lines(actor, case, every),
+        events=[EventRec._make(r) for r in events],
+        amendments=[AmendmentRec._make(r) for r in _AMENDMENTS.all(conn, {"case_id": case.id})],
         mde_value=mde,
         other_value=other,
         total_value=total,
@@ -143,20 +233,38 @@ def case_detail(
     )
 
 
-def _case_with_lor(session: Session, actor: Principal | None, ref: str | int) -> tuple[Case, Lor]:
+def _visible_lines(actor: Principal | None, case: CaseRec, lines: list[LineRec]) -> list[LineRec]:
+    """The lines of one case the actor may see (policy.row_rule for ``case_line``)."""
+    if actor is None:
+        return lines
+    rule = row_rule(actor, "case_line")
+    if rule.everything:
+        return lines
+    if rule.by_country is not None and case.country_code == rule.by_country:
+        return lines
+    if rule.by_contractor is not None:
+        return [ln for ln in lines if ln.contractor_org_id == rule.by_contractor]
+    return []
+
+
+def _case_with_lor(conn: Connection, actor: Principal | None, ref: str | int) -> tuple[CaseRec, LorRec]:
     """The case (by id or identifier, scoped) and its LOR in one query; 404 otherwise."""
     key = str(ref).strip().upper()
-    stmt = scoped_cases(actor).join(Lor, Lor.id == Case.lor_id).add_columns(Lor)
+    value: int | str
     if key.isdigit():
-        stmt = stmt.where(Case.id == int(key))
+        by_identifier, value = False, int(key)
     elif IDENTIFIER.match(key):
-        stmt = stmt.where(Case.identifier == key)
+        by_identifier, value = True, key
     else:
         raise NotFoundError("case not found")
-    row = session.execute(stmt).first()
+    rule = _case_rule(actor)
+    if rule is None:
+        raise NotFoundError("case not found")
+    params = {"ref": value, **_scope_params(rule)}
+    row = _case_statement(by_identifier, rule.everything).first(conn, params)
     if row is None:
         raise NotFoundError("case not found")
-    return row[0], row[1]
+    return CaseRec._make(row[:_NC]), LorRec._make(row[_NC:])
 
 
 def visible_lines(

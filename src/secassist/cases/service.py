@@ -51,6 +51,7 @@ from secassist.cases.facts import CaseFacts
 from secassist.cases.lifecycle import Status
 from secassist.cases.lines import add_line, complete_line, line_facts, update_line
 from secassist.cases.models import FINANCING, LOA_TYPES, REQUEST_TYPES, Case, CaseEvent, Lor
+from secassist.cases.records import LorRec
 from secassist.core.clock import Clock
 from secassist.core.errors import (
     ConflictError,
@@ -87,7 +88,7 @@ __all__ = [
 ]
 
 
-def lor_missing(lor: Lor) -> list[str]:
+def lor_missing(lor: Lor | LorRec) -> list[str]:
     """What an LOR still lacks before it counts as complete (SAMM C5.1 [S2]): a traceable
     reference number, the articles/services in enough detail to price, the end users,
     and — for a blanket-order request — the desired case value."""
