@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import SYSTEM, Actor, record
@@ -26,6 +26,7 @@ from secassist.identity.policy import Principal, require_permission
 from secassist.reference.models import CountryRow
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
+from secassist.storage.prepared import Prepared
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 MAX_FAILED_LOGINS = 5
@@ -473,32 +474,35 @@ def revoke_token(
     return token
 
 
+# One statement (token, user, organization and roles: one row per role), compiled once:
+# every API request pays for it.
+_TOKEN_PRINCIPAL = Prepared(
+    select(
+        ApiToken.scopes,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        User.id,
+        User.username,
+        User.is_active,
+        Organization.id,
+        Organization.name,
+        Organization.kind,
+        Organization.country_code,
+        UserRole.role,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .join(Organization, Organization.id == User.organization_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_from_token(session: Session, raw: str, *, clock: Clock | None = None) -> Principal:
     """The principal behind a bearer token, or AuthenticationError (unknown, expired,
     revoked, or its user disabled: the same vague answer for each)."""
     if not raw.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid or expired token")
-    # One statement (token, user, organization and roles: one row per role), as every
-    # API request pays for it.
-    rows = session.execute(
-        select(
-            ApiToken.scopes,
-            ApiToken.expires_at,
-            ApiToken.revoked_at,
-            User.id,
-            User.username,
-            User.is_active,
-            Organization.id,
-            Organization.name,
-            Organization.kind,
-            Organization.country_code,
-            UserRole.role,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .join(Organization, Organization.id == User.organization_id)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(ApiToken.token_hash == _sha256(raw))
-    ).all()
+    rows = _TOKEN_PRINCIPAL.all(session, {"token_hash": _sha256(raw)})
     now = _now(clock)
     if not rows:
         raise AuthenticationError("invalid or expired token")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep
+from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, model_response
 from secassist.api.deps import require_csrf_for_cookie_auth as require_csrf
 from secassist.cases import amendments, metrics, present, queries, service
 from secassist.cases.schemas import (
@@ -100,17 +100,19 @@ def list_cases(
     q: str | None = Query(default=None, description="Text in the identifier or title."),
     limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
     offset: int = Query(default=0, ge=0),
-) -> CasePage:
+) -> Response:
     """The cases the caller may see, newest first, with their values derived from the lines."""
     page = queries.list_cases(
         session, actor=principal, status=status, country=country, agency=agency, financing=financing, q=q,
         limit=limit, offset=offset,
     )  # fmt: skip
-    return CasePage(
-        items=[present.case_summary(r) for r in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
+    return model_response(
+        CasePage(
+            items=[present.case_summary(r) for r in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )
     )
 
 
@@ -135,9 +137,9 @@ def create_case(
 
 
 @router.get("/cases/{ref}", response_model=CaseRead)
-def get_case(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> CaseRead:
+def get_case(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """One case with its LOR, lines, history, amendments and the statuses it may move to."""
-    return _detail(session, principal, ref)
+    return model_response(_detail(session, principal, ref))
 
 
 @router.get("/cases/{ref}/timeline", response_model=TimelineRead)
