@@ -34,14 +34,8 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(_close_read_session, session)
-
-
-def _close_read_session(session: Session) -> None:
-    try:
-        session.rollback()
-    finally:
-        session.close()
+        # Closing rolls the read transaction back.
+        await run_in_threadpool(session.close)
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -93,6 +93,11 @@ class Metrics:
     dwell: list[Dwell] = field(default_factory=list)
 
 
+# By status value: a case's page builds its timeline on every view.
+_LABEL_OF = {s.value: LABELS[s] for s in Status}
+_TERMINAL = frozenset(s.value for s in (Status.closed, Status.cancelled, Status.offer_expired))
+
+
 def timeline(events: Sequence[CaseEvent | EventRec], as_of: date) -> list[Phase]:
     """The status phases of one case from its events (in date order), up to ``as_of``."""
     steps = [e for e in events if e.kind == "status" and e.to_status and e.occurred_on <= as_of]
@@ -100,11 +105,11 @@ def timeline(events: Sequence[CaseEvent | EventRec], as_of: date) -> list[Phase]
     for i, ev in enumerate(steps):
         end = steps[i + 1].occurred_on if i + 1 < len(steps) else None
         status = ev.to_status or ""
-        terminal = Status(status) in (Status.closed, Status.cancelled, Status.offer_expired)
-        stop = end or (ev.occurred_on if terminal else as_of)
-        phases.append(
-            Phase(status, LABELS[Status(status)], ev.occurred_on, end, (stop - ev.occurred_on).days)
-        )
+        label = _LABEL_OF.get(status)
+        if label is None:
+            raise ValueError(f"event {ev.id}: unknown status {status!r}")
+        stop = end or (ev.occurred_on if status in _TERMINAL else as_of)
+        phases.append(Phase(status, label, ev.occurred_on, end, (stop - ev.occurred_on).days))
     return phases
 
 

@@ -76,7 +76,9 @@ def _sqlite_begin(conn: Any) -> None:
     # then queue on the busy timeout instead of one failing when it upgrades a read
     # snapshot to a write. Readers keep deferred transactions and never block.
     mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    # Straight to the driver (autocommit mode, see _sqlite_pragmas): the statement needs
+    # no parameters or result, and every request's transaction starts here.
+    conn.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 def ping(engine: Engine) -> None:

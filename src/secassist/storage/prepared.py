@@ -24,6 +24,19 @@ from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.orm import Session
 
 Processor = Callable[[Any], Any] | None
+Converter = Callable[[Sequence[Any]], tuple[Any, ...]]
+
+
+def _row_converter(procs: Sequence[Processor]) -> Converter:
+    """One function turning a driver row into a tuple of converted values, written out
+    for these columns (``lambda r: (p0(r[0]), r[1], …)``): a loop over the columns per
+    row cost more than the conversions themselves."""
+    if not any(procs):
+        return tuple
+    names = {f"p{i}": p for i, p in enumerate(procs) if p is not None}
+    items = ", ".join(f"p{i}(r[{i}])" if p is not None else f"r[{i}]" for i, p in enumerate(procs))
+    convert: Converter = eval(f"lambda r: ({items},)", {"__builtins__": {}, **names})  # noqa: S307 - built from column positions only
+    return convert
 
 
 def connection_of(session: Session) -> Connection:
@@ -47,7 +60,7 @@ class Prepared:
         self._stmt = stmt
         self._types = [c.type for c in stmt.selected_columns]
         self._compiled: dict[str, _Compiled] = {}
-        self._results: dict[tuple[str, tuple[Any, ...]], list[Processor]] = {}
+        self._converters: dict[str, Converter] = {}
 
     @property
     def columns(self) -> list[str]:
@@ -66,15 +79,16 @@ class Prepared:
             found = self._compiled[dialect.name] = _Compiled(compiled.string, names, binds)
         return found
 
-    def _processors(self, dialect: Dialect, description: Sequence[Any]) -> list[Processor]:
-        codes = tuple(d[1] for d in description)
-        key = (dialect.name, codes)
-        found = self._results.get(key)
+    def _converter(self, dialect: Dialect, description: Sequence[Any]) -> Converter:
+        """The row converter for this statement on ``dialect``, made at the first execution
+        from the driver's column type codes (a statement's columns keep their types)."""
+        found = self._converters.get(dialect.name)
         if found is None:
-            found = self._results[key] = [
-                t.dialect_impl(dialect).result_processor(dialect, code)
-                for t, code in zip(self._types, codes, strict=True)
+            procs: list[Processor] = [
+                t.dialect_impl(dialect).result_processor(dialect, d[1])
+                for t, d in zip(self._types, description, strict=True)
             ]
+            found = self._converters[dialect.name] = _row_converter(procs)
         return found
 
     def all(self, on: Session | Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -95,19 +109,10 @@ class Prepared:
         try:
             cursor.execute(c.sql, args)
             rows = cursor.fetchall()
-            procs = self._processors(dialect, cursor.description)
+            convert = self._converter(dialect, cursor.description)
         finally:
             cursor.close()
-        if not any(procs):
-            return [tuple(r) for r in rows]
-        pairs = [(i, p) for i, p in enumerate(procs) if p is not None]
-        out = []
-        for r in rows:
-            row = list(r)
-            for i, p in pairs:
-                row[i] = p(row[i])
-            out.append(tuple(row))
-        return out
+        return list(map(convert, rows))
 
     def first(
         self, on: Session | Connection, params: Mapping[str, Any] | None = None

@@ -38,10 +38,10 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @contextmanager
 def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for queries only: always rolled back, never commits."""
+    """A session for queries only: always rolled back, never commits (closing a session
+    rolls its transaction back)."""
     session = factory()
     try:
         yield session
     finally:
-        session.rollback()
         session.close()
