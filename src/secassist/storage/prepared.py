@@ -46,10 +46,19 @@ def connection_of(session: Session) -> Connection:
 
 
 @dataclass(frozen=True)
+class _Bind:
+    name: str  # as rendered in the SQL
+    key: str  # as the caller passes it (bindparam("key")); literals carry their value
+    required: bool
+    default: Any
+    process: Processor
+
+
+@dataclass(frozen=True)
 class _Compiled:
     sql: str
     names: tuple[str, ...] | None  # bind names in order (positional paramstyles), else None
-    binds: dict[str, Processor]
+    binds: tuple[_Bind, ...]
 
 
 class Prepared:
@@ -71,10 +80,16 @@ class Prepared:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self._stmt.compile(dialect=dialect)
-            binds: dict[str, Processor] = {
-                name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                for name, bind in compiled.binds.items()
-            }
+            binds = tuple(
+                _Bind(
+                    name=name,
+                    key=bind.key,
+                    required=bind.required,
+                    default=bind.value,
+                    process=bind.type.dialect_impl(dialect).bind_processor(dialect),
+                )
+                for bind, name in compiled.bind_names.items()
+            )
             names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
             found = self._compiled[dialect.name] = _Compiled(compiled.string, names, binds)
         return found
@@ -98,12 +113,16 @@ class Prepared:
         conn = connection_of(on) if isinstance(on, Session) else on
         dialect = conn.dialect
         c = self._compile(dialect)
-        values = dict(params or {})
-        for name, proc in c.binds.items():
-            if name not in values:
-                raise KeyError(f"prepared statement needs the parameter {name!r}")
-            if proc is not None:
-                values[name] = proc(values[name])
+        given = params or {}
+        values: dict[str, Any] = {}
+        for b in c.binds:
+            if b.key in given:
+                value = given[b.key]
+            elif b.required:
+                raise KeyError(f"prepared statement needs the parameter {b.key!r}")
+            else:
+                value = b.default  # a literal written into the statement
+            values[b.name] = value if b.process is None else b.process(value)
         args: Any = values if c.names is None else tuple(values[n] for n in c.names)
         cursor = conn.connection.cursor()
         try:
