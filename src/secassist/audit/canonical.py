@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from _json import make_encoder  # CPython's C encoder, which json.encoder wraps
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # what json.dumps uses for a str
@@ -111,9 +112,13 @@ def image_of(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any], bool]:
     (in the exact range), boolean or null under an ASCII column name, which RFC 8785 and
     Python's encoder write identically (see :func:`canonical`)."""
     table, columns, pk_names, flat = _image_plan(object_mapper(obj))
+    # Loaded values straight from the instance's state dict: the instrumented attribute's
+    # descriptor cost more than the rest of the per-column work. An expired or unloaded
+    # column is absent there and goes through getattr, which loads it.
+    loaded = obj.__dict__
     image: dict[str, Any] = {}
     for key, name, secret in columns:
-        value = getattr(obj, key)
+        value = loaded[key] if key in loaded else getattr(obj, key)
         kind = type(value)
         # json_value's first cases, inline: most columns are strings, integers or null.
         scalar = kind is str or value is None or kind is bool
@@ -248,14 +253,28 @@ def _plain_json(doc: Any) -> bool:
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The C encoder behind _ENCODER, built once (JSONEncoder.encode builds one per call, which
+# cost a third of a flat payload): same separators, sorted keys, no ASCII escaping. No
+# cycle check (markers None): a flat payload is dicts of scalars, fresh per entry.
+_FLAT_ENCODE = make_encoder(None, _not_json, encode_basestring, None, ":", ",", True, False, True)
+
+
 def payload(images: list[dict[str, Any]], note: dict[str, Any] | None, *, flat: bool) -> str:
     """Canonical JSON of an entry's payload ``{"rows": images, "note": note}``. When every
     image is flat (:func:`image_of`) and there is no note, the walk of :func:`canonical`
     over the document is skipped: its outcome is known."""
     doc = {"rows": images, "note": note}
     if flat and note is None:
+        text = "".join(_FLAT_ENCODE(doc, 0))
+        if text.isascii():
+            return text
         try:
-            return _ENCODER.encode(doc).encode().decode()
+            text.encode()
+            return text
         except UnicodeEncodeError:  # a lone surrogate: the reference implementation says
             pass
     return canonical(doc).decode()
