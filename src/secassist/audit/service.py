@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Dialect, Select, and_, bindparam, event, insert, or_, select
@@ -23,6 +24,7 @@ from secassist.audit.models import AuditEntry, AuditHead, AuditNode
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.storage.base import Base
+from secassist.storage.types import sqlite_text
 
 TAG = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 _CACHE = "secassist.audit.nodes"
@@ -139,16 +141,12 @@ _SET_SIZE = "UPDATE audit_head SET size = {p} WHERE id = 1"
 
 
 @functools.cache
-def _statements(dialect: Dialect) -> tuple[str, str, str, Callable[[Any], Any]]:
-    """The three writes in the driver's parameter style, and the ``at`` column's bind
-    processor (what the ORM would apply: UTC, and SQLite's text form)."""
+def _statements(dialect: Dialect) -> tuple[str, str, str, Callable[[datetime], Any] | None]:
+    """The three writes in the driver's parameter style, and what turns an entry's ``at``
+    into the driver's form: SQLite's text, as the ORM writes it; psycopg takes the aware
+    datetime as it is (:func:`record` has hashed it, which refuses a naive one)."""
     p = "?" if dialect.paramstyle == "qmark" else "%s"
-    # The type decorator's processor: UTC check and conversion, then the driver form.
-    processor = AuditEntry.__table__.c.at.type.bind_processor(dialect)
-
-    def at(value: Any) -> Any:
-        return processor(value) if processor else value
-
+    at = sqlite_text if dialect.name == "sqlite" else None
     return _INSERT_ENTRY.format(p=p), _INSERT_NODE.format(p=p), _SET_SIZE.format(p=p), at
 
 
@@ -156,8 +154,8 @@ def write_pending(session: Session) -> None:
     """Write buffered audit entries and nodes, and the new tree size, to the database.
 
     Plain driver statements, one executemany per table: the values are already in
-    their stored form (``at`` goes through its column type's bind processing), so the
-    per-row work of Core's parameter processing is skipped.
+    their stored form (but ``at`` on SQLite), so the per-row work of Core's parameter
+    processing is skipped.
     """
     pending: dict[str, Any] | None = session.info.get(_PENDING)
     if not pending or not pending["entries"]:
@@ -165,7 +163,9 @@ def write_pending(session: Session) -> None:
     session.info[_PENDING] = {"entries": [], "nodes": []}
     conn = session.connection()
     insert_entry, insert_node, set_size, at = _statements(conn.dialect)
-    entries = [(e[0], at(e[1]), *e[2:]) for e in pending["entries"]]
+    entries: list[EntryFields] | list[tuple[Any, ...]] = pending["entries"]
+    if at is not None:
+        entries = [(e[0], at(e[1]), *e[2:]) for e in entries]
     conn.exec_driver_sql(insert_entry, entries)
     conn.exec_driver_sql(insert_node, pending["nodes"])
     conn.exec_driver_sql(set_size, (pending["size"],))
@@ -228,6 +228,18 @@ def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.
     return {n: cache[n] for n in wanted}
 
 
+# Tags that matched TAG: a program writes a few dozen distinct ones, each many times.
+_VALID_TAGS: set[str] = set()
+
+
+def _check_tag(tag: str) -> None:
+    if not TAG.match(tag):
+        raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
+    if len(_VALID_TAGS) > 4096:  # a tag built from data would otherwise grow it forever
+        _VALID_TAGS.clear()
+    _VALID_TAGS.add(tag)
+
+
 def record(
     session: Session,
     *,
@@ -247,8 +259,8 @@ def record(
     the nodes it completes are buffered in the session and written with one statement
     per table before the next query that may read the log, or at commit.
     """
-    if not TAG.match(tag):
-        raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
+    if tag not in _VALID_TAGS:
+        _check_tag(tag)
     session.flush()  # primary keys and defaults of the rows being recorded
     images: list[dict[str, Any]] = []
     flat = True
@@ -266,22 +278,26 @@ def record(
     seq: int | None = info.get(_HEAD)
     if seq is None:
         seq = _locked_size(session)
+    # In column order: the tuple itself is the row buffered for the INSERT.
     fields = EntryFields(
-        seq=seq,
-        at=(clock or _SYSTEM_CLOCK).now(),
-        actor_user_id=actor.user_id,
-        actor_org_id=actor.org_id,
-        actor=actor.label,
-        tag=tag,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        payload=payload,
+        seq,
+        (clock or _SYSTEM_CLOCK).now(),
+        actor.user_id,
+        actor.org_id,
+        actor.label,
+        tag,
+        subject_type,
+        str(subject_id),
+        payload,
     )
     h = merkle.leaf_hash(entry_bytes(fields))
-    cache = _node_cache(session)
+    cache = info.get(_CACHE)
+    if cache is None:
+        cache = _node_cache(session)
     # The leaf and each parent it completes (merkle.completed_nodes, inlined: this is the
     # hot path of every write). The left siblings are the right edge of the tree, cached
-    # in the session; a new session loads them all in one query.
+    # in the session; a new session loads them all in one query (which writes the buffer
+    # first, so the buffer is only taken after the loop).
     completed = [(0, seq, h)]
     level, i = 0, seq
     while i & 1:
@@ -292,26 +308,13 @@ def record(
         h = merkle.node_hash(left, h)
         level, i = level + 1, i >> 1
         completed.append((level, i, h))
+    for level, i, h in completed:
+        cache[(level, i)] = h
     pending = info.get(_PENDING)
     if pending is None:
         pending = info[_PENDING] = {"entries": [], "nodes": []}
-    nodes = pending["nodes"]
-    for level, i, h in completed:
-        cache[(level, i)] = h
-        nodes.append((level, i, h))
-    pending["entries"].append(
-        (
-            seq,
-            fields.at,
-            fields.actor_user_id,
-            fields.actor_org_id,
-            fields.actor,
-            tag,
-            subject_type,
-            fields.subject_id,
-            payload,
-        )
-    )
+    pending["nodes"] += completed
+    pending["entries"].append(fields)
     pending["size"] = seq + 1
     info[_HEAD] = seq + 1
     return fields

@@ -38,6 +38,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def sqlite_text(value: datetime) -> str:
+    """The text :class:`UTCDateTime` stores on SQLite for ``value`` (what the ORM writes
+    through SQLAlchemy's SQLite DATETIME), for code that writes rows with the raw driver:
+    one C call where the type's processors take several Python ones."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: secassist stores UTC-aware times only")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class Money(TypeDecorator[Decimal]):
     """US dollars to the cent as an exact decimal (NUMERIC(18, 2)).
 
