@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Select, and_, bindparam, event, insert, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, event, insert, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from secassist.audit import merkle
@@ -134,41 +134,54 @@ def _write_before_query(state: ORMExecuteState) -> None:
 
 _INSERT_ENTRY = (
     "INSERT INTO audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
-    "subject_id, payload) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+    "subject_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES ({p}, {p}, {p})"
+_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)"
+_COPY_ENTRY = (
+    "COPY audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
+    "subject_id, payload) FROM STDIN"
+)
+_COPY_NODE = "COPY audit_node (level, idx, hash) FROM STDIN"
 _SET_SIZE = "UPDATE audit_head SET size = {p} WHERE id = 1"
-
-
-@functools.cache
-def _statements(dialect: Dialect) -> tuple[str, str, str, Callable[[datetime], Any] | None]:
-    """The three writes in the driver's parameter style, and what turns an entry's ``at``
-    into the driver's form: SQLite's text, as the ORM writes it; psycopg takes the aware
-    datetime as it is (:func:`record` has hashed it, which refuses a naive one)."""
-    p = "?" if dialect.paramstyle == "qmark" else "%s"
-    at = sqlite_text if dialect.name == "sqlite" else None
-    return _INSERT_ENTRY.format(p=p), _INSERT_NODE.format(p=p), _SET_SIZE.format(p=p), at
 
 
 def write_pending(session: Session) -> None:
     """Write buffered audit entries and nodes, and the new tree size, to the database.
 
-    Plain driver statements, one executemany per table: the values are already in
-    their stored form (but ``at`` on SQLite), so the per-row work of Core's parameter
-    processing is skipped.
+    The values are already in their stored form, so the per-row work of Core's parameter
+    processing is skipped: on SQLite one executemany per table (``at`` as the text the
+    ORM would store), on PostgreSQL one COPY per table (psycopg takes the aware ``at`` as
+    it is; :func:`record` has hashed it, which refuses a naive one).
     """
     pending: dict[str, Any] | None = session.info.get(_PENDING)
     if not pending or not pending["entries"]:
         return
     session.info[_PENDING] = {"entries": [], "nodes": []}
     conn = session.connection()
-    insert_entry, insert_node, set_size, at = _statements(conn.dialect)
-    entries: list[EntryFields] | list[tuple[Any, ...]] = pending["entries"]
-    if at is not None:
-        entries = [(e[0], at(e[1]), *e[2:]) for e in entries]
-    conn.exec_driver_sql(insert_entry, entries)
-    conn.exec_driver_sql(insert_node, pending["nodes"])
-    conn.exec_driver_sql(set_size, (pending["size"],))
+    if conn.dialect.name == "sqlite":
+        entries = [(e[0], sqlite_text(e[1]), *e[2:]) for e in pending["entries"]]
+        conn.exec_driver_sql(_INSERT_ENTRY, entries)
+        conn.exec_driver_sql(_INSERT_NODE, pending["nodes"])
+        conn.exec_driver_sql(_SET_SIZE.format(p="?"), (pending["size"],))
+        return
+    # A pipelined executemany still runs one INSERT per row on the server; COPY takes the
+    # batch in one statement, and cost a quarter as much for a batch of 1,000 entries.
+    _copy(conn, _COPY_ENTRY, pending["entries"])
+    _copy(conn, _COPY_NODE, pending["nodes"])
+    conn.exec_driver_sql(_SET_SIZE.format(p="%s"), (pending["size"],))
+
+
+def _copy(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY ``rows`` into a table with psycopg, in the connection's transaction. The
+    driver's errors are raised as SQLAlchemy's, as an executed statement's would be."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
 
 
 def _locked_size(session: Session) -> int:
