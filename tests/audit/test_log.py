@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle, service
-from secassist.audit.canonical import canonical, json_value
+from secassist.audit.canonical import canonical, entry_bytes, entry_document, json_value
 from secassist.audit.errors import CheckpointError
 from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from secassist.audit.service import SYSTEM, Actor, record
@@ -145,6 +145,29 @@ def test_actor_is_recorded(session_factory: sessionmaker[Session]) -> None:
     doc = service.entry_json(e)
     assert doc["actor"] == {"user": 7, "org": 3, "label": "bob (DSCA)"}
     assert doc["subject"] == {"type": "t", "id": "x"}
+
+
+@pytest.mark.parametrize(
+    "text", ["tab\there", "line\nbreak\r", "back\\slash", "\\N", "\\.", "\\.\n", "", "é ✓ \U0001f600"]
+)
+def test_an_entry_is_stored_as_it_was_hashed(session_factory: sessionmaker[Session], text: str) -> None:
+    # PostgreSQL takes the buffer by COPY, whose text format escapes tabs, newlines and
+    # backslashes and reads \N as NULL: what comes back must be what was hashed.
+    with unit_of_work(session_factory) as s:
+        fields = record(
+            s,
+            actor=Actor(label=text, user_id=1),
+            tag="a:b:c",
+            subject_type="t",
+            subject_id=text,
+            note={"text": text},
+        )
+    with read_only(session_factory) as s:
+        entry = service.get_entry(s, fields.seq)
+        assert (entry.actor, entry.subject_id) == (text, text)
+        assert service.entry_json(entry) == entry_document(fields)
+        stored = s.scalar(select(AuditNode.hash).where(AuditNode.level == 0, AuditNode.idx == fields.seq))
+        assert stored == service.leaf_of(entry) == merkle.leaf_hash(entry_bytes(fields))
 
 
 # --- atomicity -------------------------------------------------------------------------------

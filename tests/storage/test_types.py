@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, Integer, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from secassist.storage.types import Money, UTCDateTime
+from secassist.storage.types import Money, UTCDateTime, sqlite_text
 
 
 class _Base(DeclarativeBase):
@@ -67,3 +70,27 @@ def test_money_refuses_float(probe_engine: Engine) -> None:
         s.add(Probe(id=4, amount=0.1))  # type: ignore[arg-type]
         with pytest.raises(StatementError, match="money must be Decimal"):
             s.flush()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-11))])
+    )
+)
+def test_sqlite_text_is_what_the_orm_stores(at: datetime) -> None:
+    # The audit log writes `at` with the raw driver; a row it writes must hold the same
+    # text as one the ORM writes.
+    dialect = sqlite.dialect()
+    orm = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert orm is not None
+    try:
+        expected = orm(at)
+    except OverflowError:  # outside datetime's range once moved to UTC
+        return
+    assert sqlite_text(at) == expected
+
+
+def test_sqlite_text_refuses_naive_datetimes() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_text(datetime(2026, 1, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from _json import make_encoder  # CPython's C encoder, which json.encoder wraps
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # what json.dumps uses for a str
@@ -31,9 +32,7 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime in an audited row")
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return utc_iso(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -45,6 +44,13 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
+
+
+def utc_iso(value: datetime) -> str:
+    """A datetime's JSON form: ISO 8601 in UTC with a ``Z``."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime in an audited row")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def audited_tables() -> dict[str, Table]:
@@ -67,14 +73,14 @@ def column_json(column: Column[Any], value: Any) -> Any:
 
 
 _ImagePlan = tuple[str, tuple[tuple[str, str, bool], ...], tuple[str, ...], bool]
-_IMAGE_PLANS: dict[Mapper[Any], _ImagePlan] = {}
+_IMAGE_PLANS: dict[type, _ImagePlan] = {}
 
 
-def _image_plan(mapper: Mapper[Any]) -> _ImagePlan:
-    """(table, (attribute, column, secret) per column, primary-key columns, ASCII names) of a mapper,
-    worked out once per class: walking the mapper's properties cost more than the
+def _image_plan(cls: type, mapper: Mapper[Any]) -> _ImagePlan:
+    """(table, (attribute, column, secret) per column, primary-key columns, ASCII names) of a mapped
+    class, worked out once per class: walking the mapper's properties cost more than the
     values themselves."""
-    plan = _IMAGE_PLANS.get(mapper)
+    plan = _IMAGE_PLANS.get(cls)
     if plan is None:
         table = mapper.local_table
         assert isinstance(table, Table)
@@ -86,7 +92,7 @@ def _image_plan(mapper: Mapper[Any]) -> _ImagePlan:
                     columns.append((prop.key, col.name, bool(col.info.get("secret"))))
         ascii_names = table.name.isascii() and all(name.isascii() for _, name, _ in columns)
         plan = (table.name, tuple(columns), tuple(c.name for c in table.primary_key.columns), ascii_names)
-        _IMAGE_PLANS[mapper] = plan
+        _IMAGE_PLANS[cls] = plan
     return plan
 
 
@@ -110,15 +116,21 @@ def image_of(obj: Base) -> tuple[str, dict[str, Any], dict[str, Any], bool]:
     """:func:`row_image`, and whether the image is flat: every value a string, integer
     (in the exact range), boolean or null under an ASCII column name, which RFC 8785 and
     Python's encoder write identically (see :func:`canonical`)."""
-    table, columns, pk_names, flat = _image_plan(object_mapper(obj))
+    cls = type(obj)
+    plan = _IMAGE_PLANS.get(cls)
+    table, columns, pk_names, flat = plan if plan is not None else _image_plan(cls, object_mapper(obj))
+    # Loaded values straight from the instance's state dict: the instrumented attribute's
+    # descriptor cost more than the rest of the per-column work. An expired or unloaded
+    # column is absent there and goes through getattr, which loads it.
+    loaded = obj.__dict__
     image: dict[str, Any] = {}
     for key, name, secret in columns:
-        value = getattr(obj, key)
+        value = loaded[key] if key in loaded else getattr(obj, key)
         kind = type(value)
         # json_value's first cases, inline: most columns are strings, integers or null.
         scalar = kind is str or value is None or kind is bool
         scalar = scalar or (kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
-        plain = value if scalar else json_value(value)
+        plain = value if scalar else utc_iso(value) if kind is datetime else json_value(value)
         if secret:
             plain = _secret(plain)
         elif type(plain) in _CONTAINERS:
@@ -196,10 +208,13 @@ def entry_bytes(e: EntryFields) -> bytes:
     Python's encoder, which escapes what RFC 8785 does (:func:`string`); a string UTF-8
     cannot carry (a lone surrogate) takes the reference path. Tests check the equality.
     """
-    at = encode_basestring(json_value(e.at))
+    at = encode_basestring(utc_iso(e.at) if type(e.at) is datetime else json_value(e.at))
+    seq = (
+        str(e.seq) if type(e.seq) is int and 0 <= e.seq <= MAX_SAFE_INTEGER else _int_or_null(e.seq).decode()
+    )
     text = (
         f'{{"actor":{_actor(e.actor, e.actor_org_id, e.actor_user_id)},"at":{at},'
-        f'"payload":{e.payload},"seq":{_int_or_null(e.seq).decode()},'
+        f'"payload":{e.payload},"seq":{seq},'
         f'"subject":{{"id":{encode_basestring(e.subject_id)},"type":{encode_basestring(e.subject_type)}}},'
         f'"tag":{encode_basestring(e.tag)}}}'
     )
@@ -248,14 +263,28 @@ def _plain_json(doc: Any) -> bool:
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The C encoder behind _ENCODER, built once (JSONEncoder.encode builds one per call, which
+# cost a third of a flat payload): same separators, sorted keys, no ASCII escaping. No
+# cycle check (markers None): a flat payload is dicts of scalars, fresh per entry.
+_FLAT_ENCODE = make_encoder(None, _not_json, encode_basestring, None, ":", ",", True, False, True)
+
+
 def payload(images: list[dict[str, Any]], note: dict[str, Any] | None, *, flat: bool) -> str:
     """Canonical JSON of an entry's payload ``{"rows": images, "note": note}``. When every
     image is flat (:func:`image_of`) and there is no note, the walk of :func:`canonical`
     over the document is skipped: its outcome is known."""
     doc = {"rows": images, "note": note}
     if flat and note is None:
+        text = "".join(_FLAT_ENCODE(doc, 0))
+        if text.isascii():
+            return text
         try:
-            return _ENCODER.encode(doc).encode().decode()
+            text.encode()
+            return text
         except UnicodeEncodeError:  # a lone surrogate: the reference implementation says
             pass
     return canonical(doc).decode()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, event, insert, select
+from sqlalchemy import Connection, bindparam, event, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from secassist.audit import merkle
@@ -24,6 +25,7 @@ from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.storage.base import Base
 from secassist.storage.prepared import Prepared
+from secassist.storage.types import sqlite_text
 
 TAG = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 _CACHE = "secassist.audit.nodes"
@@ -133,43 +135,54 @@ def _write_before_query(state: ORMExecuteState) -> None:
 
 _INSERT_ENTRY = (
     "INSERT INTO audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
-    "subject_id, payload) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+    "subject_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES ({p}, {p}, {p})"
+_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)"
+_COPY_ENTRY = (
+    "COPY audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
+    "subject_id, payload) FROM STDIN"
+)
+_COPY_NODE = "COPY audit_node (level, idx, hash) FROM STDIN"
 _SET_SIZE = "UPDATE audit_head SET size = {p} WHERE id = 1"
-
-
-@functools.cache
-def _statements(dialect: Dialect) -> tuple[str, str, str, Callable[[Any], Any]]:
-    """The three writes in the driver's parameter style, and the ``at`` column's bind
-    processor (what the ORM would apply: UTC, and SQLite's text form)."""
-    p = "?" if dialect.paramstyle == "qmark" else "%s"
-    # The type decorator's processor: UTC check and conversion, then the driver form.
-    processor = AuditEntry.__table__.c.at.type.bind_processor(dialect)
-
-    def at(value: Any) -> Any:
-        return processor(value) if processor else value
-
-    return _INSERT_ENTRY.format(p=p), _INSERT_NODE.format(p=p), _SET_SIZE.format(p=p), at
 
 
 def write_pending(session: Session) -> None:
     """Write buffered audit entries and nodes, and the new tree size, to the database.
 
-    Plain driver statements, one executemany per table: the values are already in
-    their stored form (``at`` goes through its column type's bind processing), so the
-    per-row work of Core's parameter processing is skipped.
+    The values are already in their stored form, so the per-row work of Core's parameter
+    processing is skipped: on SQLite one executemany per table (``at`` as the text the
+    ORM would store), on PostgreSQL one COPY per table (psycopg takes the aware ``at`` as
+    it is; :func:`record` has hashed it, which refuses a naive one).
     """
     pending: dict[str, Any] | None = session.info.get(_PENDING)
     if not pending or not pending["entries"]:
         return
     session.info[_PENDING] = {"entries": [], "nodes": []}
     conn = session.connection()
-    insert_entry, insert_node, set_size, at = _statements(conn.dialect)
-    entries = [(e[0], at(e[1]), *e[2:]) for e in pending["entries"]]
-    conn.exec_driver_sql(insert_entry, entries)
-    conn.exec_driver_sql(insert_node, pending["nodes"])
-    conn.exec_driver_sql(set_size, (pending["size"],))
+    if conn.dialect.name == "sqlite":
+        entries = [(e[0], sqlite_text(e[1]), *e[2:]) for e in pending["entries"]]
+        conn.exec_driver_sql(_INSERT_ENTRY, entries)
+        conn.exec_driver_sql(_INSERT_NODE, pending["nodes"])
+        conn.exec_driver_sql(_SET_SIZE.format(p="?"), (pending["size"],))
+        return
+    # A pipelined executemany still runs one INSERT per row on the server; COPY takes the
+    # batch in one statement, and cost a quarter as much for a batch of 1,000 entries.
+    _copy(conn, _COPY_ENTRY, pending["entries"])
+    _copy(conn, _COPY_NODE, pending["nodes"])
+    conn.exec_driver_sql(_SET_SIZE.format(p="%s"), (pending["size"],))
+
+
+def _copy(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY ``rows`` into a table with psycopg, in the connection's transaction. The
+    driver's errors are raised as SQLAlchemy's, as an executed statement's would be."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
 
 
 def _locked_size(session: Session) -> int:
@@ -241,6 +254,18 @@ def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.
     return {n: cache[n] for n in wanted}
 
 
+# Tags that matched TAG: a program writes a few dozen distinct ones, each many times.
+_VALID_TAGS: set[str] = set()
+
+
+def _check_tag(tag: str) -> None:
+    if not TAG.match(tag):
+        raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
+    if len(_VALID_TAGS) > 4096:  # a tag built from data would otherwise grow it forever
+        _VALID_TAGS.clear()
+    _VALID_TAGS.add(tag)
+
+
 def record(
     session: Session,
     *,
@@ -260,8 +285,8 @@ def record(
     the nodes it completes are buffered in the session and written with one statement
     per table before the next query that may read the log, or at commit.
     """
-    if not TAG.match(tag):
-        raise ValidationFailedError(f"audit tag {tag!r} is not source:subject:action", field="tag")
+    if tag not in _VALID_TAGS:
+        _check_tag(tag)
     session.flush()  # primary keys and defaults of the rows being recorded
     images: list[dict[str, Any]] = []
     flat = True
@@ -279,22 +304,26 @@ def record(
     seq: int | None = info.get(_HEAD)
     if seq is None:
         seq = _locked_size(session)
+    # In column order: the tuple itself is the row buffered for the INSERT.
     fields = EntryFields(
-        seq=seq,
-        at=(clock or _SYSTEM_CLOCK).now(),
-        actor_user_id=actor.user_id,
-        actor_org_id=actor.org_id,
-        actor=actor.label,
-        tag=tag,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        payload=payload,
+        seq,
+        (clock or _SYSTEM_CLOCK).now(),
+        actor.user_id,
+        actor.org_id,
+        actor.label,
+        tag,
+        subject_type,
+        str(subject_id),
+        payload,
     )
     h = merkle.leaf_hash(entry_bytes(fields))
-    cache = _node_cache(session)
+    cache = info.get(_CACHE)
+    if cache is None:
+        cache = _node_cache(session)
     # The leaf and each parent it completes (merkle.completed_nodes, inlined: this is the
     # hot path of every write). The left siblings are the right edge of the tree, cached
-    # in the session; a new session loads them all in one query.
+    # in the session; a new session loads them all in one query (which writes the buffer
+    # first, so the buffer is only taken after the loop).
     completed = [(0, seq, h)]
     level, i = 0, seq
     while i & 1:
@@ -305,26 +334,13 @@ def record(
         h = merkle.node_hash(left, h)
         level, i = level + 1, i >> 1
         completed.append((level, i, h))
+    for level, i, h in completed:
+        cache[(level, i)] = h
     pending = info.get(_PENDING)
     if pending is None:
         pending = info[_PENDING] = {"entries": [], "nodes": []}
-    nodes = pending["nodes"]
-    for level, i, h in completed:
-        cache[(level, i)] = h
-        nodes.append((level, i, h))
-    pending["entries"].append(
-        (
-            seq,
-            fields.at,
-            fields.actor_user_id,
-            fields.actor_org_id,
-            fields.actor,
-            tag,
-            subject_type,
-            fields.subject_id,
-            payload,
-        )
-    )
+    pending["nodes"] += completed
+    pending["entries"].append(fields)
     pending["size"] = seq + 1
     info[_HEAD] = seq + 1
     return fields
