@@ -376,6 +376,7 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
 def _bearer(engine: Engine) -> dict[str, str]:
     """A DoD case manager with an API token (through the services, audited)."""
     from secassist.identity import service as identity
+    from secassist.identity.tokens import issue_token
 
     passwords.use_cheap_hashing_for_tests()
     factory = make_session_factory(engine)
@@ -390,7 +391,7 @@ def _bearer(engine: Engine) -> dict[str, str]:
             roles=["case_manager"],
             password="bench password 1234",  # noqa: S106 - a throwaway bench user,
         )
-        raw, _ = identity.issue_token(s, actor=None, user_id=user.id, name="bench")
+        raw, _ = issue_token(s, actor=None, user_id=user.id, name="bench")
     return {"Authorization": f"Bearer {raw}"}
 
 

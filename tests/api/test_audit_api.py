@@ -11,7 +11,7 @@ from secassist.audit import checkpoint as cp
 from secassist.audit import merkle, service
 from secassist.audit.canonical import canonical
 from secassist.core.config import Settings
-from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.api.test_errors import assert_problem
 from tests.audit import make_person, seed, token_for
@@ -93,7 +93,7 @@ def test_a_token_scoped_without_audit_read_gets_403(
     checkpoint(filled, settings)
     p = make_person(filled, username="ig.narrow", org="Test IG", kind="auditor", roles=["auditor"])
     with unit_of_work(filled) as s:
-        raw, _ = identity.issue_token(s, actor=None, user_id=p.user_id, name="narrow", scopes=["case:read"])
+        raw, _ = issue_token(s, actor=None, user_id=p.user_id, name="narrow", scopes=["case:read"])
     assert_problem(client.get("/api/v1/audit/entries", headers=bearer(raw)), 403, "permission.denied")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.service import tree_size
 from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import gates as gates_mod
 from tests.cases.factories import World, make_world
@@ -33,7 +34,7 @@ def world(session_factory: sessionmaker[Session]) -> World:
 def auth(session_factory: sessionmaker[Session], world: World) -> Any:
     def issue(who: str) -> dict[str, str]:
         with unit_of_work(session_factory) as s:
-            raw, _ = identity.issue_token(
+            raw, _ = issue_token(
                 s, actor=None, user_id=identity.user_by_name(s, f"user.{who}").id, name="test"
             )
         return {"Authorization": f"Bearer {raw}"}

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.api.deps import SESSION_COOKIE
 from secassist.audit.models import AuditEntry
 from secassist.identity import service
+from secassist.identity.logins import start_web_session
 from secassist.identity.models import ApiToken, Organization, User
 from secassist.identity.permissions import Role, permissions_for
+from secassist.identity.tokens import issue_token, revoke_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.demo import load_demo
 from tests.api.test_errors import assert_problem
@@ -41,7 +43,7 @@ def token_for(session_factory: sessionmaker[Session], demo: dict[str, Any]) -> A
 
     def issue(username: str, scopes: list[str] | None = None) -> dict[str, str]:
         with unit_of_work(session_factory) as s:
-            raw, _ = service.issue_token(
+            raw, _ = issue_token(
                 s, actor=None, user_id=service.user_by_name(s, username).id, name="test", scopes=scopes
             )
         return {"Authorization": f"Bearer {raw}"}
@@ -95,7 +97,7 @@ def test_revoked_and_unknown_tokens_get_the_same_answer(
     headers = token_for("pl.mod")
     with unit_of_work(session_factory) as s:
         token_id = s.scalars(select(ApiToken.id)).one()
-        service.revoke_token(s, actor=None, token_id=token_id)
+        revoke_token(s, actor=None, token_id=token_id)
     revoked = client.get(f"{API}/auth/me", headers=headers)
     unknown = client.get(f"{API}/auth/me", headers={"Authorization": "Bearer sa_unknown"})
     assert_problem(revoked, 401, "auth.failed")
@@ -299,7 +301,7 @@ def test_a_browser_session_must_send_the_csrf_header_to_change_state(
     client: TestClient, session_factory: sessionmaker[Session], demo: dict[str, Any]
 ) -> None:
     with unit_of_work(session_factory) as s:
-        raw, ws = service.start_web_session(s, user_id=demo["users"]["pl.mod"][0])
+        raw, ws = start_web_session(s, user_id=demo["users"]["pl.mod"][0])
         csrf = ws.csrf_token
     client.cookies.set(SESSION_COOKIE, raw)
     assert client.get(f"{API}/auth/me").json()["via_token"] is False

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.clock import FixedClock
-from secassist.identity import service as identity
 from secassist.identity.policy import Principal
+from secassist.identity.tokens import issue_token
 from secassist.notification.parse import parse_notice
 from secassist.storage.uow import unit_of_work
 from tests.api.test_errors import assert_problem
@@ -28,7 +28,7 @@ def people(session_factory: sessionmaker[Session]) -> dict[str, Principal]:
 
 def _bearer(sf: sessionmaker[Session], p: Principal) -> dict[str, str]:
     with unit_of_work(sf) as s:
-        raw, _ = identity.issue_token(s, actor=None, user_id=p.user_id, name="test")
+        raw, _ = issue_token(s, actor=None, user_id=p.user_id, name="test")
     return {"Authorization": f"Bearer {raw}"}
 
 

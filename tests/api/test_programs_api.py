@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
-from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user
@@ -32,7 +32,7 @@ def tokens(session_factory: sessionmaker[Session]) -> dict[str, dict[str, str]]:
         ]:
             org = make_org(s, f"{key} org", kind, country)
             user = make_user(s, org, f"api.{key}")
-            raw, _ = identity.issue_token(s, actor=None, user_id=user.id, name="t", scopes=None)
+            raw, _ = issue_token(s, actor=None, user_id=user.id, name="t", scopes=None)
             out[key] = {"Authorization": f"Bearer {raw}"}
     return out
 

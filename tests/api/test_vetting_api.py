@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases.lifecycle import Status
 from secassist.core.clock import FixedClock
-from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
 from tests.api.test_errors import assert_problem
 from tests.cases.factories import add_lines, drive, make_world, open_case
@@ -27,7 +27,7 @@ def auth(session_factory: sessionmaker[Session], people: People) -> dict[str, di
     with unit_of_work(session_factory) as s:
         for who in ("state", "dod", "partner_pl", "auditor"):
             p = getattr(people, who)
-            raw, _ = identity.issue_token(s, actor=None, user_id=p.user_id, name="test")
+            raw, _ = issue_token(s, actor=None, user_id=p.user_id, name="test")
             out[who] = {"Authorization": f"Bearer {raw}"}
     return out
 
@@ -192,8 +192,8 @@ def test_vet_a_real_case_and_the_offer_gate_clears(
         add_lines(s, None, cid, clock)
     drive(session_factory, cid, Status.proposed, clock)
     with unit_of_work(session_factory) as s:
-        state = identity.issue_token(s, actor=None, user_id=world.state.user_id, name="t")[0]
-        pl = identity.issue_token(s, actor=None, user_id=world.pl.user_id, name="t")[0]
+        state = issue_token(s, actor=None, user_id=world.state.user_id, name="t")[0]
+        pl = issue_token(s, actor=None, user_id=world.pl.user_id, name="t")[0]
     h, hp = {"Authorization": f"Bearer {state}"}, {"Authorization": f"Bearer {pl}"}
     ident = client.get(f"/api/v1/cases/{cid}", headers=h).json()["identifier"]
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import NotFoundError
 from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
 from secassist.workflows.demo import load_demo
 
@@ -59,5 +60,5 @@ def seed(factory: sessionmaker[Session]) -> Person:
 def token_for(factory: sessionmaker[Session], user_id: int) -> str:
     """A bearer token for ``user_id`` with all of the user's permissions."""
     with unit_of_work(factory) as s:
-        raw, _ = identity.issue_token(s, actor=None, user_id=user_id, name="tests")
+        raw, _ = issue_token(s, actor=None, user_id=user_id, name="tests")
         return raw

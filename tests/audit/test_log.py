@@ -23,7 +23,9 @@ from secassist.audit.verify import verify_log
 from secassist.core.config import Settings
 from secassist.core.errors import ConfigurationError, NotFoundError, ValidationFailedError
 from secassist.identity import service as identity
+from secassist.identity.logins import authenticate
 from secassist.identity.models import Organization, User, UserRole
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.audit import PASSWORD, seed
 
@@ -424,9 +426,9 @@ def test_a_clean_log_verifies(session_factory: sessionmaker[Session], settings: 
     person = seed(session_factory)
     with unit_of_work(session_factory) as s:
         cp.create(s, settings=settings)
-        identity.authenticate(s, username="alice", password="wrong password!!")
-        identity.authenticate(s, username="alice", password=PASSWORD)
-        identity.issue_token(s, actor=None, user_id=person.user_id, name="ci")
+        authenticate(s, username="alice", password="wrong password!!")
+        authenticate(s, username="alice", password=PASSWORD)
+        issue_token(s, actor=None, user_id=person.user_id, name="ci")
     with unit_of_work(session_factory) as s:
         cp.create(s, settings=settings)
     with read_only(session_factory) as s:

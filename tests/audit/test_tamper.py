@@ -27,6 +27,8 @@ from secassist.audit.verify import Report, verify_log
 from secassist.core.config import Settings
 from secassist.core.errors import ValidationFailedError
 from secassist.identity import service as identity
+from secassist.identity.logins import authenticate
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.audit import TEST_BUREAU, Person, make_person, seed
 from tests.support import run_cli
@@ -195,7 +197,7 @@ def test_a_direct_update_of_a_reference_row_is_caught(world: World) -> None:
 
 def test_a_change_through_the_services_is_not_tampering(world: World) -> None:
     with unit_of_work(world.factory) as s:
-        identity.authenticate(s, username="alice", password="not her password")
+        authenticate(s, username="alice", password="not her password")
     assert world.verify().ok  # failed_logins changed, and the log says so
 
 
@@ -296,7 +298,7 @@ def test_deleting_the_last_entries_after_a_checkpoint_is_caught(world: World) ->
         roles=["policy_officer"],
     )
     with unit_of_work(world.factory) as s:
-        identity.issue_token(s, actor=None, user_id=bob.user_id, name="bob's token")
+        issue_token(s, actor=None, user_id=bob.user_id, name="bob's token")
     after = world.checkpoint()
     assert after == before + 2
 

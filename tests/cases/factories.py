@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.service import tree_size
-from secassist.cases import lifecycle, service
+from secassist.cases import lifecycle, lors, service
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.core.clock import FixedClock
@@ -71,7 +71,7 @@ def open_case(
     aod_group: str | None = "B",
 ) -> int:
     """An LOR received today and its case (status lor_received); returns the case id."""
-    lor = service.receive_lor(
+    lor = lors.receive_lor(
         s,
         actor=actor,
         purchaser=purchaser,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases import service
+from secassist.cases import lors, service
 from secassist.cases.errors import TransitionNotAllowedError
 from secassist.cases.lifecycle import Status
 from secassist.core.clock import FixedClock
@@ -78,7 +78,7 @@ def test_bad_lors(
     refused(
         session_factory,
         field,
-        lambda s: service.receive_lor(s, actor=None, received_on=clock.today(), **args),
+        lambda s: lors.receive_lor(s, actor=None, received_on=clock.today(), **args),
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases import metrics, service
+from secassist.cases import lors, metrics, service
 from secassist.core.clock import FixedClock
 from secassist.storage.uow import read_only, unit_of_work
 from tests.cases.factories import World, add_lines
@@ -26,7 +26,7 @@ def _case(
 ) -> int:
     """A case received on D0, complete on day ``complete``, offered on day ``offer``."""
     with unit_of_work(factory) as s:
-        lor = service.receive_lor(
+        lor = lors.receive_lor(
             s, actor=None, purchaser=purchaser, request_type="loa", financing="fmf", received_on=D0,
             reference_number="R", articles_services="a", end_users=["Army"], clock=_at(0),
         )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases import queries, service
+from secassist.cases import lors, queries, service
 from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.storage.uow import unit_of_work
@@ -94,7 +94,7 @@ def test_auditors_and_purchasers_cannot_develop_cases(
             )  # fmt: skip
         # a partner files its own country's requests only
         with pytest.raises(PermissionDeniedError):
-            service.receive_lor(
+            lors.receive_lor(
                 s, actor=world.pl, purchaser="JP", request_type="loa", financing="national",
                 received_on=service.get_case(s, actor=None, case_id=cases["pl"]).created_at.date(),
             )  # fmt: skip

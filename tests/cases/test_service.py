@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases import service
+from secassist.cases import lors, service
 from secassist.cases.errors import CaseVersionConflictError, TransitionNotAllowedError
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import CaseEvent
@@ -45,10 +45,10 @@ def test_designator_is_unique_and_agency_needs_a_letter(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
     with unit_of_work(session_factory) as s:
-        lor = service.receive_lor(
+        lor = lors.receive_lor(
             s, actor=None, purchaser="PL", request_type="loa", financing="fmf", received_on=clock.today()
         )
-        lor2 = service.receive_lor(
+        lor2 = lors.receive_lor(
             s, actor=None, purchaser="PL", request_type="loa", financing="fmf", received_on=clock.today()
         )
         service.create_case(
@@ -175,7 +175,7 @@ def test_incomplete_lor_blocks_then_update_completes(
     session_factory: sessionmaker[Session], clock: FixedClock
 ) -> None:
     with unit_of_work(session_factory) as s:
-        lor = service.receive_lor(
+        lor = lors.receive_lor(
             s, actor=None, purchaser="PL", request_type="loa", financing="fmf", received_on=clock.today(),
             loa_type="blanket_order",
         )  # fmt: skip
@@ -189,7 +189,7 @@ def test_incomplete_lor_blocks_then_update_completes(
     for name in ("reference_number", "articles_services", "end_users", "desired_value"):
         assert name in e.value.message
     with unit_of_work(session_factory) as s:
-        service.update_lor(
+        lors.update_lor(
             s, actor=None, lor_id=lor_id, reference_number="PL-B-77", articles_services="spares",
             end_users=["Land Forces"], desired_value="5000000",
         )  # fmt: skip

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.cases import service
+from secassist.cases import lors, service
 from secassist.notification import service as notification
 from secassist.storage.uow import unit_of_work
 from secassist.workflows.notification_case import prepare_for_case
@@ -73,7 +73,7 @@ def test_bad_input_exits_with_the_field_named(
         65, "error [validation.failed]: purchaser: unknown country or NATO body 'Atlantis'",
     )  # fmt: skip
     with unit_of_work(session_factory) as s:
-        lor = service.receive_lor(
+        lor = lors.receive_lor(
             s, actor=None, purchaser="JP", request_type="loa", financing="national", received_on=date.today()
         )
         service.create_case(

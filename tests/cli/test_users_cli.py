@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.identity import service
+from secassist.identity.logins import authenticate
 from secassist.identity.models import ApiToken
+from secassist.identity.tokens import principal_from_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user
 
@@ -135,9 +137,9 @@ def test_users_add_reads_the_password_from_stdin(
     assert "created user anna (id 1) in Poland MoD" in proc.stderr
     assert PASSWORD not in proc.stdout + proc.stderr
     with unit_of_work(session_factory) as s:
-        assert service.authenticate(s, username="anna", password=PASSWORD).reason == "ok"
+        assert authenticate(s, username="anna", password=PASSWORD).reason == "ok"
     with unit_of_work(session_factory) as s:
-        assert service.authenticate(s, username="anna", password="ignored second line").reason == "invalid"
+        assert authenticate(s, username="anna", password="ignored second line").reason == "invalid"
 
 
 def test_users_add_keeps_spaces_but_not_the_line_ending(
@@ -145,7 +147,7 @@ def test_users_add_keeps_spaces_but_not_the_line_ending(
 ) -> None:
     ok(orgs, "users", "add", "pat", "--org", "State PM", "--role", "admin", stdin=f" {PASSWORD} \r\n")
     with unit_of_work(session_factory) as s:
-        assert service.authenticate(s, username="pat", password=f" {PASSWORD} ").reason == "ok"
+        assert authenticate(s, username="pat", password=f" {PASSWORD} ").reason == "ok"
 
 
 def test_users_list_in_every_format(orgs: dict[str, str], session_factory: sessionmaker[Session]) -> None:
@@ -182,7 +184,7 @@ def test_users_disable_and_enable(orgs: dict[str, str], session_factory: session
     add_user(session_factory, "anna", "Poland MoD", "partner_staff")
     assert "disabled user anna" in ok(orgs, "users", "disable", "ANNA").stderr
     with unit_of_work(session_factory) as s:
-        assert service.authenticate(s, username="anna", password=PASSWORD).reason == "disabled"
+        assert authenticate(s, username="anna", password=PASSWORD).reason == "disabled"
     assert "enabled user anna" in ok(orgs, "users", "enable", "anna").stderr
     assert as_json(ok(orgs, "users", "list", "-f", "json"))[0]["active"] is True
 
@@ -260,7 +262,7 @@ def test_tokens_issue_prints_the_token_once(
     assert "issued token 1 for anna: 2 permissions" in proc.stderr
     assert raw not in proc.stderr
     with read_only(session_factory) as s:
-        p = service.principal_from_token(s, raw)
+        p = principal_from_token(s, raw)
         assert p.permissions == {"case:read", "user:read"}
         token = s.scalars(select(ApiToken)).one()
         assert (token.expires_at - token.created_at).days == 7
@@ -294,7 +296,7 @@ def test_tokens_list_revoke_and_formats(anna: dict[str, str], session_factory: s
     assert "revoked token 1" in ok(anna, "tokens", "revoke", "1").stderr
     assert as_json(ok(anna, "tokens", "list", "anna", "-f", "json"))[0]["status"] == "revoked"
     with read_only(session_factory) as s, pytest.raises(Exception, match="invalid or expired token"):
-        service.principal_from_token(s, raw)
+        principal_from_token(s, raw)
 
 
 ISSUE = ["issue", "anna", "--name", "x"]

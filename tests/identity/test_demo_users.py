@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.identity import service
+from secassist.identity.logins import authenticate
 from secassist.identity.models import Organization, User
 from secassist.identity.passwords import MIN_LENGTH
 from secassist.identity.permissions import OrgKind
@@ -61,7 +61,7 @@ def test_every_demo_login_works(session_factory: sessionmaker[Session]) -> None:
         assert len(password) >= MIN_LENGTH
         assert password.startswith("demo-")
         with unit_of_work(session_factory) as s:
-            result = service.authenticate(s, username=username, password=password)
+            result = authenticate(s, username=username, password=password)
         assert result.principal is not None, username
         assert result.principal.org_name == org
 

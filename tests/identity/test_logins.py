@@ -14,8 +14,18 @@ from secassist.audit.models import AuditEntry
 from secassist.core.clock import FixedClock
 from secassist.identity import service
 from secassist.identity.errors import AuthenticationError
+from secassist.identity.logins import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    SESSION_TTL,
+    LoginResult,
+    authenticate,
+    end_web_session,
+    resolve_web_session,
+    start_web_session,
+)
 from secassist.identity.models import User
-from secassist.identity.service import LOCKOUT, MAX_FAILED_LOGINS, LoginResult
+from secassist.identity.tokens import issue_token, principal_from_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import PASSWORD, make_org, make_user
 
@@ -35,7 +45,7 @@ def login(
     """One login attempt in its own unit of work, committed whatever the outcome (as the
     web adapter does before answering 401)."""
     with unit_of_work(session_factory) as s:
-        return service.authenticate(s, username=username, password=password, clock=clock)
+        return authenticate(s, username=username, password=password, clock=clock)
 
 
 def user_row(session_factory: sessionmaker[Session], user_id: int) -> User:
@@ -151,11 +161,11 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(
     audit_ok: Callable[[], None],
 ) -> None:
     with unit_of_work(session_factory) as s:
-        raw_token, _ = service.issue_token(s, actor=None, user_id=user_id, name="ci", clock=clock)
-        raw_session, _ = service.start_web_session(s, user_id=user_id, clock=clock)
+        raw_token, _ = issue_token(s, actor=None, user_id=user_id, name="ci", clock=clock)
+        raw_session, _ = start_web_session(s, user_id=user_id, clock=clock)
     with read_only(session_factory) as s:
-        service.principal_from_token(s, raw_token, clock=clock)
-        service.resolve_web_session(s, raw_session, clock=clock)
+        principal_from_token(s, raw_token, clock=clock)
+        resolve_web_session(s, raw_session, clock=clock)
 
     with unit_of_work(session_factory) as s:
         service.set_active(s, actor=None, user_id=user_id, active=False, clock=clock)
@@ -165,9 +175,9 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(
     assert login(session_factory, clock, WRONG).reason == "invalid"
     with read_only(session_factory) as s:
         with pytest.raises(AuthenticationError):
-            service.principal_from_token(s, raw_token, clock=clock)
+            principal_from_token(s, raw_token, clock=clock)
         with pytest.raises(AuthenticationError):
-            service.resolve_web_session(s, raw_session, clock=clock)
+            resolve_web_session(s, raw_session, clock=clock)
 
     # Enabled again: logins work, the old token and session stay dead.
     with unit_of_work(session_factory) as s:
@@ -176,9 +186,9 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(
     assert login(session_factory, clock, PASSWORD).reason == "ok"
     with read_only(session_factory) as s:
         with pytest.raises(AuthenticationError):
-            service.principal_from_token(s, raw_token, clock=clock)
+            principal_from_token(s, raw_token, clock=clock)
         with pytest.raises(AuthenticationError):
-            service.resolve_web_session(s, raw_session, clock=clock)
+            resolve_web_session(s, raw_session, clock=clock)
     audit_ok()
 
 
@@ -195,19 +205,19 @@ def test_web_sessions_expire_and_end(
     session_factory: sessionmaker[Session], clock: FixedClock, user_id: int
 ) -> None:
     with unit_of_work(session_factory) as s:
-        raw, ws = service.start_web_session(s, user_id=user_id, clock=clock)
+        raw, ws = start_web_session(s, user_id=user_id, clock=clock)
         assert ws.id_hash != raw
         assert raw not in ws.id_hash
-        other, _ = service.start_web_session(s, user_id=user_id, clock=clock)
+        other, _ = start_web_session(s, user_id=user_id, clock=clock)
     assert other != raw
-    clock.advance(service.SESSION_TTL - timedelta(seconds=1))
+    clock.advance(SESSION_TTL - timedelta(seconds=1))
     with read_only(session_factory) as s:
-        principal, _ = service.resolve_web_session(s, raw, clock=clock)
+        principal, _ = resolve_web_session(s, raw, clock=clock)
         assert principal.user_id == user_id
     clock.advance(timedelta(seconds=1))
     with read_only(session_factory) as s, pytest.raises(AuthenticationError):
-        service.resolve_web_session(s, raw, clock=clock)
+        resolve_web_session(s, raw, clock=clock)
     with unit_of_work(session_factory) as s:
-        service.end_web_session(s, other, clock=clock)
+        end_web_session(s, other, clock=clock)
     with read_only(session_factory) as s, pytest.raises(AuthenticationError):
-        service.resolve_web_session(s, other, clock=clock)
+        resolve_web_session(s, other, clock=clock)

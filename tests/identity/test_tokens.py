@@ -19,6 +19,13 @@ from secassist.identity.errors import AuthenticationError
 from secassist.identity.models import ApiToken
 from secassist.identity.permissions import Role, permissions_for
 from secassist.identity.policy import Principal
+from secassist.identity.tokens import (
+    MAX_TOKEN_DAYS,
+    TOKEN_PREFIX,
+    issue_token,
+    principal_from_token,
+    revoke_token,
+)
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user, principal_of
 
@@ -48,7 +55,7 @@ def issue(
     days: int = 90,
 ) -> tuple[str, int]:
     with unit_of_work(session_factory) as s:
-        raw, token = service.issue_token(
+        raw, token = issue_token(
             s, actor=actor, user_id=user.user_id, name="ci", scopes=scopes, days=days, clock=clock
         )
         return raw, token.id
@@ -56,7 +63,7 @@ def issue(
 
 def resolve(session_factory: sessionmaker[Session], clock: FixedClock, raw: str) -> Principal:
     with read_only(session_factory) as s:
-        return service.principal_from_token(s, raw, clock=clock)
+        return principal_from_token(s, raw, clock=clock)
 
 
 def test_token_is_stored_hashed_only(
@@ -66,7 +73,7 @@ def test_token_is_stored_hashed_only(
     audit_ok: Callable[[], None],
 ) -> None:
     raw, token_id = issue(session_factory, clock, people["anna"])
-    assert raw.startswith(service.TOKEN_PREFIX)
+    assert raw.startswith(TOKEN_PREFIX)
     assert len(raw) > 40
     with read_only(session_factory) as s:
         row = s.get(ApiToken, token_id)
@@ -119,7 +126,7 @@ def test_scopes_must_be_known_and_held(
     assert err.value.message == message
 
 
-@pytest.mark.parametrize("days", [0, -1, service.MAX_TOKEN_DAYS + 1])
+@pytest.mark.parametrize("days", [0, -1, MAX_TOKEN_DAYS + 1])
 def test_lifetime_is_bounded(
     session_factory: sessionmaker[Session], clock: FixedClock, people: dict[str, Principal], days: int
 ) -> None:
@@ -152,7 +159,7 @@ def test_token_is_revocable_once(
     raw, token_id = issue(session_factory, clock, people["anna"])
     for _ in range(2):
         with unit_of_work(session_factory) as s:
-            service.revoke_token(s, actor=people["anna"], token_id=token_id, clock=clock)
+            revoke_token(s, actor=people["anna"], token_id=token_id, clock=clock)
     assert tags().count("identity:token:revoked") == 1
     with pytest.raises(AuthenticationError):
         resolve(session_factory, clock, raw)
@@ -174,13 +181,13 @@ def test_only_the_holder_or_an_admin_revokes(
     raw, token_id = issue(session_factory, clock, people["anna"])
     for stranger in (people["piotr"], people["officer"]):
         with pytest.raises(NotFoundError) as err, unit_of_work(session_factory) as s:
-            service.revoke_token(s, actor=stranger, token_id=token_id, clock=clock)
+            revoke_token(s, actor=stranger, token_id=token_id, clock=clock)
         with pytest.raises(NotFoundError) as missing, unit_of_work(session_factory) as s:
-            service.revoke_token(s, actor=stranger, token_id=token_id + 100, clock=clock)
+            revoke_token(s, actor=stranger, token_id=token_id + 100, clock=clock)
         assert err.value.to_problem() == missing.value.to_problem()
     resolve(session_factory, clock, raw)
     with unit_of_work(session_factory) as s:
-        service.revoke_token(s, actor=people["admin"], token_id=token_id, clock=clock)
+        revoke_token(s, actor=people["admin"], token_id=token_id, clock=clock)
     with pytest.raises(AuthenticationError):
         resolve(session_factory, clock, raw)
 

@@ -43,9 +43,10 @@ def make_case(
     values: tuple[str, ...] = ("300000", "200000"),
 ) -> tuple[int, list[int]]:
     """A real FMS case (cases services, as the system) with one line per value; (case id, line ids)."""
+    from secassist.cases import lors
     from secassist.cases import service as cases
 
-    lor = cases.receive_lor(
+    lor = lors.receive_lor(
         session, actor=None, purchaser=purchaser, request_type="loa", financing=financing,
         received_on=date(2024, 1, 5), reference_number=f"{purchaser}-LOR-{financing}",
         articles_services="test",

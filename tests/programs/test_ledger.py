@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit.models import AuditEntry
 from secassist.core.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.identity.policy import Principal
-from secassist.programs import oversight, service
+from secassist.programs import oversight, queries, service
 from secassist.programs.errors import FundsExpiredError, InsufficientFundsError, ReversalRefusedError
 from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
@@ -78,7 +78,7 @@ def test_a_dollar_flows_through_every_stage_and_the_audit_names_each(
     assert "PL" not in _totals(session_factory, D(2024, 3, 31))
     with read_only(session_factory) as s:
         tags = [e.tag for e in s.query(AuditEntry).order_by(AuditEntry.seq) if e.tag.startswith("program:")]
-        entry = service.get_entry(s, actor=None, entry_id=ob_id)
+        entry = queries.get_entry(s, actor=None, entry_id=ob_id)
         assert (entry.case_id, entry.case_line_id, entry.target) == (1, 2, "case")
     assert tags == [
         "program:appropriation:created",
@@ -323,7 +323,7 @@ def test_reversing_an_allocation_that_obligations_draw_on_is_refused(
     ):
         service.reverse(s, actor=None, entry_id=alloc_id, on=D(2024, 9, 1), reason="x")
     with read_only(session_factory) as s:
-        appr_entry_id = service.list_entries(s, actor=None, kind="appropriation")[0].id
+        appr_entry_id = queries.list_entries(s, actor=None, kind="appropriation")[0].id
     with (
         pytest.raises(ReversalRefusedError, match="unallocated appropriation"),
         unit_of_work(session_factory) as s,
@@ -586,7 +586,7 @@ def test_reversal_rows_keep_the_keys_of_the_original(session_factory: sessionmak
             alloc_id,
         )
     with read_only(session_factory) as s:
-        assert service.reversed_ids(s, [alloc_id]) == {alloc_id: rev_id}
+        assert queries.reversed_ids(s, [alloc_id]) == {alloc_id: rev_id}
         assert s.get(LedgerEntry, alloc_id) is not None
 
 

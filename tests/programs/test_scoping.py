@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import NotFoundError
 from secassist.identity.policy import Principal
-from secassist.programs import oversight, service
+from secassist.programs import oversight, queries, service
 from secassist.storage.uow import read_only, unit_of_work
 from tests.programs.factories import appropriation, case_target
 
@@ -45,14 +45,14 @@ def test_partners_and_scos_see_their_own_country_only(
     with read_only(session_factory) as s:
         for who in ("pl", "pl_sco"):
             p = people[who]
-            assert {e.country_code for e in service.list_entries(s, actor=p)} == {"PL"}
-            assert service.get_entry(s, actor=p, entry_id=books["PL_oblig"]).country_code == "PL"
+            assert {e.country_code for e in queries.list_entries(s, actor=p)} == {"PL"}
+            assert queries.get_entry(s, actor=p, entry_id=books["PL_oblig"]).country_code == "PL"
             for guess in (books["JP_alloc"], books["JP_oblig"], 99_999):
                 with pytest.raises(NotFoundError, match="not found"):
-                    service.get_entry(s, actor=p, entry_id=guess)
+                    queries.get_entry(s, actor=p, entry_id=guess)
             with pytest.raises(NotFoundError):
-                service.get_appropriation(s, actor=p, appropriation_id=books["appr"])
-            assert service.list_appropriations(s, actor=p) == []
+                queries.get_appropriation(s, actor=p, appropriation_id=books["appr"])
+            assert queries.list_appropriations(s, actor=p) == []
             rows = oversight.totals(s, actor=p, as_of=date(2024, 12, 31))
             assert [(r.level, r.country) for r in rows] == [("country", "PL")]
         jp_rows = oversight.totals(s, actor=people["jp"], as_of=date(2024, 12, 31))
@@ -68,8 +68,8 @@ def test_state_dod_and_auditors_see_everything(
 ) -> None:
     with read_only(session_factory) as s:
         p = people[who]
-        assert {e.country_code for e in service.list_entries(s, actor=p)} == {None, "PL", "JP"}
-        assert service.get_appropriation(s, actor=p, appropriation_id=books["appr"]).program == "FMF"
+        assert {e.country_code for e in queries.list_entries(s, actor=p)} == {None, "PL", "JP"}
+        assert queries.get_appropriation(s, actor=p, appropriation_id=books["appr"]).program == "FMF"
         rows = oversight.totals(s, actor=p, as_of=date(2024, 12, 31))
         # EAP before EUR: ordered by region, then country.
         assert [(r.level, r.country) for r in rows] == [

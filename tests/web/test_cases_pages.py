@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.api.deps import SESSION_COOKIE
 from secassist.core.clock import FixedClock
 from secassist.identity import service as identity
+from secassist.identity.logins import start_web_session
 from secassist.storage.uow import unit_of_work
 from tests.cases.factories import World, add_lines, make_world, open_case
 
@@ -30,7 +31,7 @@ def world(session_factory: sessionmaker[Session]) -> World:
 
 def _login(client: TestClient, factory: sessionmaker[Session], who: str) -> dict[str, str]:
     with unit_of_work(factory) as s:
-        raw, ws = identity.start_web_session(s, user_id=identity.user_by_name(s, f"user.{who}").id)
+        raw, ws = start_web_session(s, user_id=identity.user_by_name(s, f"user.{who}").id)
         csrf = ws.csrf_token
     client.cookies.set(SESSION_COOKIE, raw)
     return {"csrf": csrf}

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.cases import service as cases
 from secassist.cases.facts import CaseFacts
 from secassist.core.errors import ValidationFailedError
-from secassist.programs import service
+from secassist.programs import queries, service
 from secassist.programs.errors import InsufficientFundsError
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.fund_case import fund_case, fund_case_by_id
@@ -129,7 +129,7 @@ def test_fund_case_refuses_what_the_case_or_the_ledger_does_not_allow(
     with pytest.raises(InsufficientFundsError), unit_of_work(session_factory) as s:
         fund_case(s, actor=None, case=other, appropriation_id=fmf, on=ON)
     with read_only(session_factory) as s:
-        assert service.list_entries(s, actor=None, case_id=other.case_id) == []
+        assert queries.list_entries(s, actor=None, case_id=other.case_id) == []
     with unit_of_work(session_factory) as s:
         imet = appropriation(s, program="IMET")
     with pytest.raises(ValidationFailedError, match="not FMF"), unit_of_work(session_factory) as s:

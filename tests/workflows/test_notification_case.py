@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.cases import lors
 from secassist.cases import service as cases
 from secassist.core.clock import FixedClock
 from secassist.notification import service
@@ -73,7 +74,7 @@ def test_a_published_notice_links_to_the_case_by_transmittal(
     session_factory: sessionmaker[Session], clock: FixedClock, case_id: int
 ) -> None:
     with unit_of_work(session_factory) as s:
-        lor = cases.receive_lor(
+        lor = lors.receive_lor(
             s, actor=None, purchaser="JP", request_type="loa", financing="national",
             received_on=clock.today(), reference_number="JP-LOR-1", articles_services="radars",
         )  # fmt: skip

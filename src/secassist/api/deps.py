@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from secassist.core.config import Settings
 from secassist.core.errors import PermissionDeniedError
 from secassist.identity.errors import AuthenticationError
+from secassist.identity.logins import resolve_web_session
 from secassist.identity.policy import Principal
-from secassist.identity.service import principal_from_token, resolve_web_session
+from secassist.identity.tokens import principal_from_token
 from secassist.reference.service import ReferenceData, get_reference
 from secassist.storage.uow import unit_of_work
 

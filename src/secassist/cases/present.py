@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from secassist.cases import lifecycle, metrics
+from secassist.cases.lors import lor_missing
 from secassist.cases.models import Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.cases.queries import CaseDetail, CaseRow
 from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
@@ -24,7 +25,6 @@ from secassist.cases.schemas import (
     ShareRead,
     TimelineRead,
 )
-from secassist.cases.service import lor_missing
 
 
 def lor_read(lor: Lor | LorRec) -> LorRead:

@@ -199,7 +199,7 @@ def intake(
     desired_value: Annotated[str | None, typer.Option("--desired-value")] = None,
 ) -> None:
     """Record a Letter of Request as received; prints its id and what it still lacks."""
-    from secassist.cases.service import lor_missing, receive_lor
+    from secassist.cases.lors import lor_missing, receive_lor
     from secassist.core.clock import SystemClock
 
     with uow() as s:

@@ -97,7 +97,7 @@ def list_appropriations(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Appropriations with their periods of availability."""
-    from secassist.programs import service
+    from secassist.programs import queries
 
     with read_session() as s:
         rows = [
@@ -111,7 +111,7 @@ def list_appropriations(
                 "status": a.status,
                 "source": a.source,
             }
-            for a in service.list_appropriations(s, actor=None, program=program, fiscal_year=fiscal_year)
+            for a in queries.list_appropriations(s, actor=None, program=program, fiscal_year=fiscal_year)
         ]
     emit_rows(
         rows,
@@ -284,13 +284,13 @@ def ledger(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Ledger entries in id order."""
-    from secassist.programs import service
+    from secassist.programs import queries
 
     as_of = parse_date(on, option="--on") if on else None
     with read_session() as s:
         rows = [
             _entry_row(e)
-            for e in service.list_entries(
+            for e in queries.list_entries(
                 s,
                 actor=None,
                 appropriation_id=appropriation,

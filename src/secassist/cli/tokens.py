@@ -36,7 +36,8 @@ def issue(
     days: Annotated[int, typer.Option("--days", help="Days until it expires (1-365).")] = 90,
 ) -> None:
     """Issue a token. The token goes to standard output, once: only its hash is kept."""
-    from secassist.identity.service import issue_token, user_by_name
+    from secassist.identity.service import user_by_name
+    from secassist.identity.tokens import issue_token
 
     with uow() as session:
         raw, token = issue_token(
@@ -59,7 +60,7 @@ def issue(
 @app.command("revoke")
 def revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="The token's id.")]) -> None:
     """Revoke a token; it stops working at once."""
-    from secassist.identity.service import revoke_token
+    from secassist.identity.tokens import revoke_token
 
     with uow() as session:
         token = revoke_token(session, actor=None, token_id=token_id)

@@ -25,7 +25,7 @@ from secassist.core.errors import ValidationFailedError
 from secassist.identity.policy import Principal
 from secassist.programs.catalog import program as catalog_program
 from secassist.programs.models import LedgerEntry, dollars
-from secassist.programs.service import appropriations_visible, scoped_entries
+from secassist.programs.queries import appropriations_visible, scoped_entries
 from secassist.reference.models import CountryRow
 
 

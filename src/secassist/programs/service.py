@@ -1,4 +1,4 @@
-"""Program services: appropriate, allocate, obligate, expend, reverse — and read the ledger.
+"""Program services: appropriate, allocate, obligate, expend, reverse (the reads: :mod:`.queries`).
 
 Every write appends ledger rows only (never an UPDATE or DELETE; the tables' triggers
 refuse both) and records exactly one audit entry. Services take the session explicitly
@@ -20,305 +20,44 @@ The rules, with their authority (domain.md §9):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, String, column, or_, select, table
+from sqlalchemy import Integer, String, column, select, table
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.core.clock import Clock
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.core.types import to_money
-from secassist.identity.policy import Principal, Resource, check, scope
+from secassist.identity.policy import Principal
 from secassist.identity.service import actor_of
 from secassist.programs import ledger
 from secassist.programs.catalog import program as catalog_program
-from secassist.programs.errors import FundsExpiredError, InsufficientFundsError, ReversalRefusedError
-from secassist.programs.models import Appropriation, LedgerEntry, cents, dollars
-from secassist.reference.models import CountryRow
-from secassist.reference.service import get_reference
-from secassist.reference.sync import sync_reference
-
-AnySelect = Select[*tuple[Any, ...]]
-S = TypeVar("S", bound=AnySelect)
-MAX_TITLE = 200
-MAX_MEMO = 500
-MAX_REFERENCE = 200
-MAX_CENTS = 10**15  # $10 trillion: far above any appropriation, well inside NUMERIC(18, 2)
-
-
-# --- validation helpers ---------------------------------------------------------------
-
-
-def _amount(value: object, field: str = "amount") -> int:
-    amount = to_money(value, field=field)
-    if amount <= 0:
-        raise ValidationFailedError(f"{field}: must be more than zero", field=field)
-    c = cents(amount)
-    if c >= MAX_CENTS:
-        raise ValidationFailedError(f"{field}: {amount} is implausibly large", field=field)
-    return c
-
-
-def _date(value: object, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationFailedError(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field)
-
-
-def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationFailedError(f"{field}: must not be empty", field=field)
-    if len(text) > limit:
-        raise ValidationFailedError(f"{field}: at most {limit} characters", field=field)
-    return text or None
-
-
-def _id(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailedError(f"{field}: {value!r} is not a positive integer id", field=field)
-    return value
-
-
-def _country(session: Session, code: str, clock: Clock | None) -> str:
-    """An ISO alpha-2 code known to the reference data (its database mirror synced if needed)."""
-    key = (code or "").strip().upper()
-    ref = get_reference()
-    known = {c.code for c in ref.countries()}
-    if key not in known:
-        raise ValidationFailedError(f"country: unknown country code {code!r}", field="country")
-    if session.get(CountryRow, key) is None:
-        sync_reference(session, data=ref, clock=clock)
-    return key
-
-
-def _write_check(actor: Principal | None, country: str | None, what: str) -> None:
-    if actor is not None:
-        check(actor, "write", Resource(kind="program", country=country), what=what)
-
-
-def _append(
-    session: Session,
-    *,
-    actor: Principal | None,
-    tag: str,
-    clock: Clock | None,
-    subject_id: int | None = None,
-    **columns: Any,
-) -> LedgerEntry:
-    """Append one ledger entry and its audit entry (subject: the entry, unless given)."""
-    entry = LedgerEntry(**columns, recorded_at=_now(clock))
-    session.add(entry)
-    session.flush()
-    record(
-        session,
-        actor=actor_of(actor),
-        tag=tag,
-        subject_type="program_entry",
-        subject_id=entry.id if subject_id is None else subject_id,
-        rows=[entry],
-        clock=clock,
-    )
-    return entry
-
-
-def _keys(entry: LedgerEntry) -> dict[str, Any]:
-    """What a later entry (an expenditure, a reversal) repeats of the entry it follows."""
-    return {
-        "appropriation_id": entry.appropriation_id,
-        "program": entry.program,
-        "fiscal_year": entry.fiscal_year,
-        "country_code": entry.country_code,
-        "target": entry.target,
-        "case_id": entry.case_id,
-        "case_line_id": entry.case_line_id,
-        "recipient_unit_id": entry.recipient_unit_id,
-    }
+from secassist.programs.common import (
+    MAX_MEMO,
+    MAX_REFERENCE,
+    MAX_TITLE,
+    allocation_pool,
+    append_entry,
+    appropriation_pool,
+    carried_keys,
+    clean_text,
+    known_country,
+    lock_appropriation,
+    now_of,
+    obligation_pool,
+    parse_amount,
+    parse_date,
+    parse_id,
+    require_available,
+    require_headroom,
+    write_check,
+)
+from secassist.programs.errors import ReversalRefusedError
+from secassist.programs.models import Appropriation, LedgerEntry, dollars
+from secassist.programs.queries import appropriations_visible, get_entry
 
 
 def _what(entry: LedgerEntry) -> str:
     return "a reversal" if entry.reverses_id is not None else f"an {entry.kind}"
-
-
-def _now(clock: Clock | None) -> Any:
-    return (clock or SystemClock()).now()
-
-
-# --- reads ------------------------------------------------------------------------------
-
-
-def scoped_entries(stmt: S, actor: Principal | None) -> S:
-    """``stmt`` over ``program_entry`` restricted to what ``actor`` may see (None: everything)."""
-    return stmt if actor is None else scope(stmt, actor, "program", country=LedgerEntry.country_code)
-
-
-def appropriations_visible(actor: Principal | None) -> bool:
-    # Appropriations belong to no country: partners and SCOs never see them.
-    from secassist.identity.policy import visible
-
-    return actor is None or visible(actor, Resource(kind="program", country=None))
-
-
-def get_appropriation(session: Session, *, actor: Principal | None, appropriation_id: int) -> Appropriation:
-    """One appropriation; NotFoundError (404) when missing or invisible to ``actor``."""
-    found = session.get(Appropriation, appropriation_id)
-    if found is None or not appropriations_visible(actor):
-        raise NotFoundError(f"appropriation {appropriation_id} not found", field="appropriation_id")
-    return found
-
-
-def list_appropriations(
-    session: Session, *, actor: Principal | None, program: str | None = None, fiscal_year: int | None = None
-) -> list[Appropriation]:
-    """Appropriations in (program, fiscal year, id) order; empty for partners and SCOs."""
-    if not appropriations_visible(actor):
-        return []
-    stmt = select(Appropriation).order_by(Appropriation.program, Appropriation.fiscal_year, Appropriation.id)
-    if program:
-        stmt = stmt.where(Appropriation.program == catalog_program(program).code)
-    if fiscal_year is not None:
-        stmt = stmt.where(Appropriation.fiscal_year == fiscal_year)
-    return list(session.scalars(stmt))
-
-
-def get_entry(
-    session: Session, *, actor: Principal | None, entry_id: int, field: str = "entry_id"
-) -> LedgerEntry:
-    """One ledger entry; NotFoundError (404) when missing or outside ``actor``'s scope."""
-    stmt = scoped_entries(select(LedgerEntry).where(LedgerEntry.id == entry_id), actor)
-    found: LedgerEntry | None = session.scalar(stmt)
-    if found is None:
-        raise NotFoundError(f"{field}: ledger entry {entry_id} not found", field=field)
-    return found
-
-
-MAX_PAGE = 1000
-
-
-def list_entries(
-    session: Session,
-    *,
-    actor: Principal | None,
-    appropriation_id: int | None = None,
-    country: str | None = None,
-    kind: str | None = None,
-    case_id: int | None = None,
-    as_of: date | None = None,
-    after_id: int | None = None,
-    limit: int = 100,
-) -> list[LedgerEntry]:
-    """Ledger entries in id order, filtered and scoped; at most ``limit`` (1..1000)."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
-    stmt = select(LedgerEntry).order_by(LedgerEntry.id).limit(limit)
-    if appropriation_id is not None:
-        stmt = stmt.where(LedgerEntry.appropriation_id == appropriation_id)
-    if country:
-        stmt = stmt.where(LedgerEntry.country_code == country.strip().upper())
-    if kind:
-        if kind not in ("appropriation", "allocation", "obligation", "expenditure"):
-            raise ValidationFailedError(f"kind: unknown entry kind {kind!r}", field="kind")
-        stmt = stmt.where(LedgerEntry.kind == kind)
-    if case_id is not None:
-        stmt = stmt.where(LedgerEntry.case_id == case_id)
-    if as_of is not None:
-        stmt = stmt.where(LedgerEntry.entry_date <= as_of)
-    if after_id is not None:
-        stmt = stmt.where(LedgerEntry.id > after_id)
-    return list(session.scalars(scoped_entries(stmt, actor)))
-
-
-def reversed_ids(session: Session, ids: list[int]) -> dict[int, int]:
-    """For the given entry ids, the id of the entry that reversed each (where one did)."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(LedgerEntry.reverses_id, LedgerEntry.id).where(LedgerEntry.reverses_id.in_(ids))
-    )
-    return {int(orig): int(rev) for orig, rev in rows if orig is not None}
-
-
-# --- pools --------------------------------------------------------------------------------
-
-
-def _lock(session: Session, appropriation_id: int) -> Appropriation | None:
-    """The appropriation, row-locked on PostgreSQL (FOR UPDATE) so that two writers drawing
-    on its pools serialize; SQLite's writing units of work already hold the write lock."""
-    return session.scalar(select(Appropriation).where(Appropriation.id == appropriation_id).with_for_update())
-
-
-def _changes(session: Session, stmt: AnySelect, credit: str) -> list[tuple[date, int]]:
-    out: list[tuple[date, int]] = []
-    for kind, day, amount in session.execute(stmt):
-        out.append((day, int(amount) if kind == credit else -int(amount)))
-    return out
-
-
-def _appropriation_pool(session: Session, appropriation_id: int) -> list[tuple[date, int]]:
-    stmt = select(LedgerEntry.kind, LedgerEntry.entry_date, LedgerEntry.amount_cents).where(
-        LedgerEntry.appropriation_id == appropriation_id,
-        LedgerEntry.kind.in_(("appropriation", "allocation")),
-    )
-    return _changes(session, stmt, "appropriation")
-
-
-def _allocation_pool(session: Session, appropriation_id: int, country: str) -> list[tuple[date, int]]:
-    stmt = select(LedgerEntry.kind, LedgerEntry.entry_date, LedgerEntry.amount_cents).where(
-        LedgerEntry.appropriation_id == appropriation_id,
-        LedgerEntry.country_code == country,
-        LedgerEntry.kind.in_(("allocation", "obligation")),
-    )
-    return _changes(session, stmt, "allocation")
-
-
-def _obligation_pool(session: Session, obligation_id: int) -> list[tuple[date, int]]:
-    stmt = select(LedgerEntry.kind, LedgerEntry.entry_date, LedgerEntry.amount_cents).where(
-        or_(
-            LedgerEntry.id == obligation_id,
-            LedgerEntry.reverses_id == obligation_id,
-            LedgerEntry.obligation_id == obligation_id,
-        )
-    )
-    return _changes(session, stmt, "obligation")
-
-
-def _require_headroom(pool: list[tuple[date, int]], on: date, amount: int, *, what: str, field: str) -> None:
-    room = ledger.headroom(pool, on)
-    if amount > room:
-        short = f"{dollars(max(room, 0)):,}"
-        raise InsufficientFundsError(
-            f"{field}: ${dollars(amount):,} exceeds the {what} available on {on} and after (${short})",
-            field=field,
-            available=str(dollars(max(room, 0))),
-        )
-
-
-def _require_available(appr: Appropriation, on: date, *, stage: str) -> None:
-    """Funds may be newly allocated or obligated only within the appropriation's period of
-    availability, judged on the entry's own date (domain.md §9: annual SFOPS appropriations
-    [S106][S107]; the period is each appropriation's data)."""
-    if on < appr.available_from:
-        raise FundsExpiredError(
-            f"on: {stage} dated {on} is before the funds of appropriation {appr.id} "
-            f"become available ({appr.available_from})",
-            field="on",
-        )
-    if on > appr.available_until:
-        raise FundsExpiredError(
-            f"on: the funds of appropriation {appr.id} ({appr.program} FY{appr.fiscal_year}) expired "
-            f"after {appr.available_until}; no {stage} dated {on}",
-            field="on",
-        )
-
-
-# --- writes -------------------------------------------------------------------------------
 
 
 def create_appropriation(
@@ -343,31 +82,31 @@ def create_appropriation(
     prog = catalog_program(program)
     if isinstance(fiscal_year, bool) or not isinstance(fiscal_year, int) or not 1950 <= fiscal_year <= 2200:
         raise ValidationFailedError(f"fiscal_year: {fiscal_year!r} is not a fiscal year", field="fiscal_year")
-    amount_cents = _amount(amount)
-    start = _date(available_from, "available_from")
-    until = _date(available_until, "available_until")
+    amount_cents = parse_amount(amount)
+    start = parse_date(available_from, "available_from")
+    until = parse_date(available_until, "available_until")
     if until < start:
         raise ValidationFailedError(
             f"available_until: {until} is before available_from {start}", field="available_until"
         )
-    day = start if on is None else _date(on, "on")
+    day = start if on is None else parse_date(on, "on")
     if not start <= day <= until:
         raise ValidationFailedError(f"on: {day} is outside the period of availability", field="on")
     if status not in ("confirmed", "UNCONFIRMED"):
         raise ValidationFailedError(f"status: {status!r} is not confirmed or UNCONFIRMED", field="status")
-    title = _text(title, "title", MAX_TITLE) or f"{prog.code} FY{fiscal_year}"
-    _write_check(actor, None, "appropriation")
-    now = _now(clock)
+    title = clean_text(title, "title", MAX_TITLE) or f"{prog.code} FY{fiscal_year}"
+    write_check(actor, None, "appropriation")
+    now = now_of(clock)
     appr = Appropriation(
         program=prog.code,
         fiscal_year=fiscal_year,
         title=title,
         available_from=start,
         available_until=until,
-        legal_citation=_text(legal_citation, "legal_citation", 200),
-        source=_text(source, "source", 300),
+        legal_citation=clean_text(legal_citation, "legal_citation", 200),
+        source=clean_text(source, "source", 300),
         status=status,
-        note=_text(note, "note", MAX_MEMO),
+        note=clean_text(note, "note", MAX_MEMO),
         created_at=now,
     )
     session.add(appr)
@@ -398,8 +137,8 @@ def create_appropriation(
 def _appropriation_for_write(
     session: Session, actor: Principal | None, appropriation_id: object
 ) -> Appropriation:
-    aid = _id(appropriation_id, "appropriation_id")
-    appr = _lock(session, aid)
+    aid = parse_id(appropriation_id, "appropriation_id")
+    appr = lock_appropriation(session, aid)
     if appr is None or not appropriations_visible(actor):
         raise NotFoundError(f"appropriation_id: appropriation {aid} not found", field="appropriation_id")
     return appr
@@ -419,21 +158,21 @@ def allocate(
     """Allocate part of an appropriation to a country. Not beyond the appropriation's
     unallocated balance on ``on`` and every later day, nor outside its period of
     availability ("State PM … allocates" FMF, domain.md §9 [S96][S98])."""
-    amount_cents = _amount(amount)
-    day = _date(on, "on")
-    memo = _text(memo, "memo", MAX_MEMO)
+    amount_cents = parse_amount(amount)
+    day = parse_date(on, "on")
+    memo = clean_text(memo, "memo", MAX_MEMO)
     appr = _appropriation_for_write(session, actor, appropriation_id)
-    code = _country(session, country, clock)
-    _write_check(actor, None, "appropriation")  # allocating reads the appropriation's balance
-    _require_available(appr, day, stage="allocation")
-    _require_headroom(
-        _appropriation_pool(session, appr.id),
+    code = known_country(session, country, clock)
+    write_check(actor, None, "appropriation")  # allocating reads the appropriation's balance
+    require_available(appr, day, stage="allocation")
+    require_headroom(
+        appropriation_pool(session, appr.id),
         day,
         amount_cents,
         what="unallocated appropriation",
         field="amount",
     )
-    return _append(
+    return append_entry(
         session,
         actor=actor,
         tag="program:allocation:recorded",
@@ -500,22 +239,22 @@ def _check_target(program_code: str, target: Target) -> Target:
             f"target: {prog.code} funds may be obligated to {', '.join(prog.targets)}, not {target.kind}",
             field="target",
         )
-    reference = _text(target.reference, "reference", MAX_REFERENCE)
+    reference = clean_text(target.reference, "reference", MAX_REFERENCE)
     if target.kind == "case":
         # FMF-financed cases link each ledger line to a case line (domain.md §9 [S98]).
-        case_id = _id(target.case_id, "case_id")
-        line_id = _id(target.case_line_id, "case_line_id")
+        case_id = parse_id(target.case_id, "case_id")
+        line_id = parse_id(target.case_line_id, "case_line_id")
         return Target("case", case_id=case_id, case_line_id=line_id, reference=reference)
     if target.case_id is not None or target.case_line_id is not None:
         raise ValidationFailedError(f"case_id: a {target.kind} obligation names no case", field="case_id")
     if target.kind == "unit":
-        unit = _id(target.recipient_unit_id, "recipient_unit_id")
+        unit = parse_id(target.recipient_unit_id, "recipient_unit_id")
         return Target("unit", recipient_unit_id=unit, reference=reference)
     if target.recipient_unit_id is not None:
         raise ValidationFailedError(
             "recipient_unit_id: a training obligation names no unit", field="recipient_unit_id"
         )
-    return Target("training", reference=_text(reference, "reference", MAX_REFERENCE, required=True))
+    return Target("training", reference=clean_text(reference, "reference", MAX_REFERENCE, required=True))
 
 
 def obligate(
@@ -537,24 +276,24 @@ def obligate(
     A unit obligation (PKO, Section 333, …) is where Leahy vetting applies (domain.md §8,
     22 U.S.C. 2378d / 10 U.S.C. 362 [S91][S92]); that check is a workflow around this call.
     """
-    amount_cents = _amount(amount)
-    day = _date(on, "on")
-    memo = _text(memo, "memo", MAX_MEMO)
+    amount_cents = parse_amount(amount)
+    day = parse_date(on, "on")
+    memo = clean_text(memo, "memo", MAX_MEMO)
     appr = _appropriation_for_write(session, actor, appropriation_id)
-    code = _country(session, country, clock)
+    code = known_country(session, country, clock)
     tgt = _check_target(appr.program, target)
     if tgt.case_id is not None and tgt.case_line_id is not None:
         _check_case_line(session, tgt.case_id, tgt.case_line_id, code)
-    _write_check(actor, code, "allocation")
-    _require_available(appr, day, stage="obligation")
-    _require_headroom(
-        _allocation_pool(session, appr.id, code),
+    write_check(actor, code, "allocation")
+    require_available(appr, day, stage="obligation")
+    require_headroom(
+        allocation_pool(session, appr.id, code),
         day,
         amount_cents,
         what=f"allocation to {code}",
         field="amount",
     )
-    return _append(
+    return append_entry(
         session,
         actor=actor,
         tag="program:obligation:recorded",
@@ -589,29 +328,29 @@ def expend(
     """Record money paid out against an obligation: never beyond its unexpended balance,
     never dated before it. (Payments against an existing obligation may follow the end of
     the period of availability; only new obligations are barred then.)"""
-    amount_cents = _amount(amount)
-    day = _date(on, "on")
-    memo = _text(memo, "memo", MAX_MEMO)
-    reference = _text(reference, "reference", MAX_REFERENCE)
-    oid = _id(obligation_id, "obligation_id")
+    amount_cents = parse_amount(amount)
+    day = parse_date(on, "on")
+    memo = clean_text(memo, "memo", MAX_MEMO)
+    reference = clean_text(reference, "reference", MAX_REFERENCE)
+    oid = parse_id(obligation_id, "obligation_id")
     obligation = get_entry(session, actor=actor, entry_id=oid, field="obligation_id")
     if obligation.kind != "obligation" or obligation.reverses_id is not None:
         raise ValidationFailedError(
             f"obligation_id: entry {oid} is {_what(obligation)}, not an obligation",
             field="obligation_id",
         )
-    _lock(session, obligation.appropriation_id)
-    _write_check(actor, obligation.country_code, "obligation")
-    _require_headroom(
-        _obligation_pool(session, oid), day, amount_cents, what=f"unexpended obligation {oid}", field="amount"
+    lock_appropriation(session, obligation.appropriation_id)
+    write_check(actor, obligation.country_code, "obligation")
+    require_headroom(
+        obligation_pool(session, oid), day, amount_cents, what=f"unexpended obligation {oid}", field="amount"
     )
-    return _append(
+    return append_entry(
         session,
         actor=actor,
         tag="program:expenditure:recorded",
         clock=clock,
         kind="expenditure",
-        **_keys(obligation),
+        **carried_keys(obligation),
         obligation_id=oid,
         reference=reference,
         amount_cents=amount_cents,
@@ -635,12 +374,12 @@ def reverse(
     original's, and when later entries still draw on what it provided (reverse those
     first): the ledger must balance as of every date.
     """
-    day = _date(on, "on")
-    reason_text = _text(reason, "reason", MAX_MEMO, required=True)
-    eid = _id(entry_id, "entry_id")
+    day = parse_date(on, "on")
+    reason_text = clean_text(reason, "reason", MAX_MEMO, required=True)
+    eid = parse_id(entry_id, "entry_id")
     original = get_entry(session, actor=actor, entry_id=eid)
-    _lock(session, original.appropriation_id)
-    _write_check(actor, original.country_code, "ledger entry")
+    lock_appropriation(session, original.appropriation_id)
+    write_check(actor, original.country_code, "ledger entry")
     if original.reverses_id is not None:
         raise ReversalRefusedError(
             f"entry_id: entry {eid} is itself a reversal (of {original.reverses_id}); "
@@ -658,14 +397,14 @@ def reverse(
         )
     amount = original.amount_cents
     if original.kind == "appropriation":
-        pool = _appropriation_pool(session, original.appropriation_id)
+        pool = appropriation_pool(session, original.appropriation_id)
         what = "unallocated appropriation"
     elif original.kind == "allocation":
         assert original.country_code is not None
-        pool = _allocation_pool(session, original.appropriation_id, original.country_code)
+        pool = allocation_pool(session, original.appropriation_id, original.country_code)
         what = f"unobligated allocation to {original.country_code}"
     elif original.kind == "obligation":
-        pool = _obligation_pool(session, eid)
+        pool = obligation_pool(session, eid)
         what = f"unexpended obligation {eid}"
     else:
         pool = []  # an expenditure feeds no later stage
@@ -677,14 +416,14 @@ def reverse(
                 f"(${dollars(max(room, 0)):,} free from {day}); reverse the later entries first",
                 field="entry_id",
             )
-    return _append(
+    return append_entry(
         session,
         actor=actor,
         tag="program:entry:reversed",
         subject_id=eid,
         clock=clock,
         kind=original.kind,
-        **_keys(original),
+        **carried_keys(original),
         obligation_id=original.obligation_id,
         reverses_id=eid,
         reference=original.reference,

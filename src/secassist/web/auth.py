@@ -28,6 +28,13 @@ from secassist.core.config import Settings
 from secassist.core.errors import PermissionDeniedError
 from secassist.identity import service
 from secassist.identity.errors import AuthenticationError
+from secassist.identity.logins import (
+    SESSION_TTL,
+    authenticate,
+    end_web_session,
+    resolve_web_session,
+    start_web_session,
+)
 from secassist.identity.permissions import ACTIONS
 from secassist.identity.policy import Principal
 from secassist.storage.uow import unit_of_work
@@ -57,7 +64,7 @@ def load_web_user(request: Request, session: ReadSessionDep) -> WebUser | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
         try:
-            principal, web_session = service.resolve_web_session(session, raw, clock=_clock(request))
+            principal, web_session = resolve_web_session(session, raw, clock=_clock(request))
             display = service.get_user(session, principal.user_id).display_name
             user = WebUser(principal, display, web_session.csrf_token)
         except AuthenticationError:
@@ -180,18 +187,14 @@ def login(
     raw: str | None = None
     if username.strip() and password:
         with unit_of_work(request.app.state.session_factory) as session:
-            result = service.authenticate(
-                session, username=username, password=password, clock=_clock(request)
-            )
+            result = authenticate(session, username=username, password=password, clock=_clock(request))
             if result.principal is not None:
-                raw, _ = service.start_web_session(
-                    session, user_id=result.principal.user_id, clock=_clock(request)
-                )
+                raw, _ = start_web_session(session, user_id=result.principal.user_id, clock=_clock(request))
         # Committed here: the failure count and its audit entry survive the 401 below.
     if raw is None:
         return _login_page(request, status=401, next_url=next_url, username=username, error=LOGIN_FAILED)
     response = RedirectResponse(next_url, status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, raw, max_age=int(service.SESSION_TTL.total_seconds()))
+    _set_cookie(request, response, SESSION_COOKIE, raw, max_age=int(SESSION_TTL.total_seconds()))
     _delete_cookie(request, response, CSRF_COOKIE)
     return response
 
@@ -206,7 +209,7 @@ def logout(
     if web_user is not None and raw:
         require_csrf(request, csrf)
         with unit_of_work(request.app.state.session_factory) as session:
-            service.end_web_session(session, raw, clock=_clock(request))
+            end_web_session(session, raw, clock=_clock(request))
     _delete_cookie(request, response, SESSION_COOKIE)
     return response
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.cases import lifecycle, service
+from secassist.cases import lifecycle, lors, service
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import Lor
 from secassist.core.clock import Clock, SystemClock
@@ -142,7 +142,7 @@ def _load_one(session: Session, c: DemoCase, index: int, contractor_id: int | No
     today = clock.today()
     start = _received_on(c, today)
     where = f"notice {c.notice}, transmittal {c.transmittal}" if c.notice else "invented case"
-    lor = service.receive_lor(
+    lor = lors.receive_lor(
         session, actor=None, purchaser=c.purchaser, request_type="loa", financing=c.financing,
         received_on=start, reference_number=reference_of(c, index), articles_services=c.title,
         end_users=["Armed forces (demo)"], loa_type=c.loa_type, is_demo=True, clock=clock,

@@ -21,7 +21,7 @@ from secassist.cases.facts import CaseFacts
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
 from secassist.identity.policy import Principal
-from secassist.programs import service
+from secassist.programs import queries, service
 from secassist.programs.models import LedgerEntry
 from secassist.programs.oversight import case_funding
 
@@ -45,7 +45,7 @@ def fund_case(
         raise ValidationFailedError(
             f"case_id: FMF is allocated to countries; {case.purchaser_code} is a NATO body", field="case_id"
         )
-    appr = service.get_appropriation(session, actor=actor, appropriation_id=appropriation_id)
+    appr = queries.get_appropriation(session, actor=actor, appropriation_id=appropriation_id)
     if appr.program != "FMF":
         raise ValidationFailedError(
             f"appropriation_id: appropriation {appr.id} is {appr.program}, not FMF", field="appropriation_id"

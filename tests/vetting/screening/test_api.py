@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
 from secassist.identity import service as identity
+from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting.screening import service
 from secassist.workflows.demo import load_demo
@@ -22,7 +23,7 @@ API = "/api/v1/screening"
 
 def _token(session_factory: sessionmaker[Session], username: str) -> dict[str, str]:
     with unit_of_work(session_factory) as s:
-        raw, _ = identity.issue_token(s, actor=None, user_id=identity.user_by_name(s, username).id, name="t")
+        raw, _ = issue_token(s, actor=None, user_id=identity.user_by_name(s, username).id, name="t")
     return {"Authorization": f"Bearer {raw}"}
 
 

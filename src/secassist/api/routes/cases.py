@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, model_response
 from secassist.api.deps import require_csrf_for_cookie_auth as require_csrf
-from secassist.cases import amendments, metrics, present, queries, service
+from secassist.cases import amendments, lors, metrics, present, queries, service
 from secassist.cases.schemas import (
     AdvanceIn,
     AmendmentAccept,
@@ -64,14 +64,14 @@ def receive_lor(
 ) -> LorRead:
     """Record a Letter of Request as received (it may still be incomplete)."""
     require_csrf(request, principal)
-    lor = service.receive_lor(session, actor=principal, clock=_clock(request), **body.model_dump())
+    lor = lors.receive_lor(session, actor=principal, clock=_clock(request), **body.model_dump())
     return present.lor_read(lor)
 
 
 @router.get("/lors/{lor_id}", response_model=LorRead)
 def get_lor(lor_id: int, principal: PrincipalDep, session: ReadSessionDep) -> LorRead:
     """One LOR with what it still lacks before it counts as complete."""
-    return present.lor_read(service.get_lor(session, actor=principal, lor_id=lor_id))
+    return present.lor_read(lors.get_lor(session, actor=principal, lor_id=lor_id))
 
 
 @router.patch("/lors/{lor_id}", response_model=LorRead)
@@ -80,7 +80,7 @@ def update_lor(
 ) -> LorRead:
     """Fill in or correct an LOR that is not yet complete."""
     require_csrf(request, principal)
-    lor = service.update_lor(
+    lor = lors.update_lor(
         session, actor=principal, lor_id=lor_id, clock=_clock(request), **body.model_dump(exclude_none=True)
     )
     return present.lor_read(lor)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.clock import utcnow
 from secassist.identity import queries, service
+from secassist.identity import tokens as token_service
 from secassist.identity.models import ApiToken, Organization, User
 
 router = APIRouter(tags=["identity"])
@@ -64,11 +65,11 @@ class MeOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=service.MAX_TOKEN_NAME)
+    name: str = Field(min_length=1, max_length=token_service.MAX_TOKEN_NAME)
     scopes: list[str] | None = Field(
         default=None, description="Permissions to carry (default: all of yours)."
     )
-    days: int = Field(default=90, ge=1, le=service.MAX_TOKEN_DAYS)
+    days: int = Field(default=90, ge=1, le=token_service.MAX_TOKEN_DAYS)
 
 
 class TokenOut(BaseModel):
@@ -181,7 +182,7 @@ def issue_token(
 ) -> IssuedTokenOut:
     """Issue a bearer token for yourself, narrowed to ``scopes``; the token is shown once."""
     require_csrf_for_cookie_auth(request, principal)
-    raw, token = service.issue_token(
+    raw, token = token_service.issue_token(
         session,
         actor=principal,
         user_id=principal.user_id,
@@ -198,5 +199,5 @@ def revoke_token(
 ) -> Response:
     """Revoke one of your tokens (an administrator: anyone's); 404 for anyone else's."""
     require_csrf_for_cookie_auth(request, principal)
-    service.revoke_token(session, actor=principal, token_id=token_id)
+    token_service.revoke_token(session, actor=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

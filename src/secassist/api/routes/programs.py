@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Request, status
 
 from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
-from secassist.programs import oversight, service
+from secassist.programs import oversight, queries, service
 from secassist.programs.catalog import catalog
 from secassist.programs.schemas import (
     AllocationCreate,
@@ -44,7 +44,7 @@ def appropriations(
     fiscal_year: int | None = None,
 ) -> list[AppropriationRead]:
     """Appropriations (State, DoD, auditors; partners and SCOs see none)."""
-    found = service.list_appropriations(session, actor=principal, program=program, fiscal_year=fiscal_year)
+    found = queries.list_appropriations(session, actor=principal, program=program, fiscal_year=fiscal_year)
     return [AppropriationRead.of(a) for a in found]
 
 
@@ -54,7 +54,7 @@ def appropriation(
 ) -> AppropriationRead:
     """One appropriation; 404 when missing or invisible."""
     return AppropriationRead.of(
-        service.get_appropriation(session, actor=principal, appropriation_id=appropriation_id)
+        queries.get_appropriation(session, actor=principal, appropriation_id=appropriation_id)
     )
 
 
@@ -149,7 +149,7 @@ def entries(
     limit: int = 100,
 ) -> list[EntryRead]:
     """The ledger, in id order, scoped and filtered; page with ``after_id``."""
-    found = service.list_entries(
+    found = queries.list_entries(
         session,
         actor=principal,
         appropriation_id=appropriation_id,
@@ -160,15 +160,15 @@ def entries(
         after_id=after_id,
         limit=limit,
     )
-    rev = service.reversed_ids(session, [e.id for e in found])
+    rev = queries.reversed_ids(session, [e.id for e in found])
     return [EntryRead.of(e, rev.get(e.id)) for e in found]
 
 
 @router.get("/entries/{entry_id}", response_model=EntryRead)
 def entry(entry_id: int, principal: PrincipalDep, session: ReadSessionDep) -> EntryRead:
     """One ledger entry; 404 when missing or outside the caller's scope."""
-    found = service.get_entry(session, actor=principal, entry_id=entry_id)
-    return EntryRead.of(found, service.reversed_ids(session, [found.id]).get(found.id))
+    found = queries.get_entry(session, actor=principal, entry_id=entry_id)
+    return EntryRead.of(found, queries.reversed_ids(session, [found.id]).get(found.id))
 
 
 @router.get("/totals", response_model=TotalsRead)

@@ -1,0 +1,114 @@
+"""Program reads: appropriations and ledger entries, scoped to what the actor may see.
+
+Ledger entries are scoped by the purchaser's country through the access policy
+(:func:`secassist.identity.policy.scope`); appropriations belong to no country, so
+partners and SCOs see none. ``actor=None`` is the system (the administrator's console):
+unscoped. The writes are in :mod:`secassist.programs.service`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.identity.policy import Principal, Resource, scope
+from secassist.programs.catalog import program as catalog_program
+from secassist.programs.models import Appropriation, LedgerEntry
+
+AnySelect = Select[*tuple[Any, ...]]
+S = TypeVar("S", bound=AnySelect)
+
+
+def scoped_entries(stmt: S, actor: Principal | None) -> S:
+    """``stmt`` over ``program_entry`` restricted to what ``actor`` may see (None: everything)."""
+    return stmt if actor is None else scope(stmt, actor, "program", country=LedgerEntry.country_code)
+
+
+def appropriations_visible(actor: Principal | None) -> bool:
+    # Appropriations belong to no country: partners and SCOs never see them.
+    from secassist.identity.policy import visible
+
+    return actor is None or visible(actor, Resource(kind="program", country=None))
+
+
+def get_appropriation(session: Session, *, actor: Principal | None, appropriation_id: int) -> Appropriation:
+    """One appropriation; NotFoundError (404) when missing or invisible to ``actor``."""
+    found = session.get(Appropriation, appropriation_id)
+    if found is None or not appropriations_visible(actor):
+        raise NotFoundError(f"appropriation {appropriation_id} not found", field="appropriation_id")
+    return found
+
+
+def list_appropriations(
+    session: Session, *, actor: Principal | None, program: str | None = None, fiscal_year: int | None = None
+) -> list[Appropriation]:
+    """Appropriations in (program, fiscal year, id) order; empty for partners and SCOs."""
+    if not appropriations_visible(actor):
+        return []
+    stmt = select(Appropriation).order_by(Appropriation.program, Appropriation.fiscal_year, Appropriation.id)
+    if program:
+        stmt = stmt.where(Appropriation.program == catalog_program(program).code)
+    if fiscal_year is not None:
+        stmt = stmt.where(Appropriation.fiscal_year == fiscal_year)
+    return list(session.scalars(stmt))
+
+
+def get_entry(
+    session: Session, *, actor: Principal | None, entry_id: int, field: str = "entry_id"
+) -> LedgerEntry:
+    """One ledger entry; NotFoundError (404) when missing or outside ``actor``'s scope."""
+    stmt = scoped_entries(select(LedgerEntry).where(LedgerEntry.id == entry_id), actor)
+    found: LedgerEntry | None = session.scalar(stmt)
+    if found is None:
+        raise NotFoundError(f"{field}: ledger entry {entry_id} not found", field=field)
+    return found
+
+
+MAX_PAGE = 1000
+
+
+def list_entries(
+    session: Session,
+    *,
+    actor: Principal | None,
+    appropriation_id: int | None = None,
+    country: str | None = None,
+    kind: str | None = None,
+    case_id: int | None = None,
+    as_of: date | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[LedgerEntry]:
+    """Ledger entries in id order, filtered and scoped; at most ``limit`` (1..1000)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
+    stmt = select(LedgerEntry).order_by(LedgerEntry.id).limit(limit)
+    if appropriation_id is not None:
+        stmt = stmt.where(LedgerEntry.appropriation_id == appropriation_id)
+    if country:
+        stmt = stmt.where(LedgerEntry.country_code == country.strip().upper())
+    if kind:
+        if kind not in ("appropriation", "allocation", "obligation", "expenditure"):
+            raise ValidationFailedError(f"kind: unknown entry kind {kind!r}", field="kind")
+        stmt = stmt.where(LedgerEntry.kind == kind)
+    if case_id is not None:
+        stmt = stmt.where(LedgerEntry.case_id == case_id)
+    if as_of is not None:
+        stmt = stmt.where(LedgerEntry.entry_date <= as_of)
+    if after_id is not None:
+        stmt = stmt.where(LedgerEntry.id > after_id)
+    return list(session.scalars(scoped_entries(stmt, actor)))
+
+
+def reversed_ids(session: Session, ids: list[int]) -> dict[int, int]:
+    """For the given entry ids, the id of the entry that reversed each (where one did)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(LedgerEntry.reverses_id, LedgerEntry.id).where(LedgerEntry.reverses_id.in_(ids))
+    )
+    return {int(orig): int(rev) for orig, rev in rows if orig is not None}
