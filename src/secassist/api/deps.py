@@ -29,8 +29,9 @@ def _factory(request: Request) -> sessionmaker[Session]:
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A read-only session for the request. Opening one does no I/O (the connection is
     taken at the first query, in the handler's worker thread), so it is made on the
-    event loop; only the closing rollback goes to a worker thread. A read request then
-    hops to a thread twice (principal, handler) rather than four times."""
+    event loop; only the closing rollback goes to a worker thread. With a handler that
+    returns :func:`model_response`, a read request hops to a worker thread three times
+    (principal, handler, close) rather than five."""
     session = _factory(request)()
     try:
         yield session
