@@ -89,9 +89,6 @@ def _scope_params(rule: RowRule) -> dict[str, Any]:
     return {} if rule.everything else {"scope_country": rule.by_country}
 
 
-_FILTERS = ("status", "country", "agency", "financing", "q")
-
-
 @functools.cache
 def _list_statements(filters: frozenset[str], everything: bool) -> tuple[Prepared, Prepared]:
     """(count, page) for one combination of filters and scope."""
