@@ -1,7 +1,8 @@
-"""The HTTP peer of the case benchmark: the same raw SQL as ``bench.cases.raw_list`` and
-``raw_detail``, behind a bare ASGI callable on the same uvicorn, answering the rows as
-JSON. It shows what serving the query over HTTP costs with no framework, no ORM and no
-authentication, so the API's own overhead can be read off beside it.
+"""The HTTP peer of the case benchmark: ``bench.cases.raw_list`` and ``raw_detail`` (the
+raw SQL every layer is set beside) behind a bare ASGI callable on the same uvicorn,
+answering what they fetched as JSON. It shows what serving the query over HTTP costs with
+no framework, no ORM and no authentication, so the API's own overhead can be read off
+beside it.
 
 Run by ``bench.cases`` as ``uvicorn --factory bench._rawhttp:create_app`` with
 ``SECASSIST_DATABASE_URL`` set. Each request runs its statements in one worker-thread
@@ -18,46 +19,12 @@ from urllib.parse import parse_qs
 
 from anyio import to_thread
 
-from bench.cases import _in_transaction, _ph
+from bench.cases import _in_transaction, _ph, raw_detail, raw_list
 from secassist.storage.engine import make_engine
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def _rows_list(cur: Any, ph: str, country: str, status: str) -> Any:
-    where = f"WHERE purchaser_code = {ph} AND status = {ph}"
-    cur.execute(f"SELECT count(*) FROM fms_case {where}", (country, status))
-    total = cur.fetchone()[0]
-    cur.execute(f"SELECT * FROM fms_case {where} ORDER BY id DESC LIMIT 50 OFFSET 0", (country, status))
-    cases = cur.fetchall()
-    lines = []
-    if cases:
-        marks = ", ".join([ph] * len(cases))
-        cur.execute(
-            f"SELECT case_id, mde, value FROM fms_case_line WHERE case_id IN ({marks})", [c[0] for c in cases]
-        )
-        lines = cur.fetchall()
-    return {"total": total, "items": cases, "lines": lines}
-
-
-def _rows_detail(cur: Any, ph: str, case_id: int) -> Any:
-    out = {}
-    cur.execute(
-        f"SELECT fms_case.*, fms_lor.* FROM fms_case JOIN fms_lor ON fms_lor.id = fms_case.lor_id "
-        f"WHERE fms_case.id = {ph}",
-        (case_id,),
-    )
-    out["case"] = cur.fetchone()
-    for key, sql in (
-        ("lines", f"SELECT * FROM fms_case_line WHERE case_id = {ph} ORDER BY number"),
-        ("amendments", f"SELECT * FROM fms_amendment WHERE case_id = {ph} ORDER BY kind, number"),
-        ("events", f"SELECT * FROM fms_case_event WHERE case_id = {ph} ORDER BY occurred_on, id"),
-    ):
-        cur.execute(sql, (case_id,))
-        out[key] = cur.fetchall()
-    return out
 
 
 def create_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -68,12 +35,11 @@ def create_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
         if path == "/health":
             return b"{}"
         if path == "/list":
-            doc = _in_transaction(
-                engine, lambda cur: _rows_list(cur, ph, query["country"][0], query["status"][0])
-            )
+            country, status = query["country"][0], query["status"][0]
+            doc = _in_transaction(engine, lambda cur: raw_list(cur, ph, country, status))
         elif path.startswith("/detail/"):
             case_id = int(path.rsplit("/", 1)[1])
-            doc = _in_transaction(engine, lambda cur: _rows_detail(cur, ph, case_id))
+            doc = _in_transaction(engine, lambda cur: raw_detail(cur, ph, case_id))
         else:
             return None
         return json.dumps(doc, default=str).encode()

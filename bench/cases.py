@@ -42,7 +42,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from rich.console import Console
@@ -60,6 +60,7 @@ from secassist.identity.policy import Principal
 from secassist.storage.engine import make_session_factory
 from secassist.storage.uow import read_only, unit_of_work
 
+T = TypeVar("T")
 QUICK = os.environ.get("SECASSIST_BENCH_QUICK") == "1"
 SEED = 20260601
 CASES = 5_000 if QUICK else 100_000
@@ -279,7 +280,7 @@ def _ph(engine: Engine) -> str:
     return "%s" if engine.dialect.name == "postgresql" else "?"
 
 
-def raw_list(cur: Any, ph: str, country: str, status: str) -> int:
+def raw_list(cur: Any, ph: str, country: str, status: str) -> dict[str, Any]:
     """The list in raw SQL: count, the newest 50, and their lines' values."""
     where = f"WHERE purchaser_code = {ph} AND status = {ph}"
     cur.execute(f"SELECT count(*) FROM fms_case {where}", (country, status))
@@ -292,17 +293,19 @@ def raw_list(cur: Any, ph: str, country: str, status: str) -> int:
         f"FROM fms_case {where} ORDER BY id DESC LIMIT 50 OFFSET 0",
         (country, status),
     )
-    ids = [r[0] for r in cur.fetchall()]
-    if ids:
-        marks = ", ".join([ph] * len(ids))
-        cur.execute(f"SELECT case_id, mde, value FROM fms_case_line WHERE case_id IN ({marks})", ids)
-        sums: dict[int, Decimal] = {}
+    cases = cur.fetchall()
+    sums: dict[int, Decimal] = {}
+    if cases:
+        marks = ", ".join([ph] * len(cases))
+        cur.execute(
+            f"SELECT case_id, mde, value FROM fms_case_line WHERE case_id IN ({marks})", [c[0] for c in cases]
+        )
         for case_id, _mde, value in cur.fetchall():
             sums[case_id] = sums.get(case_id, Decimal(0)) + Decimal(str(value))
-    return int(total)
+    return {"total": int(total), "items": cases, "values": sums}
 
 
-def raw_detail(cur: Any, ph: str, case_id: int) -> int:
+def raw_detail(cur: Any, ph: str, case_id: int) -> dict[str, Any]:
     """One case in raw SQL, the service's four statements: the case joined to its LOR,
     lines, amendments and events."""
     cur.execute(
@@ -310,16 +313,18 @@ def raw_detail(cur: Any, ph: str, case_id: int) -> int:
         f"WHERE fms_case.id = {ph}",
         (case_id,),
     )
-    cur.fetchone()
-    cur.execute(f"SELECT * FROM fms_case_line WHERE case_id = {ph} ORDER BY number", (case_id,))
-    lines = cur.fetchall()
-    cur.execute(f"SELECT * FROM fms_amendment WHERE case_id = {ph} ORDER BY kind, number", (case_id,))
-    cur.fetchall()
-    cur.execute(f"SELECT * FROM fms_case_event WHERE case_id = {ph} ORDER BY occurred_on, id", (case_id,))
-    return len(lines) + len(cur.fetchall())
+    out = {"case": cur.fetchone()}
+    for key, sql in (
+        ("lines", f"SELECT * FROM fms_case_line WHERE case_id = {ph} ORDER BY number"),
+        ("amendments", f"SELECT * FROM fms_amendment WHERE case_id = {ph} ORDER BY kind, number"),
+        ("events", f"SELECT * FROM fms_case_event WHERE case_id = {ph} ORDER BY occurred_on, id"),
+    ):
+        cur.execute(sql, (case_id,))
+        out[key] = cur.fetchall()
+    return out
 
 
-def _in_transaction(engine: Engine, fn: Callable[[Any], int]) -> int:
+def _in_transaction(engine: Engine, fn: Callable[[Any], T]) -> T:
     """One request's worth of raw SQL: a pooled DBAPI connection, a transaction (BEGIN, as
     the app's read session issues), the statements, rollback."""
     raw = engine.raw_connection()
@@ -429,6 +434,28 @@ def _uvicorn(engine: Engine, tmp: Path, factory: str = "secassist.api.app:create
         proc.wait(30)
 
 
+def _http_timings(
+    base: str,
+    headers: dict[str, str],
+    list_url: str,
+    detail_url: str,
+    filters: list[tuple[str, str]],
+    ids: list[int],
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(list, detail) timings of GET requests on a keep-alive client, the same arguments
+    in the same order as every other layer."""
+    nf, ni = _cycle(filters), _cycle(ids)
+    with httpx.Client(base_url=base, headers=headers) as http:
+
+        def get(url: str) -> None:
+            r = http.get(url)
+            assert r.status_code == 200, r.text
+
+        listed = _timed(lambda: get(list_url.format(*nf())), CALLS)
+        shown = _timed(lambda: get(detail_url.format(ni())), CALLS)
+    return listed, shown
+
+
 def _measure(engine: Engine, tmp: Path) -> dict[str, tuple[float, float]]:
     factory = make_session_factory(engine)
     filters, ids = _args(CALLS + 1)
@@ -442,34 +469,14 @@ def _measure(engine: Engine, tmp: Path) -> dict[str, tuple[float, float]]:
     out["orm list"] = _timed(lambda: orm_list(factory, *nf()), CALLS)
     out["orm detail"] = _timed(lambda: orm_detail(factory, ni(), as_of), CALLS)
     headers = _bearer(engine)
-    with _uvicorn(engine, tmp) as base, httpx.Client(base_url=base, headers=headers) as http:
-        nf, ni = _cycle(filters), _cycle(ids)
-
-        def http_list() -> None:
-            country, status = nf()
-            r = http.get(f"/api/v1/cases?country={country}&status={status}")
-            assert r.status_code == 200, r.text
-
-        def http_detail() -> None:
-            r = http.get(f"/api/v1/cases/{ni()}")
-            assert r.status_code == 200, r.text
-
-        out["uvicorn list"] = _timed(http_list, CALLS)
-        out["uvicorn detail"] = _timed(http_detail, CALLS)
-    with _uvicorn(engine, tmp, "bench._rawhttp:create_app") as base, httpx.Client(base_url=base) as http:
-        nf, ni = _cycle(filters), _cycle(ids)
-
-        def peer_list() -> None:
-            country, status = nf()
-            r = http.get(f"/list?country={country}&status={status}")
-            assert r.status_code == 200, r.text
-
-        def peer_detail() -> None:
-            r = http.get(f"/detail/{ni()}")
-            assert r.status_code == 200, r.text
-
-        out["rawhttp list"] = _timed(peer_list, CALLS)
-        out["rawhttp detail"] = _timed(peer_detail, CALLS)
+    with _uvicorn(engine, tmp) as base:
+        out["uvicorn list"], out["uvicorn detail"] = _http_timings(
+            base, headers, "/api/v1/cases?country={}&status={}", "/api/v1/cases/{}", filters, ids
+        )
+    with _uvicorn(engine, tmp, "bench._rawhttp:create_app") as base:
+        out["rawhttp list"], out["rawhttp detail"] = _http_timings(
+            base, {}, "/list?country={}&status={}", "/detail/{}", filters, ids
+        )
     return out
 
 

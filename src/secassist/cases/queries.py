@@ -25,7 +25,7 @@ from secassist.cases.lifecycle import parse_status
 from secassist.cases.models import FINANCING, Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import EVERYTHING, Principal, RowRule, row_rule, scope
+from secassist.identity.policy import EVERYTHING, Principal, Resource, RowRule, row_rule, scope, visible
 from secassist.storage.prepared import Prepared, connection_of
 
 MAX_PAGE = 500
@@ -231,17 +231,16 @@ def case_detail(
 
 
 def _visible_lines(actor: Principal | None, case: CaseRec, lines: list[LineRec]) -> list[LineRec]:
-    """The lines of one case the actor may see (policy.row_rule for ``case_line``)."""
+    """The lines of one case the actor may see (the policy's answer for each line)."""
     if actor is None:
         return lines
-    rule = row_rule(actor, "case_line")
-    if rule.everything:
-        return lines
-    if rule.by_country is not None and case.country_code == rule.by_country:
-        return lines
-    if rule.by_contractor is not None:
-        return [ln for ln in lines if ln.contractor_org_id == rule.by_contractor]
-    return []
+    return [
+        ln
+        for ln in lines
+        if visible(
+            actor, Resource("case_line", country=case.country_code, contractor_org_id=ln.contractor_org_id)
+        )
+    ]
 
 
 def _case_with_lor(conn: Connection, actor: Principal | None, ref: str | int) -> tuple[CaseRec, LorRec]:

@@ -171,16 +171,6 @@ class RowRule:
     by_contractor: int | None = None  # case lines whose contractor is this organization
     notified_only: bool = False  # notifications formally notified
 
-    @property
-    def nothing(self) -> bool:
-        return not (
-            self.everything
-            or self.by_country is not None
-            or self.by_org is not None
-            or self.by_contractor is not None
-            or self.notified_only
-        )
-
 
 NOTHING = RowRule()
 EVERYTHING = RowRule(everything=True)

@@ -71,11 +71,6 @@ class Prepared:
         self._compiled: dict[str, _Compiled] = {}
         self._converters: dict[str, Converter] = {}
 
-    @property
-    def columns(self) -> list[str]:
-        """The result column names, in order."""
-        return [str(c.key) for c in self._stmt.selected_columns]
-
     def _compile(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
