@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.audit import checkpoint as cp
 from secassist.audit import service
 from secassist.core.errors import NotFoundError
+from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.identity.policy import Principal, require_permission
 
 router = APIRouter(prefix="/audit", tags=["audit"])
