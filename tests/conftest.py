@@ -164,7 +164,7 @@ def app_env(db_url: str, tmp_path: Path) -> dict[str, str]:
 def client(settings: Settings, engine: Engine) -> Iterator[object]:
     from fastapi.testclient import TestClient
 
-    from secassist.api.app import create_app
+    from secassist.http.app import create_app
 
     with TestClient(create_app(settings=settings, engine=engine)) as c:
         yield c
@@ -181,7 +181,7 @@ def _free_port() -> int:
 def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
     import uvicorn
 
-    from secassist.api.app import create_app
+    from secassist.http.app import create_app
 
     port = _free_port()
     config = uvicorn.Config(

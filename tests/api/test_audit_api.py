@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
@@ -160,7 +161,9 @@ def test_entries_are_paged_and_filtered(
         "subject_type",
         "subject_id",
         "rows",
+        "redacted",
     }
+    assert not any(e["redacted"] for e in items)  # the inspector general reads every entry
     assert_problem(client.get("/api/v1/audit/entries?limit=0", headers=auditor), 422, "validation.failed")
     assert_problem(client.get("/api/v1/audit/entries?limit=1001", headers=auditor), 422, "validation.failed")
 
@@ -268,3 +271,120 @@ def test_the_latest_checkpoint_and_the_key_that_signed_it(
         public, _ = cp.load_public_key(text)
         signed = cp.verify(note, public)
         assert (signed.tree_size, signed.root_hash) == (size, root)
+
+
+# --- what each reader may read of an entry (issue #11) -----------------------------------------------
+
+SECRET_NOTE = "pre-decisional: hold the sale until the end-use assurances arrive"
+
+
+def _note_entry(factory: sessionmaker[Session]) -> int:
+    """A pre-decisional vetting note written on a demo proposal; its entry's seq."""
+    from secassist.audit.models import AuditEntry
+    from secassist.vetting.decisions_models import VettingProposal
+    from secassist.vetting.service import add_note
+
+    with unit_of_work(factory) as s:
+        proposal_id = s.scalars(select(VettingProposal.id).order_by(VettingProposal.id)).first()
+        assert proposal_id is not None
+        add_note(s, actor=None, proposal_id=proposal_id, body=SECRET_NOTE)
+    with read_only(factory) as s:
+        seq = s.scalars(
+            select(AuditEntry.seq)
+            .where(AuditEntry.subject_type == "vetting_note")
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+        assert seq is not None
+        return seq
+
+
+def _case_entry(factory: sessionmaker[Session]) -> int:
+    from secassist.audit.models import AuditEntry
+
+    with read_only(factory) as s:
+        seq = s.scalars(
+            select(AuditEntry.seq).where(AuditEntry.tag.startswith("case:")).order_by(AuditEntry.seq)
+        ).first()
+        assert seq is not None
+        return seq
+
+
+def _reader(factory: sessionmaker[Session], username: str, kind: str, role: str) -> dict[str, str]:
+    p = make_person(factory, username=username, org=f"Test {kind} readers", kind=kind, roles=[role])
+    return bearer(token_for(factory, p.user_id))
+
+
+def _assert_redacted(client: Any, headers: dict[str, str], seq: int, secret: str | None = None) -> None:
+    r = client.get(f"/api/v1/audit/entries/{seq}", headers=headers)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert set(doc) == {"seq", "at", "tag", "leaf_hash", "redacted"}
+    assert doc["redacted"] is True
+    # Still verifiable: the leaf hash is the entry's, and the proof starts from it.
+    p = client.get(f"/api/v1/audit/proofs/inclusion/{seq}", headers=headers).json()
+    assert p["entry"] == doc
+    assert p["leaf_hash"] == doc["leaf_hash"]
+    merkle.verify_inclusion(
+        bytes.fromhex(p["leaf_hash"]), seq, p["tree_size"], [bytes.fromhex(h) for h in p["path"]],
+        bytes.fromhex(p["root_hash"]),
+    )  # fmt: skip
+    listed = client.get(
+        "/api/v1/audit/entries", params={"after": seq - 1, "limit": 1}, headers=headers
+    ).json()
+    summary = listed["items"][0]
+    assert summary["redacted"] is True
+    assert (summary["actor"], summary["actor_user_id"], summary["subject_id"], summary["rows"]) == (None,) * 4
+    if secret is not None:
+        for body in (r.text, client.get(f"/api/v1/audit/proofs/inclusion/{seq}", headers=headers).text):
+            assert secret not in body
+
+
+def _assert_whole(
+    client: Any, headers: dict[str, str], seq: int, factory: sessionmaker[Session]
+) -> dict[str, Any]:
+    r = client.get(f"/api/v1/audit/entries/{seq}", headers=headers)
+    assert r.status_code == 200, r.text
+    with read_only(factory) as s:
+        assert r.json() == service.entry_json(service.get_entry(s, seq))
+    p = client.get(f"/api/v1/audit/proofs/inclusion/{seq}", headers=headers).json()
+    assert p["entry"] == r.json()
+    summary = client.get(
+        "/api/v1/audit/entries", params={"after": seq - 1, "limit": 1}, headers=headers
+    ).json()
+    assert summary["items"][0]["redacted"] is False
+    assert summary["items"][0]["subject_id"] is not None
+    doc: dict[str, Any] = r.json()
+    return doc
+
+
+def test_dod_reads_cases_in_the_log_but_not_pre_decisional_vetting_notes(
+    client: Any, filled: sessionmaker[Session]
+) -> None:
+    note, case = _note_entry(filled), _case_entry(filled)
+    dod = _reader(filled, "dod.cases", "dod", "case_manager")
+    _assert_redacted(client, dod, note, SECRET_NOTE)
+    _assert_whole(client, dod, case, filled)
+
+
+def test_an_administrator_reads_identity_entries_but_not_cases_or_vetting(
+    client: Any, filled: sessionmaker[Session]
+) -> None:
+    note, case = _note_entry(filled), _case_entry(filled)
+    admin = _reader(filled, "state.admin", "state", "admin")
+    _assert_redacted(client, admin, case)
+    _assert_redacted(client, admin, note, SECRET_NOTE)
+    with read_only(filled) as s:
+        user_seq = service.list_entries(s, tag="identity:user:")[0].seq
+    _assert_whole(client, admin, user_seq, filled)
+
+
+@pytest.mark.parametrize(("kind", "role"), [("auditor", "auditor"), ("state", "policy_officer")])
+def test_the_inspector_general_and_state_read_every_entry_whole(
+    client: Any, filled: sessionmaker[Session], kind: str, role: str
+) -> None:
+    note, case = _note_entry(filled), _case_entry(filled)
+    headers = _reader(filled, f"{kind}.reader", kind, role)
+    assert SECRET_NOTE in str(_assert_whole(client, headers, note, filled))
+    _assert_whole(client, headers, case, filled)
+    page = client.get("/api/v1/audit/entries", params={"limit": 1000}, headers=headers).json()
+    assert not any(e["redacted"] for e in page["items"])

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.pool import QueuePool
 
-from secassist.api.app import create_app
 from secassist.core.config import Settings
 from secassist.core.errors import DatabaseNotMigratedError, DatabaseUnavailableError
-from secassist.storage.engine import make_engine
+from secassist.http.app import create_app
+from secassist.storage.engine import engine_from_settings, make_engine
 from secassist.storage.migrate import head_revision
 
 # TEST-NET-1 (RFC 5737): nothing answers there, so a connection attempt would hang.
@@ -128,7 +128,7 @@ _IMPORT_PROBE = textwrap.dedent(
     psycopg.Connection.connect = classmethod(refusing_connect)
 
     t0 = time.perf_counter()
-    import secassist.api.app as app_module
+    import secassist.http.app as app_module
     imported = time.perf_counter() - t0
 
     from secassist.reference.service import get_reference
@@ -172,12 +172,12 @@ def test_importing_the_app_module_and_creating_the_app_touch_no_database() -> No
 
 
 def test_create_app_in_process_neither_makes_nor_pings_an_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    import secassist.api.app as app_module
+    import secassist.http.app as app_module
 
     def forbidden(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("create_app() touched the database")
 
-    monkeypatch.setattr(app_module, "make_engine", forbidden)
+    monkeypatch.setattr(app_module, "engine_from_settings", forbidden)
     monkeypatch.setattr(app_module, "ping", forbidden)
     monkeypatch.setattr(app_module, "ensure_at_head", forbidden)
     monkeypatch.setattr(app_module, "load_settings", forbidden)
@@ -224,16 +224,16 @@ def idle_connections(eng: Engine) -> int:
 @pytest.fixture
 def engines_made_by_the_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Engine]]:
     """Records the engines the lifespan makes itself, and disposes of them after the test."""
-    import secassist.api.app as app_module
+    import secassist.http.app as app_module
 
     made: list[Engine] = []
 
-    def recording_make_engine(url: str, *, echo: bool = False) -> Engine:
-        eng = make_engine(url, echo=echo)
+    def recording_engine_from_settings(s: Settings) -> Engine:
+        eng = engine_from_settings(s)
         made.append(eng)
         return eng
 
-    monkeypatch.setattr(app_module, "make_engine", recording_make_engine)
+    monkeypatch.setattr(app_module, "engine_from_settings", recording_engine_from_settings)
     yield made
     for eng in made:
         eng.dispose()

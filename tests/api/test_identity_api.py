@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.api.deps import SESSION_COOKIE
 from secassist.audit.models import AuditEntry
+from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service
 from secassist.identity.logins import start_web_session
 from secassist.identity.models import ApiToken, Organization, User

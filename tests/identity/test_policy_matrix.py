@@ -21,7 +21,7 @@ from secassist.identity.permissions import (
     OrgKind,
     Role,
 )
-from secassist.identity.policy import Principal, Resource, allowed, check, visible
+from secassist.identity.policy import Principal, Resource, allowed, check, may_read_audit_entry, visible
 from tests.identity.factories import scoped, synthetic
 
 HOME, ABROAD = "PL", "JP"
@@ -274,3 +274,70 @@ def test_deny_by_default() -> None:
     assert not allowed(p, "delete", Resource("case", country="PL"))
     nobody = replace(p, permissions=frozenset())
     assert not any(visible(nobody, foreign(r)) for r in RESOURCES)
+
+
+# --- audit entries: read whole only by who may read the records they hold (issue #11) ---------
+
+# A subject type or table per resource kind, as the log writes them.
+AUDIT_NAMES = {
+    "organization": ("organization", "identity_organization"),
+    "user": ("user", "identity_user"),
+    "token": ("token", "identity_api_token"),
+    "audit": ("audit_checkpoint", "audit_checkpoint"),
+    "reference": ("reference", "reference_dataset"),
+    "program": ("program_entry", "program_entry"),
+    "case": ("case", "fms_case"),
+    "case_line": ("case_line", "fms_case_line"),
+    "vetting": ("vetting_decision", "vetting_finding"),
+    "vetting_note": ("vetting_note", "vetting_note"),
+    "notification": ("notification", "notification_notification"),
+}
+AUDIT_CELLS = [
+    (kind, role, resource)
+    for kind in OrgKind
+    for role in sorted(KIND_ROLES[kind])
+    for resource in AUDIT_NAMES
+]
+
+
+def expected_whole_entry(kind: OrgKind, role: Role, resource: str) -> bool:
+    """The rule, restated: ``audit:read``, and every record of the kind readable (State and
+    the inspector general: what they may read; DoD: that but pre-decisional notes)."""
+    perms = ROLE_PERMISSIONS[role]
+    if "audit:read" not in perms or f"{resource}:read" not in perms:
+        return False
+    if kind == OrgKind.dod:
+        return resource != "vetting_note"
+    return kind in (OrgKind.state, OrgKind.auditor)
+
+
+@pytest.mark.parametrize(("kind", "role", "resource"), AUDIT_CELLS, ids=lambda v: str(getattr(v, "value", v)))
+def test_audit_entry_cell(kind: OrgKind, role: Role, resource: str) -> None:
+    p = synthetic(kind, role)
+    subject, table = AUDIT_NAMES[resource]
+    expected = expected_whole_entry(kind, role, resource)
+    assert may_read_audit_entry(p, subject, frozenset({table})) is expected
+    # One table outside the reader's scope redacts the whole entry.
+    mixed = may_read_audit_entry(p, subject, frozenset({table, "vetting_note"}))
+    assert mixed is (expected and expected_whole_entry(kind, role, "vetting_note"))
+    # A token scoped without audit:read reads no entry whole.
+    assert not may_read_audit_entry(scoped(p, {"audit:read"}), subject, frozenset({table}))
+
+
+def test_audit_entries_of_unknown_kinds_are_redacted_for_everyone() -> None:
+    ig = synthetic(OrgKind.auditor, Role.auditor)
+    assert may_read_audit_entry(ig, "case", frozenset({"fms_case"}))
+    assert not may_read_audit_entry(ig, "equipment_widget", frozenset())
+    assert not may_read_audit_entry(ig, "case", frozenset({"some_new_table"}))
+
+
+def test_the_audit_matrix_has_both_outcomes_for_each_reader() -> None:
+    readers = {(k, r) for k, r, _ in AUDIT_CELLS if "audit:read" in ROLE_PERMISSIONS[r]}
+    assert {
+        (OrgKind.dod, Role.case_manager),
+        (OrgKind.state, Role.admin),
+        (OrgKind.auditor, Role.auditor),
+    } <= readers
+    for k, r in readers - {(OrgKind.auditor, Role.auditor), (OrgKind.state, Role.policy_officer)}:
+        assert any(expected_whole_entry(k, r, res) for res in AUDIT_NAMES)
+        assert not all(expected_whole_entry(k, r, res) for res in AUDIT_NAMES)

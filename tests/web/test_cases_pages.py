@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.api.deps import SESSION_COOKIE
 from secassist.core.clock import FixedClock
+from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service as identity
 from secassist.identity.logins import start_web_session
 from secassist.storage.uow import unit_of_work

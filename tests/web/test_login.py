@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.api.deps import SESSION_COOKIE
 from secassist.audit.models import AuditEntry
 from secassist.core.config import Settings
+from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import MAX_FAILED_LOGINS
 from secassist.identity.models import User
 from secassist.storage.uow import read_only, unit_of_work
@@ -138,7 +138,7 @@ def test_login_sets_a_safe_session_cookie_and_redirects(web: TestClient) -> None
 def test_session_cookie_is_secure_in_production(
     settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
 ) -> None:
-    from secassist.api.app import create_app
+    from secassist.http.app import create_app
 
     with unit_of_work(session_factory) as s:
         load_demo(s)

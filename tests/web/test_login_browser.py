@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.api.deps import SESSION_COOKIE
+from secassist.http.deps import SESSION_COOKIE
 from secassist.storage.uow import unit_of_work
 from secassist.web.auth import LOGIN_FAILED
 from secassist.workflows.demo import load_demo

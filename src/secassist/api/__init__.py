@@ -1,1 +1,1 @@
-"""The FastAPI JSON API under /api/v1 and the app factory that also mounts the web pages."""
+"""The FastAPI JSON API under /api/v1 (mounted by :mod:`secassist.http.app`)."""

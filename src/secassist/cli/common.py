@@ -39,11 +39,11 @@ def settings() -> Settings:
 
 
 def engine(*, require_migrated: bool = True) -> Engine:
-    from secassist.storage.engine import make_engine, ping
+    from secassist.storage.engine import engine_from_settings, ping
     from secassist.storage.migrate import ensure_at_head
 
     s = settings()
-    eng = make_engine(s.database_url, echo=s.database_echo)
+    eng = engine_from_settings(s)
     ping(eng)
     if require_migrated:
         ensure_at_head(eng)

@@ -14,8 +14,8 @@ def serve(
     """Serve the JSON API under /api/v1 and the web pages."""
     import uvicorn
 
-    from secassist.api.app import create_app
     from secassist.cli.common import engine, settings
+    from secassist.http.app import create_app
 
     # Fail before binding the port when the database is unusable: one clear message.
     s = settings()

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from secassist.core.errors import ConfigurationError
@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     data_dir: Path = Path("./var")
     database_echo: bool = False
+    # Connection pool per process (SECASSIST_DB_POOL_SIZE, _MAX_OVERFLOW, _POOL_TIMEOUT).
+    # A request holds at most one connection; when all are busy a request waits at most
+    # ``db_pool_timeout`` seconds and then answers 503 with Retry-After, never hangs.
+    db_pool_size: int = Field(default=5, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=2.0, gt=0, le=300)
     # Ed25519 key that signs audit checkpoints; default: <data_dir>/audit-signing-key.pem.
     audit_key_path: Path | None = None
     # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.

@@ -16,6 +16,8 @@ class SecassistError(Exception):
     http_status: ClassVar[int] = 500
     exit_code: ClassVar[int] = 1
     title: ClassVar[str] = "Error"
+    # Seconds after which a retry may succeed (sent as Retry-After); None: do not retry.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(self, message: str, **detail: Any) -> None:
         super().__init__(message)
@@ -31,6 +33,8 @@ class SecassistError(Exception):
             "detail": self.message,
             "code": self.code,
         }
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
         if self.detail:
             # Same shape as request-validation errors: a list of {field, message, ...}.
             body["errors"] = [{"field": self.detail.get("field"), "message": self.message, **self.detail}]
@@ -52,6 +56,15 @@ class DatabaseUnavailableError(SecassistError):
     http_status = 503
     title = "Database unavailable"
     exit_code = 69  # EX_UNAVAILABLE
+
+
+class DatabaseBusyError(DatabaseUnavailableError):
+    """Every pooled connection is in use: the request waited the pool timeout and gave
+    up rather than hang. Nothing was done; retry shortly."""
+
+    code = "database.busy"
+    title = "Database busy"
+    retry_after = 1
 
 
 class DatabaseNotMigratedError(SecassistError):
@@ -102,6 +115,16 @@ class ConflictError(SecassistError):
     http_status = 409
     title = "Conflict"
     exit_code = 75
+
+
+class RetryableConflictError(ConflictError):
+    """The database refused the transaction because of a concurrent one (a deadlock, a
+    serialization failure, SQLite's write lock held past its busy timeout). Nothing was
+    written; the same request may succeed if sent again."""
+
+    code = "database.retry"
+    title = "Concurrent transaction; retry"
+    retry_after = 1
 
 
 class PermissionDeniedError(SecassistError):

@@ -232,3 +232,57 @@ def _condition(
     if rule.notified_only and notified is not None:
         conds.append(notified.is_(True))
     return or_(*conds) if conds else false()
+
+
+# --- audit entries ---------------------------------------------------------------------
+
+# The record kind behind an audit entry's subject type or a table in its payload, by
+# prefix (first match wins; more specific first). A name that matches none denies.
+_AUDIT_KINDS: tuple[tuple[str, str], ...] = (
+    ("vetting_note", "vetting_note"),
+    ("fms_case_line", "case_line"),
+    ("case_line", "case_line"),
+    ("fms_", "case"),
+    ("case", "case"),
+    ("lor", "case"),
+    ("identity_api_token", "token"),
+    ("token", "token"),
+    ("identity_organization", "organization"),
+    ("organization", "organization"),
+    ("identity_", "user"),
+    ("user", "user"),  # also username_sha256 (failed logins)
+    ("vetting", "vetting"),
+    ("leahy", "vetting"),
+    ("screening", "vetting"),
+    ("notification", "notification"),
+    ("program", "program"),
+    ("reference", "reference"),
+    ("audit", "audit"),
+)
+
+
+def audit_kind(name: str) -> str | None:
+    """The policy's resource kind for an audit subject type or table name (None: unknown)."""
+    return next((kind for prefix, kind in _AUDIT_KINDS if name.startswith(prefix)), None)
+
+
+def may_read_audit_entry(p: Principal, subject_type: str, tables: frozenset[str]) -> bool:
+    """May ``p`` read an audit entry in full (actor, subject id, after-images)?
+
+    The log keeps every record's after-image forever, so reading an entry is reading the
+    record: only an actor who may read *every* record of each kind the entry touches, under
+    this module's rules, sees it whole. A rule that depends on the row (a country, a
+    contract, a notification's state) would need the record, which the entry may no
+    longer match, so it denies. Everyone else with ``audit:read`` gets the leaf hash, tag,
+    time and proof: enough to verify the log (RFC 9162), nothing to read. Hence a DoD case
+    manager does not read pre-decisional vetting notes through the log (DESIGN.md "Who
+    uses it"), an administrator without case permissions does not read cases, and the
+    inspector general, who reads everything, reads every entry (issue #11).
+    """
+    if "audit:read" not in p.permissions:
+        return False
+    for name in (subject_type, *tables):
+        kind = audit_kind(name)
+        if kind is None or not row_rule(p, kind).everything:
+            return False
+    return True

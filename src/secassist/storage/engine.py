@@ -6,10 +6,18 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.core.errors import ConfigurationError, DatabaseUnavailableError
+from secassist.core.config import Settings
+from secassist.core.errors import (
+    ConfigurationError,
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    RetryableConflictError,
+    SecassistError,
+)
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -38,8 +46,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url``; a malformed or unsupported URL is a ConfigurationError."""
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 2.0,
+) -> Engine:
+    """Create an engine for ``url``; a malformed or unsupported URL is a ConfigurationError.
+
+    ``pool_timeout`` is how long a request waits for a free connection before
+    :func:`translate_error` turns the wait into :class:`DatabaseBusyError` (503): short,
+    so an exhausted pool answers at once instead of freezing every caller."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -58,6 +77,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if parsed.database not in (None, "", ":memory:"):  # in-memory SQLite keeps one connection
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
     if backend == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 5}
@@ -69,6 +90,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The engine the settings describe (URL, echo, pool size, overflow and timeout)."""
+    return make_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -101,3 +133,36 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     load_all_models()
     # expire_on_commit=False: adapters render objects after the unit of work commits.
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+# SQLSTATEs after which the same transaction may succeed if simply run again (PostgreSQL
+# appendix A): serialization_failure, deadlock_detected, lock_not_available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+# SQLite's SQLITE_BUSY / SQLITE_LOCKED: another connection held the lock past busy_timeout.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def translate_error(exc: BaseException) -> SecassistError | None:
+    """The error an adapter reports for a database failure, or None when ``exc`` is not
+    one this knows (a bug: let it surface as a 500).
+
+    * the pool had no free connection within its timeout: :class:`DatabaseBusyError` (503);
+    * a concurrent transaction made this one fail (deadlock, serialization failure,
+      SQLite busy): :class:`RetryableConflictError` (409), nothing was written;
+    * any other operational failure (the server went away): :class:`DatabaseUnavailableError`.
+    """
+    if isinstance(exc, PoolTimeoutError):
+        return DatabaseBusyError("every database connection is in use; retry shortly")
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    text_ = str(orig).strip().splitlines()[0] if orig is not None and str(orig).strip() else str(exc)
+    busy_name = str(getattr(orig, "sqlite_errorname", ""))
+    if sqlstate in _RETRYABLE_SQLSTATES or busy_name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return RetryableConflictError(f"a concurrent transaction interfered ({text_}); retry")
+    if isinstance(exc, OperationalError):
+        if text_.lower().startswith(_SQLITE_BUSY):
+            return RetryableConflictError(f"a concurrent transaction interfered ({text_}); retry")
+        return DatabaseUnavailableError(f"database error: {text_}")
+    return None

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.core.errors import DatabaseUnavailableError
-from secassist.storage.engine import WRITE_OPTION
+from secassist.storage.engine import WRITE_OPTION, translate_error
 
 
 @contextmanager
@@ -25,10 +25,12 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
-    except OperationalError as exc:
+    except (DBAPIError, PoolTimeoutError) as exc:
         session.rollback()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseUnavailableError(f"database error: {reason}") from exc
+        mapped = translate_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
     except BaseException:
         session.rollback()
         raise

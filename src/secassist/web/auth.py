@@ -16,16 +16,18 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from secassist.api.deps import SESSION_COOKIE, ReadSessionDep
-from secassist.core.clock import Clock
 from secassist.core.config import Settings
 from secassist.core.errors import PermissionDeniedError
+from secassist.http.deps import SESSION_COOKIE, ReadSessionDep, clock_of, session_factory
 from secassist.identity import service
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.logins import (
@@ -37,7 +39,7 @@ from secassist.identity.logins import (
 )
 from secassist.identity.permissions import ACTIONS
 from secassist.identity.policy import Principal
-from secassist.storage.uow import unit_of_work
+from secassist.storage.uow import read_only, unit_of_work
 from secassist.web.render import page
 
 CSRF_COOKIE = "secassist_csrf"
@@ -57,29 +59,38 @@ class WebUser:
     csrf_token: str
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _web_user(request: Request, session: Session, raw: str) -> WebUser | None:
+    try:
+        principal, web_session = resolve_web_session(session, raw, clock=clock_of(request))
+    except AuthenticationError:
+        return None
+    display = service.get_user(session, principal.user_id).display_name
+    return WebUser(principal, display, web_session.csrf_token)
+
+
 def load_web_user(request: Request, session: ReadSessionDep) -> WebUser | None:
     """The user behind the session cookie, or None; kept on ``request.state.web_user``
-    so the top bar of every page (error pages included) can show it."""
+    so the top bar of every page (error pages included) can show it.
+
+    A page (GET) looks the user up on the page's own read session. A form post looks it
+    up on a session closed at once, before the form's unit of work opens
+    (:func:`form_write`): a request never holds two connections."""
     user: WebUser | None = None
     raw = request.cookies.get(SESSION_COOKIE)
-    if raw:
-        try:
-            principal, web_session = resolve_web_session(session, raw, clock=_clock(request))
-            display = service.get_user(session, principal.user_id).display_name
-            user = WebUser(principal, display, web_session.csrf_token)
-        except AuthenticationError:
-            user = None
+    if raw and request.method in SAFE_METHODS:
+        user = _web_user(request, session, raw)
+    elif raw:
+        with read_only(session_factory(request)) as short:
+            user = _web_user(request, short, raw)
     request.state.web_user = user
     return user
 
 
 WebUserDep = Annotated[WebUser | None, Depends(load_web_user)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
-
-
-def _clock(request: Request) -> Clock | None:
-    clock: Clock | None = getattr(request.app.state, "clock", None)
-    return clock
 
 
 def _settings(request: Request) -> Settings:
@@ -116,6 +127,15 @@ def require_csrf(request: Request, sent: str, *, pre_login: bool = False) -> Non
         expected = _sign(request, nonce)
     if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise PermissionDeniedError(CSRF_FAILED)
+
+
+@contextmanager
+def form_write(request: Request, csrf: str, *, pre_login: bool = False) -> Iterator[Session]:
+    """The one way a web form changes state: its ``csrf`` field checked
+    (:func:`require_csrf`), then one unit of work that commits when the block ends."""
+    require_csrf(request, csrf, pre_login=pre_login)
+    with unit_of_work(session_factory(request)) as session:
+        yield session
 
 
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
@@ -182,15 +202,14 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/account",
 ) -> Response:
     """Check the password; on success start a session and redirect, otherwise 401."""
-    require_csrf(request, csrf, pre_login=True)
     next_url = _safe_next(next)
     raw: str | None = None
-    if username.strip() and password:
-        with unit_of_work(request.app.state.session_factory) as session:
-            result = authenticate(session, username=username, password=password, clock=_clock(request))
+    with form_write(request, csrf, pre_login=True) as session:
+        if username.strip() and password:
+            result = authenticate(session, username=username, password=password, clock=clock_of(request))
             if result.principal is not None:
-                raw, _ = start_web_session(session, user_id=result.principal.user_id, clock=_clock(request))
-        # Committed here: the failure count and its audit entry survive the 401 below.
+                raw, _ = start_web_session(session, user_id=result.principal.user_id, clock=clock_of(request))
+    # Committed here: the failure count and its audit entry survive the 401 below.
     if raw is None:
         return _login_page(request, status=401, next_url=next_url, username=username, error=LOGIN_FAILED)
     response = RedirectResponse(next_url, status_code=303)
@@ -207,9 +226,8 @@ def logout(
     response = RedirectResponse("/", status_code=303)
     raw = request.cookies.get(SESSION_COOKIE)
     if web_user is not None and raw:
-        require_csrf(request, csrf)
-        with unit_of_work(request.app.state.session_factory) as session:
-            end_web_session(session, raw, clock=_clock(request))
+        with form_write(request, csrf) as session:
+            end_web_session(session, raw, clock=clock_of(request))
     _delete_cookie(request, response, SESSION_COOKIE)
     return response
 

@@ -15,27 +15,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secassist.api.deps import ReadSessionDep
 from secassist.cases import metrics, present, queries, service
 from secassist.cases.lifecycle import LABELS, PURCHASER_MAY, Status
 from secassist.cases.models import FINANCING
-from secassist.core.clock import Clock
 from secassist.core.errors import ValidationFailedError
+from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
-from secassist.storage.uow import unit_of_work
-from secassist.web.auth import WebUserDep, load_web_user, require_csrf
+from secassist.web.auth import WebUserDep, form_write, load_web_user
 from secassist.web.render import page
 from secassist.workflows import offer as offer_workflow
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 PAGE = 50
-
-
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
 
 
 def _login(path: str) -> RedirectResponse:
@@ -95,7 +88,7 @@ def case_page(
     if web_user is None:
         return _login(f"/cases/{quote(ref)}")
     p = web_user.principal
-    day = _day(as_of, "as_of") or _clock(request).today()
+    day = _day(as_of, "as_of") or clock_of(request).today()
     detail = queries.case_detail(session, actor=p, ref=ref)
     case = present.case_read(detail)
     gate_results = offer_workflow.gates_for(session, actor=p, case_id=case.id, on=day)
@@ -110,7 +103,7 @@ def case_page(
         as_of=day,
         labels={s.value: LABELS[s] for s in Status},
         moves=_moves(case.next_statuses, p),
-        today=_clock(request).today(),
+        today=clock_of(request).today(),
         dwell=metrics.timeline(events_then, day),
     )
 
@@ -139,9 +132,8 @@ def advance(
     """Move the case from its page (offering runs the gates); back to the page on success."""
     if web_user is None:
         return _login(f"/cases/{quote(ref)}")
-    require_csrf(request, csrf)
-    p, clock = web_user.principal, _clock(request)
-    with unit_of_work(request.app.state.session_factory) as s:
+    p, clock = web_user.principal, clock_of(request)
+    with form_write(request, csrf) as s:
         case = service.resolve_case(s, actor=p, ref=ref)
         if to == Status.offered.value:
             offer_workflow.offer_case(

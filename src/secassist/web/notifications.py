@@ -9,14 +9,13 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secassist.api.deps import ReadSessionDep
 from secassist.core.errors import ValidationFailedError
+from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.policy import allowed
 from secassist.notification import service
 from secassist.notification.models import STATUSES
 from secassist.notification.render import render_text
-from secassist.storage.uow import unit_of_work
-from secassist.web.auth import NO_STORE, WebUserDep, load_web_user, require_csrf
+from secassist.web.auth import NO_STORE, WebUserDep, form_write, load_web_user
 from secassist.web.render import page
 from secassist.workflows.notification_case import notice_content
 
@@ -34,7 +33,7 @@ def notifications(
     if web_user is None:
         return _login("/notifications")
     found = service.list_notifications(session, actor=web_user.principal, status=status or None)
-    today = request.app.state.clock.today()
+    today = clock_of(request).today()
     response = page(
         request,
         "notifications.html",
@@ -81,18 +80,17 @@ def formal(
 ) -> Response:
     if web_user is None:
         return _login(f"/notifications/{notification_id}")
-    require_csrf(request, csrf)
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise ValidationFailedError(f"on: {on!r} is not a date (YYYY-MM-DD)", field="on") from None
-    with unit_of_work(request.app.state.session_factory) as session:
+    with form_write(request, csrf) as session:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise ValidationFailedError(f"on: {on!r} is not a date (YYYY-MM-DD)", field="on") from None
         service.record_formal_notification(
             session,
             actor=web_user.principal,
             notification_id=notification_id,
             on=day,
             transmittal=transmittal.strip() or None,
-            clock=request.app.state.clock,
+            clock=clock_of(request),
         )
     return RedirectResponse(f"/notifications/{notification_id}", status_code=303)

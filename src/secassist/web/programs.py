@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secassist.api.deps import ReadSessionDep
+from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.programs import oversight
 from secassist.programs.catalog import catalog
 from secassist.web.auth import WebUserDep, load_web_user
@@ -22,7 +22,7 @@ def programs(
 ) -> Response:
     if web_user is None:
         return RedirectResponse("/login?next=/programs", status_code=303)
-    as_of = _as_of(on, request.app.state.clock.today())
+    as_of = _as_of(on, clock_of(request).today())
     rows = oversight.totals(session, actor=web_user.principal, as_of=as_of)
     return page(
         request,

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from secassist.api.deps import ReferenceDep
 from secassist.core.errors import DateOutOfRangeError, ValidationFailedError
+from secassist.http.deps import ReferenceDep, clock_of
 from secassist.web.auth import load_web_user
 from secassist.web.render import page
 
@@ -38,7 +38,7 @@ def _as_of(value: str | None, default: date) -> date:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ref: ReferenceDep) -> HTMLResponse:
-    today = request.app.state.clock.today()
+    today = clock_of(request).today()
     cov = ref.coverage()
     on = min(today, cov["nato"].end)
     return page(
@@ -56,7 +56,7 @@ def home(request: Request, ref: ReferenceDep) -> HTMLResponse:
 @router.get("/reference", response_class=HTMLResponse)
 def reference(request: Request, ref: ReferenceDep, on: str | None = None) -> HTMLResponse:
     cov = ref.coverage()
-    as_of = _as_of(on, min(request.app.state.clock.today(), cov["itar_126_1"].end))
+    as_of = _as_of(on, min(clock_of(request).today(), cov["itar_126_1"].end))
     names = {c.code: c.name for c in ref.countries()}
     return page(
         request,

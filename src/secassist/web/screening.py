@@ -12,14 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secassist.api.deps import ReadSessionDep
 from secassist.core.errors import ValidationFailedError
+from secassist.http.deps import ReadSessionDep
 from secassist.identity.policy import require_permission
-from secassist.storage.uow import unit_of_work
 from secassist.vetting.screening import service
 from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import DISPOSITIONS
-from secassist.web.auth import NO_STORE, WebUser, WebUserDep, load_web_user, require_csrf
+from secassist.web.auth import NO_STORE, WebUser, WebUserDep, form_write, load_web_user
 from secassist.web.render import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
@@ -67,16 +66,16 @@ def search(
     """Screen one party (names one a line) and show the kept screening."""
     if web_user is None:
         return _login("/screening")
-    require_csrf(request, csrf)
-    try:
-        th = float(threshold) if threshold.strip() else DEFAULT_THRESHOLD
-    except ValueError:
-        raise ValidationFailedError(f"threshold: {threshold!r} is not a number", field="threshold") from None
-    party = service.Party(
-        names=[n for n in names.splitlines() if n.strip()],
-        identifiers=[i for i in identifiers.replace(",", "\n").splitlines() if i.strip()],
-    )
-    with unit_of_work(request.app.state.session_factory) as session:
+    with form_write(request, csrf) as session:
+        try:
+            th = float(threshold) if threshold.strip() else DEFAULT_THRESHOLD
+        except ValueError:
+            msg = f"threshold: {threshold!r} is not a number"
+            raise ValidationFailedError(msg, field="threshold") from None
+        party = service.Party(
+            names=[n for n in names.splitlines() if n.strip()],
+            identifiers=[i for i in identifiers.replace(",", "\n").splitlines() if i.strip()],
+        )
         run = service.screen(
             session, actor=web_user.principal, parties=[party], subject=subject or None, threshold=th
         )
@@ -120,8 +119,7 @@ def dispose(
     """Record the analyst's disposition of one result."""
     if web_user is None:
         return _login(f"/screening/runs/{run_id}")
-    require_csrf(request, csrf)
-    with unit_of_work(request.app.state.session_factory) as session:
+    with form_write(request, csrf) as session:
         service.record_disposition(
             session,
             actor=web_user.principal,

@@ -9,14 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from secassist.api.deps import ReadSessionDep
-from secassist.core.clock import Clock
+from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.policy import Principal, Resource, allowed
-from secassist.storage.uow import unit_of_work
 from secassist.vetting import schemas, service
 from secassist.vetting.findings import OFFICE_LABELS
 from secassist.vetting.ruleset import get_ruleset
-from secassist.web.auth import WebUser, WebUserDep, load_web_user, require_csrf
+from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
 from secassist.web.render import page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
@@ -25,11 +23,6 @@ OFFICES = {o.value: label for o, label in OFFICE_LABELS.items()}
 
 def _login(path: str) -> Response:
     return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
-def _clock(request: Request) -> Clock | None:
-    clock: Clock | None = getattr(request.app.state, "clock", None)
-    return clock
 
 
 @router.get("/vetting", response_class=HTMLResponse)
@@ -107,8 +100,7 @@ def signoff(
 ) -> Response:
     if web_user is None:
         return _login("/vetting")
-    require_csrf(request, csrf)
-    with unit_of_work(request.app.state.session_factory) as s:
+    with form_write(request, csrf) as s:
         service.record_signoff(
             s,
             actor=web_user.principal,
@@ -116,7 +108,7 @@ def signoff(
             office=office,
             concur=concur == "yes",
             comment=comment,
-            clock=_clock(request),
+            clock=clock_of(request),
         )
     return _back(decision_id, web_user, session)
 
@@ -134,8 +126,7 @@ def finalize(
 ) -> Response:
     if web_user is None:
         return _login("/vetting")
-    require_csrf(request, csrf)
-    with unit_of_work(request.app.state.session_factory) as s:
+    with form_write(request, csrf) as s:
         service.finalize_decision(
             s,
             actor=web_user.principal,
@@ -143,7 +134,7 @@ def finalize(
             decision=decision,
             provisos=provisos.splitlines(),
             comment=comment,
-            clock=_clock(request),
+            clock=clock_of(request),
         )
     return _back(decision_id, web_user, session)
 
@@ -152,7 +143,7 @@ def finalize(
 def rules(request: Request) -> Response:
     """How decisions are made, generated from the rule set itself (public)."""
     profiles = [schemas.profile_read(p) for p in get_ruleset().profiles]
-    today = request.app.state.clock.today()
+    today = clock_of(request).today()
     current = get_ruleset().for_date(today).id
     return page(
         request,

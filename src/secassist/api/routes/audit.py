@@ -2,6 +2,14 @@
 
 Every endpoint needs ``audit:read`` (auditors, State, DoD; not partners). Proofs carry
 what a client needs to check them itself against a checkpoint it keeps.
+
+An entry is shown whole only to a caller who may read the records it touches
+(:func:`secassist.identity.policy.may_read_audit_entry`). To anyone else an entry is its
+sequence number, time, tag and leaf hash (``"redacted": true``): enough to verify the
+log, nothing to read. In the entry list such a summary also leaves out the actor, the
+subject id and the row count (``null``), since an id or an actor outside the caller's
+scope would reveal that a record exists; the subject type is a kind, not a record, and
+stays.
 """
 
 from __future__ import annotations
@@ -14,11 +22,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.audit import checkpoint as cp
 from secassist.audit import service
 from secassist.core.errors import NotFoundError
-from secassist.identity.policy import Principal, require_permission
+from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
+from secassist.identity.policy import Principal, may_read_audit_entry, require_permission
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -29,16 +37,28 @@ def _authorize(p: Principal) -> None:
     require_permission(p, PERMISSION)
 
 
+def _readable(p: Principal, doc: dict[str, Any]) -> bool:
+    """May ``p`` read the entry document ``doc`` (:func:`service.entry_json`) in full?"""
+    tables = frozenset(str(row["table"]) for row in doc["payload"]["rows"])
+    return may_read_audit_entry(p, doc["subject"]["type"], tables)
+
+
+def _redacted(doc: dict[str, Any], leaf_hash: str) -> dict[str, Any]:
+    """What a caller outside the entry's scope sees: enough to verify, nothing to read."""
+    return {"seq": doc["seq"], "at": doc["at"], "tag": doc["tag"], "leaf_hash": leaf_hash, "redacted": True}
+
+
 class EntrySummary(BaseModel):
     seq: int
     at: datetime
-    actor: str
+    actor: str | None
     actor_user_id: int | None
     actor_org_id: int | None
     tag: str
     subject_type: str
-    subject_id: str
-    rows: int
+    subject_id: str | None
+    rows: int | None
+    redacted: bool
 
 
 class EntryPage(BaseModel):
@@ -92,28 +112,37 @@ def entries(
     """Log entries in order, paged by ``after`` (the last seq seen)."""
     _authorize(principal)
     found = service.list_entries(session, tag=tag, after=after, limit=limit)
-    items = [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "actor_user_id": e.actor_user_id,
-            "actor_org_id": e.actor_org_id,
-            "tag": e.tag,
-            "subject_type": e.subject_type,
-            "subject_id": e.subject_id,
-            "rows": len(json.loads(e.payload)["rows"]),
-        }
-        for e in found
-    ]
+    items = []
+    for e in found:
+        rows = json.loads(e.payload)["rows"]
+        whole = may_read_audit_entry(principal, e.subject_type, frozenset(str(r["table"]) for r in rows))
+        items.append(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor if whole else None,
+                "actor_user_id": e.actor_user_id if whole else None,
+                "actor_org_id": e.actor_org_id if whole else None,
+                "tag": e.tag,
+                "subject_type": e.subject_type,
+                "subject_id": e.subject_id if whole else None,
+                "rows": len(rows) if whole else None,
+                "redacted": not whole,
+            }
+        )
     return {"items": items, "next_after": found[-1].seq if len(found) == limit else None}
 
 
 @router.get("/entries/{seq}")
 def entry(seq: int, principal: PrincipalDep, session: ReadSessionDep) -> dict[str, Any]:
-    """One entry as the JSON document its leaf hash covers (RFC 8785 canonical form hashed)."""
+    """One entry as the JSON document its leaf hash covers (RFC 8785 canonical form hashed),
+    or, outside the caller's scope, its redacted form with the leaf hash."""
     _authorize(principal)
-    return service.entry_json(service.get_entry(session, seq))
+    entry = service.get_entry(session, seq)
+    doc = service.entry_json(entry)
+    if _readable(principal, doc):
+        return doc
+    return _redacted(doc, service.leaf_of(entry).hex())
 
 
 @router.get("/proofs/inclusion/{seq}", response_model=InclusionProof)
@@ -123,9 +152,13 @@ def inclusion(
     session: ReadSessionDep,
     tree_size: Annotated[int | None, Query(ge=0, description="Default: the current size.")] = None,
 ) -> Any:
-    """RFC 9162 inclusion proof of entry ``seq``, with the entry document."""
+    """RFC 9162 inclusion proof of entry ``seq``, with the entry document (redacted
+    outside the caller's scope: the proof then starts from ``leaf_hash``)."""
     _authorize(principal)
-    return service.inclusion_proof(session, seq, tree_size)
+    proof = service.inclusion_proof(session, seq, tree_size)
+    if not _readable(principal, proof["entry"]):
+        proof["entry"] = _redacted(proof["entry"], proof["leaf_hash"])
+    return proof
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)

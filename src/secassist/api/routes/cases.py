@@ -15,8 +15,6 @@ from datetime import date
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, model_response
-from secassist.api.deps import require_csrf_for_cookie_auth as require_csrf
 from secassist.cases import amendments, lors, metrics, present, queries, service
 from secassist.cases.schemas import (
     AdvanceIn,
@@ -39,16 +37,18 @@ from secassist.cases.schemas import (
     OfferIn,
     TimelineRead,
 )
-from secassist.core.clock import Clock
+from secassist.http.deps import (
+    PrincipalDep,
+    ReadSessionDep,
+    WriterDep,
+    WriteSessionDep,
+    clock_of,
+    model_response,
+)
 from secassist.identity.policy import Principal
 from secassist.workflows import offer as offer_workflow
 
 router = APIRouter(tags=["cases"])
-
-
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
 
 
 def _detail(session: ReadSessionDep, principal: Principal | None, ref: str | int) -> CaseRead:
@@ -59,12 +59,9 @@ def _detail(session: ReadSessionDep, principal: Principal | None, ref: str | int
 
 
 @router.post("/lors", response_model=LorRead, status_code=status.HTTP_201_CREATED)
-def receive_lor(
-    body: LorCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
-) -> LorRead:
+def receive_lor(body: LorCreate, request: Request, principal: WriterDep, session: WriteSessionDep) -> LorRead:
     """Record a Letter of Request as received (it may still be incomplete)."""
-    require_csrf(request, principal)
-    lor = lors.receive_lor(session, actor=principal, clock=_clock(request), **body.model_dump())
+    lor = lors.receive_lor(session, actor=principal, clock=clock_of(request), **body.model_dump())
     return present.lor_read(lor)
 
 
@@ -76,12 +73,11 @@ def get_lor(lor_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Lo
 
 @router.patch("/lors/{lor_id}", response_model=LorRead)
 def update_lor(
-    lor_id: int, body: LorUpdate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    lor_id: int, body: LorUpdate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> LorRead:
     """Fill in or correct an LOR that is not yet complete."""
-    require_csrf(request, principal)
     lor = lors.update_lor(
-        session, actor=principal, lor_id=lor_id, clock=_clock(request), **body.model_dump(exclude_none=True)
+        session, actor=principal, lor_id=lor_id, clock=clock_of(request), **body.model_dump(exclude_none=True)
     )
     return present.lor_read(lor)
 
@@ -122,17 +118,16 @@ def case_metrics(
 ) -> MetricsRead:
     """Processing metrics over the caller's cases as of a date (default today): days LOR
     complete → offered, the AOD share (target 85%), the 120-day metric, dwell per status."""
-    day = as_of or _clock(request).today()
+    day = as_of or clock_of(request).today()
     return present.metrics_read(metrics.case_metrics(session, actor=principal, as_of=day))
 
 
 @router.post("/cases", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
 def create_case(
-    body: CaseCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: CaseCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> CaseRead:
     """Open a case for an LOR; the identifier is CC-I-XXX."""
-    require_csrf(request, principal)
-    case = service.create_case(session, actor=principal, clock=_clock(request), **body.model_dump())
+    case = service.create_case(session, actor=principal, clock=clock_of(request), **body.model_dump())
     return _detail(session, principal, case.id)
 
 
@@ -147,7 +142,7 @@ def timeline(
     ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: date | None = None
 ) -> TimelineRead:
     """The case's milestones (AOD, days to offer), status phases with days, and events."""
-    day = as_of or _clock(request).today()
+    day = as_of or clock_of(request).today()
     d = queries.case_detail(session, actor=principal, ref=ref, until=day)
     return present.timeline_read(d.case, d.lor, d.events, day)
 
@@ -159,7 +154,7 @@ def gates(
     """Each offer gate's answer (vetting, notification, funding…) with its reason."""
     case = service.resolve_case(session, actor=principal, ref=ref)
     results = offer_workflow.gates_for(
-        session, actor=principal, case_id=case.id, on=on, clock=_clock(request)
+        session, actor=principal, case_id=case.id, on=on, clock=clock_of(request)
     )
     return [
         GateRead(gate=r.gate, satisfied=r.satisfied, reason=r.reason, evidence=list(r.evidence))
@@ -169,13 +164,12 @@ def gates(
 
 @router.post("/cases/{ref}/advance", response_model=CaseRead)
 def advance(
-    ref: str, body: AdvanceIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: AdvanceIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> CaseRead:
     """Move the case to ``to``. ``offered`` runs the offer workflow (gates) and needs
     ``offer_expires_on``; ``accepted`` needs ``initial_deposit``."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
-    clock = _clock(request)
+    clock = clock_of(request)
     if body.to.strip().lower() == "offered":
         offer_workflow.offer_case(
             session, actor=principal, case_id=case.id, offer_expires_on=body.offer_expires_on, on=body.on,
@@ -192,14 +186,13 @@ def advance(
 
 @router.post("/cases/{ref}/offer", response_model=CaseRead)
 def offer(
-    ref: str, body: OfferIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: OfferIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> CaseRead:
     """Offer the case: refused (409) while any offer gate is unsatisfied."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     offer_workflow.offer_case(
         session, actor=principal, case_id=case.id, offer_expires_on=body.offer_expires_on, on=body.on,
-        expected_version=body.version, note=body.note, clock=_clock(request),
+        expected_version=body.version, note=body.note, clock=clock_of(request),
     )  # fmt: skip
     return _detail(session, principal, case.id)
 
@@ -215,10 +208,9 @@ def lines(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> list[Li
 
 @router.post("/cases/{ref}/lines", response_model=LineRead, status_code=status.HTTP_201_CREATED)
 def add_line(
-    ref: str, body: LineCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: LineCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> LineRead:
     """Add a line while the case is in development (or restated)."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     args = body.model_dump(exclude={"version"})
     line = service.add_line(
@@ -226,7 +218,7 @@ def add_line(
         actor=principal,
         case_id=case.id,
         expected_version=body.version,
-        clock=_clock(request),
+        clock=clock_of(request),
         **args,
     )
     return present.line_read(line, case.identifier)
@@ -238,15 +230,14 @@ def update_line(
     line_id: int,
     body: LineUpdate,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> LineRead:
     """Change a line's quantity, unit cost, description or contractor before the offer."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     line = service.update_line(
         session, actor=principal, case_id=case.id, line_id=line_id, expected_version=body.version,
-        clock=_clock(request), **body.model_dump(exclude={"version"}, exclude_none=True),
+        clock=clock_of(request), **body.model_dump(exclude={"version"}, exclude_none=True),
     )  # fmt: skip
     return present.line_read(line, case.identifier)
 
@@ -257,15 +248,14 @@ def complete_line(
     line_id: int,
     body: LineComplete,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> LineRead:
     """Mark a line supply/services complete; the last one makes the case SSC."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     line = service.complete_line(
         session, actor=principal, case_id=case.id, line_id=line_id, on=body.on, expected_version=body.version,
-        clock=_clock(request),
+        clock=clock_of(request),
     )  # fmt: skip
     return present.line_read(line, case.identifier)
 
@@ -293,14 +283,13 @@ def list_amendments(ref: str, principal: PrincipalDep, session: ReadSessionDep) 
 
 @router.post("/cases/{ref}/amendments", response_model=AmendmentRead, status_code=status.HTTP_201_CREATED)
 def propose_amendment(
-    ref: str, body: AmendmentCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: AmendmentCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> AmendmentRead:
     """Propose an amendment (new lines, changed quantities); applies when accepted."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     a = amendments.propose_amendment(
         session, actor=principal, case_id=case.id, description=body.description, new_lines=body.new_lines,
-        quantity_changes=body.quantity_changes, expected_version=body.version, clock=_clock(request),
+        quantity_changes=body.quantity_changes, expected_version=body.version, clock=clock_of(request),
     )  # fmt: skip
     return present.amendment_read(a)
 
@@ -311,29 +300,27 @@ def accept_amendment(
     number: int,
     body: AmendmentAccept,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> AmendmentRead:
     """Record the purchaser's acceptance of an amendment and apply it."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     a = amendments.accept_amendment(
         session, actor=principal, case_id=case.id, number=number, on=body.on, expected_version=body.version,
-        clock=_clock(request),
+        clock=clock_of(request),
     )  # fmt: skip
     return present.amendment_read(a)
 
 
 @router.post("/cases/{ref}/modifications", response_model=AmendmentRead, status_code=status.HTTP_201_CREATED)
 def issue_modification(
-    ref: str, body: ModificationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: ModificationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> AmendmentRead:
     """Issue a modification (new unit costs, no scope change); ``warning`` is set when the
     total grows more than 10%."""
-    require_csrf(request, principal)
     case = service.resolve_case(session, actor=principal, ref=ref)
     m = amendments.issue_modification(
         session, actor=principal, case_id=case.id, description=body.description, unit_costs=body.unit_costs,
-        expected_version=body.version, clock=_clock(request),
+        expected_version=body.version, clock=clock_of(request),
     )  # fmt: skip
     return present.amendment_read(m)

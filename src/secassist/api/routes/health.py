@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from secassist import __version__
-from secassist.api.deps import ReadSessionDep
+from secassist.http.deps import ReadSessionDep
 from secassist.storage.migrate import head_revision
 
 router = APIRouter(tags=["health"])

@@ -12,8 +12,8 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.clock import utcnow
+from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.identity import queries, service
 from secassist.identity import tokens as token_service
 from secassist.identity.models import ApiToken, Organization, User
@@ -178,10 +178,9 @@ def tokens(principal: PrincipalDep, session: ReadSessionDep) -> list[TokenOut]:
 
 @router.post("/tokens", response_model=IssuedTokenOut, status_code=status.HTTP_201_CREATED)
 def issue_token(
-    body: TokenIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: TokenIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> IssuedTokenOut:
     """Issue a bearer token for yourself, narrowed to ``scopes``; the token is shown once."""
-    require_csrf_for_cookie_auth(request, principal)
     raw, token = token_service.issue_token(
         session,
         actor=principal,
@@ -194,10 +193,7 @@ def issue_token(
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(
-    token_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
-) -> Response:
+def revoke_token(token_id: int, request: Request, principal: WriterDep, session: WriteSessionDep) -> Response:
     """Revoke one of your tokens (an administrator: anyone's); 404 for anyone else's."""
-    require_csrf_for_cookie_auth(request, principal)
     token_service.revoke_token(session, actor=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
 from secassist.core.types import to_money
+from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.notification import service
 from secassist.notification.render import render_pdf, render_text
 from secassist.notification.schemas import (
@@ -122,19 +122,17 @@ def notice_pdf(notification_id: int, principal: PrincipalDep, session: ReadSessi
 
 @router.post("", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
 def create(
-    body: NotificationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: NotificationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Prepare a notification (status draft)."""
-    require_csrf_for_cookie_auth(request, principal)
     return _out(service.create_notification(session, actor=principal, **body.model_dump()))
 
 
 @router.post("/for-case/{case_id}", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
 def create_for_case(
-    case_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    case_id: int, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Open a case's notification from the case's facts (404 for a case the caller may not see)."""
-    require_csrf_for_cookie_auth(request, principal)
     return _out(prepare_for_case(session, actor=principal, case_id=case_id))
 
 
@@ -143,11 +141,10 @@ def informal(
     notification_id: int,
     body: InformalIn,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> NotificationRead:
     """Record the informal (tiered) review's start."""
-    require_csrf_for_cookie_auth(request, principal)
     n = service.record_informal_review(
         session, actor=principal, notification_id=notification_id, on=body.on, days=body.days
     )
@@ -156,10 +153,9 @@ def informal(
 
 @router.post("/{notification_id}/formal-notification", response_model=NotificationRead)
 def formal(
-    notification_id: int, body: FormalIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    notification_id: int, body: FormalIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record the formal notification to Congress: the review period starts."""
-    require_csrf_for_cookie_auth(request, principal)
     n = service.record_formal_notification(
         session, actor=principal, notification_id=notification_id, on=body.on, transmittal=body.transmittal
     )
@@ -168,10 +164,9 @@ def formal(
 
 @router.post("/{notification_id}/emergency-waiver", response_model=NotificationRead)
 def waiver(
-    notification_id: int, body: WaiverIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    notification_id: int, body: WaiverIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record an emergency waiver of the review period with its justification."""
-    require_csrf_for_cookie_auth(request, principal)
     n = service.record_emergency_waiver(
         session, actor=principal, notification_id=notification_id, justification=body.justification
     )
@@ -183,11 +178,10 @@ def disapproval(
     notification_id: int,
     body: DisapprovalIn,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> NotificationRead:
     """Record an enacted joint resolution of disapproval (blocks the offer)."""
-    require_csrf_for_cookie_auth(request, principal)
     n = service.record_disapproval(
         session, actor=principal, notification_id=notification_id, resolution=body.resolution, on=body.on
     )

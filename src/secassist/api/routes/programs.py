@@ -8,7 +8,7 @@ from datetime import date
 
 from fastapi import APIRouter, Request, status
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
+from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
 from secassist.programs import oversight, queries, service
 from secassist.programs.catalog import catalog
 from secassist.programs.schemas import (
@@ -60,33 +60,30 @@ def appropriation(
 
 @router.post("/appropriations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def create_appropriation(
-    body: AppropriationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: AppropriationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Record an appropriation; answers its first ledger entry."""
-    require_csrf_for_cookie_auth(request, principal)
     _, entry = service.create_appropriation(
-        session, actor=principal, clock=request.app.state.clock, **body.model_dump()
+        session, actor=principal, clock=clock_of(request), **body.model_dump()
     )
     return EntryRead.of(entry)
 
 
 @router.post("/allocations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def allocate(
-    body: AllocationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: AllocationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Allocate part of an appropriation to a country."""
-    require_csrf_for_cookie_auth(request, principal)
     return EntryRead.of(
-        service.allocate(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
+        service.allocate(session, actor=principal, clock=clock_of(request), **body.model_dump())
     )
 
 
 @router.post("/obligations", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def obligate(
-    body: ObligationCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: ObligationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Obligate part of a country's allocation to a case line, training or a unit."""
-    require_csrf_for_cookie_auth(request, principal)
     target = service.Target(
         body.target,
         case_id=body.case_id,
@@ -103,35 +100,33 @@ def obligate(
         on=body.on,
         target=target,
         memo=body.memo,
-        clock=request.app.state.clock,
+        clock=clock_of(request),
     )
     return EntryRead.of(entry)
 
 
 @router.post("/expenditures", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def expend(
-    body: ExpenditureCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: ExpenditureCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Record money paid out against an obligation."""
-    require_csrf_for_cookie_auth(request, principal)
     return EntryRead.of(
-        service.expend(session, actor=principal, clock=request.app.state.clock, **body.model_dump())
+        service.expend(session, actor=principal, clock=clock_of(request), **body.model_dump())
     )
 
 
 @router.post("/entries/{entry_id}/reversal", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def reverse(
-    entry_id: int, body: ReversalCreate, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    entry_id: int, body: ReversalCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Reverse an entry (the correction of the append-only ledger)."""
-    require_csrf_for_cookie_auth(request, principal)
     entry = service.reverse(
         session,
         actor=principal,
         entry_id=entry_id,
         on=body.on,
         reason=body.reason,
-        clock=request.app.state.clock,
+        clock=clock_of(request),
     )
     return EntryRead.of(entry)
 
@@ -183,7 +178,7 @@ def totals(
     country: str | None = None,
 ) -> TotalsRead:
     """Totals by program × fiscal year × region × country as of ``on`` (default today)."""
-    as_of = on or request.app.state.clock.today()
+    as_of = on or clock_of(request).today()
     rows = oversight.totals(
         session,
         actor=principal,
@@ -202,7 +197,7 @@ def case_funding(
 ) -> CaseFundingRead:
     """What the ledger holds for one FMS case, by program and by line, as of ``on``."""
     f = oversight.case_funding(
-        session, actor=principal, case_id=case_id, as_of=on or request.app.state.clock.today()
+        session, actor=principal, case_id=case_id, as_of=on or clock_of(request).today()
     )
     return CaseFundingRead(
         case_id=f.case_id,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from secassist.api.deps import ReferenceDep
+from secassist.http.deps import ReferenceDep
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 

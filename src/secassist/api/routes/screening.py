@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
+from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.vetting.screening import service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
@@ -84,13 +84,12 @@ def _party(q: EntityExample) -> service.Party:
 def match(
     body: EntityMatchQuery,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
     threshold: float = Query(DEFAULT_THRESHOLD, gt=0, le=1),
     limit: int = Query(5, ge=1, le=50),
 ) -> dict[str, Any]:
     """yente's ``/match``: score each query against the active lists (kept as one screening)."""
-    require_csrf_for_cookie_auth(request, principal)
     keys = list(body.queries)
     parties = [_party(body.queries[k]) for k in keys]
     run = service.screen(session, actor=principal, parties=parties, threshold=threshold, limit=limit)
@@ -199,10 +198,9 @@ def run_out(run: ScreeningRun, decided: list[ScreeningDisposition]) -> RunOut:
 
 @router.post("/screenings", response_model=RunOut, status_code=status.HTTP_201_CREATED)
 def create_screening(
-    body: ScreenIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: ScreenIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> RunOut:
     """Screen parties against the active lists and keep the screening."""
-    require_csrf_for_cookie_auth(request, principal)
     parties = [
         service.Party(names=p.names, identifiers=p.identifiers, country=p.country) for p in body.parties
     ]
@@ -234,10 +232,9 @@ class DispositionIn(BaseModel):
 
 @router.post("/screenings/{run_id}/dispositions", response_model=RunOut, status_code=status.HTTP_201_CREATED)
 def dispose(
-    run_id: int, body: DispositionIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    run_id: int, body: DispositionIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> RunOut:
     """Record an analyst's disposition of one result."""
-    require_csrf_for_cookie_auth(request, principal)
     service.record_disposition(
         session,
         actor=principal,

@@ -13,19 +13,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel, Field
 
-from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
-from secassist.core.clock import Clock
+from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
 from secassist.vetting import history, leahy, schemas, service
 from secassist.vetting.proposal import Determination, ScreeningOutcome, parse_proposal
 from secassist.vetting.ruleset import get_ruleset
 from secassist.workflows import vetting_case
 
 router = APIRouter(prefix="/vetting", tags=["vetting"])
-
-
-def _clock(request: Request) -> Clock | None:
-    clock: Clock | None = getattr(request.app.state, "clock", None)
-    return clock
 
 
 # --- rule set ---------------------------------------------------------------------
@@ -48,14 +42,13 @@ def _proposal_out(session: Any, principal: Any, row: Any) -> schemas.ProposalRea
 @router.post("/proposals", response_model=schemas.ProposalRead, status_code=status.HTTP_201_CREATED)
 def create_proposal(
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
     body: Annotated[dict[str, Any], Body()],
 ) -> schemas.ProposalRead:
     """File a transfer proposal (the shape of ``vetting.proposal.Proposal``)."""
-    require_csrf_for_cookie_auth(request, principal)
     row = service.create_proposal(
-        session, actor=principal, proposal=parse_proposal(body), clock=_clock(request)
+        session, actor=principal, proposal=parse_proposal(body), clock=clock_of(request)
     )
     return _proposal_out(session, principal, row)
 
@@ -94,13 +87,12 @@ def determination(
     proposal_id: int,
     body: DeterminationIn,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> schemas.ProposalRead:
     """A reviewer's determination on a factor, with its basis (counts at the next evaluation)."""
-    require_csrf_for_cookie_auth(request, principal)
     service.record_determination(
-        session, actor=principal, proposal_id=proposal_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, proposal_id=proposal_id, clock=clock_of(request), **body.model_dump()
     )
     return _proposal_out(
         session, principal, service.get_proposal(session, actor=principal, proposal_id=proposal_id)
@@ -113,11 +105,10 @@ def determination(
     status_code=status.HTTP_201_CREATED,
 )
 def evaluate(
-    proposal_id: int, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    proposal_id: int, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """Evaluate under the profile the proposal's date picks: a new decision with every finding."""
-    require_csrf_for_cookie_auth(request, principal)
-    d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=_clock(request))
+    d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=clock_of(request))
     return schemas.decision_read(session, d)
 
 
@@ -137,11 +128,10 @@ def notes(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) ->
     "/proposals/{proposal_id}/notes", response_model=schemas.NoteRead, status_code=status.HTTP_201_CREATED
 )
 def add_note(
-    proposal_id: int, body: NoteIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    proposal_id: int, body: NoteIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.NoteRead:
-    require_csrf_for_cookie_auth(request, principal)
     n = service.add_note(
-        session, actor=principal, proposal_id=proposal_id, body=body.body, clock=_clock(request)
+        session, actor=principal, proposal_id=proposal_id, body=body.body, clock=clock_of(request)
     )
     return schemas.note_read(n)
 
@@ -163,11 +153,10 @@ class CaseVettingIn(BaseModel):
 
 @router.post("/cases/{ref}", response_model=schemas.DecisionRead, status_code=status.HTTP_201_CREATED)
 def vet_case(
-    ref: str, body: CaseVettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    ref: str, body: CaseVettingIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """Build the case's proposal from its facts and evaluate it (the offer gate reads the result)."""
-    require_csrf_for_cookie_auth(request, principal)
-    clock = _clock(request)
+    clock = clock_of(request)
     _, d = vetting_case.vet_case_ref(
         session,
         actor=principal,
@@ -217,11 +206,10 @@ class SignoffIn(BaseModel):
     status_code=status.HTTP_201_CREATED,
 )
 def signoff(
-    decision_id: int, body: SignoffIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    decision_id: int, body: SignoffIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
-    require_csrf_for_cookie_auth(request, principal)
     service.record_signoff(
-        session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, decision_id=decision_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.decision_read(
         session, service.get_decision(session, actor=principal, decision_id=decision_id)
@@ -236,12 +224,11 @@ class FinalizeIn(BaseModel):
 
 @router.post("/decisions/{decision_id}/finalize", response_model=schemas.DecisionRead)
 def finalize(
-    decision_id: int, body: FinalizeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    decision_id: int, body: FinalizeIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """The final decision with provisos (a block can only be denied)."""
-    require_csrf_for_cookie_auth(request, principal)
     d = service.finalize_decision(
-        session, actor=principal, decision_id=decision_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, decision_id=decision_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.decision_read(session, d)
 
@@ -277,12 +264,11 @@ def enduse(
 
 @router.post("/enduse", response_model=schemas.EndUseRead, status_code=status.HTTP_201_CREATED)
 def add_enduse(
-    body: EndUseIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: EndUseIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.EndUseRead:
     """Record an end-use incident, delinquent inventory or unauthorized transfer."""
-    require_csrf_for_cookie_auth(request, principal)
     return schemas.enduse_read(
-        history.add_enduse_record(session, actor=principal, clock=_clock(request), **body.model_dump())
+        history.add_enduse_record(session, actor=principal, clock=clock_of(request), **body.model_dump())
     )
 
 
@@ -325,11 +311,10 @@ def units(
 
 @router.post("/leahy/units", response_model=schemas.UnitRead, status_code=status.HTTP_201_CREATED)
 def create_unit(
-    body: UnitIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    body: UnitIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.UnitRead:
-    require_csrf_for_cookie_auth(request, principal)
     return schemas.unit_read(
-        leahy.create_unit(session, actor=principal, clock=_clock(request), **body.model_dump())
+        leahy.create_unit(session, actor=principal, clock=clock_of(request), **body.model_dump())
     )
 
 
@@ -354,11 +339,10 @@ def unit_status(unit_id: int, on: date, principal: PrincipalDep, session: ReadSe
     status_code=status.HTTP_201_CREATED,
 )
 def request_vetting(
-    unit_id: int, body: VettingIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    unit_id: int, body: VettingIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
-    require_csrf_for_cookie_auth(request, principal)
     v = leahy.request_vetting(
-        session, actor=principal, unit_id=unit_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, unit_id=unit_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.vetting_read(v)
 
@@ -380,12 +364,11 @@ def vetting(vetting_id: int, principal: PrincipalDep, session: ReadSessionDep) -
 
 @router.post("/leahy/vettings/{vetting_id}/outcome", response_model=schemas.LeahyVettingRead)
 def outcome(
-    vetting_id: int, body: OutcomeIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    vetting_id: int, body: OutcomeIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
     """Decide a vetting; a denial opens a duty-to-inform task."""
-    require_csrf_for_cookie_auth(request, principal)
     v = leahy.record_outcome(
-        session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, vetting_id=vetting_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.vetting_read(v)
 
@@ -406,12 +389,11 @@ class InformedIn(BaseModel):
 
 @router.post("/leahy/duty-to-inform/{task_id}/complete", response_model=schemas.DutyToInformRead)
 def inform_done(
-    task_id: int, body: InformedIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    task_id: int, body: InformedIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DutyToInformRead:
     """Record that the foreign government was informed."""
-    require_csrf_for_cookie_auth(request, principal)
     t = leahy.complete_duty_to_inform(
-        session, actor=principal, task_id=task_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, task_id=task_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.inform_read(t)
 
@@ -451,12 +433,11 @@ def _remediation_out(r: Any) -> RemediationOut:
     status_code=status.HTTP_201_CREATED,
 )
 def remediate(
-    vetting_id: int, body: RemediationIn, request: Request, principal: PrincipalDep, session: WriteSessionDep
+    vetting_id: int, body: RemediationIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> RemediationOut:
     """Steps toward eligibility after a denial (FAA §620M(b); 10 U.S.C. 362 corrective steps)."""
-    require_csrf_for_cookie_auth(request, principal)
     r = leahy.propose_remediation(
-        session, actor=principal, vetting_id=vetting_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, vetting_id=vetting_id, clock=clock_of(request), **body.model_dump()
     )
     return _remediation_out(r)
 
@@ -466,12 +447,11 @@ def decide_remediation(
     remediation_id: int,
     body: RemediationDecisionIn,
     request: Request,
-    principal: PrincipalDep,
+    principal: WriterDep,
     session: WriteSessionDep,
 ) -> RemediationOut:
     """Accept (the unit may be vetted again) or reject a remediation."""
-    require_csrf_for_cookie_auth(request, principal)
     r = leahy.decide_remediation(
-        session, actor=principal, remediation_id=remediation_id, clock=_clock(request), **body.model_dump()
+        session, actor=principal, remediation_id=remediation_id, clock=clock_of(request), **body.model_dump()
     )
     return _remediation_out(r)

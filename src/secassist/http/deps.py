@@ -1,4 +1,16 @@
-"""Annotated dependency aliases shared by the API and the web pages."""
+"""Annotated dependency aliases shared by the API and the web pages.
+
+A request holds at most one database connection:
+
+* a read (GET) resolves its caller on the same read session as its handler
+  (:data:`PrincipalDep` and :data:`ReadSessionDep` are one session: FastAPI solves a
+  dependency once per request);
+* an API write resolves its caller on the unit of work that then runs the handler
+  (:data:`WriterDep` and :data:`WriteSessionDep`), and checks CSRF for a cookie session
+  there, so no write route can forget it;
+* a web form's caller is looked up on a short session closed before the form's unit of
+  work opens (``web.auth``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from secassist.core.clock import Clock
 from secassist.core.config import Settings
 from secassist.core.errors import PermissionDeniedError
 from secassist.identity.errors import AuthenticationError
@@ -20,10 +33,21 @@ from secassist.identity.tokens import principal_from_token
 from secassist.reference.service import ReferenceData, get_reference
 from secassist.storage.uow import unit_of_work
 
+SESSION_COOKIE = "secassist_session"
+CSRF_HEADER = "X-CSRF-Token"
 
-def _factory(request: Request) -> sessionmaker[Session]:
+
+def session_factory(request: Request) -> sessionmaker[Session]:
+    """The app's session factory (set by the lifespan)."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
+
+
+def clock_of(request: Request) -> Clock:
+    """The app's clock (``app.state.clock``): injected by tests, the system clock otherwise.
+    Every expiry check and every service call of a request reads time from it."""
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
@@ -32,7 +56,7 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
     event loop; only the closing rollback goes to a worker thread. With a handler that
     returns :func:`model_response`, a read request hops to a worker thread three times
     (principal, handler, close) rather than five."""
-    session = _factory(request)()
+    session = session_factory(request)()
     try:
         yield session
     finally:
@@ -50,7 +74,7 @@ def model_response(model: BaseModel, status_code: int = 200) -> Response:
 
 def get_write_session(request: Request) -> Iterator[Session]:
     """One request, one unit of work: commits once after the handler returns."""
-    with unit_of_work(_factory(request)) as session:
+    with unit_of_work(session_factory(request)) as session:
         yield session
 
 
@@ -59,45 +83,35 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-SESSION_COOKIE = "secassist_session"
-
-
-def get_principal(request: Request, session: Annotated[Session, Depends(get_read_session)]) -> Principal:
-    """The caller: a bearer token (API clients) or the web session cookie (browsers)."""
+def principal_of(request: Request, session: Session) -> Principal:
+    """The caller on ``session``: a bearer token (API clients) or the web session cookie
+    (browsers), both checked for expiry against the app's clock."""
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, raw = auth.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise AuthenticationError("use 'Authorization: Bearer <token>'")
-        return principal_from_token(session, raw.strip())
+        return principal_from_token(session, raw.strip(), clock=clock_of(request))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        principal, web_session = resolve_web_session(session, cookie)
+        principal, web_session = resolve_web_session(session, cookie, clock=clock_of(request))
         request.state.web_session = web_session
         return principal
     raise AuthenticationError("log in, or send 'Authorization: Bearer <token>'")
+
+
+def get_principal(request: Request, session: Annotated[Session, Depends(get_read_session)]) -> Principal:
+    """The caller of a read, on the request's read session."""
+    return principal_of(request, session)
 
 
 def get_optional_principal(
     request: Request, session: Annotated[Session, Depends(get_read_session)]
 ) -> Principal | None:
     try:
-        return get_principal(request, session)
+        return principal_of(request, session)
     except AuthenticationError:
         return None
-
-
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-# scope="function": the unit of work commits when the handler returns, before the
-# response is sent, so a client never sees success for a write that failed to commit.
-WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
-
-
-CSRF_HEADER = "X-CSRF-Token"
 
 
 def require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None:
@@ -110,3 +124,27 @@ def require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None
     sent = request.headers.get(CSRF_HEADER, "")
     if web_session is None or not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
         raise PermissionDeniedError(f"missing or wrong {CSRF_HEADER} header")
+
+
+def get_writer(
+    request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
+) -> Principal:
+    """The caller of a write: resolved on the request's unit of work (one connection per
+    request), and, for a browser's cookie session, checked for the CSRF header. Every
+    API route that changes state depends on this (a test walks the routes)."""
+    principal = principal_of(request, session)
+    require_csrf_for_cookie_auth(request, principal)
+    return principal
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+# scope="function": the unit of work commits when the handler returns, before the
+# response is sent, so a client never sees success for a write that failed to commit.
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
+ClockDep = Annotated[Clock, Depends(clock_of)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+# The caller of a write, on the write session, CSRF checked for cookie sessions.
+WriterDep = Annotated[Principal, Depends(get_writer, scope="function")]

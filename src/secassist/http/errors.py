@@ -1,15 +1,25 @@
-"""Map errors once: problem JSON (RFC 9457) for the API, an error page for the web."""
+"""Map errors once: problem JSON (RFC 9457) for the API, an error page for the web.
+
+The web adapter's error page is passed in by the app factory (``render_page``), so this
+module imports neither adapter.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from secassist.core.errors import SecassistError
+from secassist.storage.engine import translate_error
+
+# An error page: (request, status, title, detail) -> response.
+ErrorPage = Callable[[Request, int, str, str], Response]
 
 PROBLEM = "application/problem+json"
 
@@ -30,18 +40,34 @@ def _problem(status: int, title: str, detail: str, code: str, **extra: Any) -> J
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def _web_error(request: Request, status: int, title: str, detail: str) -> Response:
-    from secassist.web.render import render_error
+def install_error_handlers(app: FastAPI, *, error_page: ErrorPage) -> None:
+    """Answer every error the same way: problem JSON under /api/, ``error_page`` elsewhere."""
+    _web_error = error_page
 
-    return render_error(request, status=status, title=title, detail=detail)
+    def _answer(request: Request, exc: SecassistError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        if _is_api(request):
+            return JSONResponse(
+                exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM, headers=headers
+            )
+        response = _web_error(request, exc.http_status, exc.title, exc.message)
+        if headers:
+            response.headers.update(headers)
+        return response
 
-
-def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SecassistError)
     async def _secassist(request: Request, exc: SecassistError) -> Response:
-        if _is_api(request):
-            return JSONResponse(exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM)
-        return _web_error(request, exc.http_status, exc.title, exc.message)
+        return _answer(request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> Response:
+        # A read session's failure (the unit of work translates its own): an exhausted
+        # pool is a quick 503, a concurrent transaction a 409 to retry; anything else is
+        # a bug and stays a 500.
+        mapped = translate_error(exc)
+        if mapped is None:
+            raise exc
+        return _answer(request, mapped)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -1,0 +1,67 @@
+"""The application factory: no work at import time; the lifespan opens and closes the database.
+
+The one module that imports both adapters: it mounts the JSON API (``api/``) and the
+web pages (``web/``) on one app, with the error mapping of :mod:`secassist.http.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from secassist import __version__
+from secassist.api.router import API_PREFIX
+from secassist.api.router import router as api_router
+from secassist.core.clock import Clock, SystemClock
+from secassist.core.config import Settings, load_settings
+from secassist.http.errors import install_error_handlers
+from secassist.reference.service import get_reference
+from secassist.storage.engine import engine_from_settings, make_session_factory, ping
+from secassist.storage.migrate import ensure_at_head
+from secassist.web.render import STATIC_DIR, render_error
+from secassist.web.router import router as web_router
+
+
+def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    return render_error(request, status=status, title=title, detail=detail)
+
+
+def create_app(
+    *, settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the app. ``engine`` may be injected (tests); otherwise it comes from settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        s = settings or load_settings()
+        eng = engine or engine_from_settings(s)
+        try:
+            ping(eng)
+            ensure_at_head(eng)
+            get_reference()  # validate the reference data before taking traffic
+            app.state.settings = s
+            app.state.clock = clock or SystemClock()
+            app.state.engine = eng
+            app.state.session_factory = make_session_factory(eng)
+            yield
+        finally:
+            if engine is None:
+                eng.dispose()
+
+    app = FastAPI(
+        title="secassist",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app, error_page=_error_page)
+    return app

@@ -1,0 +1,11 @@
+"""Every web page under one router (mounted by :mod:`secassist.http.app`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from secassist.web import auth, cases, notifications, programs, routes, screening, vetting
+
+router = APIRouter()
+for _module in (routes, auth, cases, screening, vetting, programs, notifications):
+    router.include_router(_module.router)
