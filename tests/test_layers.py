@@ -37,8 +37,8 @@ DOMAINS = {name for name, rank in LAYERS.items() if rank == 4}
 ADAPTER_LIBRARIES = ("fastapi", "starlette", "typer", "click", "jinja2", "uvicorn", "rich")
 
 
-def _package_of(path: Path) -> str | None:
-    rel = path.relative_to(SRC).parts
+def _package_of(path: Path, root: Path = SRC) -> str | None:
+    rel = path.relative_to(root).parts
     return rel[0] if len(rel) > 1 else None
 
 
@@ -62,24 +62,25 @@ def test_every_package_has_a_layer() -> None:
     assert packages <= set(LAYERS), f"add {packages - set(LAYERS)} to LAYERS"
 
 
-def layer_violations(paths: list[Path]) -> list[str]:
+def layer_violations(paths: list[Path], root: Path = SRC) -> list[str]:
+    """Upward imports in ``paths``, modules of the ``secassist`` package rooted at ``root``."""
     problems = []
     for path in paths:
-        pkg = _package_of(path)
+        pkg = _package_of(path, root)
         assert pkg is not None
         rank = LAYERS[pkg]
         for lineno, module in _imports(path):
             parts = module.split(".")
             if parts[0] == "secassist" and len(parts) > 1 and parts[1] in LAYERS:
                 target = parts[1]
-                where = f"{path.relative_to(SRC.parent)}:{lineno} imports {module}"
+                where = f"{path.relative_to(root.parent)}:{lineno} imports {module}"
                 if LAYERS[target] > rank:
                     problems.append(f"{where} (layer {target} is above {pkg})")
                 elif pkg in DOMAINS and target in DOMAINS and target != pkg:
                     problems.append(f"{where} (domains must not import each other)")
             elif rank < 7 and parts[0] in ADAPTER_LIBRARIES:
                 problems.append(
-                    f"{path.relative_to(SRC.parent)}:{lineno} imports {module} below the adapters"
+                    f"{path.relative_to(root.parent)}:{lineno} imports {module} below the adapters"
                 )
     return problems
 
@@ -89,12 +90,13 @@ def test_no_module_imports_from_a_higher_layer() -> None:
 
 
 def test_the_checker_catches_an_upward_import(tmp_path: Path) -> None:
-    bad = SRC / "core" / "_layer_probe.py"
+    # The probe lives in a package tree of its own: writing into src/ would race other
+    # test workers and fail on a read-only checkout.
+    root = tmp_path / "secassist"
+    (root / "core").mkdir(parents=True)
+    bad = root / "core" / "_layer_probe.py"
     bad.write_text("from secassist.api.app import create_app\nimport fastapi\n")
-    try:
-        problems = layer_violations([bad])
-    finally:
-        bad.unlink()
+    problems = layer_violations([bad], root)
     assert len(problems) == 2
     assert "layer api is above core" in problems[0]
 
