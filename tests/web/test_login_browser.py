@@ -10,9 +10,9 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.api.deps import SESSION_COOKIE
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import unit_of_work
 from secassist.web.auth import LOGIN_FAILED
-from secassist.workflows.demo import load_demo
 
 pytestmark = pytest.mark.browser
 
