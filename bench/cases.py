@@ -401,7 +401,7 @@ def _bearer(engine: Engine) -> dict[str, str]:
 
 
 @contextmanager
-def _uvicorn(engine: Engine, tmp: Path, factory: str = "secassist.api.app:create_app") -> Iterator[str]:
+def _uvicorn(engine: Engine, tmp: Path, factory: str = "secassist.http.app:create_app") -> Iterator[str]:
     """An app served by a real uvicorn (its own process) on loopback; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

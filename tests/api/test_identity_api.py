@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
+from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service
 from secassist.identity.logins import start_web_session
@@ -19,7 +20,6 @@ from secassist.identity.models import ApiToken, Organization, User
 from secassist.identity.permissions import Role, permissions_for
 from secassist.identity.tokens import issue_token, revoke_token
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.workflows.demo import load_demo
 from tests.api.test_errors import assert_problem
 
 API = "/api/v1"

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import NotFoundError
+from secassist.demo.dataset import load_demo
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
-from secassist.workflows.demo import load_demo
 
 PASSWORD = "correct horse battery staple"
 TEST_BUREAU = "Test Bureau (audit tests)"

@@ -1,9 +1,9 @@
-"""Migration 0004: the audit tables' SQLite layout for point lookups, on a log with data.
+"""Migration 0009: the audit tables' SQLite layout for point lookups, on a log with data.
 
-A log written under revision 0003 is upgraded in place: every entry and node survives,
-the log still verifies, proofs still match, and the append-only triggers (0002) and the
-REPLACE guard (0003) hold on the rebuilt tables. Downgrading restores the old layout
-with the same content. On PostgreSQL 0004 changes nothing, which the same test shows.
+A log written under revision 0008 (the one before) is upgraded in place: every entry and
+node survives, the log still verifies, proofs still match, and the append-only triggers
+(0002) and the REPLACE guard (0003) hold on the rebuilt tables. Downgrading restores the old layout
+with the same content. On PostgreSQL 0009 changes nothing, which the same test shows.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from secassist.storage.engine import make_engine, make_session_factory
 from secassist.storage.migrate import alembic_config, check, upgrade
 from secassist.storage.uow import read_only, unit_of_work
 
+BEFORE_LAYOUT = "0008"  # the revision before the layout change (0009)
 ENTRIES = 37  # an odd size: the tree has an incomplete right edge
 
 
 @pytest.fixture
 def old_log(empty_db_url: str) -> Iterator[Engine]:
     eng = make_engine(empty_db_url)
-    upgrade(eng, "0003")
+    upgrade(eng, BEFORE_LAYOUT)
     factory = make_session_factory(eng)
     with unit_of_work(factory) as s:
         for i in range(ENTRIES):
@@ -111,7 +112,7 @@ def test_downgrading_restores_the_old_layout_with_the_same_content(old_log: Engi
     cfg = alembic_config()
     with old_log.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0003")
+        command.downgrade(cfg, BEFORE_LAYOUT)
     assert _content(old_log) == before
     if backend == "sqlite":
         assert _layout(old_log)[0] == "BIGINT"

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import DEMO_LOGINS, DEMO_ORGS, DEMO_USERS, load_demo
 from secassist.identity.logins import authenticate
 from secassist.identity.models import Organization, User
 from secassist.identity.passwords import MIN_LENGTH
 from secassist.identity.permissions import OrgKind
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.workflows.demo import DEMO_LOGINS, DEMO_ORGS, DEMO_USERS, load_demo
 
 
 def test_one_user_per_stakeholder_kind(

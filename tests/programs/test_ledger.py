@@ -567,7 +567,7 @@ UPSERT = {
 def test_replace_or_upsert_cannot_swap_an_entry(
     session_factory: sessionmaker[Session], engine: Engine, backend: str
 ) -> None:
-    """SQLite's REPLACE deletes without firing DELETE triggers (hence 0006's INSERT trigger);
+    """SQLite's REPLACE deletes without firing DELETE triggers (hence 0007's INSERT trigger);
     PostgreSQL's upsert fires the UPDATE trigger."""
     _setup(session_factory)
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as c:

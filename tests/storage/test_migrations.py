@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Engine, Integer, Table, text
 
 from secassist.core.errors import DatabaseNotMigratedError, SchemaDriftError
 from secassist.storage.base import Base
 from secassist.storage.engine import make_engine
-from secassist.storage.migrate import check, current_revision, ensure_at_head, head_revision, upgrade
+from secassist.storage.migrate import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    check,
+    current_revision,
+    ensure_at_head,
+    head_revision,
+    upgrade,
+)
+
+
+def test_file_order_is_chain_order_with_one_head() -> None:
+    """Files are numbered 0001, 0002, … in the order they apply: each file's revision id is
+    its number, and its down_revision is the previous file's; the chain has one head."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == [head_revision()]
+    files = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
+    numbers = [m.group(1) for f in files if (m := re.match(r"(\d{4})_\w+\.py$", f))]
+    assert len(numbers) == len(files), f"every migration file is named NNNN_name.py: {files}"
+    assert numbers == [f"{i:04d}" for i in range(1, len(files) + 1)]
+    chain = [s.revision for s in scripts.walk_revisions("base", "heads")][::-1]
+    assert chain == numbers
+    for number, path in zip(numbers, files, strict=True):
+        rev = scripts.get_revision(number)
+        assert rev is not None
+        assert Path(rev.path).name == path
+        previous = f"{int(number) - 1:04d}" if number != "0001" else None
+        assert rev.down_revision == previous, f"{path}: down_revision {rev.down_revision}"
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.verify import verify_log
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import service
-from secassist.workflows.demo import load_demo
 
 
 def test_demo_vetting(session_factory: sessionmaker[Session]) -> None:

@@ -191,8 +191,8 @@ def test_leahy_obligation_check(session_factory: sessionmaker[Session], people: 
 def test_parties_are_screened_and_dispositions_carry_over(
     session_factory: sessionmaker[Session], people: People
 ) -> None:
+    from secassist.demo.screening import demo_list
     from secassist.vetting.screening import service as screening
-    from secassist.workflows.demo_screening import demo_list
 
     c = replace(case(), end_users=("Rosoboronexport",))
     with unit_of_work(session_factory) as s:

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import unit_of_work
-from secassist.workflows.demo import load_demo
 from tests.web.test_login_browser import fill_login
 
 pytestmark = pytest.mark.browser

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
 from secassist.core.config import Settings
+from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import MAX_FAILED_LOGINS
 from secassist.identity.models import User
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.web.auth import CSRF_COOKIE, LOGIN_FAILED
-from secassist.workflows.demo import load_demo
 
 USER, PASSWORD = "pl.mod", "demo-pl.mod!"
 DISPLAY, ORG = "Anna Nowak (Poland MoD)", "Ministry of National Defence of Poland"

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
 from secassist.storage.uow import unit_of_work
 from secassist.web.auth import LOGIN_FAILED
-from secassist.workflows.demo import load_demo
 
 pytestmark = pytest.mark.browser
 

@@ -9,19 +9,20 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.notification import service
 from secassist.storage.uow import unit_of_work
-from secassist.workflows.demo import load_demo
 from tests.web.test_login_browser import fill_login
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: str, session_factory: sessionmaker[Session]) -> Iterator[Page]:
+def draft_id(session_factory: sessionmaker[Session]) -> int:
+    """The demo (its cases' notifications formally notified) and one draft beside it."""
     with unit_of_work(session_factory) as s:
         load_demo(s)
-        service.create_notification(
+        n = service.create_notification(
             s,
             actor=None,
             purchaser="Kingdom of Saudi Arabia",
@@ -31,6 +32,11 @@ def page(browser: Browser, live_server: str, session_factory: sessionmaker[Sessi
             implementing_agency="Department of the Army",
             description="MDE: Eight (8) AN/TPQ-53 radars",
         )
+        return n.id
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, draft_id: int) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(10_000)
     p = context.new_page()
@@ -50,15 +56,17 @@ def _logout(page: Page) -> None:
     page.get_by_role("navigation", name="Account").get_by_role("button", name="Log out").click()
 
 
-def test_formal_notification_opens_the_notice_to_congress(page: Page) -> None:
+def test_formal_notification_opens_the_notice_to_congress(page: Page, draft_id: int) -> None:
+    draft_link = f'a[href="/notifications/{draft_id}"]'
     _login(page, "hfac.staff")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Notifications").click()
-    expect(page.get_by_test_id("no-notifications")).to_be_visible()
+    expect(page.get_by_test_id("notifications")).to_be_visible()  # the demo's notified cases
+    expect(page.locator(draft_link)).to_have_count(0)  # but not the draft
     _logout(page)
 
     _login(page, "pm.officer")
     page.goto("/notifications")
-    page.get_by_test_id("notifications").get_by_role("link").first.click()
+    page.get_by_test_id("notifications").locator(draft_link).click()
     expect(page.get_by_test_id("status")).to_have_text("draft")
     page.get_by_label("Delivered to Congress on").fill("2025-03-10")
     page.get_by_label("Transmittal No.").fill("25-07")

@@ -11,10 +11,10 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting.decisions_models import VettingProposal
 from secassist.vetting.ruleset import get_ruleset
-from secassist.workflows.demo import load_demo
 from tests.web.test_login import csrf_field, login
 
 

@@ -1,7 +1,7 @@
 """Audit tables. ``audit_entry``, ``audit_node`` and ``audit_checkpoint`` are append-only:
 database triggers (see migration 0002) reject UPDATE and DELETE on both backends.
 
-On SQLite (migration 0004) ``audit_entry.seq`` is the table's rowid (``INTEGER PRIMARY
+On SQLite (migration 0009) ``audit_entry.seq`` is the table's rowid (``INTEGER PRIMARY
 KEY``: an entry is found in one B-tree descent, not an index descent and then a rowid
 one) and ``audit_node`` is a ``WITHOUT ROWID`` table clustered on ``(level, idx)`` with
 the hash stored in the key's B-tree. PostgreSQL keeps ``BIGINT`` keys."""

@@ -14,7 +14,7 @@ app = typer.Typer(help="The demo dataset.", no_args_is_help=True)
 @app.command("load")
 def load() -> None:
     """Load (or refresh) the demo dataset in the configured database; idempotent."""
-    from secassist.workflows.demo import load_demo
+    from secassist.demo.dataset import load_demo
 
     if settings().is_production:
         raise ConfigurationError(
@@ -28,7 +28,7 @@ def load() -> None:
 @app.command("logins")
 def logins() -> None:
     """Print the demo logins: one user per stakeholder kind (demo-only passwords)."""
-    from secassist.workflows.demo import DEMO_LOGINS
+    from secassist.demo.dataset import DEMO_LOGINS
 
     if not DEMO_LOGINS:
         typer.echo("  Demo logins:          none yet (the demo has no user accounts in this version)")

@@ -2,7 +2,7 @@
 
 Balances are never stored: every figure (allocated, obligated, expended, available) is a
 sum over ``program_entry`` rows as of a date. A correction is a reversing entry that
-points at the entry it cancels; database triggers (migration 0006) refuse UPDATE and
+points at the entry it cancels; database triggers (migration 0007) refuse UPDATE and
 DELETE on both tables, as on the audit log.
 
 Amounts are integer cents (``amount_cents``): the ledger is summed in SQL, and SQLite

@@ -42,7 +42,7 @@ def test_match_contract_on_real_lists(tmp_path: Path) -> None:
         assert out[1]["matches"] == []
         assert out[2]["matches"] == []
         assert ("un_sc_sanctions", "KPe.001") in [(m["list"], m["entity_id"]) for m in out[4]["matches"]]
-    assert list((tmp_path / "cache" / "screening").glob("*.pickle"))
+    assert list((tmp_path / "cache" / "screening").glob("*.index.json"))
 
 
 def test_match_threshold_and_errors(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import unit_of_work
-from secassist.workflows.demo import load_demo
 from tests.web.conftest import browser  # noqa: F401  (the session-wide Chromium)
 from tests.web.test_login import csrf_field, login
 

@@ -1,7 +1,7 @@
 """screening
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 18:25:55.152114
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0007"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """FMS cases: Letters of Request, cases, lines, events, amendments and modifications.
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 18:07:32.215604
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

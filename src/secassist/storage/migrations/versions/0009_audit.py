@@ -9,8 +9,8 @@ cannot change a key in place); the append-only triggers of 0002 and the REPLACE 
 of 0003 are dropped with the old tables and created again on the new ones.
 PostgreSQL is unchanged.
 
-Revision ID: 0004
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0004"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 import secassist
 from secassist.cases import service
 from secassist.cases.models import Case, CaseLine
+from secassist.demo.cases import DEMO_FILE, demo_cases, load_demo_cases
+from secassist.demo.dataset import load_demo
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.workflows.demo import load_demo
-from secassist.workflows.demo_cases import DEMO_FILE, demo_cases, load_demo_cases
 from tests.conftest import SHARED_DATA
 from tests.identity.conftest import audit_ok
 

@@ -1,7 +1,7 @@
 """Notification: congressional notifications and the published sources they were read from.
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 18:15:40.934897
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0009"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Vetting: proposals, determinations, decisions with findings and sign-offs, notes, end-use history,
 the imported SIPRI register; Leahy units, vettings, duty-to-inform tasks and remediation.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 18:10:19.885092
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

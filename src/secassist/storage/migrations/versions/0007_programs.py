@@ -1,7 +1,7 @@
 """Programs: appropriations and the append-only ledger (UPDATE/DELETE refused by triggers).
 
-Revision ID: 0006
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 18:09:21.739819
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import secassist.storage.types
 
-revision = "0006"
-down_revision = "0008"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -6,9 +6,15 @@ audited; the file's ``invented`` lists say which facts are not from the notice, 
 LOR, case and line is flagged ``is_demo``. Loading twice changes nothing (a case is
 matched by its LOR reference ``DEMO …``).
 
-Offers in the demo are history taken from the public record (the notice was sent), so
-they are imported with the gates marked as consulted rather than asked again today; the
-offer event's note says so.
+A case is offered the way the system offers any case: through the offer workflow
+(:func:`secassist.workflows.offer.offer_case`), after its gates were met on dates in the
+past — the case vetted (:func:`~secassist.workflows.vetting_case.vet_case`, the required
+offices' sign-offs, the final approval), its notification formally notified on the notice's
+date (so the review period has run, AECA §36(b)(1)), and FMF obligated to its lines when FMF
+pays (:func:`~secassist.workflows.fund_case.fund_case`). An offer made before the first
+policy profile the vetting engine encodes cannot be vetted here; it is imported from the
+public record instead, with the reason in the offer event's note (``IMPORTED``), and its
+notification is still formally notified on the notice's date.
 """
 
 from __future__ import annotations
@@ -27,10 +33,20 @@ from secassist.cases import lifecycle, lors, service
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import Lor
 from secassist.core.clock import Clock, SystemClock
+from secassist.core.errors import ValidationFailedError
 from secassist.identity.models import Organization
+from secassist.notification import service as notification
+from secassist.notification.thresholds import load_thresholds, requirement
+from secassist.programs.models import Appropriation
 from secassist.reference.loader import load_file
+from secassist.vetting import service as vetting
+from secassist.vetting.ruleset import get_ruleset
+from secassist.workflows.fund_case import fund_case
+from secassist.workflows.notification_case import prepare_for_case, purchaser_name
+from secassist.workflows.offer import offer_case
+from secassist.workflows.vetting_case import vet_case
 
-DEMO_FILE = Path(__file__).resolve().parents[1] / "demo" / "cases.yaml"
+DEMO_FILE = Path(__file__).resolve().parent / "cases.yaml"
 CONTRACTOR_ORG = "Northwind Defense Systems (demo prime contractor)"
 
 # Days after the LOR's receipt on which each status is reached (invented for the demo; the
@@ -49,8 +65,12 @@ OFFSETS: dict[Status, int] = {
     Status.closed: 500,
 }
 NOTICE_TO_RECEIPT = 150  # the notice is dated 150 days after the LOR's receipt (invented)
+NOTICE_TO_OFFER = OFFSETS[Status.offered] - NOTICE_TO_RECEIPT  # 35 days: after the 30-day review
 OED_DAYS = 90
 LINES_ON = 30
+VETTED_ON = OFFSETS[Status.proposed]  # vetted, and FMF obligated, when the case is proposed
+# The offer event's note marks an offer the gates did not check (see the module docstring).
+IMPORTED = "offer imported from the public record"
 
 
 class _Strict(BaseModel):
@@ -89,6 +109,7 @@ class DemoCase(_Strict):
     aod_group: str | None
     values: DemoValues
     status: Status
+    fmf_from: str | None = None  # title of the FMF appropriation that pays (fmf / mixed financing)
     lines: list[DemoLine]
 
     @model_validator(mode="after")
@@ -138,6 +159,100 @@ def _path(target: Status) -> list[Status]:
     return list(main[1 : main.index(target) + 1])
 
 
+def imported_reason(c: DemoCase, offered_on: date) -> str | None:
+    """Why an offer on ``offered_on`` cannot go through the gates here, or None when it can:
+    its vetting falls before the first policy profile the vetting engine encodes, or its
+    notification before the first date of the notification thresholds data."""
+    first = get_ruleset().profiles[0].starts
+    vetted = offered_on - timedelta(days=OFFSETS[Status.offered] - VETTED_ON)
+    coverage = load_thresholds().coverage
+    notified = _notified_on(c, offered_on)
+    if vetted < first:
+        return (
+            f"vetted about {vetted.isoformat()}, before the first policy profile encoded here "
+            f"({first.isoformat()}); the gates were met outside this system"
+        )
+    if notified < coverage.start:
+        return (
+            f"notified {notified.isoformat()}, before the notification thresholds encoded here "
+            f"({coverage.start.isoformat()}); the gates were met outside this system"
+        )
+    return None
+
+
+def _notified_on(c: DemoCase, offered_on: date) -> date:
+    """The formal notification's date: the notice's (or its assumed) date; for an invented
+    case, as long before the offer as for the others."""
+    return c.notice_date or c.assumed_date or offered_on - timedelta(days=NOTICE_TO_OFFER)
+
+
+def _notify(session: Session, c: DemoCase, case_id: int, offered_on: date, clock: Clock) -> None:
+    """Open the case's notification from its facts and record the formal notification, when
+    the notice was published or the case's values meet a threshold (AECA §36(b)(1))."""
+    facts = service.case_facts(session, case_id)
+    on = _notified_on(c, offered_on)
+    coverage = load_thresholds().coverage
+    if not coverage.start <= on <= coverage.end:
+        return  # before the thresholds data: an imported offer (see imported_reason)
+    req = requirement(
+        facts.purchaser_code, on, facts.mde_value, facts.total_value, facts.design_construction_value, "sale"
+    )
+    if c.notice is None and not req.required:
+        return
+    n = prepare_for_case(session, actor=None, case_id=case_id, clock=clock)
+    notification.record_formal_notification(session, actor=None, notification_id=n.id, on=on, clock=clock)
+
+
+def _vet(session: Session, case_id: int, on: date, clock: Clock) -> None:
+    """Vet the case as it stands, sign off every concern the rules raise and approve."""
+    facts = service.case_facts(session, case_id)
+    _, decision = vet_case(
+        session, actor=None, case=facts, on=on, purchaser_name=purchaser_name(facts), clock=clock
+    )
+    for office in vetting.missing_signoffs(session, decision):
+        vetting.record_signoff(
+            session, actor=None, decision_id=decision.id, office=office, concur=True,
+            comment="demo: the office concurs (invented)", clock=clock,
+        )  # fmt: skip
+    vetting.finalize_decision(
+        session, actor=None, decision_id=decision.id, decision="approve",
+        provisos=["Standard end-use and retransfer assurances in the LOA"], comment="demo", clock=clock,
+    )  # fmt: skip
+
+
+def _fund(session: Session, c: DemoCase, case_id: int, on: date) -> None:
+    """Obligate FMF to the lines from the appropriation the case names."""
+    if c.financing == "national":
+        return
+    appr = session.scalar(select(Appropriation.id).where(Appropriation.title == c.fmf_from))
+    if appr is None:
+        raise ValidationFailedError(
+            f"{DEMO_FILE.name}: case {c.transmittal or c.title!r} is financed by {c.financing}; "
+            f"fmf_from must name a demo FMF appropriation (got {c.fmf_from!r})",
+            field="fmf_from",
+        )
+    fund_case(session, actor=None, case=service.case_facts(session, case_id), appropriation_id=appr, on=on)
+
+
+def _offer(session: Session, c: DemoCase, case_id: int, day: date, where: str, clock: Clock) -> None:
+    expires = day + timedelta(days=OED_DAYS)
+    _notify(session, c, case_id, day, clock)
+    reason = imported_reason(c, day)
+    if reason is not None:
+        service.advance(
+            session, actor=None, case_id=case_id, to=Status.offered.value, on=day, clock=clock,
+            gates_checked=True, offer_expires_on=expires, note=f"demo: {where}; {IMPORTED}: {reason}",
+        )  # fmt: skip
+        return
+    vetted = day - timedelta(days=OFFSETS[Status.offered] - VETTED_ON)
+    _vet(session, case_id, vetted, clock)
+    _fund(session, c, case_id, vetted)
+    offer_case(
+        session, actor=None, case_id=case_id, offer_expires_on=expires, on=day, note=f"demo: {where}",
+        clock=clock,
+    )  # fmt: skip
+
+
 def _load_one(session: Session, c: DemoCase, index: int, contractor_id: int | None, clock: Clock) -> None:
     today = clock.today()
     start = _received_on(c, today)
@@ -164,12 +279,13 @@ def _load_one(session: Session, c: DemoCase, index: int, contractor_id: int | No
                     session, actor=None, case_id=case.id, line_id=line.id, on=day, clock=clock
                 )
             continue
-        offered = target is Status.offered
+        if target is Status.offered:
+            _offer(session, c, case.id, day, where, clock)
+            continue
         deposit = (c.values.total / 10).quantize(Decimal("0.01")) if target is Status.accepted else None
         service.advance(
-            session, actor=None, case_id=case.id, to=target.value, on=day, clock=clock, gates_checked=offered,
-            offer_expires_on=day + timedelta(days=OED_DAYS) if offered else None, initial_deposit=deposit,
-            note=f"demo: {where}" + ("; offer imported from the public record" if offered else ""),
+            session, actor=None, case_id=case.id, to=target.value, on=day, clock=clock,
+            initial_deposit=deposit, note=f"demo: {where}",
         )  # fmt: skip
     if c.status is Status.in_development and start + timedelta(days=LINES_ON) <= today:
         _add_lines(session, c, case.id, start + timedelta(days=LINES_ON), contractor_id, clock)

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from secassist.core.clock import Clock
+from secassist.demo.cases import load_demo_cases
+from secassist.demo.programs import load_demo_programs
+from secassist.demo.screening import load_demo_screening
+from secassist.demo.vetting import load_vetting_demo
 from secassist.identity import service as identity
 from secassist.identity.models import Organization, User
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
-from secassist.workflows.demo_cases import load_demo_cases
-from secassist.workflows.demo_programs import load_demo_programs
-from secassist.workflows.demo_screening import load_demo_screening
-from secassist.workflows.demo_vetting import load_vetting_demo
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,10 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 DEMO_LOGINS: list[tuple[str, str, str]] = [(u.username, u.password, u.org) for u in DEMO_USERS]
 
 
-def load_demo(session: Session) -> str:
+def load_demo(session: Session, *, clock: Clock | None = None) -> str:
     """Load the demo dataset into ``session`` (idempotent: existing organizations and
-    users, matched by name, are left as they are). Never commits."""
+    users, matched by name, are left as they are). Never commits. ``clock`` sets "today"
+    for the cases dated relative to it (default: the system clock)."""
     result = sync_reference(session, data=get_reference())
     org_ids = {name: oid for oid, name in session.execute(select(Organization.id, Organization.name))}
     orgs_created = 0
@@ -115,10 +117,11 @@ def load_demo(session: Session) -> str:
                 password=u.password,
             )
             users_created += 1
-    cases = load_demo_cases(session)
+    # Screening and funds first: offering a case screens its parties and may obligate FMF.
     screening = load_demo_screening(session)
-    vetting = load_vetting_demo(session)
     programs = load_demo_programs(session)
+    cases = load_demo_cases(session, clock=clock)
+    vetting = load_vetting_demo(session)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "

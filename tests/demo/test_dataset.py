@@ -6,10 +6,10 @@ import sys
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.demo.dataset import load_demo
 from secassist.reference.models import CountryRow, DatasetVersion
 from secassist.reference.service import ReferenceData
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.workflows.demo import load_demo
 
 
 def test_demo_load_is_idempotent(session_factory: sessionmaker[Session], reference: ReferenceData) -> None:
