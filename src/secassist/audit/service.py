@@ -21,7 +21,7 @@ from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
 from secassist.audit.canonical import payload as canonical_payload
 from secassist.audit.models import AuditEntry, AuditHead, AuditNode
-from secassist.core.clock import Clock, SystemClock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.storage.base import Base
 from secassist.storage.prepared import Prepared
@@ -41,7 +41,6 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
-_SYSTEM_CLOCK = SystemClock()
 
 
 _HEAD = "secassist.audit.head"
@@ -307,7 +306,7 @@ def record(
     # In column order: the tuple itself is the row buffered for the INSERT.
     fields = EntryFields(
         seq,
-        (clock or _SYSTEM_CLOCK).now(),
+        now(clock),
         actor.user_id,
         actor.org_id,
         actor.label,

@@ -23,8 +23,7 @@ from secassist.core.errors import (
     ValidationFailedError,
 )
 from secassist.identity.permissions import OrgKind
-from secassist.identity.policy import Principal, require_permission, scope
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, actor_of, require_permission, scope
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
 

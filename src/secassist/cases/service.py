@@ -59,8 +59,7 @@ from secassist.core.errors import (
     ValidationFailedError,
 )
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
 

@@ -14,11 +14,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal, Resource, check
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, Resource, actor_of, check
 from secassist.programs import ledger
 from secassist.programs.errors import FundsExpiredError, InsufficientFundsError
 from secassist.programs.models import Appropriation, LedgerEntry, cents, dollars
@@ -99,7 +98,7 @@ def append_entry(
     **columns: Any,
 ) -> LedgerEntry:
     """Append one ledger entry and its audit entry (subject: the entry, unless given)."""
-    entry = LedgerEntry(**columns, recorded_at=now_of(clock))
+    entry = LedgerEntry(**columns, recorded_at=now(clock))
     session.add(entry)
     session.flush()
     record(
@@ -126,10 +125,6 @@ def carried_keys(entry: LedgerEntry) -> dict[str, Any]:
         "case_line_id": entry.case_line_id,
         "recipient_unit_id": entry.recipient_unit_id,
     }
-
-
-def now_of(clock: Clock | None) -> Any:
-    return (clock or SystemClock()).now()
 
 
 # --- pools --------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
-from secassist.vetting.common import actor_of, label_of, now, require, scoped
+from secassist.vetting.common import require, scoped
 from secassist.vetting.context import END_USE_KINDS, EndUseRecord
 from secassist.vetting.decisions_models import EndUseRecordRow
 
@@ -81,7 +81,7 @@ def add_enduse_record(
         source=source.strip(),
         resolved_on=resolved_on,
         recorded_at=now(clock),
-        recorded_by=label_of(actor),
+        recorded_by=actor_of(actor).label,
     )
     session.add(row)
     session.flush()

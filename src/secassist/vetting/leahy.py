@@ -20,13 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
-from secassist.vetting.common import actor_of, label_of, require, scoped
-from secassist.vetting.common import now as _now
+from secassist.vetting.common import require, scoped
 from secassist.vetting.errors import LeahyNotApprovedError
 from secassist.vetting.leahy_models import LeahyDutyToInform, LeahyRemediation, LeahyUnit, LeahyVetting
 from secassist.vetting.proposal import LeahyStatus
@@ -75,7 +74,7 @@ def create_unit(
         raise ValidationFailedError(f"unit_type: one of {', '.join(UNIT_TYPES)}", field="unit_type")
     if session.scalar(select(LeahyUnit.id).where(LeahyUnit.country_code == code, LeahyUnit.name == name)):
         raise ConflictError(f"unit {name!r} of {code} is already registered", field="name")
-    unit = LeahyUnit(country_code=code, name=name, unit_type=unit_type, created_at=_now(clock))
+    unit = LeahyUnit(country_code=code, name=name, unit_type=unit_type, created_at=now(clock))
     session.add(unit)
     session.flush()
     _audit(session, actor, "leahy:unit:created", "leahy_unit", unit.id, [unit], clock)
@@ -144,7 +143,7 @@ def request_vetting(
         valid_from=None,
         valid_until=None,
         basis=None,
-        requested_by=label_of(actor),
+        requested_by=actor_of(actor).label,
         decided_by=None,
     )
     session.add(v)
@@ -222,7 +221,7 @@ def record_outcome(
     v.status = outcome
     v.decided_on = decided_on
     v.basis = basis.strip()
-    v.decided_by = label_of(actor)
+    v.decided_by = actor_of(actor).label
     rows: list[Base] = [v]
     if data.outcome(outcome).duty_to_inform:
         task = LeahyDutyToInform(
@@ -400,7 +399,7 @@ def decide_remediation(
     if r.status != "proposed":
         raise ConflictError(f"remediation {r.id} is already {r.status}", field="status")
     r.status = "accepted" if accept else "rejected"
-    r.decided_on, r.decided_by = decided_on, label_of(actor)
+    r.decided_on, r.decided_by = decided_on, actor_of(actor).label
     session.flush()
     _audit(session, actor, f"leahy:remediation:{r.status}", "leahy_remediation", r.id, [r], clock)
     return r

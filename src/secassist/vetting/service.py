@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
-from secassist.identity.policy import Principal, Resource, allowed
+from secassist.identity.policy import Principal, Resource, actor_of, allowed
 from secassist.reference.service import get_reference
-from secassist.vetting.common import actor_of, label_of, now, require, scoped
+from secassist.vetting.common import require, scoped
 from secassist.vetting.context import DiversionHistory, RegionalFacts, RegionalRegister, RuleContext
 from secassist.vetting.decisions_models import (
     VettingDecision,
@@ -60,7 +60,7 @@ def create_proposal(
         body=json.dumps(body.to_json(), sort_keys=True),
         fingerprint=body.fingerprint(),
         created_at=now(clock),
-        created_by=label_of(actor),
+        created_by=actor_of(actor).label,
     )
     session.add(row)
     session.flush()
@@ -167,7 +167,7 @@ def record_determination(
             factor=factor,
             assessment=assessment,
             basis=basis.strip(),
-            reviewer=label_of(actor),
+            reviewer=actor_of(actor).label,
             more_likely_than_not=more_likely_than_not,
             actual_knowledge=actual_knowledge,
         )
@@ -259,7 +259,7 @@ def evaluate_proposal(
         provisos=None,
         final_comment=None,
         evaluated_at=now(clock),
-        evaluated_by=label_of(actor),
+        evaluated_by=actor_of(actor).label,
         finalized_at=None,
         finalized_by=None,
     )
@@ -385,7 +385,7 @@ def record_signoff(
         office=off.value,
         concur=concur,
         comment=comment,
-        signer=label_of(actor),
+        signer=actor_of(actor).label,
         user_id=actor.user_id if actor else None,
         signed_at=now(clock),
     )
@@ -440,7 +440,7 @@ def finalize_decision(
     d.provisos = json.dumps(cleaned)
     d.final_comment = comment.strip() or None
     d.finalized_at = now(clock)
-    d.finalized_by = label_of(actor)
+    d.finalized_by = actor_of(actor).label
     session.flush()
     record(
         session,
@@ -520,7 +520,7 @@ def add_note(
         proposal_id=p.id,
         country_code=p.country_code,
         body=body,
-        author=label_of(actor),
+        author=actor_of(actor).label,
         user_id=actor.user_id if actor else None,
         created_at=now(clock),
     )

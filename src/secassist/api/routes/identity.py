@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from secassist.api.deps import PrincipalDep, ReadSessionDep, WriteSessionDep, require_csrf_for_cookie_auth
-from secassist.core.clock import utcnow
+from secassist.core.clock import now
 from secassist.identity import queries, service
 from secassist.identity import tokens as token_service
 from secassist.identity.models import ApiToken, Organization, User
@@ -117,7 +117,7 @@ def _token_out(token: ApiToken) -> TokenOut:
         created_at=token.created_at,
         expires_at=token.expires_at,
         revoked_at=token.revoked_at,
-        status=queries.token_status(token, utcnow()),
+        status=queries.token_status(token, now()),
     )
 
 

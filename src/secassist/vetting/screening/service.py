@@ -17,17 +17,17 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, Actor, record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import record
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal, Resource, check, require_permission, scope
+from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
 from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Index, Match, Query
 from secassist.vetting.screening.models import (
@@ -50,14 +50,6 @@ class Party:
     names: list[str]
     identifiers: list[str] = field(default_factory=list)
     country: str | None = None
-
-
-def _actor(p: Principal | None) -> Actor:
-    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
-
-
-def _now(clock: Clock | None) -> datetime:
-    return (clock or SystemClock()).now()
 
 
 # --- list versions ---------------------------------------------------------------
@@ -152,7 +144,7 @@ def store_version(
     for old in previous:
         old.active = False
     payload = encode_entities(parsed.entities)
-    who = _actor(actor)
+    who = actor_of(actor)
     version = ScreeningListVersion(
         list_name=parsed.list_name,
         source_format=parsed.source_format,
@@ -166,7 +158,7 @@ def store_version(
         identifier_count=parsed.identifier_count,
         orphan_rows=parsed.orphan_rows,
         active=True,
-        loaded_at=_now(clock),
+        loaded_at=now(clock),
         loaded_by=who.label[:300],
     )
     session.add(version)
@@ -294,10 +286,10 @@ def screen(
             Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
         ):
             results.append(match_json(m, i))
-    who = _actor(actor)
+    who = actor_of(actor)
     countries = {p.country for p in todo if p.country}
     run = ScreeningRun(
-        at=_now(clock),
+        at=now(clock),
         user_id=who.user_id,
         actor=who.label[:300],
         subject=subject[:300] if subject else None,
@@ -398,7 +390,7 @@ def record_disposition(
         )
     if len(note) > MAX_NOTE:
         raise ValidationFailedError(f"note is longer than {MAX_NOTE} characters", field="note")
-    who = _actor(actor)
+    who = actor_of(actor)
     d = ScreeningDisposition(
         run_id=run.id,
         list_name=list_name,
@@ -407,7 +399,7 @@ def record_disposition(
         note=note.strip(),
         user_id=who.user_id,
         actor=who.label[:300],
-        at=_now(clock),
+        at=now(clock),
     )
     session.add(d)
     session.flush()
