@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, record
+from secassist.audit.service import SYSTEM, add_recorded, record
 from secassist.core.clock import Clock, now
 from secassist.identity import passwords
 from secassist.identity.errors import AuthenticationError
@@ -87,13 +87,13 @@ def authenticate(
         if locked:
             user.locked_until = at + LOCKOUT
             user.failed_logins = 0
-        record(
+        add_recorded(
             session,
+            [user],
             actor=SYSTEM,
             tag="identity:login:locked" if locked else "identity:login:failed",
             subject_type="user",
             subject_id=user.id,
-            rows=[user],
             clock=clock,
         )
         return LoginResult(None, "locked" if locked else "invalid")
@@ -103,13 +103,13 @@ def authenticate(
     user.locked_until = None
     user.last_login_at = at
     principal = principal_for(session, user)
-    record(
+    add_recorded(
         session,
+        [user],
         actor=actor_of(principal),
         tag="identity:login:succeeded",
         subject_type="user",
         subject_id=user.id,
-        rows=[user],
         clock=clock,
     )
     return LoginResult(principal, "ok")

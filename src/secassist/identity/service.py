@@ -13,7 +13,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
 from secassist.identity import passwords
@@ -75,15 +75,12 @@ def create_organization(
     org = Organization(
         name=name, kind=org_kind.value, country_code=country_code or None, created_at=now(clock)
     )
-    session.add(org)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [org],
         actor=actor_of(actor),
         tag="identity:organization:created",
         subject_type="organization",
-        subject_id=org.id,
-        rows=[org],
         clock=clock,
     )
     return org
@@ -184,14 +181,13 @@ def create_user(
     session.add(user)
     session.flush()
     role_rows = [UserRole(user_id=user.id, role=r.value) for r in sorted(set(parsed))]
-    session.add_all(role_rows)
-    record(
+    add_recorded(
         session,
+        [user, *role_rows],
         actor=actor_of(actor),
         tag="identity:user:created",
         subject_type="user",
         subject_id=user.id,
-        rows=[user, *role_rows],
         clock=clock,
     )
     return user
@@ -236,13 +232,13 @@ def set_active(
         ):
             t.revoked_at = at
             changed.append(t)
-    record(
+    add_recorded(
         session,
+        [user, *changed],
         actor=actor_of(actor),
         tag="identity:user:disabled" if not active else "identity:user:enabled",
         subject_type="user",
         subject_id=user.id,
-        rows=[user, *changed],
         clock=clock,
     )
     return user

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.errors import AuthenticationError
@@ -85,15 +85,12 @@ def issue_token(
         expires_at=at + timedelta(days=days),
         revoked_at=None,
     )
-    session.add(token)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [token],
         actor=actor_of(actor),
         tag="identity:token:issued",
         subject_type="token",
-        subject_id=token.id,
-        rows=[token],
         clock=clock,
     )
     return raw, token
@@ -111,13 +108,13 @@ def revoke_token(
         raise NotFoundError("token not found")
     if token.revoked_at is None:
         token.revoked_at = now(clock)
-        record(
+        add_recorded(
             session,
+            [token],
             actor=actor_of(actor),
             tag="identity:token:revoked",
             subject_type="token",
             subject_id=token.id,
-            rows=[token],
             clock=clock,
         )
     return token

@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.identity.policy import Principal, actor_of, require_permission
@@ -168,15 +168,13 @@ def import_notice(
         stated_date=stated,
         imported_at=at,
     )
-    session.add(src)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n, src],
         actor=actor_of(actor),
         tag="notification:notice:imported" if created else "notification:source:added",
         subject_type="notification",
         subject_id=n.id,
-        rows=[n, src],
         note={"file": name},
         clock=clock,
     )

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from secassist.core.types import to_money
@@ -137,15 +137,12 @@ def create_notification(
         created_at=at,
         updated_at=at,
     )
-    session.add(n)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag="notification:notification:created",
         subject_type="notification",
-        subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n
@@ -229,14 +226,13 @@ def _save(
     session: Session, n: Notification, actor: Principal | None, tag: str, clock: Clock | None
 ) -> Notification:
     n.updated_at = now(clock)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag=tag,
         subject_type="notification",
         subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
@@ -99,15 +99,13 @@ def append_entry(
 ) -> LedgerEntry:
     """Append one ledger entry and its audit entry (subject: the entry, unless given)."""
     entry = LedgerEntry(**columns, recorded_at=now(clock))
-    session.add(entry)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [entry],
         actor=actor_of(actor),
         tag=tag,
         subject_type="program_entry",
-        subject_id=entry.id if subject_id is None else subject_id,
-        rows=[entry],
+        subject_id=subject_id,
         clock=clock,
     )
     return entry

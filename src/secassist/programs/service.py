@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, String, column, select, table
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, actor_of
@@ -119,14 +119,13 @@ def create_appropriation(
         memo=None,
         recorded_at=at,
     )
-    session.add(entry)
-    record(
+    add_recorded(
         session,
+        [appr, entry],
         actor=actor_of(actor),
         tag="program:appropriation:created",
         subject_type="program_appropriation",
         subject_id=appr.id,
-        rows=[appr, entry],
         clock=clock,
     )
     return appr, entry

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, record
+from secassist.audit.service import SYSTEM, add_recorded
 from secassist.core.clock import Clock, now
 from secassist.reference.models import CountryRow, DatasetVersion
 from secassist.reference.service import ReferenceData
@@ -68,13 +68,13 @@ def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None
             v.sha256, v.entries, v.synced_at = loaded.sha256, counts[name], at
             touched.append(v)
     if touched:
-        record(
+        add_recorded(
             session,
+            touched,
             actor=SYSTEM,
             tag="reference:data:synced",
             subject_type="reference",
             subject_id="packaged",
-            rows=touched,
             note={"inserted": inserted, "updated": updated},
             clock=clock,
         )

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, actor_of
@@ -83,15 +83,12 @@ def add_enduse_record(
         recorded_at=now(clock),
         recorded_by=actor_of(actor).label,
     )
-    session.add(row)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="vetting:enduse:recorded",
         subject_type="vetting_enduse_record",
-        subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row
@@ -117,14 +114,13 @@ def resolve_enduse_record(
     if resolved_on < row.occurred_on:
         raise ValidationFailedError("resolved_on: before occurred_on", field="resolved_on")
     row.resolved_on = resolved_on
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="vetting:enduse:resolved",
         subject_type="vetting_enduse_record",
         subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row

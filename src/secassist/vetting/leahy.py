@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, actor_of
@@ -36,20 +36,6 @@ from secassist.vetting.tables import leahy_outcomes
 UNIT_TYPES = ("military", "reserve", "police", "border_guard", "customs", "prison_guard", "other_security")
 OUTCOMES = ("approved", "suspended", "denied", "cancelled")
 REMEDIATION_AUTHORITIES = ("FAA §620M(b) effective steps", "10 U.S.C. 362 corrective steps")
-
-
-def _audit(
-    session: Session,
-    actor: Principal | None,
-    tag: str,
-    subject: str,
-    sid: int,
-    rows: Sequence[Base],
-    clock: Clock | None,
-) -> None:
-    record(
-        session, actor=actor_of(actor), tag=tag, subject_type=subject, subject_id=sid, rows=rows, clock=clock
-    )
 
 
 # --- units ------------------------------------------------------------------------
@@ -75,9 +61,14 @@ def create_unit(
     if session.scalar(select(LeahyUnit.id).where(LeahyUnit.country_code == code, LeahyUnit.name == name)):
         raise ConflictError(f"unit {name!r} of {code} is already registered", field="name")
     unit = LeahyUnit(country_code=code, name=name, unit_type=unit_type, created_at=now(clock))
-    session.add(unit)
-    session.flush()
-    _audit(session, actor, "leahy:unit:created", "leahy_unit", unit.id, [unit], clock)
+    add_recorded(
+        session,
+        [unit],
+        actor=actor_of(actor),
+        tag="leahy:unit:created",
+        subject_type="leahy_unit",
+        clock=clock,
+    )
     return unit
 
 
@@ -146,9 +137,14 @@ def request_vetting(
         requested_by=actor_of(actor).label,
         decided_by=None,
     )
-    session.add(v)
-    session.flush()
-    _audit(session, actor, "leahy:vetting:requested", "leahy_vetting", v.id, [v], clock)
+    add_recorded(
+        session,
+        [v],
+        actor=actor_of(actor),
+        tag="leahy:vetting:requested",
+        subject_type="leahy_vetting",
+        clock=clock,
+    )
     return v
 
 
@@ -235,8 +231,15 @@ def record_outcome(
         )
         session.add(task)
         rows.append(task)
-    session.flush()
-    _audit(session, actor, f"leahy:vetting:{outcome}", "leahy_vetting", v.id, rows, clock)
+    add_recorded(
+        session,
+        rows,
+        actor=actor_of(actor),
+        tag=f"leahy:vetting:{outcome}",
+        subject_type="leahy_vetting",
+        subject_id=v.id,
+        clock=clock,
+    )
     return v
 
 
@@ -335,8 +338,15 @@ def complete_duty_to_inform(
     if not note.strip():
         raise ValidationFailedError("note: say how and whom the government was informed", field="note")
     task.status, task.completed_on, task.note = "done", completed_on, note.strip()
-    session.flush()
-    _audit(session, actor, "leahy:inform:completed", "leahy_duty_to_inform", task.id, [task], clock)
+    add_recorded(
+        session,
+        [task],
+        actor=actor_of(actor),
+        tag="leahy:inform:completed",
+        subject_type="leahy_duty_to_inform",
+        subject_id=task.id,
+        clock=clock,
+    )
     return task
 
 
@@ -372,9 +382,14 @@ def propose_remediation(
         decided_on=None,
         decided_by=None,
     )
-    session.add(r)
-    session.flush()
-    _audit(session, actor, "leahy:remediation:proposed", "leahy_remediation", r.id, [r], clock)
+    add_recorded(
+        session,
+        [r],
+        actor=actor_of(actor),
+        tag="leahy:remediation:proposed",
+        subject_type="leahy_remediation",
+        clock=clock,
+    )
     return r
 
 
@@ -400,8 +415,15 @@ def decide_remediation(
         raise ConflictError(f"remediation {r.id} is already {r.status}", field="status")
     r.status = "accepted" if accept else "rejected"
     r.decided_on, r.decided_by = decided_on, actor_of(actor).label
-    session.flush()
-    _audit(session, actor, f"leahy:remediation:{r.status}", "leahy_remediation", r.id, [r], clock)
+    add_recorded(
+        session,
+        [r],
+        actor=actor_of(actor),
+        tag=f"leahy:remediation:{r.status}",
+        subject_type="leahy_remediation",
+        subject_id=r.id,
+        clock=clock,
+    )
     return r
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.identity.policy import Principal, Resource, actor_of, allowed
@@ -67,14 +67,13 @@ def create_proposal(
     rows: list[VettingProposal | VettingDetermination] = [row]
     for d in proposal.determinations:
         rows.append(_determination_row(row.id, d, actor, clock))
-    session.add_all(rows[1:])
-    record(
+    add_recorded(
         session,
+        rows,
         actor=actor_of(actor),
         tag="vetting:proposal:created",
         subject_type="vetting_proposal",
         subject_id=row.id,
-        rows=rows,
         clock=clock,
     )
     return row
@@ -176,15 +175,13 @@ def record_determination(
             f"determination: {str(exc).splitlines()[-1]}", field="assessment"
         ) from None
     det = _determination_row(row.id, d, actor, clock)
-    session.add(det)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [det],
         actor=actor_of(actor),
         tag="vetting:determination:recorded",
         subject_type="vetting_proposal",
         subject_id=row.id,
-        rows=[det],
         clock=clock,
     )
     return det
@@ -279,14 +276,13 @@ def evaluate_proposal(
         )
         for n, f in enumerate(result.findings, 1)
     ]
-    session.add_all(findings)
-    record(
+    add_recorded(
         session,
+        [decision, *findings, *superseded],
         actor=actor_of(actor),
         tag="vetting:decision:created",
         subject_type="vetting_decision",
         subject_id=decision.id,
-        rows=[decision, *findings, *superseded],
         clock=clock,
     )
     return decision
@@ -389,15 +385,13 @@ def record_signoff(
         user_id=actor.user_id if actor else None,
         signed_at=now(clock),
     )
-    session.add(s)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [s],
         actor=actor_of(actor),
         tag="vetting:signoff:recorded",
         subject_type="vetting_decision",
         subject_id=d.id,
-        rows=[s],
         clock=clock,
     )
     return s
@@ -441,14 +435,13 @@ def finalize_decision(
     d.final_comment = comment.strip() or None
     d.finalized_at = now(clock)
     d.finalized_by = actor_of(actor).label
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [d],
         actor=actor_of(actor),
         tag="vetting:decision:finalized",
         subject_type="vetting_decision",
         subject_id=d.id,
-        rows=[d],
         clock=clock,
     )
     return d
@@ -524,15 +517,12 @@ def add_note(
         user_id=actor.user_id if actor else None,
         created_at=now(clock),
     )
-    session.add(n)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag="vetting:note:added",
         subject_type="vetting_note",
-        subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n

@@ -20,7 +20,7 @@ import pycountry
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import UnknownCodeError, ValidationFailedError
 from secassist.identity.policy import Principal, actor_of, require_permission
@@ -188,13 +188,13 @@ def import_register(
             for (code, desc), h in sorted(parsed.holdings.items())
         ],
     )
-    record(
+    add_recorded(
         session,
+        [imp],
         actor=actor_of(actor),
         tag="vetting:sipri:imported",
         subject_type="vetting_sipri_import",
         subject_id=imp.id,
-        rows=[imp],
         note={"sha256": digest, "records": parsed.records, "holdings": len(parsed.holdings)},
         clock=clock,
     )

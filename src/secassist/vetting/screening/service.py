@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
@@ -166,14 +166,13 @@ def store_version(
     data = ScreeningEntity(
         version_id=version.id, payload_sha256=hashlib.sha256(payload).hexdigest(), payload=payload
     )
-    session.add(data)
-    record(
+    add_recorded(
         session,
+        [version, data, *previous],
         actor=who,
         tag="screening:list:loaded",
         subject_type="screening_list_version",
         subject_id=version.id,
-        rows=[version, data, *previous],
         note={
             "list": parsed.list_name,
             "entities": len(parsed.entities),
@@ -312,15 +311,12 @@ def screen(
         hit_count=len(results),
         status="potential_match" if results else "clear",
     )
-    session.add(run)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [run],
         actor=who,
         tag="screening:run:recorded",
         subject_type="screening_run",
-        subject_id=run.id,
-        rows=[run],
         clock=clock,
     )
     return run
@@ -404,13 +400,13 @@ def record_disposition(
     session.add(d)
     session.flush()
     run.status = status_of(run, [*dispositions(session, run=run)])
-    record(
+    add_recorded(
         session,
+        [d, run],
         actor=who,
         tag="screening:disposition:recorded",
         subject_type="screening_run",
         subject_id=run.id,
-        rows=[d, run],
         clock=clock,
     )
     return d
