@@ -33,6 +33,13 @@ from secassist.vetting.decisions_models import (
 from secassist.vetting.findings import Office, Outcome, Recommendation
 from secassist.vetting.history import DbDiversionHistory
 from secassist.vetting.proposal import Determination, Proposal, parse_proposal
+from secassist.vetting.queries import (
+    determinations,
+    findings_of,
+    missing_signoffs,
+    required_offices,
+    signoffs_of,
+)
 from secassist.vetting.rules.regional import item_key
 from secassist.vetting.ruleset import Evaluation, evaluate, get_ruleset
 from secassist.vetting.sipri import DbRegionalRegister, latest_import
@@ -114,16 +121,6 @@ def list_proposals(
     if reference:
         stmt = stmt.where(VettingProposal.reference == reference)
     return list(session.scalars(stmt.order_by(VettingProposal.id)))
-
-
-def determinations(session: Session, proposal_id: int) -> list[VettingDetermination]:
-    return list(
-        session.scalars(
-            select(VettingDetermination)
-            .where(VettingDetermination.proposal_id == proposal_id)
-            .order_by(VettingDetermination.id)
-        )
-    )
 
 
 def proposal_value(session: Session, row: VettingProposal) -> Proposal:
@@ -308,35 +305,6 @@ def list_decisions(
     if status:
         stmt = stmt.where(VettingDecision.status == status)
     return list(session.scalars(stmt.order_by(VettingDecision.id)))
-
-
-def findings_of(session: Session, decision_id: int) -> list[VettingFinding]:
-    return list(
-        session.scalars(
-            select(VettingFinding)
-            .where(VettingFinding.decision_id == decision_id)
-            .order_by(VettingFinding.position)
-        )
-    )
-
-
-def signoffs_of(session: Session, decision_id: int) -> list[VettingSignoff]:
-    return list(
-        session.scalars(
-            select(VettingSignoff)
-            .where(VettingSignoff.decision_id == decision_id)
-            .order_by(VettingSignoff.id)
-        )
-    )
-
-
-def required_offices(decision: VettingDecision) -> list[str]:
-    return decision.required_offices.split()
-
-
-def missing_signoffs(session: Session, decision: VettingDecision) -> list[str]:
-    signed = {s.office for s in signoffs_of(session, decision.id)}
-    return [o for o in required_offices(decision) if o not in signed]
 
 
 def _open_decision(session: Session, actor: Principal | None, decision_id: int) -> VettingDecision:

@@ -7,16 +7,15 @@ what a client needs to check them itself against a checkpoint it keeps.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
 
 from secassist.api.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.audit import checkpoint as cp
 from secassist.audit import service
+from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
 from secassist.core.errors import NotFoundError
 from secassist.identity.policy import Principal, require_permission
 
@@ -27,58 +26,6 @@ PERMISSION = "audit:read"
 
 def _authorize(p: Principal) -> None:
     require_permission(p, PERMISSION)
-
-
-class EntrySummary(BaseModel):
-    seq: int
-    at: datetime
-    actor: str
-    actor_user_id: int | None
-    actor_org_id: int | None
-    tag: str
-    subject_type: str
-    subject_id: str
-    rows: int
-
-
-class EntryPage(BaseModel):
-    items: list[EntrySummary]
-    next_after: int | None  # pass as ``after`` for the next page; null on the last page
-
-
-class InclusionProof(BaseModel):
-    type: str
-    leaf_index: int
-    tree_size: int
-    leaf_hash: str
-    path: list[str]
-    root_hash: str
-    entry: dict[str, Any]
-
-
-class ConsistencyProof(BaseModel):
-    type: str
-    old_size: int
-    new_size: int
-    old_root: str
-    new_root: str
-    proof: list[str]
-
-
-class CheckpointOut(BaseModel):
-    id: int
-    tree_size: int
-    root_hash: str
-    at: datetime
-    key_id: str
-    note: str
-
-
-class PublicKeyOut(BaseModel):
-    origin: str
-    key_id: str
-    pem: str
-    verifier_key: str
 
 
 @router.get("/entries", response_model=EntryPage)
