@@ -425,12 +425,3 @@ def decide_remediation(
         clock=clock,
     )
     return r
-
-
-def list_remediations(
-    session: Session, *, actor: Principal | None, unit_id: int | None = None
-) -> list[LeahyRemediation]:
-    stmt = scoped(select(LeahyRemediation), actor, "vetting", LeahyRemediation.country_code)
-    if unit_id is not None:
-        stmt = stmt.where(LeahyRemediation.unit_id == unit_id)
-    return list(session.scalars(stmt.order_by(LeahyRemediation.id)))
