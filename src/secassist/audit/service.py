@@ -275,7 +275,7 @@ def record(
     subject_id: object,
     rows: Sequence[Base] = (),
     deleted: Sequence[Base] = (),
-    note: dict[str, Any] | None = None,
+    note: dict[str, object] | None = None,
     clock: Clock | None = None,
 ) -> EntryFields:
     """Append one entry recording ``rows`` (after-images) and ``deleted`` rows; returns
@@ -355,7 +355,7 @@ def add_recorded(
     subject_type: str,
     subject_id: object | None = None,
     deleted: Sequence[Base] = (),
-    note: dict[str, Any] | None = None,
+    note: dict[str, object] | None = None,
     clock: Clock | None = None,
 ) -> EntryFields:
     """Add ``rows`` to the session, flush them and :func:`record` the one entry of the change.

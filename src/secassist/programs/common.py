@@ -8,7 +8,7 @@ the pools from the database and refuses what they cannot fund.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict, Unpack
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -88,6 +88,40 @@ def write_check(actor: Principal | None, country: str | None, what: str) -> None
         check(actor, "write", Resource(kind="program", country=country), what=what)
 
 
+class CarriedKeys(TypedDict):
+    """The columns a later entry (an expenditure, a reversal) repeats of the one it follows."""
+
+    appropriation_id: int
+    program: str
+    fiscal_year: int
+    country_code: str | None
+    target: str | None
+    case_id: int | None
+    case_line_id: int | None
+    recipient_unit_id: int | None
+
+
+class EntryColumns(TypedDict, total=False):
+    """The columns of a new ledger entry (``recorded_at`` is the clock's; the database
+    refuses an entry missing a required column)."""
+
+    kind: str
+    appropriation_id: int
+    program: str
+    fiscal_year: int
+    country_code: str | None
+    target: str | None
+    case_id: int | None
+    case_line_id: int | None
+    recipient_unit_id: int | None
+    obligation_id: int | None
+    reverses_id: int | None
+    reference: str | None
+    amount_cents: int
+    entry_date: date
+    memo: str | None
+
+
 def append_entry(
     session: Session,
     *,
@@ -95,7 +129,7 @@ def append_entry(
     tag: str,
     clock: Clock | None,
     subject_id: int | None = None,
-    **columns: Any,
+    **columns: Unpack[EntryColumns],
 ) -> LedgerEntry:
     """Append one ledger entry and its audit entry (subject: the entry, unless given)."""
     entry = LedgerEntry(**columns, recorded_at=now(clock))
@@ -111,7 +145,7 @@ def append_entry(
     return entry
 
 
-def carried_keys(entry: LedgerEntry) -> dict[str, Any]:
+def carried_keys(entry: LedgerEntry) -> CarriedKeys:
     """What a later entry (an expenditure, a reversal) repeats of the entry it follows."""
     return {
         "appropriation_id": entry.appropriation_id,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -230,7 +230,25 @@ def active_index(session: Session) -> tuple[Index, list[ScreeningListVersion]]:
 # --- screenings ------------------------------------------------------------------
 
 
-def match_json(m: Match, party: int) -> dict[str, Any]:
+class FeatureJson(TypedDict):
+    name: str
+    value: str
+    detail: str
+
+
+class MatchJson(TypedDict):
+    """One result as a screening keeps it."""
+
+    party: int
+    list: str
+    entity_id: str
+    name: str
+    matched_name: str
+    score: str
+    features: list[FeatureJson]
+
+
+def match_json(m: Match, party: int) -> MatchJson:
     """A match as a screening keeps it (scores as decimal strings)."""
     return {
         "party": party,
@@ -284,7 +302,7 @@ def screen(
         for m in index.match(
             Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
         ):
-            results.append(match_json(m, i))
+            results.append(dict(match_json(m, i)))
     who = actor_of(actor)
     countries = {p.country for p in todo if p.country}
     run = ScreeningRun(
