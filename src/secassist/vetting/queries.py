@@ -72,7 +72,8 @@ def read_proposal(session: Session, row: VettingProposal, decision_ids: list[int
 
 def read_decision(session: Session, d: VettingDecision) -> schemas.DecisionRead:
     """A decision's read shape: its findings, sign-offs and (while open) the missing ones."""
-    missing = missing_signoffs(session, d) if d.status == "open" else []
-    return schemas.decision_read(
-        d, findings_of(session, d.id), signoffs_of(session, d.id), required_offices(d), missing
-    )
+    signoffs = signoffs_of(session, d.id)
+    required = required_offices(d)
+    signed = {s.office for s in signoffs}
+    missing = [o for o in required if o not in signed] if d.status == "open" else []
+    return schemas.decision_read(d, findings_of(session, d.id), signoffs, required, missing)
