@@ -93,7 +93,7 @@ def clear_vetting(session_factory: sessionmaker[Session], case_id: int, on: date
     its concerns name and approve: the offer gate "vetting cleared" is then satisfied.
     Returns the decision id."""
     from secassist.cases.service import case_facts
-    from secassist.vetting import service
+    from secassist.vetting import queries, service
     from secassist.vetting.proposal import Determination, ScreeningOutcome
     from secassist.workflows.vetting_case import vet_case
 
@@ -106,7 +106,7 @@ def clear_vetting(session_factory: sessionmaker[Session], case_id: int, on: date
             for f in ("human_rights", "nonproliferation", "partner_capacity")
         ]
         _, d = vet_case(s, actor=None, case=facts, on=on, screenings=names, determinations=judged)
-        for office in service.missing_signoffs(s, d):
+        for office in queries.missing_signoffs(s, d):
             service.record_signoff(
                 s, actor=None, decision_id=d.id, office=office, concur=True, comment="test"
             )

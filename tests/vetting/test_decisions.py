@@ -13,7 +13,7 @@ from secassist.audit.verify import verify_log
 from secassist.core.clock import FixedClock
 from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.vetting import history, service
+from secassist.vetting import history, queries, service
 from tests.vetting.factories import People, day, make_proposal
 
 HR_OK = {"factor": "human_rights", "assessment": "satisfactory", "basis": "2024 HR report", "reviewer": "DRL"}
@@ -47,8 +47,8 @@ def test_decision_flow_with_signoffs(
         did = d.id
         assert d.profile_id == "eo-14268-2025"
         assert d.recommendation == "review"
-        assert service.required_offices(d) == ["political_military", "human_rights", "technology_security"]
-        by_factor = {f.factor: f for f in service.findings_of(s, did)}
+        assert queries.required_offices(d) == ["political_military", "human_rights", "technology_security"]
+        by_factor = {f.factor: f for f in queries.findings_of(s, did)}
         assert by_factor["technology_security"].outcome == "concern"
         assert "Stinger" in by_factor["technology_security"].rationale
         assert by_factor["leahy"].signal == "no_units"
@@ -145,7 +145,7 @@ def test_determinations_count_at_the_next_evaluation_which_supersedes(
     with unit_of_work(session_factory) as s:
         pid = service.create_proposal(s, actor=people.state, proposal=make_proposal("PL")).id
         first = service.evaluate_proposal(s, actor=people.state, proposal_id=pid)
-        hr = {f.factor: f.signal for f in service.findings_of(s, first.id)}["human_rights"]
+        hr = {f.factor: f.signal for f in queries.findings_of(s, first.id)}["human_rights"]
         assert hr == "no_determination"
         service.record_determination(
             s,
@@ -156,7 +156,7 @@ def test_determinations_count_at_the_next_evaluation_which_supersedes(
             basis="HR report",
         )
         second = service.evaluate_proposal(s, actor=people.state, proposal_id=pid)
-        assert {f.factor: f.signal for f in service.findings_of(s, second.id)}["human_rights"] == "no_risk"
+        assert {f.factor: f.signal for f in queries.findings_of(s, second.id)}["human_rights"] == "no_risk"
         assert first.status == "superseded"
         assert service.current_decision(s, reference="none") is None
 
@@ -174,7 +174,7 @@ def test_diversion_history_feeds_the_rule(session_factory: sessionmaker[Session]
         )
         pid = service.create_proposal(s, actor=people.state, proposal=make_proposal("EG")).id
         d = service.evaluate_proposal(s, actor=people.state, proposal_id=pid)
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["diversion"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["diversion"]
         assert (f.outcome, f.signal) == ("concern", "delinquent_inventory")
         assert f"enduse:{rec.id}" in f.evidence
     with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError, match="kind"):

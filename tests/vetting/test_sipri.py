@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import ValidationFailedError
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.vetting import service, sipri
+from secassist.vetting import queries, service, sipri
 from secassist.vetting.decisions_models import SipriHolding
 from tests.conftest import SHARED_DATA
 from tests.vetting.factories import People, make_proposal
@@ -59,12 +59,12 @@ def test_import_and_judge_a_capability_new_to_the_region(
         jets = [{"description": "F-16", "item_type": "fighter aircraft", "mde": True, "value": "1"}]
         pid = service.create_proposal(s, actor=people.state, proposal=make_proposal("PL", items=jets)).id
         d = service.evaluate_proposal(s, actor=people.state, proposal_id=pid)
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["regional_stability"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["regional_stability"]
         assert (f.outcome, f.signal) == ("clear", "present_in_region")
         odd = [{"description": "X", "item_type": "orbital laser", "sme": True, "value": "1"}]
         pid = service.create_proposal(s, actor=people.state, proposal=make_proposal("PL", items=odd)).id
         d = service.evaluate_proposal(s, actor=people.state, proposal_id=pid)
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["regional_stability"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["regional_stability"]
         assert (f.outcome, f.signal) == ("concern", "new_to_region")
         assert "sipri_trade_register_1950-2023.csv" in f.rationale
     with read_only(session_factory) as s:

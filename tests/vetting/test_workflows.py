@@ -14,7 +14,7 @@ from secassist.cases.facts import CaseFacts, LineFacts
 from secassist.core.errors import ValidationFailedError
 from secassist.programs.models import LedgerEntry
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.vetting import leahy, service
+from secassist.vetting import leahy, queries, service
 from secassist.vetting.errors import LeahyNotApprovedError
 from secassist.vetting.leahy_models import LeahyVetting
 from secassist.vetting.proposal import Determination, ScreeningOutcome
@@ -112,7 +112,7 @@ def test_the_offer_gate_follows_the_decision(session_factory: sessionmaker[Sessi
     names = {"Government of PL": CLEAR, "Land Forces": CLEAR}
     with unit_of_work(session_factory) as s:
         _, d = vet_case(s, actor=people.state, case=c, on=ON, screenings=names, determinations=judgements())
-        assert d.recommendation == "approve", [(f.factor, f.signal) for f in service.findings_of(s, d.id)]
+        assert d.recommendation == "approve", [(f.factor, f.signal) for f in queries.findings_of(s, d.id)]
         did = d.id
     with read_only(session_factory) as s:
         r = gate_vetting.GATE.check(s, c, on=ON)
@@ -159,7 +159,7 @@ def test_units_carry_their_leahy_status_into_the_proposal(
         ).id
         v = approve(s, people, uid)
         _, d = vet_case(s, actor=people.state, case=case("fmf"), on=ON, recipient_unit_ids=[uid])
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["leahy"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["leahy"]
         assert (f.signal, f.outcome) == ("approved", "clear")
         assert f"leahy:vetting:{v.id}" in f.evidence
 
@@ -197,11 +197,11 @@ def test_parties_are_screened_and_dispositions_carry_over(
     c = replace(case(), end_users=("Rosoboronexport",))
     with unit_of_work(session_factory) as s:
         _, d = vet_case(s, actor=people.state, case=c, on=ON)  # no list loaded: nobody screened
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["screening"]
         assert (f.signal, f.outcome) == ("not_screened", "block")
         screening.store_version(s, actor=None, parsed=demo_list(), source_path="demo")
         _, d = vet_case(s, actor=people.state, case=c, on=ON)
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["screening"]
         assert (f.signal, f.outcome) == ("unresolved_match", "block")
         [ref] = [
             e for e in json.loads(f.evidence) if "Rosoboronexport" not in e and e.startswith("screening:")
@@ -214,7 +214,7 @@ def test_parties_are_screened_and_dispositions_carry_over(
                 disposition="false_positive", note="a different body of the same name (test)",
             )  # fmt: skip
         _, d = vet_case(s, actor=people.state, case=c, on=ON)  # reuses the screening
-        f = {f.factor: f for f in service.findings_of(s, d.id)}["screening"]
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["screening"]
         assert (f.signal, f.outcome) == ("all_clear", "clear")
         assert "dispositioned false positive" in f.rationale
         assert f"screening:{run.id}" in json.loads(f.evidence)

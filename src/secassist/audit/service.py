@@ -1,8 +1,9 @@
 """Writing the log and reading proofs from it.
 
-:func:`record` is the only way anything enters the log. It runs inside the caller's
-session, after the caller's own writes, and never commits: the unit of work commits the
-change and its entry together.
+:func:`record` is the only way anything enters the log; :func:`add_recorded` is the
+"add the rows, flush, record the entry" every service's state change goes through. Both
+run inside the caller's session, after the caller's own writes, and never commit: the
+unit of work commits the change and its entry together.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, insert, select
+from sqlalchemy import Connection, bindparam, event, insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
@@ -21,7 +22,7 @@ from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
 from secassist.audit.canonical import payload as canonical_payload
 from secassist.audit.models import AuditEntry, AuditHead, AuditNode
-from secassist.core.clock import Clock, SystemClock
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.storage.base import Base
 from secassist.storage.prepared import Prepared
@@ -41,7 +42,6 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
-_SYSTEM_CLOCK = SystemClock()
 
 
 _HEAD = "secassist.audit.head"
@@ -275,7 +275,7 @@ def record(
     subject_id: object,
     rows: Sequence[Base] = (),
     deleted: Sequence[Base] = (),
-    note: dict[str, Any] | None = None,
+    note: dict[str, object] | None = None,
     clock: Clock | None = None,
 ) -> EntryFields:
     """Append one entry recording ``rows`` (after-images) and ``deleted`` rows; returns
@@ -307,7 +307,7 @@ def record(
     # In column order: the tuple itself is the row buffered for the INSERT.
     fields = EntryFields(
         seq,
-        (clock or _SYSTEM_CLOCK).now(),
+        now(clock),
         actor.user_id,
         actor.org_id,
         actor.label,
@@ -344,6 +344,50 @@ def record(
     pending["size"] = seq + 1
     info[_HEAD] = seq + 1
     return fields
+
+
+def add_recorded(
+    session: Session,
+    rows: Sequence[Base],
+    *,
+    actor: Actor,
+    tag: str,
+    subject_type: str,
+    subject_id: object | None = None,
+    deleted: Sequence[Base] = (),
+    note: dict[str, object] | None = None,
+    clock: Clock | None = None,
+) -> EntryFields:
+    """Add ``rows`` to the session, flush them and :func:`record` the one entry of the change.
+
+    The "add, flush, record" every service does for a state change, in one place. ``rows``
+    are the after-images the entry carries: new rows are added; rows already in the session
+    (a changed record) are simply flushed. ``subject_id`` defaults to the primary key of
+    the first row, known once the flush has given new rows their keys. The entry is exactly
+    what :func:`record` would write for the same arguments.
+    """
+    if subject_id is None:
+        if not rows:
+            raise ValueError("add_recorded: subject_id is needed when there are no rows")
+        if len(inspect(type(rows[0])).primary_key) != 1:
+            raise ValueError("add_recorded: subject_id is needed for a row without a one-column key")
+    session.add_all(rows)
+    session.flush()
+    if subject_id is None:
+        identity = inspect(rows[0]).identity
+        assert identity is not None  # flushed: a persistent row has its key
+        subject_id = identity[0]
+    return record(
+        session,
+        actor=actor,
+        tag=tag,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        rows=rows,
+        deleted=deleted,
+        note=note,
+        clock=clock,
+    )
 
 
 def tree_size(session: Session) -> int:

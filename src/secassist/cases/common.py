@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.cases.errors import CaseVersionConflictError
 from secassist.cases.models import Case, CaseEvent, CaseLine
 from secassist.cases.records import LineRec
@@ -23,8 +23,7 @@ from secassist.core.errors import (
     ValidationFailedError,
 )
 from secassist.identity.permissions import OrgKind
-from secassist.identity.policy import Principal, require_permission, scope
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, actor_of, require_permission, scope
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
 
@@ -86,13 +85,13 @@ def audited_change(
 ) -> None:
     """Write the change (a lost optimistic-lock race becomes a 409) and its one audit entry."""
     flush(session)
-    record(
+    add_recorded(
         session,
+        rows,
         actor=actor_of(actor),
         tag=tag,
         subject_type=subject_type,
         subject_id=subject_id,
-        rows=rows,
         clock=clock,
     )
 

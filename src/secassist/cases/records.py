@@ -5,6 +5,11 @@ Each record lists its table's columns in table order and reads like the ORM obje
 stands for (``rec.status``, ``rec.value``), so the presenters take either. The field
 lists are checked against the tables when this module loads: a migration that adds a
 column without adding it here fails at import, not with shifted values.
+
+Used only by the two reads ``bench/cases.py`` shows far from a raw-driver peer through
+the ORM — the case list and one case's detail (:mod:`.queries`) — and by the helpers
+those reads share with the ORM path (:func:`.common.values`, :func:`.lors.lor_missing`,
+:func:`.metrics.timeline`), which take either a record or the ORM object.
 """
 
 from __future__ import annotations

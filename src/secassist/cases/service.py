@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
+from secassist.audit.service import add_recorded
 from secassist.cases import lifecycle
 from secassist.cases.catalog import get_catalog
 from secassist.cases.common import (
@@ -59,8 +59,7 @@ from secassist.core.errors import (
     ValidationFailedError,
 )
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
 
@@ -194,13 +193,13 @@ def create_case(
         to_status=Status.lor_received.value,
         detail=f"LOR {lor.reference_number or lor.id} received",
     )
-    record(
+    add_recorded(
         session,
+        [case, ev],
         actor=actor_of(actor),
         tag="case:case:created",
         subject_type="case",
         subject_id=case.id,
-        rows=[case, ev],
         clock=c,
     )
     return case

@@ -74,11 +74,11 @@ def list_(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List tokens (never their hashes), newest first."""
-    from secassist.core.clock import utcnow
+    from secassist.core.clock import now as clock_now
     from secassist.identity import queries
     from secassist.identity.service import get_user, user_by_name
 
-    now = utcnow()
+    now = clock_now()
     with read_session() as session:
         user_id = user_by_name(session, username).id if username is not None else None
         rows = [

@@ -109,7 +109,7 @@ def propose(path: Annotated[Path, typer.Argument(help="A proposal as YAML or JSO
 
 
 def _decision_rows(session: Any, decisions: list[Any], fmt: Format) -> list[dict[str, Any]]:
-    from secassist.vetting.service import missing_signoffs
+    from secassist.vetting.queries import missing_signoffs
 
     return [
         {
@@ -127,10 +127,10 @@ def _decision_rows(session: Any, decisions: list[Any], fmt: Format) -> list[dict
 
 
 def _show(decision_id: int, fmt: Format) -> None:
-    from secassist.vetting import schemas, service
+    from secassist.vetting import queries, service
 
     with read_session() as session:
-        d = schemas.decision_read(session, service.get_decision(session, actor=None, decision_id=decision_id))
+        d = queries.read_decision(session, service.get_decision(session, actor=None, decision_id=decision_id))
     if fmt is Format.json:
         typer.echo(d.model_dump_json(indent=2))
         return

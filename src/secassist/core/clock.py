@@ -44,5 +44,12 @@ class FixedClock:
         self._at += delta
 
 
-def utcnow(clock: Clock | None = None) -> datetime:
-    return (clock or SystemClock()).now()
+_SYSTEM = SystemClock()
+
+
+def now(clock: Clock | None = None) -> datetime:
+    """The time on ``clock``; the system clock when None (a service called without one).
+
+    The one way services and adapters read the time: a test or a replay passes a
+    :class:`FixedClock` and every timestamp of the change follows it."""
+    return (clock or _SYSTEM).now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -64,8 +63,3 @@ def load_settings() -> Settings:
             name = f"SECASSIST_{loc.upper()}" if loc else "settings"
             problems.append(f"{name}: {err['msg']}")
         raise ConfigurationError("; ".join(problems)) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()

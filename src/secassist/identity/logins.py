@@ -14,13 +14,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, record
-from secassist.core.clock import Clock
+from secassist.audit.service import SYSTEM, add_recorded, record
+from secassist.core.clock import Clock, now
 from secassist.identity import passwords
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.models import User, WebSession
-from secassist.identity.policy import Principal
-from secassist.identity.service import actor_of, get_user, now_of, principal_for, sha256_hex
+from secassist.identity.policy import Principal, actor_of
+from secassist.identity.service import get_user, principal_for, sha256_hex
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -44,7 +44,7 @@ def authenticate(
     """Check a password. Failures are counted and audited; after five the account locks
     for 15 minutes (NIST SP 800-63B §5.2.2 rate limiting). Returns instead of raising, so
     the caller's unit of work commits the failure count before answering 401."""
-    now = now_of(clock)
+    at = now(clock)
     # FOR UPDATE: concurrent wrong guesses must not overwrite each other's failure count.
     user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
     if user is None:
@@ -60,7 +60,7 @@ def authenticate(
             clock=clock,
         )
         return LoginResult(None, "invalid")
-    if user.locked_until is not None and user.locked_until > now:
+    if user.locked_until is not None and user.locked_until > at:
         record(
             session,
             actor=SYSTEM,
@@ -85,15 +85,15 @@ def authenticate(
         user.failed_logins += 1
         locked = user.failed_logins >= MAX_FAILED_LOGINS
         if locked:
-            user.locked_until = now + LOCKOUT
+            user.locked_until = at + LOCKOUT
             user.failed_logins = 0
-        record(
+        add_recorded(
             session,
+            [user],
             actor=SYSTEM,
             tag="identity:login:locked" if locked else "identity:login:failed",
             subject_type="user",
             subject_id=user.id,
-            rows=[user],
             clock=clock,
         )
         return LoginResult(None, "locked" if locked else "invalid")
@@ -101,15 +101,15 @@ def authenticate(
         user.password_hash = passwords.hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = at
     principal = principal_for(session, user)
-    record(
+    add_recorded(
         session,
+        [user],
         actor=actor_of(principal),
         tag="identity:login:succeeded",
         subject_type="user",
         subject_id=user.id,
-        rows=[user],
         clock=clock,
     )
     return LoginResult(principal, "ok")
@@ -124,13 +124,13 @@ def start_web_session(
     """A new browser session (a fresh random id at every login: no session fixation).
     Returns the raw id for the cookie; only its SHA-256 is stored."""
     raw = secrets.token_urlsafe(32)
-    now = now_of(clock)
+    at = now(clock)
     ws = WebSession(
         id_hash=sha256_hex(raw),
         user_id=user_id,
         csrf_token=secrets.token_urlsafe(32),
-        created_at=now,
-        expires_at=now + SESSION_TTL,
+        created_at=at,
+        expires_at=at + SESSION_TTL,
         ended_at=None,
     )
     session.add(ws)
@@ -144,7 +144,7 @@ def resolve_web_session(
     """The principal behind a session cookie, or AuthenticationError when it is unknown,
     ended, expired, or its user disabled."""
     ws = session.scalar(select(WebSession).where(WebSession.id_hash == sha256_hex(raw)))
-    if ws is None or ws.ended_at is not None or ws.expires_at <= now_of(clock):
+    if ws is None or ws.ended_at is not None or ws.expires_at <= now(clock):
         raise AuthenticationError("session expired; log in again")
     user = get_user(session, ws.user_id)
     if not user.is_active:
@@ -156,4 +156,4 @@ def end_web_session(session: Session, raw: str, *, clock: Clock | None = None) -
     """Log out: the session id stops working at once (idempotent)."""
     ws = session.scalar(select(WebSession).where(WebSession.id_hash == sha256_hex(raw)))
     if ws is not None and ws.ended_at is None:
-        ws.ended_at = now_of(clock)
+        ws.ended_at = now(clock)

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
+from secassist.audit.service import SYSTEM, Actor
 from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.identity.permissions import ACTIONS, RESOURCES, OrgKind, Role
 
@@ -62,6 +63,12 @@ class Principal:
     @property
     def label(self) -> str:
         return f"{self.username} ({self.org_name})"
+
+
+def actor_of(p: Principal | None) -> Actor:
+    """The audit actor for a principal; ``None`` is the system (the administrator's console,
+    a loader). The one place an audit entry's actor is built from who is acting."""
+    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
 
 
 @dataclass(frozen=True)

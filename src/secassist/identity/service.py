@@ -9,36 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, Actor, record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
 from secassist.identity import passwords
 from secassist.identity.models import ApiToken, Organization, User, UserRole, WebSession
 from secassist.identity.permissions import KIND_ROLES, OrgKind, Role, permissions_for
-from secassist.identity.policy import Principal, require_permission
+from secassist.identity.policy import Principal, actor_of, require_permission
 from secassist.reference.models import CountryRow
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 MAX_NAME = 200  # organization and display names (the columns' width)
-
-
-def actor_of(p: Principal | None) -> Actor:
-    """The audit actor for a principal; ``None`` is the system (the administrator's console)."""
-    if p is None:
-        return SYSTEM
-    return Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
-
-
-def now_of(clock: Clock | None) -> datetime:
-    """The time on ``clock`` (the system clock when None)."""
-    return (clock or SystemClock()).now()
 
 
 def sha256_hex(raw: str) -> str:
@@ -86,17 +73,14 @@ def create_organization(
     if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
         raise ConflictError(f"an organization named {name!r} already exists", field="name")
     org = Organization(
-        name=name, kind=org_kind.value, country_code=country_code or None, created_at=now_of(clock)
+        name=name, kind=org_kind.value, country_code=country_code or None, created_at=now(clock)
     )
-    session.add(org)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [org],
         actor=actor_of(actor),
         tag="identity:organization:created",
         subject_type="organization",
-        subject_id=org.id,
-        rows=[org],
         clock=clock,
     )
     return org
@@ -191,20 +175,19 @@ def create_user(
         is_active=True,
         failed_logins=0,
         locked_until=None,
-        created_at=now_of(clock),
+        created_at=now(clock),
         last_login_at=None,
     )
     session.add(user)
     session.flush()
     role_rows = [UserRole(user_id=user.id, role=r.value) for r in sorted(set(parsed))]
-    session.add_all(role_rows)
-    record(
+    add_recorded(
         session,
+        [user, *role_rows],
         actor=actor_of(actor),
         tag="identity:user:created",
         subject_type="user",
         subject_id=user.id,
-        rows=[user, *role_rows],
         clock=clock,
     )
     return user
@@ -237,25 +220,25 @@ def set_active(
     if user.is_active == active:
         return user
     user.is_active = active
-    now = now_of(clock)
+    at = now(clock)
     changed: list[ApiToken] = []
     if not active:
         for s in session.scalars(
             select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
         ):
-            s.ended_at = now
+            s.ended_at = at
         for t in session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         ):
-            t.revoked_at = now
+            t.revoked_at = at
             changed.append(t)
-    record(
+    add_recorded(
         session,
+        [user, *changed],
         actor=actor_of(actor),
         tag="identity:user:disabled" if not active else "identity:user:enabled",
         subject_type="user",
         subject_id=user.id,
-        rows=[user, *changed],
         clock=clock,
     )
     return user

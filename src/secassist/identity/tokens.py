@@ -13,14 +13,14 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.models import ApiToken, Organization, User, UserRole
 from secassist.identity.permissions import ALL_PERMISSIONS, OrgKind, Role, permissions_for
-from secassist.identity.policy import Principal, require_permission
-from secassist.identity.service import actor_of, get_user, now_of, roles_of, sha256_hex
+from secassist.identity.policy import Principal, actor_of, require_permission
+from secassist.identity.service import get_user, roles_of, sha256_hex
 from secassist.storage.prepared import Prepared
 
 TOKEN_PREFIX = "sa_"  # noqa: S105 - a public marker, not a secret
@@ -74,26 +74,23 @@ def issue_token(
     if not wanted:
         raise ValidationFailedError("scopes: a token needs at least one permission", field="scopes")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = now_of(clock)
+    at = now(clock)
     token = ApiToken(
         user_id=user.id,
         name=name,
         prefix=raw[:10],
         token_hash=sha256_hex(raw),
         scopes=" ".join(sorted(wanted)),
-        created_at=now,
-        expires_at=now + timedelta(days=days),
+        created_at=at,
+        expires_at=at + timedelta(days=days),
         revoked_at=None,
     )
-    session.add(token)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [token],
         actor=actor_of(actor),
         tag="identity:token:issued",
         subject_type="token",
-        subject_id=token.id,
-        rows=[token],
         clock=clock,
     )
     return raw, token
@@ -110,14 +107,14 @@ def revoke_token(
     ):
         raise NotFoundError("token not found")
     if token.revoked_at is None:
-        token.revoked_at = now_of(clock)
-        record(
+        token.revoked_at = now(clock)
+        add_recorded(
             session,
+            [token],
             actor=actor_of(actor),
             tag="identity:token:revoked",
             subject_type="token",
             subject_id=token.id,
-            rows=[token],
             clock=clock,
         )
     return token
@@ -152,11 +149,11 @@ def principal_from_token(session: Session, raw: str, *, clock: Clock | None = No
     if not raw.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid or expired token")
     rows = _TOKEN_PRINCIPAL.all(session, {"token_hash": sha256_hex(raw)})
-    now = now_of(clock)
+    at = now(clock)
     if not rows:
         raise AuthenticationError("invalid or expired token")
     scopes, expires_at, revoked_at, user_id, username, is_active, org_id, org_name, kind, country, _ = rows[0]
-    if revoked_at is not None or expires_at <= now or not is_active:
+    if revoked_at is not None or expires_at <= at or not is_active:
         raise AuthenticationError("invalid or expired token")
     roles = frozenset(Role(r[-1]) for r in rows if r[-1] is not None)
     return Principal(

@@ -20,13 +20,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
-from secassist.identity.policy import Principal, require_permission
+from secassist.identity.policy import Principal, actor_of, require_permission
 from secassist.notification.models import NoticeSource, Notification
 from secassist.notification.parse import ParsedNotice, parse_notice
-from secassist.notification.service import actor_of
 
 SAME_SALE_WINDOW = timedelta(days=45)
 _KIND = {"36(c)": "commercial", "36(d)": "commercial", "3(d)": "retransfer"}
@@ -134,7 +133,7 @@ def import_notice(
             file=name,
         )
     stated = date.fromisoformat(p.date) if p.date else None
-    now = (clock or SystemClock()).now()
+    at = now(clock)
     n = _match(session, p, stated)
     created = n is None
     if n is None:
@@ -153,13 +152,13 @@ def import_notice(
             formally_notified=True,
             formal_notification_on=stated,
             emergency_waiver=False,
-            created_at=now,
-            updated_at=now,
+            created_at=at,
+            updated_at=at,
         )
         session.add(n)
         session.flush()
     elif _fill(n, p, stated):
-        n.updated_at = now
+        n.updated_at = at
     src = NoticeSource(
         notification_id=n.id,
         source_type=source_type(text),
@@ -167,17 +166,15 @@ def import_notice(
         sha256=digest,
         parsed=json.dumps(p.as_dict(), sort_keys=True),
         stated_date=stated,
-        imported_at=now,
+        imported_at=at,
     )
-    session.add(src)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n, src],
         actor=actor_of(actor),
         tag="notification:notice:imported" if created else "notification:source:added",
         subject_type="notification",
         subject_id=n.id,
-        rows=[n, src],
         note={"file": name},
         clock=clock,
     )

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, Actor, record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal, Resource, check, require_permission, scope
+from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
 from secassist.notification.models import STATUSES, NoticeSource, Notification
 from secassist.notification.render import NoticeContent
 from secassist.notification.thresholds import KINDS, Requirement, requirement
@@ -28,14 +28,6 @@ from secassist.reference.service import get_reference
 
 TRANSMITTAL = r"^[0-9][0-9A-Z]-[0-9][0-9A-Z]$"
 MAX_TEXT = 20_000
-
-
-def actor_of(p: Principal | None) -> Actor:
-    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
-
-
-def _now(clock: Clock | None) -> datetime:
-    return (clock or SystemClock()).now()
 
 
 def resource(n: Notification) -> Resource:
@@ -122,7 +114,7 @@ def create_notification(
         raise ConflictError(f"case {case_id} already has a notification", field="case_id")
     mde = _money(mde_value, "mde_value") or Decimal("0.00")
     other = _money(other_value, "other_value") or Decimal("0.00")
-    now = _now(clock)
+    at = now(clock)
     n = Notification(
         origin="case" if case_id is not None else "public_record",
         case_id=case_id,
@@ -142,18 +134,15 @@ def create_notification(
         status="draft",
         formally_notified=False,
         emergency_waiver=False,
-        created_at=now,
-        updated_at=now,
+        created_at=at,
+        updated_at=at,
     )
-    session.add(n)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag="notification:notification:created",
         subject_type="notification",
-        subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n
@@ -236,15 +225,14 @@ def _requirement(n: Notification, on: date) -> Requirement:
 def _save(
     session: Session, n: Notification, actor: Principal | None, tag: str, clock: Clock | None
 ) -> Notification:
-    n.updated_at = _now(clock)
-    session.flush()
-    record(
+    n.updated_at = now(clock)
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag=tag,
         subject_type="notification",
         subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n

@@ -8,17 +8,16 @@ the pools from the database and refuses what they cannot fund.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict, Unpack
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal, Resource, check
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, Resource, actor_of, check
 from secassist.programs import ledger
 from secassist.programs.errors import FundsExpiredError, InsufficientFundsError
 from secassist.programs.models import Appropriation, LedgerEntry, cents, dollars
@@ -89,6 +88,40 @@ def write_check(actor: Principal | None, country: str | None, what: str) -> None
         check(actor, "write", Resource(kind="program", country=country), what=what)
 
 
+class CarriedKeys(TypedDict):
+    """The columns a later entry (an expenditure, a reversal) repeats of the one it follows."""
+
+    appropriation_id: int
+    program: str
+    fiscal_year: int
+    country_code: str | None
+    target: str | None
+    case_id: int | None
+    case_line_id: int | None
+    recipient_unit_id: int | None
+
+
+class EntryColumns(TypedDict, total=False):
+    """The columns of a new ledger entry (``recorded_at`` is the clock's; the database
+    refuses an entry missing a required column)."""
+
+    kind: str
+    appropriation_id: int
+    program: str
+    fiscal_year: int
+    country_code: str | None
+    target: str | None
+    case_id: int | None
+    case_line_id: int | None
+    recipient_unit_id: int | None
+    obligation_id: int | None
+    reverses_id: int | None
+    reference: str | None
+    amount_cents: int
+    entry_date: date
+    memo: str | None
+
+
 def append_entry(
     session: Session,
     *,
@@ -96,25 +129,23 @@ def append_entry(
     tag: str,
     clock: Clock | None,
     subject_id: int | None = None,
-    **columns: Any,
+    **columns: Unpack[EntryColumns],
 ) -> LedgerEntry:
     """Append one ledger entry and its audit entry (subject: the entry, unless given)."""
-    entry = LedgerEntry(**columns, recorded_at=now_of(clock))
-    session.add(entry)
-    session.flush()
-    record(
+    entry = LedgerEntry(**columns, recorded_at=now(clock))
+    add_recorded(
         session,
+        [entry],
         actor=actor_of(actor),
         tag=tag,
         subject_type="program_entry",
-        subject_id=entry.id if subject_id is None else subject_id,
-        rows=[entry],
+        subject_id=subject_id,
         clock=clock,
     )
     return entry
 
 
-def carried_keys(entry: LedgerEntry) -> dict[str, Any]:
+def carried_keys(entry: LedgerEntry) -> CarriedKeys:
     """What a later entry (an expenditure, a reversal) repeats of the entry it follows."""
     return {
         "appropriation_id": entry.appropriation_id,
@@ -126,10 +157,6 @@ def carried_keys(entry: LedgerEntry) -> dict[str, Any]:
         "case_line_id": entry.case_line_id,
         "recipient_unit_id": entry.recipient_unit_id,
     }
-
-
-def now_of(clock: Clock | None) -> Any:
-    return (clock or SystemClock()).now()
 
 
 # --- pools --------------------------------------------------------------------------------

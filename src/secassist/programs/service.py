@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, String, column, select, table
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
-from secassist.identity.service import actor_of
+from secassist.identity.policy import Principal, actor_of
 from secassist.programs import ledger
 from secassist.programs.catalog import program as catalog_program
 from secassist.programs.common import (
@@ -42,7 +41,6 @@ from secassist.programs.common import (
     clean_text,
     known_country,
     lock_appropriation,
-    now_of,
     obligation_pool,
     parse_amount,
     parse_date,
@@ -96,7 +94,7 @@ def create_appropriation(
         raise ValidationFailedError(f"status: {status!r} is not confirmed or UNCONFIRMED", field="status")
     title = clean_text(title, "title", MAX_TITLE) or f"{prog.code} FY{fiscal_year}"
     write_check(actor, None, "appropriation")
-    now = now_of(clock)
+    at = now(clock)
     appr = Appropriation(
         program=prog.code,
         fiscal_year=fiscal_year,
@@ -107,7 +105,7 @@ def create_appropriation(
         source=clean_text(source, "source", 300),
         status=status,
         note=clean_text(note, "note", MAX_MEMO),
-        created_at=now,
+        created_at=at,
     )
     session.add(appr)
     session.flush()
@@ -119,16 +117,15 @@ def create_appropriation(
         amount_cents=amount_cents,
         entry_date=day,
         memo=None,
-        recorded_at=now,
+        recorded_at=at,
     )
-    session.add(entry)
-    record(
+    add_recorded(
         session,
+        [appr, entry],
         actor=actor_of(actor),
         tag="program:appropriation:created",
         subject_type="program_appropriation",
         subject_id=appr.id,
-        rows=[appr, entry],
         clock=clock,
     )
     return appr, entry

@@ -1,4 +1,5 @@
-"""The shape of each reference data file, validated when loaded."""
+"""The shape of each reference data file, validated when loaded; and the read shapes
+the adapters answer with (``*Out``, ``*AsOf``)."""
 
 from __future__ import annotations
 
@@ -172,3 +173,35 @@ def to_roman(n: int) -> str:
             out.append(glyph)
             n -= value
     return "".join(out)
+
+
+# --- read shapes ---------------------------------------------------------------------
+
+
+class CountryOut(BaseModel):
+    code: str
+    alpha3: str
+    name: str
+    region: str
+    region_name: str
+    fms_code: str
+    fms_code_status: str
+    territory: bool
+
+
+class CodesAsOf(BaseModel):
+    on: date
+    codes: list[str]
+
+
+class ItarEntryOut(BaseModel):
+    code: str
+    table: int
+    status: str
+    note: str | None
+    source: str | None
+
+
+class ItarAsOf(BaseModel):
+    on: date
+    entries: list[ItarEntryOut]

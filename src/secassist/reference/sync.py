@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import SYSTEM, add_recorded
+from secassist.core.clock import Clock, now
 from secassist.reference.models import CountryRow, DatasetVersion
 from secassist.reference.service import ReferenceData
 
@@ -23,7 +23,6 @@ class SyncResult:
 def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None = None) -> SyncResult:
     """Upsert countries and record the file hashes, in one audit entry when anything
     changed. Never commits (the unit of work does)."""
-    clock = clock or SystemClock()
     existing = {row.code: row for row in session.scalars(select(CountryRow))}
     inserted = updated = unchanged = 0
     touched: list[CountryRow | DatasetVersion] = []
@@ -48,7 +47,7 @@ def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None
             updated += 1
         else:
             unchanged += 1
-    now = clock.now()
+    at = now(clock)
     counts = {
         "countries.yaml": len(data.countries_file.entries),
         "nato.yaml": len(data.nato.members) + len(data.nato.bodies),
@@ -62,20 +61,20 @@ def sync_reference(session: Session, *, data: ReferenceData, clock: Clock | None
     for name, loaded in data.files.items():
         v = versions.get(name)
         if v is None:
-            v = DatasetVersion(name=name, sha256=loaded.sha256, entries=counts[name], synced_at=now)
+            v = DatasetVersion(name=name, sha256=loaded.sha256, entries=counts[name], synced_at=at)
             session.add(v)
             touched.append(v)
         elif v.sha256 != loaded.sha256:
-            v.sha256, v.entries, v.synced_at = loaded.sha256, counts[name], now
+            v.sha256, v.entries, v.synced_at = loaded.sha256, counts[name], at
             touched.append(v)
     if touched:
-        record(
+        add_recorded(
             session,
+            touched,
             actor=SYSTEM,
             tag="reference:data:synced",
             subject_type="reference",
             subject_id="packaged",
-            rows=touched,
             note={"inserted": inserted, "updated": updated},
             clock=clock,
         )

@@ -12,6 +12,19 @@ ORM would load.
 
 The statement runs on the session's own connection, inside the transaction the session
 began: a read through :class:`Prepared` sees exactly what the session sees.
+
+Where it is used, and why there only (``bench/`` measures each against a raw-driver peer;
+every other read is an ordinary session query):
+
+* :mod:`secassist.cases.queries` — the case list and one case's detail (lines,
+  amendments, events), read into :mod:`secassist.cases.records`: through the ORM these
+  ran 3.7-66x the peer, here 1.5-3x (``python -m bench cases``).
+* :mod:`secassist.identity.tokens` — the bearer-token principal every API request
+  resolves (``python -m bench cases`` pays it in every HTTP request it times).
+* :mod:`secassist.audit.service` — the tree size and the entry an inclusion proof reads,
+  held to the proof latency limit of ``bench/audit.py`` (p50 <= 2 ms at 10^7 entries).
+
+Add a use only with a benchmark that shows the ORM path far from its peer.
 """
 
 from __future__ import annotations

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
-from secassist.audit.service import SYSTEM, Actor
-from secassist.core.clock import Clock, SystemClock
 from secassist.identity.policy import Column, Principal, Resource, check, scope
 
 S = TypeVar("S", bound=Select[Any])
-
-
-def actor_of(p: Principal | None) -> Actor:
-    """The audit actor; ``None`` is the system (the administrator's console)."""
-    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
-
-
-def label_of(p: Principal | None) -> str:
-    return "system" if p is None else p.label
-
-
-def now(clock: Clock | None) -> datetime:
-    return (clock or SystemClock()).now()
 
 
 def scoped(stmt: S, actor: Principal | None, kind: str, country: Column) -> S:

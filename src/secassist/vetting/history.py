@@ -13,12 +13,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
-from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
+from secassist.core.errors import ValidationFailedError
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
-from secassist.vetting.common import actor_of, label_of, now, require, scoped
+from secassist.vetting.common import require, scoped
 from secassist.vetting.context import END_USE_KINDS, EndUseRecord
 from secassist.vetting.decisions_models import EndUseRecordRow
 
@@ -81,50 +81,14 @@ def add_enduse_record(
         source=source.strip(),
         resolved_on=resolved_on,
         recorded_at=now(clock),
-        recorded_by=label_of(actor),
+        recorded_by=actor_of(actor).label,
     )
-    session.add(row)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="vetting:enduse:recorded",
         subject_type="vetting_enduse_record",
-        subject_id=row.id,
-        rows=[row],
-        clock=clock,
-    )
-    return row
-
-
-def resolve_enduse_record(
-    session: Session,
-    *,
-    actor: Principal | None,
-    record_id: int,
-    resolved_on: date,
-    clock: Clock | None = None,
-) -> EndUseRecordRow:
-    """Mark an end-use record resolved on a date."""
-    row = session.scalar(
-        scoped(select(EndUseRecordRow), actor, "vetting", EndUseRecordRow.country_code).where(
-            EndUseRecordRow.id == record_id
-        )
-    )
-    if row is None:
-        raise NotFoundError("end-use record not found")
-    require(actor, "write", "vetting", row.country_code, what="end-use record")
-    if resolved_on < row.occurred_on:
-        raise ValidationFailedError("resolved_on: before occurred_on", field="resolved_on")
-    row.resolved_on = resolved_on
-    session.flush()
-    record(
-        session,
-        actor=actor_of(actor),
-        tag="vetting:enduse:resolved",
-        subject_type="vetting_enduse_record",
-        subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row

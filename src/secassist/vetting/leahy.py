@@ -19,14 +19,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
-from secassist.vetting.common import actor_of, label_of, require, scoped
-from secassist.vetting.common import now as _now
+from secassist.vetting.common import require, scoped
 from secassist.vetting.errors import LeahyNotApprovedError
 from secassist.vetting.leahy_models import LeahyDutyToInform, LeahyRemediation, LeahyUnit, LeahyVetting
 from secassist.vetting.proposal import LeahyStatus
@@ -37,20 +36,6 @@ from secassist.vetting.tables import leahy_outcomes
 UNIT_TYPES = ("military", "reserve", "police", "border_guard", "customs", "prison_guard", "other_security")
 OUTCOMES = ("approved", "suspended", "denied", "cancelled")
 REMEDIATION_AUTHORITIES = ("FAA §620M(b) effective steps", "10 U.S.C. 362 corrective steps")
-
-
-def _audit(
-    session: Session,
-    actor: Principal | None,
-    tag: str,
-    subject: str,
-    sid: int,
-    rows: Sequence[Base],
-    clock: Clock | None,
-) -> None:
-    record(
-        session, actor=actor_of(actor), tag=tag, subject_type=subject, subject_id=sid, rows=rows, clock=clock
-    )
 
 
 # --- units ------------------------------------------------------------------------
@@ -75,10 +60,15 @@ def create_unit(
         raise ValidationFailedError(f"unit_type: one of {', '.join(UNIT_TYPES)}", field="unit_type")
     if session.scalar(select(LeahyUnit.id).where(LeahyUnit.country_code == code, LeahyUnit.name == name)):
         raise ConflictError(f"unit {name!r} of {code} is already registered", field="name")
-    unit = LeahyUnit(country_code=code, name=name, unit_type=unit_type, created_at=_now(clock))
-    session.add(unit)
-    session.flush()
-    _audit(session, actor, "leahy:unit:created", "leahy_unit", unit.id, [unit], clock)
+    unit = LeahyUnit(country_code=code, name=name, unit_type=unit_type, created_at=now(clock))
+    add_recorded(
+        session,
+        [unit],
+        actor=actor_of(actor),
+        tag="leahy:unit:created",
+        subject_type="leahy_unit",
+        clock=clock,
+    )
     return unit
 
 
@@ -144,12 +134,17 @@ def request_vetting(
         valid_from=None,
         valid_until=None,
         basis=None,
-        requested_by=label_of(actor),
+        requested_by=actor_of(actor).label,
         decided_by=None,
     )
-    session.add(v)
-    session.flush()
-    _audit(session, actor, "leahy:vetting:requested", "leahy_vetting", v.id, [v], clock)
+    add_recorded(
+        session,
+        [v],
+        actor=actor_of(actor),
+        tag="leahy:vetting:requested",
+        subject_type="leahy_vetting",
+        clock=clock,
+    )
     return v
 
 
@@ -222,7 +217,7 @@ def record_outcome(
     v.status = outcome
     v.decided_on = decided_on
     v.basis = basis.strip()
-    v.decided_by = label_of(actor)
+    v.decided_by = actor_of(actor).label
     rows: list[Base] = [v]
     if data.outcome(outcome).duty_to_inform:
         task = LeahyDutyToInform(
@@ -236,8 +231,15 @@ def record_outcome(
         )
         session.add(task)
         rows.append(task)
-    session.flush()
-    _audit(session, actor, f"leahy:vetting:{outcome}", "leahy_vetting", v.id, rows, clock)
+    add_recorded(
+        session,
+        rows,
+        actor=actor_of(actor),
+        tag=f"leahy:vetting:{outcome}",
+        subject_type="leahy_vetting",
+        subject_id=v.id,
+        clock=clock,
+    )
     return v
 
 
@@ -336,8 +338,15 @@ def complete_duty_to_inform(
     if not note.strip():
         raise ValidationFailedError("note: say how and whom the government was informed", field="note")
     task.status, task.completed_on, task.note = "done", completed_on, note.strip()
-    session.flush()
-    _audit(session, actor, "leahy:inform:completed", "leahy_duty_to_inform", task.id, [task], clock)
+    add_recorded(
+        session,
+        [task],
+        actor=actor_of(actor),
+        tag="leahy:inform:completed",
+        subject_type="leahy_duty_to_inform",
+        subject_id=task.id,
+        clock=clock,
+    )
     return task
 
 
@@ -373,9 +382,14 @@ def propose_remediation(
         decided_on=None,
         decided_by=None,
     )
-    session.add(r)
-    session.flush()
-    _audit(session, actor, "leahy:remediation:proposed", "leahy_remediation", r.id, [r], clock)
+    add_recorded(
+        session,
+        [r],
+        actor=actor_of(actor),
+        tag="leahy:remediation:proposed",
+        subject_type="leahy_remediation",
+        clock=clock,
+    )
     return r
 
 
@@ -400,16 +414,14 @@ def decide_remediation(
     if r.status != "proposed":
         raise ConflictError(f"remediation {r.id} is already {r.status}", field="status")
     r.status = "accepted" if accept else "rejected"
-    r.decided_on, r.decided_by = decided_on, label_of(actor)
-    session.flush()
-    _audit(session, actor, f"leahy:remediation:{r.status}", "leahy_remediation", r.id, [r], clock)
+    r.decided_on, r.decided_by = decided_on, actor_of(actor).label
+    add_recorded(
+        session,
+        [r],
+        actor=actor_of(actor),
+        tag=f"leahy:remediation:{r.status}",
+        subject_type="leahy_remediation",
+        subject_id=r.id,
+        clock=clock,
+    )
     return r
-
-
-def list_remediations(
-    session: Session, *, actor: Principal | None, unit_id: int | None = None
-) -> list[LeahyRemediation]:
-    stmt = scoped(select(LeahyRemediation), actor, "vetting", LeahyRemediation.country_code)
-    if unit_id is not None:
-        stmt = stmt.where(LeahyRemediation.unit_id == unit_id)
-    return list(session.scalars(stmt.order_by(LeahyRemediation.id)))

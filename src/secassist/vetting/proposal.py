@@ -139,10 +139,6 @@ class Proposal(_Frozen):
     def total_value(self) -> Decimal:
         return sum((i.value for i in self.items), Decimal("0.00"))
 
-    @property
-    def assistance_funded(self) -> bool:
-        return any(f in ASSISTANCE for f in self.financing)
-
     def determination(self, factor: str) -> Determination | None:
         """The last determination recorded for ``factor`` (later ones supersede)."""
         found = [d for d in self.determinations if d.factor == factor]

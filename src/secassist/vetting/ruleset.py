@@ -4,7 +4,6 @@ themselves: every factor must exist and every signal its rule can return must be
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass
 from datetime import date
@@ -188,10 +187,6 @@ def _check_outcomes(path: Path, entry: str, spec: RuleSpec, outcomes: dict[str, 
         raise _err(path, entry, f"signals not mapped to an outcome: {', '.join(missing)}")
     if extra:
         raise _err(path, entry, f"unknown signals: {', '.join(extra)}")
-
-
-def file_digest(data_dir: Path | None = None) -> str:
-    return hashlib.sha256(((data_dir or DATA_DIR) / FILE).read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)

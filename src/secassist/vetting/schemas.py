@@ -1,26 +1,136 @@
-"""Read shapes of the vetting records (API and CLI), built from the ORM rows."""
+"""Input and read shapes of the vetting records (API and CLI), and the presenters that
+build the read shapes from ORM rows they are given (they do no query: see :mod:`.queries`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, Field
 
-from secassist.vetting import service
 from secassist.vetting.decisions_models import (
     EndUseRecordRow,
     VettingDecision,
+    VettingDetermination,
     VettingFinding,
     VettingNote,
     VettingProposal,
     VettingSignoff,
 )
 from secassist.vetting.leahy_models import LeahyDutyToInform, LeahyUnit, LeahyVetting
+from secassist.vetting.proposal import ScreeningOutcome
 from secassist.vetting.rules import RULES
 from secassist.vetting.ruleset import Profile
+
+if TYPE_CHECKING:  # the service builds queue items from these shapes' records
+    from secassist.vetting.service import QueueItem
+
+
+# --- input shapes --------------------------------------------------------------------
+
+
+class DeterminationIn(BaseModel):
+    factor: str
+    assessment: Literal["satisfactory", "doubts", "adverse"]
+    basis: str = Field(min_length=1, max_length=4000)
+    more_likely_than_not: bool = False
+    actual_knowledge: bool = False
+
+
+class NoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class CaseVettingIn(BaseModel):
+    on: date | None = Field(default=None, description="The proposal date (default today).")
+    purchaser_name: str | None = None
+    screenings: dict[str, ScreeningOutcome] | None = Field(
+        default=None,
+        description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
+    )
+    rescreen: bool = False
+    recipient_unit_ids: list[int] = Field(default_factory=list)
+    determinations: list[DeterminationIn] = Field(default_factory=list)
+
+
+class SignoffIn(BaseModel):
+    office: str
+    concur: bool
+    comment: str = Field(min_length=1, max_length=4000)
+
+
+class FinalizeIn(BaseModel):
+    decision: Literal["approve", "deny"]
+    provisos: list[str] = Field(default_factory=list, max_length=50)
+    comment: str = Field(default="", max_length=4000)
+
+
+class EndUseIn(BaseModel):
+    country: str
+    kind: Literal["unauthorized_transfer", "delinquent_inventory", "incident"]
+    occurred_on: date
+    description: str = Field(min_length=1, max_length=4000)
+    source: str = Field(default="", max_length=4000)
+    resolved_on: date | None = None
+
+
+class UnitIn(BaseModel):
+    country: str
+    name: str = Field(min_length=1, max_length=300)
+    unit_type: str
+
+
+class VettingIn(BaseModel):
+    requested_on: date
+    purpose: str = Field(min_length=1, max_length=4000)
+    sources_checked: list[str] = Field(min_length=1)
+
+
+class OutcomeIn(BaseModel):
+    outcome: Literal["approved", "suspended", "denied", "cancelled"]
+    decided_on: date
+    basis: str = Field(min_length=1, max_length=4000)
+    valid_until: date | None = None
+
+
+class LeahyStatusOut(BaseModel):
+    unit_id: int
+    on: date
+    status: str
+    vetting_id: int | None
+    valid_until: date | None
+
+
+class InformedIn(BaseModel):
+    completed_on: date
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class RemediationIn(BaseModel):
+    authority: str
+    description: str = Field(min_length=1, max_length=4000)
+    proposed_on: date
+
+
+class RemediationDecisionIn(BaseModel):
+    accept: bool
+    decided_on: date
+
+
+class RemediationOut(BaseModel):
+    id: int
+    vetting_id: int
+    unit_id: int
+    authority: str
+    description: str
+    status: str
+    proposed_on: date
+    decided_on: date | None
+
+
+# --- read shapes ---------------------------------------------------------------------
 
 
 class DeterminationRead(BaseModel):
@@ -176,7 +286,9 @@ class ProfileRead(BaseModel):
     factors: list[FactorRead]
 
 
-def proposal_read(session: Session, row: VettingProposal, decision_ids: list[int]) -> ProposalRead:
+def proposal_read(
+    row: VettingProposal, determinations: Sequence[VettingDetermination], decision_ids: list[int]
+) -> ProposalRead:
     return ProposalRead(
         id=row.id,
         title=row.title,
@@ -196,7 +308,7 @@ def proposal_read(session: Session, row: VettingProposal, decision_ids: list[int
                 reviewer=d.reviewer,
                 recorded_at=d.recorded_at,
             )
-            for d in service.determinations(session, row.id)
+            for d in determinations
         ],
         decision_ids=decision_ids,
     )
@@ -220,7 +332,13 @@ def signoff_read(s: VettingSignoff) -> SignoffRead:
     )
 
 
-def decision_read(session: Session, d: VettingDecision) -> DecisionRead:
+def decision_read(
+    d: VettingDecision,
+    findings: Sequence[VettingFinding],
+    signoffs: Sequence[VettingSignoff],
+    required: list[str],
+    missing: list[str],
+) -> DecisionRead:
     return DecisionRead(
         id=d.id,
         proposal_id=d.proposal_id,
@@ -228,8 +346,8 @@ def decision_read(session: Session, d: VettingDecision) -> DecisionRead:
         profile_id=d.profile_id,
         profile_version=d.profile_version,
         recommendation=d.recommendation,
-        required_offices=service.required_offices(d),
-        missing_signoffs=service.missing_signoffs(session, d) if d.status == "open" else [],
+        required_offices=required,
+        missing_signoffs=missing,
         status=d.status,
         final_decision=d.final_decision,
         provisos=json.loads(d.provisos or "[]"),
@@ -238,12 +356,12 @@ def decision_read(session: Session, d: VettingDecision) -> DecisionRead:
         evaluated_by=d.evaluated_by,
         finalized_at=d.finalized_at,
         finalized_by=d.finalized_by,
-        findings=[finding_read(f) for f in service.findings_of(session, d.id)],
-        signoffs=[signoff_read(s) for s in service.signoffs_of(session, d.id)],
+        findings=[finding_read(f) for f in findings],
+        signoffs=[signoff_read(s) for s in signoffs],
     )
 
 
-def queue_read(item: service.QueueItem) -> QueueItemRead:
+def queue_read(item: QueueItem) -> QueueItemRead:
     return QueueItemRead(
         decision_id=item.decision.id,
         proposal_id=item.proposal.id,

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
-from secassist.identity.policy import Principal, Resource, allowed
+from secassist.identity.policy import Principal, Resource, actor_of, allowed
 from secassist.reference.service import get_reference
-from secassist.vetting.common import actor_of, label_of, now, require, scoped
+from secassist.vetting.common import require, scoped
 from secassist.vetting.context import DiversionHistory, RegionalFacts, RegionalRegister, RuleContext
 from secassist.vetting.decisions_models import (
     VettingDecision,
@@ -33,6 +33,13 @@ from secassist.vetting.decisions_models import (
 from secassist.vetting.findings import Office, Outcome, Recommendation
 from secassist.vetting.history import DbDiversionHistory
 from secassist.vetting.proposal import Determination, Proposal, parse_proposal
+from secassist.vetting.queries import (
+    determinations,
+    findings_of,
+    missing_signoffs,
+    required_offices,
+    signoffs_of,
+)
 from secassist.vetting.rules.regional import item_key
 from secassist.vetting.ruleset import Evaluation, evaluate, get_ruleset
 from secassist.vetting.sipri import DbRegionalRegister, latest_import
@@ -60,21 +67,20 @@ def create_proposal(
         body=json.dumps(body.to_json(), sort_keys=True),
         fingerprint=body.fingerprint(),
         created_at=now(clock),
-        created_by=label_of(actor),
+        created_by=actor_of(actor).label,
     )
     session.add(row)
     session.flush()
     rows: list[VettingProposal | VettingDetermination] = [row]
     for d in proposal.determinations:
         rows.append(_determination_row(row.id, d, actor, clock))
-    session.add_all(rows[1:])
-    record(
+    add_recorded(
         session,
+        rows,
         actor=actor_of(actor),
         tag="vetting:proposal:created",
         subject_type="vetting_proposal",
         subject_id=row.id,
-        rows=rows,
         clock=clock,
     )
     return row
@@ -117,16 +123,6 @@ def list_proposals(
     return list(session.scalars(stmt.order_by(VettingProposal.id)))
 
 
-def determinations(session: Session, proposal_id: int) -> list[VettingDetermination]:
-    return list(
-        session.scalars(
-            select(VettingDetermination)
-            .where(VettingDetermination.proposal_id == proposal_id)
-            .order_by(VettingDetermination.id)
-        )
-    )
-
-
 def proposal_value(session: Session, row: VettingProposal) -> Proposal:
     """The stored proposal with every determination recorded for it (later supersede)."""
     p = parse_proposal(json.loads(row.body), where=f"proposal {row.id}")
@@ -167,7 +163,7 @@ def record_determination(
             factor=factor,
             assessment=assessment,
             basis=basis.strip(),
-            reviewer=label_of(actor),
+            reviewer=actor_of(actor).label,
             more_likely_than_not=more_likely_than_not,
             actual_knowledge=actual_knowledge,
         )
@@ -176,15 +172,13 @@ def record_determination(
             f"determination: {str(exc).splitlines()[-1]}", field="assessment"
         ) from None
     det = _determination_row(row.id, d, actor, clock)
-    session.add(det)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [det],
         actor=actor_of(actor),
         tag="vetting:determination:recorded",
         subject_type="vetting_proposal",
         subject_id=row.id,
-        rows=[det],
         clock=clock,
     )
     return det
@@ -259,7 +253,7 @@ def evaluate_proposal(
         provisos=None,
         final_comment=None,
         evaluated_at=now(clock),
-        evaluated_by=label_of(actor),
+        evaluated_by=actor_of(actor).label,
         finalized_at=None,
         finalized_by=None,
     )
@@ -279,14 +273,13 @@ def evaluate_proposal(
         )
         for n, f in enumerate(result.findings, 1)
     ]
-    session.add_all(findings)
-    record(
+    add_recorded(
         session,
+        [decision, *findings, *superseded],
         actor=actor_of(actor),
         tag="vetting:decision:created",
         subject_type="vetting_decision",
         subject_id=decision.id,
-        rows=[decision, *findings, *superseded],
         clock=clock,
     )
     return decision
@@ -312,35 +305,6 @@ def list_decisions(
     if status:
         stmt = stmt.where(VettingDecision.status == status)
     return list(session.scalars(stmt.order_by(VettingDecision.id)))
-
-
-def findings_of(session: Session, decision_id: int) -> list[VettingFinding]:
-    return list(
-        session.scalars(
-            select(VettingFinding)
-            .where(VettingFinding.decision_id == decision_id)
-            .order_by(VettingFinding.position)
-        )
-    )
-
-
-def signoffs_of(session: Session, decision_id: int) -> list[VettingSignoff]:
-    return list(
-        session.scalars(
-            select(VettingSignoff)
-            .where(VettingSignoff.decision_id == decision_id)
-            .order_by(VettingSignoff.id)
-        )
-    )
-
-
-def required_offices(decision: VettingDecision) -> list[str]:
-    return decision.required_offices.split()
-
-
-def missing_signoffs(session: Session, decision: VettingDecision) -> list[str]:
-    signed = {s.office for s in signoffs_of(session, decision.id)}
-    return [o for o in required_offices(decision) if o not in signed]
 
 
 def _open_decision(session: Session, actor: Principal | None, decision_id: int) -> VettingDecision:
@@ -385,19 +349,17 @@ def record_signoff(
         office=off.value,
         concur=concur,
         comment=comment,
-        signer=label_of(actor),
+        signer=actor_of(actor).label,
         user_id=actor.user_id if actor else None,
         signed_at=now(clock),
     )
-    session.add(s)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [s],
         actor=actor_of(actor),
         tag="vetting:signoff:recorded",
         subject_type="vetting_decision",
         subject_id=d.id,
-        rows=[s],
         clock=clock,
     )
     return s
@@ -440,15 +402,14 @@ def finalize_decision(
     d.provisos = json.dumps(cleaned)
     d.final_comment = comment.strip() or None
     d.finalized_at = now(clock)
-    d.finalized_by = label_of(actor)
-    session.flush()
-    record(
+    d.finalized_by = actor_of(actor).label
+    add_recorded(
         session,
+        [d],
         actor=actor_of(actor),
         tag="vetting:decision:finalized",
         subject_type="vetting_decision",
         subject_id=d.id,
-        rows=[d],
         clock=clock,
     )
     return d
@@ -520,19 +481,16 @@ def add_note(
         proposal_id=p.id,
         country_code=p.country_code,
         body=body,
-        author=label_of(actor),
+        author=actor_of(actor).label,
         user_id=actor.user_id if actor else None,
         created_at=now(clock),
     )
-    session.add(n)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [n],
         actor=actor_of(actor),
         tag="vetting:note:added",
         subject_type="vetting_note",
-        subject_id=n.id,
-        rows=[n],
         clock=clock,
     )
     return n

@@ -20,12 +20,11 @@ import pycountry
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import UnknownCodeError, ValidationFailedError
-from secassist.identity.policy import Principal, require_permission
+from secassist.identity.policy import Principal, actor_of, require_permission
 from secassist.reference.service import ReferenceData, get_reference
-from secassist.vetting.common import actor_of, label_of, now
 from secassist.vetting.context import Holding
 from secassist.vetting.decisions_models import SipriHolding, SipriImport
 from secassist.vetting.rules.regional import item_key
@@ -170,7 +169,7 @@ def import_register(
         unmapped_recipients=json.dumps(sorted(parsed.unmapped)),
         holdings=len(parsed.holdings),
         imported_at=now(clock),
-        imported_by=label_of(actor),
+        imported_by=actor_of(actor).label,
     )
     session.add(imp)
     session.flush()
@@ -189,13 +188,13 @@ def import_register(
             for (code, desc), h in sorted(parsed.holdings.items())
         ],
     )
-    record(
+    add_recorded(
         session,
+        [imp],
         actor=actor_of(actor),
         tag="vetting:sipri:imported",
         subject_type="vetting_sipri_import",
         subject_id=imp.id,
-        rows=[imp],
         note={"sha256": digest, "records": parsed.records, "holdings": len(parsed.holdings)},
         clock=clock,
     )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.policy import Principal, Resource, allowed
-from secassist.vetting import schemas, service
+from secassist.vetting import queries, schemas, service
 from secassist.vetting.findings import OFFICE_LABELS
 from secassist.vetting.ruleset import get_ruleset
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
@@ -72,8 +72,8 @@ def proposal(proposal_id: int, request: Request, web_user: WebUserDep, session: 
         active="vetting",
         row=row,
         body=json.loads(row.body),
-        determinations=service.determinations(session, row.id),
-        decision=schemas.decision_read(session, current) if current else None,
+        determinations=queries.determinations(session, row.id),
+        decision=queries.read_decision(session, current) if current else None,
         history=[d for d in decisions if d is not current],
         notes=notes,
         may_approve=_may(p, "approve", "vetting", row.country_code),

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from secassist.cases.facts import CaseFacts
-from secassist.vetting import service
+from secassist.vetting import queries, service
 from secassist.vetting.proposal import parse_proposal
 from secassist.workflows.gates import GateResult
 from secassist.workflows.vetting_case import case_fingerprint, reference_of
@@ -36,7 +36,7 @@ class VettingGate:
             return self._no(f"Vetting proposal {proposal.id} has not been evaluated.", ev)
         ev = (*ev, f"vetting:decision:{decision.id}")
         if decision.status == "open":
-            missing = service.missing_signoffs(session, decision)
+            missing = queries.missing_signoffs(session, decision)
             if decision.recommendation == "deny":
                 return self._no(
                     f"Vetting decision {decision.id} recommends denial; awaiting the final decision.", ev

@@ -15,15 +15,14 @@ stays.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import service
+from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
 from secassist.core.errors import NotFoundError
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.identity.policy import Principal, may_read_audit_entry, require_permission
@@ -46,59 +45,6 @@ def _readable(p: Principal, doc: dict[str, Any]) -> bool:
 def _redacted(doc: dict[str, Any], leaf_hash: str) -> dict[str, Any]:
     """What a caller outside the entry's scope sees: enough to verify, nothing to read."""
     return {"seq": doc["seq"], "at": doc["at"], "tag": doc["tag"], "leaf_hash": leaf_hash, "redacted": True}
-
-
-class EntrySummary(BaseModel):
-    seq: int
-    at: datetime
-    actor: str | None
-    actor_user_id: int | None
-    actor_org_id: int | None
-    tag: str
-    subject_type: str
-    subject_id: str | None
-    rows: int | None
-    redacted: bool
-
-
-class EntryPage(BaseModel):
-    items: list[EntrySummary]
-    next_after: int | None  # pass as ``after`` for the next page; null on the last page
-
-
-class InclusionProof(BaseModel):
-    type: str
-    leaf_index: int
-    tree_size: int
-    leaf_hash: str
-    path: list[str]
-    root_hash: str
-    entry: dict[str, Any]
-
-
-class ConsistencyProof(BaseModel):
-    type: str
-    old_size: int
-    new_size: int
-    old_root: str
-    new_root: str
-    proof: list[str]
-
-
-class CheckpointOut(BaseModel):
-    id: int
-    tree_size: int
-    root_hash: str
-    at: datetime
-    key_id: str
-    note: str
-
-
-class PublicKeyOut(BaseModel):
-    origin: str
-    key_id: str
-    pem: str
-    verifier_key: str
 
 
 @router.get("/entries", response_model=EntryPage)

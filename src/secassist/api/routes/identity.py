@@ -7,85 +7,28 @@ does not exist.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field
 
-from secassist.core.clock import utcnow
+from secassist.core.clock import now
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.identity import queries, service
 from secassist.identity import tokens as token_service
 from secassist.identity.models import ApiToken, Organization, User
+from secassist.identity.schemas import (
+    IssuedTokenOut,
+    MeOrganization,
+    MeOut,
+    MeUser,
+    OrganizationOut,
+    TokenIn,
+    TokenOut,
+    UserOut,
+)
 
 router = APIRouter(tags=["identity"])
 
 # Commits before the response is sent (FastAPI's default "request" scope would commit
 # after it: a client could be told 201 about a token that then fails to commit).
-
-
-class OrganizationOut(BaseModel):
-    id: int
-    name: str
-    kind: str
-    country: str | None
-    created_at: datetime
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    organization_id: int
-    roles: list[str]
-    is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
-
-
-class MeUser(BaseModel):
-    id: int
-    username: str
-    display_name: str
-
-
-class MeOrganization(BaseModel):
-    id: int
-    name: str
-    kind: str
-    country: str | None
-
-
-class MeOut(BaseModel):
-    user: MeUser
-    organization: MeOrganization
-    roles: list[str]
-    permissions: list[str]
-    via_token: bool
-
-
-class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=token_service.MAX_TOKEN_NAME)
-    scopes: list[str] | None = Field(
-        default=None, description="Permissions to carry (default: all of yours)."
-    )
-    days: int = Field(default=90, ge=1, le=token_service.MAX_TOKEN_DAYS)
-
-
-class TokenOut(BaseModel):
-    id: int
-    user_id: int
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    status: str
-
-
-class IssuedTokenOut(TokenOut):
-    token: str = Field(description="The bearer token. Shown once: only its hash is stored.")
 
 
 def _org_out(org: Organization) -> OrganizationOut:
@@ -117,7 +60,7 @@ def _token_out(token: ApiToken) -> TokenOut:
         created_at=token.created_at,
         expires_at=token.expires_at,
         revoked_at=token.revoked_at,
-        status=queries.token_status(token, utcnow()),
+        status=queries.token_status(token, now()),
     )
 
 

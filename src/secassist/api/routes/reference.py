@@ -6,42 +6,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from secassist.http.deps import ReferenceDep
+from secassist.reference.schemas import CodesAsOf, CountryOut, ItarAsOf, ItarEntryOut
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 
 OnQuery = Annotated[date, Query(description="As-of date (YYYY-MM-DD).")]
-
-
-class CountryOut(BaseModel):
-    code: str
-    alpha3: str
-    name: str
-    region: str
-    region_name: str
-    fms_code: str
-    fms_code_status: str
-    territory: bool
-
-
-class CodesAsOf(BaseModel):
-    on: date
-    codes: list[str]
-
-
-class ItarEntryOut(BaseModel):
-    code: str
-    table: int
-    status: str
-    note: str | None
-    source: str | None
-
-
-class ItarAsOf(BaseModel):
-    on: date
-    entries: list[ItarEntryOut]
 
 
 @router.get("/countries", response_model=list[CountryOut])

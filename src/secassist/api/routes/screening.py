@@ -8,16 +8,23 @@ Unlike yente, every query is kept: the answer names the screening that recorded 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.vetting.screening import service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
+from secassist.vetting.screening.schemas import (
+    DispositionIn,
+    DispositionOut,
+    EntityExample,
+    EntityMatchQuery,
+    RunOut,
+    ScreenIn,
+    VersionOut,
+)
 
 router = APIRouter(prefix="/screening", tags=["screening"])
 
@@ -45,21 +52,6 @@ FEATURE_DOCS = {
     "identifier": "An identifier of the query (passport, IMO, registration...) is on the list: decisive.",
     "matched_name": "The listed name or alias that scored best.",
 }
-
-
-class EntityExample(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    id: str | None = None
-    schema_: str = Field("LegalEntity", alias="schema")
-    properties: dict[str, str | list[Any]]
-
-
-class EntityMatchQuery(BaseModel):
-    weights: dict[str, float] = Field(
-        default_factory=dict, description="Accepted for yente compatibility; unused."
-    )
-    queries: dict[str, EntityExample] = Field(min_length=1, max_length=50)
 
 
 def _values(props: dict[str, str | list[Any]], key: str) -> list[str]:
@@ -128,21 +120,6 @@ def match(
     }
 
 
-class VersionOut(BaseModel):
-    id: int
-    list_name: str
-    source_format: str
-    published: date | None
-    files: list[dict[str, Any]]
-    content_sha256: str
-    entity_count: int
-    alias_count: int
-    identifier_count: int
-    active: bool
-    loaded_at: datetime
-    loaded_by: str
-
-
 def version_out(v: ScreeningListVersion) -> VersionOut:
     return VersionOut.model_validate(v, from_attributes=True)
 
@@ -151,42 +128,6 @@ def version_out(v: ScreeningListVersion) -> VersionOut:
 def lists(principal: PrincipalDep, session: ReadSessionDep) -> list[VersionOut]:
     """Every loaded list version, newest first."""
     return [version_out(v) for v in service.list_versions(session, actor=principal)]
-
-
-class PartyIn(BaseModel):
-    names: list[str] = Field(default_factory=list, max_length=20)
-    identifiers: list[str] = Field(default_factory=list, max_length=20)
-    country: str | None = Field(None, max_length=3)
-
-
-class ScreenIn(BaseModel):
-    parties: list[PartyIn] = Field(min_length=1, max_length=20)
-    subject: str | None = Field(None, max_length=300)
-    threshold: float = Field(DEFAULT_THRESHOLD, gt=0, le=1)
-
-
-class DispositionOut(BaseModel):
-    id: int
-    list_name: str
-    entity_id: str
-    disposition: str
-    note: str
-    actor: str
-    at: datetime
-
-
-class RunOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    subject: str | None
-    query: dict[str, Any]
-    list_versions: list[dict[str, Any]]
-    algorithm: str
-    threshold: str
-    results: list[dict[str, Any]]
-    status: str
-    dispositions: list[DispositionOut]
 
 
 def run_out(run: ScreeningRun, decided: list[ScreeningDisposition]) -> RunOut:
@@ -221,13 +162,6 @@ def screenings(principal: PrincipalDep, session: ReadSessionDep) -> list[RunOut]
 def screening(run_id: int, principal: PrincipalDep, session: ReadSessionDep) -> RunOut:
     run = service.get_run(session, actor=principal, run_id=run_id)
     return run_out(run, service.dispositions(session, run=run))
-
-
-class DispositionIn(BaseModel):
-    list: str = Field(min_length=1, max_length=64)
-    entity_id: str = Field(min_length=1, max_length=200)
-    disposition: str = Field(description="true_match, false_positive or unsure")
-    note: str = Field("", max_length=service.MAX_NOTE)
 
 
 @router.post("/screenings/{run_id}/dispositions", response_model=RunOut, status_code=status.HTTP_201_CREATED)

@@ -8,15 +8,33 @@ a missing one); a browser session changing state must send its CSRF header.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, status
-from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
-from secassist.vetting import history, leahy, schemas, service
-from secassist.vetting.proposal import Determination, ScreeningOutcome, parse_proposal
+from secassist.identity.policy import Principal
+from secassist.vetting import history, leahy, queries, schemas, service
+from secassist.vetting.decisions_models import VettingProposal
+from secassist.vetting.proposal import Determination, parse_proposal
 from secassist.vetting.ruleset import get_ruleset
+from secassist.vetting.schemas import (
+    CaseVettingIn,
+    DeterminationIn,
+    EndUseIn,
+    FinalizeIn,
+    InformedIn,
+    LeahyStatusOut,
+    NoteIn,
+    OutcomeIn,
+    RemediationDecisionIn,
+    RemediationIn,
+    RemediationOut,
+    SignoffIn,
+    UnitIn,
+    VettingIn,
+)
 from secassist.workflows import vetting_case
 
 router = APIRouter(prefix="/vetting", tags=["vetting"])
@@ -34,9 +52,9 @@ def profiles(principal: PrincipalDep) -> list[schemas.ProfileRead]:
 # --- proposals --------------------------------------------------------------------
 
 
-def _proposal_out(session: Any, principal: Any, row: Any) -> schemas.ProposalRead:
+def _proposal_out(session: Session, principal: Principal, row: VettingProposal) -> schemas.ProposalRead:
     ids = [d.id for d in service.list_decisions(session, actor=principal, proposal_id=row.id)]
-    return schemas.proposal_read(session, row, ids)
+    return queries.read_proposal(session, row, ids)
 
 
 @router.post("/proposals", response_model=schemas.ProposalRead, status_code=status.HTTP_201_CREATED)
@@ -70,14 +88,6 @@ def proposal(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep)
     )
 
 
-class DeterminationIn(BaseModel):
-    factor: str
-    assessment: Literal["satisfactory", "doubts", "adverse"]
-    basis: str = Field(min_length=1, max_length=4000)
-    more_likely_than_not: bool = False
-    actual_knowledge: bool = False
-
-
 @router.post(
     "/proposals/{proposal_id}/determinations",
     response_model=schemas.ProposalRead,
@@ -109,11 +119,7 @@ def evaluate(
 ) -> schemas.DecisionRead:
     """Evaluate under the profile the proposal's date picks: a new decision with every finding."""
     d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=clock_of(request))
-    return schemas.decision_read(session, d)
-
-
-class NoteIn(BaseModel):
-    body: str = Field(min_length=1, max_length=4000)
+    return queries.read_decision(session, d)
 
 
 @router.get("/proposals/{proposal_id}/notes", response_model=list[schemas.NoteRead])
@@ -139,18 +145,6 @@ def add_note(
 # --- cases ----------------------------------------------------------------------------
 
 
-class CaseVettingIn(BaseModel):
-    on: date | None = Field(default=None, description="The proposal date (default today).")
-    purchaser_name: str | None = None
-    screenings: dict[str, ScreeningOutcome] | None = Field(
-        default=None,
-        description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
-    )
-    rescreen: bool = False
-    recipient_unit_ids: list[int] = Field(default_factory=list)
-    determinations: list[DeterminationIn] = Field(default_factory=list)
-
-
 @router.post("/cases/{ref}", response_model=schemas.DecisionRead, status_code=status.HTTP_201_CREATED)
 def vet_case(
     ref: str, body: CaseVettingIn, request: Request, principal: WriterDep, session: WriteSessionDep
@@ -170,7 +164,7 @@ def vet_case(
         ],
         clock=clock,
     )
-    return schemas.decision_read(session, d)
+    return queries.read_decision(session, d)
 
 
 # --- decisions --------------------------------------------------------------------
@@ -181,7 +175,7 @@ def decisions(
     principal: PrincipalDep, session: ReadSessionDep, status: str | None = None
 ) -> list[schemas.DecisionRead]:
     return [
-        schemas.decision_read(session, d)
+        queries.read_decision(session, d)
         for d in service.list_decisions(session, actor=principal, status=status)
     ]
 
@@ -189,15 +183,9 @@ def decisions(
 @router.get("/decisions/{decision_id}", response_model=schemas.DecisionRead)
 def decision(decision_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.DecisionRead:
     """A decision with every finding's rationale, evidence and authority, and its sign-offs."""
-    return schemas.decision_read(
+    return queries.read_decision(
         session, service.get_decision(session, actor=principal, decision_id=decision_id)
     )
-
-
-class SignoffIn(BaseModel):
-    office: str
-    concur: bool
-    comment: str = Field(min_length=1, max_length=4000)
 
 
 @router.post(
@@ -211,15 +199,9 @@ def signoff(
     service.record_signoff(
         session, actor=principal, decision_id=decision_id, clock=clock_of(request), **body.model_dump()
     )
-    return schemas.decision_read(
+    return queries.read_decision(
         session, service.get_decision(session, actor=principal, decision_id=decision_id)
     )
-
-
-class FinalizeIn(BaseModel):
-    decision: Literal["approve", "deny"]
-    provisos: list[str] = Field(default_factory=list, max_length=50)
-    comment: str = Field(default="", max_length=4000)
 
 
 @router.post("/decisions/{decision_id}/finalize", response_model=schemas.DecisionRead)
@@ -230,7 +212,7 @@ def finalize(
     d = service.finalize_decision(
         session, actor=principal, decision_id=decision_id, clock=clock_of(request), **body.model_dump()
     )
-    return schemas.decision_read(session, d)
+    return queries.read_decision(session, d)
 
 
 @router.get("/queue", response_model=list[schemas.QueueItemRead])
@@ -242,15 +224,6 @@ def queue(
 
 
 # --- end-use history ----------------------------------------------------------------
-
-
-class EndUseIn(BaseModel):
-    country: str
-    kind: Literal["unauthorized_transfer", "delinquent_inventory", "incident"]
-    occurred_on: date
-    description: str = Field(min_length=1, max_length=4000)
-    source: str = Field(default="", max_length=4000)
-    resolved_on: date | None = None
 
 
 @router.get("/enduse", response_model=list[schemas.EndUseRead])
@@ -273,33 +246,6 @@ def add_enduse(
 
 
 # --- Leahy --------------------------------------------------------------------------
-
-
-class UnitIn(BaseModel):
-    country: str
-    name: str = Field(min_length=1, max_length=300)
-    unit_type: str
-
-
-class VettingIn(BaseModel):
-    requested_on: date
-    purpose: str = Field(min_length=1, max_length=4000)
-    sources_checked: list[str] = Field(min_length=1)
-
-
-class OutcomeIn(BaseModel):
-    outcome: Literal["approved", "suspended", "denied", "cancelled"]
-    decided_on: date
-    basis: str = Field(min_length=1, max_length=4000)
-    valid_until: date | None = None
-
-
-class LeahyStatusOut(BaseModel):
-    unit_id: int
-    on: date
-    status: str
-    vetting_id: int | None
-    valid_until: date | None
 
 
 @router.get("/leahy/units", response_model=list[schemas.UnitRead])
@@ -382,11 +328,6 @@ def duty_to_inform(
     ]
 
 
-class InformedIn(BaseModel):
-    completed_on: date
-    note: str = Field(min_length=1, max_length=4000)
-
-
 @router.post("/leahy/duty-to-inform/{task_id}/complete", response_model=schemas.DutyToInformRead)
 def inform_done(
     task_id: int, body: InformedIn, request: Request, principal: WriterDep, session: WriteSessionDep
@@ -396,28 +337,6 @@ def inform_done(
         session, actor=principal, task_id=task_id, clock=clock_of(request), **body.model_dump()
     )
     return schemas.inform_read(t)
-
-
-class RemediationIn(BaseModel):
-    authority: str
-    description: str = Field(min_length=1, max_length=4000)
-    proposed_on: date
-
-
-class RemediationDecisionIn(BaseModel):
-    accept: bool
-    decided_on: date
-
-
-class RemediationOut(BaseModel):
-    id: int
-    vetting_id: int
-    unit_id: int
-    authority: str
-    description: str
-    status: str
-    proposed_on: date
-    decided_on: date | None
 
 
 def _remediation_out(r: Any) -> RemediationOut:

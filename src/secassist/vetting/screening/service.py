@@ -17,17 +17,17 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import SYSTEM, Actor, record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal, Resource, check, require_permission, scope
+from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
 from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Index, Match, Query
 from secassist.vetting.screening.models import (
@@ -50,14 +50,6 @@ class Party:
     names: list[str]
     identifiers: list[str] = field(default_factory=list)
     country: str | None = None
-
-
-def _actor(p: Principal | None) -> Actor:
-    return SYSTEM if p is None else Actor(label=p.label, user_id=p.user_id, org_id=p.org_id)
-
-
-def _now(clock: Clock | None) -> datetime:
-    return (clock or SystemClock()).now()
 
 
 # --- list versions ---------------------------------------------------------------
@@ -152,7 +144,7 @@ def store_version(
     for old in previous:
         old.active = False
     payload = encode_entities(parsed.entities)
-    who = _actor(actor)
+    who = actor_of(actor)
     version = ScreeningListVersion(
         list_name=parsed.list_name,
         source_format=parsed.source_format,
@@ -166,7 +158,7 @@ def store_version(
         identifier_count=parsed.identifier_count,
         orphan_rows=parsed.orphan_rows,
         active=True,
-        loaded_at=_now(clock),
+        loaded_at=now(clock),
         loaded_by=who.label[:300],
     )
     session.add(version)
@@ -174,14 +166,13 @@ def store_version(
     data = ScreeningEntity(
         version_id=version.id, payload_sha256=hashlib.sha256(payload).hexdigest(), payload=payload
     )
-    session.add(data)
-    record(
+    add_recorded(
         session,
+        [version, data, *previous],
         actor=who,
         tag="screening:list:loaded",
         subject_type="screening_list_version",
         subject_id=version.id,
-        rows=[version, data, *previous],
         note={
             "list": parsed.list_name,
             "entities": len(parsed.entities),
@@ -239,7 +230,25 @@ def active_index(session: Session) -> tuple[Index, list[ScreeningListVersion]]:
 # --- screenings ------------------------------------------------------------------
 
 
-def match_json(m: Match, party: int) -> dict[str, Any]:
+class FeatureJson(TypedDict):
+    name: str
+    value: str
+    detail: str
+
+
+class MatchJson(TypedDict):
+    """One result as a screening keeps it."""
+
+    party: int
+    list: str
+    entity_id: str
+    name: str
+    matched_name: str
+    score: str
+    features: list[FeatureJson]
+
+
+def match_json(m: Match, party: int) -> MatchJson:
     """A match as a screening keeps it (scores as decimal strings)."""
     return {
         "party": party,
@@ -293,11 +302,11 @@ def screen(
         for m in index.match(
             Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
         ):
-            results.append(match_json(m, i))
-    who = _actor(actor)
+            results.append(dict(match_json(m, i)))
+    who = actor_of(actor)
     countries = {p.country for p in todo if p.country}
     run = ScreeningRun(
-        at=_now(clock),
+        at=now(clock),
         user_id=who.user_id,
         actor=who.label[:300],
         subject=subject[:300] if subject else None,
@@ -320,15 +329,12 @@ def screen(
         hit_count=len(results),
         status="potential_match" if results else "clear",
     )
-    session.add(run)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [run],
         actor=who,
         tag="screening:run:recorded",
         subject_type="screening_run",
-        subject_id=run.id,
-        rows=[run],
         clock=clock,
     )
     return run
@@ -398,7 +404,7 @@ def record_disposition(
         )
     if len(note) > MAX_NOTE:
         raise ValidationFailedError(f"note is longer than {MAX_NOTE} characters", field="note")
-    who = _actor(actor)
+    who = actor_of(actor)
     d = ScreeningDisposition(
         run_id=run.id,
         list_name=list_name,
@@ -407,18 +413,18 @@ def record_disposition(
         note=note.strip(),
         user_id=who.user_id,
         actor=who.label[:300],
-        at=_now(clock),
+        at=now(clock),
     )
     session.add(d)
     session.flush()
     run.status = status_of(run, [*dispositions(session, run=run)])
-    record(
+    add_recorded(
         session,
+        [d, run],
         actor=who,
         tag="screening:disposition:recorded",
         subject_type="screening_run",
         subject_id=run.id,
-        rows=[d, run],
         clock=clock,
     )
     return d
