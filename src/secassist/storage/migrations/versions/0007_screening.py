@@ -1,4 +1,4 @@
-"""screening
+"""Screening: record the list versions, screenings and analysts' dispositions.
 
 Revision ID: 0007
 Revises: 0005
