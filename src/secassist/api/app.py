@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from secassist import __version__
+from secassist.api.docs import install_api_docs
 from secassist.api.errors import install_error_handlers
 from secassist.api.routes import audit, cases, health, notifications, programs, reference, screening, vetting
 from secassist.api.routes import identity as identity_routes
@@ -49,7 +50,7 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by install_api_docs from local assets, not a CDN
         redoc_url=None,
     )
     api = APIRouter(prefix=API_PREFIX)
@@ -63,6 +64,7 @@ def create_app(
     api.include_router(programs.router)
     api.include_router(notifications.router)
     app.include_router(api)
+    install_api_docs(app, docs_url=f"{API_PREFIX}/docs")
 
     from secassist.web import auth as web_auth
     from secassist.web import cases as web_cases
