@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help bootstrap run test lint format typecheck pytest bench migration clean
+.PHONY: help bootstrap run test lint format typecheck pytest bench migration docs clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ migration: bootstrap ## New migration from model changes: make migration m="what
 	rm -f /tmp/secassist-autogen.db
 	SECASSIST_DATABASE_URL=sqlite:////tmp/secassist-autogen.db .venv/bin/secassist db upgrade
 	.venv/bin/python -c "from secassist.storage.engine import make_engine; from secassist.storage.migrate import autogenerate; autogenerate(make_engine('sqlite:////tmp/secassist-autogen.db'), '$(m)', '$(rev)')"
+
+docs: bootstrap ## Regenerate the directory map in docs/architecture.md from the module docstrings
+	.venv/bin/python scripts/dirmap.py
 
 clean: ## Remove the local database and caches (keeps .venv)
 	rm -rf secassist.db secassist.db-wal secassist.db-shm .pytest_cache .mypy_cache .ruff_cache var

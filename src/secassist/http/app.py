@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from secassist import __version__
+from secassist.api.docs import install_api_docs
 from secassist.api.router import API_PREFIX
 from secassist.api.router import router as api_router
 from secassist.core.clock import Clock, SystemClock
@@ -57,10 +58,11 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by install_api_docs from local assets, not a CDN
         redoc_url=None,
     )
     app.include_router(api_router)
+    install_api_docs(app, docs_url=f"{API_PREFIX}/docs")
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app, error_page=_error_page)

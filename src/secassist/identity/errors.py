@@ -1,3 +1,5 @@
+"""Identity errors: authentication failed (credentials missing, wrong, expired or revoked)."""
+
 from __future__ import annotations
 
 from secassist.core.errors import SecassistError

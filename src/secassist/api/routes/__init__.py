@@ -1,0 +1,1 @@
+"""The JSON API's routers, one module per domain, mounted under /api/v1 by the app factory."""

@@ -1,3 +1,5 @@
+"""``GET /api/v1/health``: liveness and readiness (the database answers and is at the migration head)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,0 +1,1 @@
+"""The Alembic migration history (``versions/``), one history for SQLite and PostgreSQL."""

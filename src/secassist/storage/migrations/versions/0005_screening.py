@@ -1,4 +1,4 @@
-"""screening
+"""Screening: record the list versions, screenings and analysts' dispositions.
 
 Revision ID: 0005
 Revises: 0004
