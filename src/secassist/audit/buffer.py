@@ -14,7 +14,7 @@ project's sessionmakers make: a plain ``sqlalchemy.orm.Session`` elsewhere in th
 runs none of them.
 
 Public names: :func:`append`, :func:`write_pending`, :func:`node_cache`,
-:func:`locked_size_known`, :func:`is_project_session`.
+:func:`locked_size_known`, :func:`is_project_session`, :func:`require_project_session`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,13 @@ def is_project_session(session: Session) -> bool:
     return isinstance(session, ProjectSession)
 
 
+def require_project_session(session: Session) -> None:
+    """Refuse a session without the buffer's hooks: its buffered entries would never be
+    written, and the change would land without its audit entry."""
+    if not isinstance(session, ProjectSession):
+        raise TypeError("audit entries need a session from secassist.storage.engine.make_session_factory")
+
+
 def locked_size_known(session: Session) -> int | None:
     """The tree size as this transaction holds it (after its buffered entries), or None
     before the transaction has locked the log head."""
@@ -57,13 +64,11 @@ def node_cache(session: Session) -> dict[merkle.Node, bytes]:
 
 
 def append(session: Session, fields: EntryFields, nodes: Sequence[tuple[int, int, bytes]]) -> None:
-    """Buffer one entry (its ``seq`` the next leaf) and the nodes it completes."""
+    """Buffer one entry (its ``seq`` the next leaf) and the nodes it completes; the
+    session must be a project session (see :func:`require_project_session`)."""
     info = session.info
     pending = info.get(_PENDING)
     if pending is None:
-        if not isinstance(session, ProjectSession):
-            # Without the hooks the buffer would never be written: the entry would be lost.
-            raise TypeError("audit entries need a session from secassist.storage.engine.make_session_factory")
         pending = info[_PENDING] = {"entries": [], "nodes": []}
     pending["nodes"] += nodes
     pending["entries"].append(fields)

@@ -137,6 +137,7 @@ def record(
     and written with one statement per table before the next query that may read the
     log, or at commit. ``session`` must come from the project's session factory.
     """
+    buffer.require_project_session(session)
     if tag not in _VALID_TAGS:
         _check_tag(tag)
     session.flush()  # primary keys and defaults of the rows being recorded
