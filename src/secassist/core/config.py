@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     data_dir: Path = Path("./var")
     database_echo: bool = False
-    # Ed25519 key that signs audit checkpoints; default: <data_dir>/audit-signing-key.pem.
+    # The directory of the audit log's keys (trusted-keys.json and the current signing
+    # key), tied to the database: default, in development only, <SQLite file>-audit-keys/
+    # beside the database file; required in production, for PostgreSQL and in-memory SQLite.
     audit_key_path: Path | None = None
     # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.
     audit_origin: str = "secassist.local/audit"
