@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from secassist.audit import checkpoint, merkle
 from secassist.audit.canonical import EntryFields, canonical, entry_bytes
+from secassist.audit.keys import key_id
 from secassist.audit.models import AuditCheckpoint, AuditHead
 from secassist.identity.models import Organization
 
@@ -220,7 +221,7 @@ class _Sink:
                     tree_size=spec.size,
                     root_hash=root_hash,
                     at=at,
-                    key_id=checkpoint.key_id(ORIGIN, key.public_key()).hex(),
+                    key_id=key_id(ORIGIN, key.public_key()).hex(),
                     note=checkpoint.sign(body, key, ORIGIN),
                 )
             )

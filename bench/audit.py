@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import _gen, _pg
 from secassist.audit import merkle, service, verify
+from secassist.audit.keys import TrustedKeys
 from secassist.audit.service import Actor
 from secassist.core.clock import FixedClock
 from secassist.identity.models import Organization
@@ -301,7 +302,7 @@ def _proofs(engine: Engine, size: int, root_hash: bytes) -> dict[str, Timing]:
 def _verify(engine: Engine, public: Ed25519PublicKey, *, check_rows: bool) -> float:
     with read_only(make_session_factory(engine)) as s:
         start = time.perf_counter()
-        report = verify.verify_log(s, public_key=public, check_rows=check_rows)
+        report = verify.verify_log(s, keys=TrustedKeys.given([public]), check_rows=check_rows)
         seconds = time.perf_counter() - start
     assert report.ok, report.problems
     return seconds

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle, service
 from secassist.audit.canonical import canonical
+from secassist.audit.keys import load_public_key
 from secassist.core.config import Settings
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
@@ -268,7 +269,7 @@ def test_the_latest_checkpoint_and_the_key_that_signed_it(
     assert key["origin"] == settings.audit_origin
     assert key["verifier_key"].startswith(f"{settings.audit_origin}+{key['key_id']}+")
     for text in (key["pem"], key["verifier_key"]):
-        public, _ = cp.load_public_key(text)
+        public, _ = load_public_key(text)
         signed = cp.verify(note, public)
         assert (signed.tree_size, signed.root_hash) == (size, root)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.core.config import Settings
 from secassist.core.errors import NotFoundError
 from secassist.demo.dataset import load_demo
 from secassist.identity import service as identity
@@ -13,6 +15,25 @@ from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
 
 PASSWORD = "correct horse battery staple"
+AUDIT_KEY_DIR = "audit-keys"
+
+
+def key_settings(settings: Settings, backend: str, tmp_path: Path) -> Settings:
+    """Settings whose audit keys have a home: on SQLite the directory beside the database
+    file (the default under test); on PostgreSQL ``tmp_path/audit-keys``, as
+    SECASSIST_AUDIT_KEY_PATH (see :func:`key_env`)."""
+    if backend == "sqlite":
+        return settings
+    return settings.model_copy(update={"audit_key_path": tmp_path / AUDIT_KEY_DIR})
+
+
+def key_env(env: dict[str, str], backend: str, tmp_path: Path) -> dict[str, str]:
+    """The subprocess environment matching :func:`key_settings`."""
+    if backend == "sqlite":
+        return env
+    return {**env, "SECASSIST_AUDIT_KEY_PATH": str(tmp_path / AUDIT_KEY_DIR)}
+
+
 TEST_BUREAU = "Test Bureau (audit tests)"
 
 

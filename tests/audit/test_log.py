@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,14 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import merkle, service
+from secassist.audit import keys, merkle, service
 from secassist.audit.canonical import canonical, entry_bytes, entry_document, json_value
 from secassist.audit.errors import CheckpointError
 from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from secassist.audit.service import SYSTEM, Actor, record
 from secassist.audit.verify import verify_log
 from secassist.core.config import Settings
-from secassist.core.errors import ConfigurationError, NotFoundError, ValidationFailedError
+from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity import service as identity
 from secassist.identity.logins import authenticate
 from secassist.identity.models import Organization, User, UserRole
@@ -42,10 +41,6 @@ def append(factory: sessionmaker[Session], n: int, *, tag: str = "test:thing:hap
 def size(factory: sessionmaker[Session]) -> int:
     with read_only(factory) as s:
         return service.tree_size(s)
-
-
-def public(settings: Settings) -> object:
-    return cp.load_signing_key(settings).public_key()
 
 
 # --- appending ------------------------------------------------------------------------------
@@ -270,7 +265,7 @@ def test_concurrent_appenders_get_contiguous_seqs_and_a_verifying_tree(
     with unit_of_work(session_factory) as s:
         cp.create(s, settings=settings)
     with read_only(session_factory) as s:
-        report = verify_log(s, public_key=cp.load_signing_key(settings).public_key())
+        report = verify_log(s, keys=keys.load_trusted(settings))
     assert report.ok, report.problems
     assert (report.entries, report.checkpoints, report.rows) == (total, 1, threads * 3)
 
@@ -353,8 +348,7 @@ def test_a_checkpoint_verifies_with_the_public_key_only(
     append(session_factory, 6)
     with unit_of_work(session_factory) as s:
         row = cp.create(s, settings=settings)
-    key = cp.load_signing_key(settings, create=False)
-    assert cp.key_path(settings).stat().st_mode & 0o077 == 0  # private key readable by its owner only
+    key = keys.signing_key(settings).private
     with read_only(session_factory) as s:
         assert cp.latest(s).id == row.id
         root = service.root(s)
@@ -362,8 +356,9 @@ def test_a_checkpoint_verifies_with_the_public_key_only(
     assert (note.tree_size, note.root_hash, note.origin) == (6, root, settings.audit_origin)
     assert note.body.splitlines()[3].startswith("time ")
     # the public key round-trips through both published forms
-    for text in (cp.public_pem(key.public_key()), cp.verifier_key(settings.audit_origin, key.public_key())):
-        loaded, _ = cp.load_public_key(text)
+    public = key.public_key()
+    for text in (keys.public_pem(public), keys.verifier_key(settings.audit_origin, public)):
+        loaded, _ = keys.load_public_key(text)
         assert cp.verify(row.note, loaded).root_hash == root
 
     other = Ed25519PrivateKey.generate().public_key()
@@ -384,8 +379,8 @@ def test_a_checkpoint_verifies_with_the_public_key_only(
             cp.verify(text, key.public_key())
 
 
-def test_malformed_checkpoints_are_checkpoint_errors(settings: Settings) -> None:
-    key = cp.load_signing_key(settings)
+def test_malformed_checkpoints_are_checkpoint_errors() -> None:
+    key = Ed25519PrivateKey.generate()
     from datetime import UTC, datetime
 
     good = cp.sign(cp.render_body("o", 3, b"\x01" * 32, datetime.now(UTC)), key, "o")
@@ -401,13 +396,6 @@ def test_malformed_checkpoints_are_checkpoint_errors(settings: Settings) -> None
     for what, text in cases.items():
         with pytest.raises(CheckpointError, match=what):
             cp.verify(text, key.public_key())
-
-
-def test_production_never_creates_a_signing_key(tmp_path: Path) -> None:
-    s = Settings(env="production", secret_key="x" * 40, database_url="sqlite:///x.db", data_dir=tmp_path)
-    with pytest.raises(ConfigurationError, match="does not exist"):
-        cp.load_signing_key(s)
-    assert not cp.key_path(s).exists()
 
 
 def test_checkpoints_are_listed_oldest_first(
@@ -432,7 +420,7 @@ def test_a_clean_log_verifies(session_factory: sessionmaker[Session], settings: 
     with unit_of_work(session_factory) as s:
         cp.create(s, settings=settings)
     with read_only(session_factory) as s:
-        report = verify_log(s, public_key=cp.load_signing_key(settings).public_key())
+        report = verify_log(s, keys=keys.load_trusted(settings))
         entries = service.tree_size(s)
     assert report.ok, report.problems
     assert report.entries == entries

@@ -5,11 +5,11 @@ to the database inside the savepoint (a query for the log flushes it)."""
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import service
+from secassist.audit.keys import TrustedKeys
 from secassist.audit.models import AuditEntry
 from secassist.audit.verify import verify_log
 from secassist.core.errors import ConflictError
@@ -20,7 +20,7 @@ from secassist.storage.uow import read_only, unit_of_work
 
 def _state(factory: sessionmaker[Session]) -> tuple[list[str], list[str]]:
     with read_only(factory) as s:
-        report = verify_log(s, public_key=Ed25519PrivateKey.generate().public_key())
+        report = verify_log(s, keys=TrustedKeys.none())
         assert report.ok, report.problems
         tags = list(s.scalars(select(AuditEntry.subject_id).order_by(AuditEntry.seq)))
         names = sorted(s.scalars(select(Organization.name)))

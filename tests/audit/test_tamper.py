@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle, service
+from secassist.audit.keys import load_trusted
 from secassist.audit.models import AuditEntry
 from secassist.audit.verify import Report, verify_log
 from secassist.core.config import Settings
@@ -51,7 +52,7 @@ class World:
 
     def verify(self) -> Report:
         with read_only(self.factory) as s:
-            return verify_log(s, public_key=cp.load_signing_key(self.settings).public_key())
+            return verify_log(s, keys=load_trusted(self.settings))
 
     def problem(self) -> str:
         report = self.verify()
@@ -231,7 +232,7 @@ def test_a_deleted_reference_row_is_caught(world: World) -> None:
 def test_rows_are_skipped_only_when_asked(world: World) -> None:
     world.sql("UPDATE reference_country SET name = 'Gaul' WHERE code = 'FR'")
     with read_only(world.factory) as s:
-        report = verify_log(s, public_key=cp.load_signing_key(world.settings).public_key(), check_rows=False)
+        report = verify_log(s, keys=load_trusted(world.settings), check_rows=False)
     assert report.ok
     assert report.rows == 0
 

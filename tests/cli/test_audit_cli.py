@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import service
+from secassist.audit import keys, service
 from secassist.audit.errors import ProofInvalidError
 from secassist.audit.standalone import verify_proof
-from secassist.storage.uow import read_only
+from secassist.core.config import Settings
+from secassist.storage.uow import read_only, unit_of_work
 from tests.audit import TEST_BUREAU, make_person, seed
 from tests.support import run_cli
 
@@ -102,17 +104,115 @@ def test_verify_with_another_public_key_names_the_checkpoint(
 ) -> None:
     ok(app_env, "audit", "checkpoint")
     other = tmp_path / "other.pem"
-    other.write_text(cp.public_pem(Ed25519PrivateKey.generate().public_key()), encoding="utf-8")
+    other.write_text(keys.public_pem(Ed25519PrivateKey.generate().public_key()), encoding="utf-8")
     err = fails(app_env, "audit", "verify", "--public-key", str(other))
     assert err.startswith("error [audit.verification_failed]: checkpoint 1: checkpoint was signed by key ")
     assert err.rstrip().endswith("not by the key given")
 
 
-def test_verify_without_a_signing_key_says_how_to_get_one(
-    filled: sessionmaker[Session], app_env: dict[str, str]
+def test_a_fresh_install_verifies_and_reading_never_creates_a_key(
+    app_env: dict[str, str], settings: Settings
 ) -> None:
+    out = ok(app_env, "audit", "verify")
+    assert out.startswith("audit log verifies: ")
+    assert " 0 signed checkpoints, " in out
+    err = fails(app_env, "audit", "public-key", code=EX_CONFIG)
+    assert f"audit key file {keys.trusted_path(settings)} does not exist" in err
+    assert "secassist audit init-key" in err
+    assert not keys.key_dir(settings).exists()
+
+
+def test_verify_with_a_checkpoint_but_no_keys_names_the_path(
+    filled: sessionmaker[Session], app_env: dict[str, str], settings: Settings
+) -> None:
+    with unit_of_work(filled) as s:
+        cp.create(s, settings=settings)
+    shutil.rmtree(keys.key_dir(settings))
     err = fails(app_env, "audit", "verify", code=EX_CONFIG)
-    assert "audit-signing-key.pem does not exist" in err
+    assert f"audit key file {keys.trusted_path(settings)} does not exist" in err
+    assert not keys.key_dir(settings).exists()
+
+
+def test_the_key_stays_with_the_database_from_any_working_directory(
+    filled: sessionmaker[Session],
+    app_env: dict[str, str],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    monkeypatch.chdir(here)
+    note = ok(app_env, "audit", "checkpoint")
+    monkeypatch.chdir(there)
+    published = ok(app_env, "audit", "public-key", "--format", "note").strip()
+    assert published == keys.current_key(settings).verifier
+    assert ok(app_env, "audit", "verify", "--skip-rows").startswith("audit log verifies: ")
+    assert cp.verify(note, keys.load_trusted(settings)).tree_size == size_of(filled)
+    assert list(here.iterdir()) == list(there.iterdir()) == []  # nothing written where it ran
+
+
+def test_rotate_key_then_verify_passes(
+    filled: sessionmaker[Session], app_env: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    with unit_of_work(filled) as s:
+        first = cp.create(s, settings=settings).key_id
+    out = ok(app_env, "audit", "rotate-key")
+    retired, new = out.splitlines()
+    assert retired.startswith(f"retired audit key {settings.audit_origin}+{first}+")
+    assert re.search(r"\(signs from \S+Z until \S+Z\)$", retired), retired
+    current = keys.current_key(settings)
+    assert new == f"new audit key {current.verifier} (signs from {keys.stamp(current.signed_from)})"
+    with unit_of_work(filled) as s:
+        second = cp.create(s, settings=settings).key_id
+    assert second != first
+    out = ok(app_env, "audit", "verify", "--skip-rows")
+    assert ", 2 signed checkpoints, " in out
+    # Offline, with the public keys a witness kept from before and after the rotation.
+    given = []
+    for i, k in enumerate(keys.load_trusted(settings).keys):
+        given += ["--public-key", str(tmp_path / f"key{i}.vkey")]
+        (tmp_path / f"key{i}.vkey").write_text(k.verifier, encoding="utf-8")
+    assert ", 2 signed checkpoints, " in ok(app_env, "audit", "verify", "--skip-rows", *given)
+
+
+def test_a_checkpoint_whose_key_left_the_trusted_set_fails_verify(
+    filled: sessionmaker[Session], app_env: dict[str, str], settings: Settings
+) -> None:
+    with unit_of_work(filled) as s:
+        first = cp.create(s, settings=settings).key_id
+    keys.rotate_key(settings)
+    with unit_of_work(filled) as s:
+        cp.create(s, settings=settings)
+    path = keys.trusted_path(settings)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["keys"] = [k for k in doc["keys"] if k["until"] is None]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    err = fails(app_env, "audit", "verify", "--skip-rows")
+    assert err == (
+        f"error [audit.verification_failed]: checkpoint 1: checkpoint was signed by key "
+        f"{settings.audit_origin}+{first}, not by the trusted keys in {path}\n"
+    )
+
+
+def test_production_signs_only_after_init_key(
+    filled: sessionmaker[Session], app_env: dict[str, str], tmp_path: Path
+) -> None:
+    key_dir = tmp_path / "provisioned-keys"
+    prod = {
+        **app_env,
+        "SECASSIST_ENV": "production",
+        "SECASSIST_SECRET_KEY": "p" * 40,
+        "SECASSIST_AUDIT_KEY_PATH": str(key_dir),
+    }
+    err = fails(prod, "audit", "checkpoint", code=EX_CONFIG)
+    assert f"audit key file {key_dir / 'trusted-keys.json'} does not exist" in err
+    assert not key_dir.exists()
+    out = ok(prod, "audit", "init-key")
+    assert out.startswith("created audit key secassist.local/audit+")
+    assert out.rstrip().endswith(f"in {key_dir}")
+    assert cp.parse(ok(prod, "audit", "checkpoint")).tree_size == size_of(filled)
 
 
 def test_skip_rows_checks_only_the_log(
@@ -227,12 +327,13 @@ def test_every_edit_of_an_inclusion_proof_is_rejected(
     _, doc = _prove(app_env, tmp_path, 1)
     assert len(doc["path"]) >= 3
     note = witness["checkpoint"].read_text(encoding="utf-8")
-    key, _ = cp.load_public_key(witness["pem"].read_text(encoding="utf-8"))
-    assert verify_proof(doc, checkpoint_note=note, public_key=key).startswith("entry 1 ")
+    key, _ = keys.load_public_key(witness["pem"].read_text(encoding="utf-8"))
+    trusted = keys.TrustedKeys.given([key])
+    assert verify_proof(doc, checkpoint_note=note, keys=trusted).startswith("entry 1 ")
     for what, (mutated, reason) in _mutations(doc).items():
         # every edit through the library; the ones the issue names through the binary too
         with pytest.raises(ProofInvalidError) as exc:
-            verify_proof(mutated, checkpoint_note=note, public_key=key)
+            verify_proof(mutated, checkpoint_note=note, keys=trusted)
         assert reason in exc.value.message, (what, exc.value.message)
         if what in SUBPROCESS_EDITS:
             bad = tmp_path / "bad.json"
@@ -256,7 +357,7 @@ def test_a_proof_against_a_forged_or_foreign_checkpoint_is_rejected(
 
     foreign = dict(witness)
     foreign["pem"] = tmp_path / "foreign.pem"
-    foreign["pem"].write_text(cp.public_pem(Ed25519PrivateKey.generate().public_key()), encoding="utf-8")
+    foreign["pem"].write_text(keys.public_pem(Ed25519PrivateKey.generate().public_key()), encoding="utf-8")
     err = fails(app_env, *_verify_proof(app_env, proof, foreign))
     assert "not by the key given" in err
 
@@ -348,7 +449,7 @@ def test_public_key_in_both_forms_verifies_the_checkpoint(
     assert re.fullmatch(r"secassist\.local/audit\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}", vkey), vkey
     note = witness["checkpoint"].read_text(encoding="utf-8")
     for text in (pem, vkey):
-        key, _ = cp.load_public_key(text)
+        key, _ = keys.load_public_key(text)
         cp.verify(note, key)
 
 

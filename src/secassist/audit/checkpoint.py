@@ -18,26 +18,22 @@ the first four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key), as in C2
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from secassist.audit import service
-from secassist.audit.errors import CheckpointError as CheckpointError
+from secassist.audit import keys, service
+from secassist.audit.errors import CheckpointError
+from secassist.audit.keys import TrustedKeys, key_id
 from secassist.audit.models import AuditCheckpoint
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings
-from secassist.core.errors import ConfigurationError, NotFoundError
+from secassist.core.errors import NotFoundError
 
-ED25519_ALG = b"\x01"
 SIG_PREFIX = "\u2014 "  # em dash and space, as in signed notes
 
 
@@ -51,86 +47,6 @@ class Checkpoint:
     key_id: bytes
     signature: bytes
     body: str
-
-
-def key_path(settings: Settings) -> Path:
-    """Where the signing key lives: SECASSIST_AUDIT_KEY_PATH or <data_dir>/audit-signing-key.pem."""
-    return settings.audit_key_path or settings.data_dir / "audit-signing-key.pem"
-
-
-def load_signing_key(settings: Settings, *, create: bool | None = None) -> Ed25519PrivateKey:
-    """The log's signing key. Created on first use in development only."""
-    path = key_path(settings)
-    if not path.exists():
-        if create is False or (create is None and settings.is_production):
-            raise ConfigurationError(
-                f"audit signing key {path} does not exist; in production provision it "
-                "(SECASSIST_AUDIT_KEY_PATH) before signing checkpoints"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-        return key
-    try:
-        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(f"audit signing key {path} is not a PEM private key: {exc}") from None
-    if not isinstance(loaded, Ed25519PrivateKey):
-        raise ConfigurationError(f"audit signing key {path} is not an Ed25519 key")
-    return loaded
-
-
-def raw_public(key: Ed25519PublicKey) -> bytes:
-    """The 32 raw bytes of an Ed25519 public key."""
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def key_id(name: str, public: Ed25519PublicKey) -> bytes:
-    """C2SP signed-note key id: the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_ALG + raw_public(public)).digest()[:4]
-
-
-def verifier_key(name: str, public: Ed25519PublicKey) -> str:
-    """The public key as a signed-note verifier key: ``name+hexid+base64(0x01‖key)``."""
-    return (
-        f"{name}+{key_id(name, public).hex()}+{base64.b64encode(ED25519_ALG + raw_public(public)).decode()}"
-    )
-
-
-def public_pem(public: Ed25519PublicKey) -> str:
-    """The public key as a PEM SubjectPublicKeyInfo block."""
-    return public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-
-
-def load_public_key(text: str) -> tuple[Ed25519PublicKey, str | None]:
-    """Read a PEM public key or a verifier-key string; returns the key and its name (if any)."""
-    text = text.strip()
-    if text.startswith("-----BEGIN"):
-        try:
-            key = serialization.load_pem_public_key(text.encode())
-        except ValueError as exc:
-            raise CheckpointError(f"public key is not valid PEM: {exc}") from None
-        if not isinstance(key, Ed25519PublicKey):
-            raise CheckpointError("public key is not an Ed25519 key")
-        return key, None
-    try:
-        name, hex_id, b64 = text.split("+", 2)  # the base64 key may itself contain "+"
-        raw = base64.b64decode(b64, validate=True)
-    except ValueError:
-        raise CheckpointError("public key is neither PEM nor a name+id+key verifier string") from None
-    if raw[:1] != ED25519_ALG or len(raw) != 33:
-        raise CheckpointError("verifier key is not an Ed25519 key")
-    key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if key_id(name, key).hex() != hex_id:
-        raise CheckpointError("verifier key id does not match its key")
-    return key, name
 
 
 def render_body(origin: str, size: int, root_hash: bytes, at: datetime) -> str:
@@ -191,35 +107,71 @@ def parse(note: str) -> Checkpoint:
     )
 
 
-def verify(note: str, public: Ed25519PublicKey) -> Checkpoint:
-    """Parse and check the signature; raises CheckpointError unless it holds."""
+def verify(note: str, trusted: Ed25519PublicKey | TrustedKeys) -> Checkpoint:
+    """Parse and check the signature against the key the note names, which must be one of
+    ``trusted`` (a single key, or a set whose dated keys must have been in service at the
+    note's time); raises CheckpointError unless it holds."""
+    if isinstance(trusted, Ed25519PublicKey):
+        trusted = TrustedKeys.given([trusted])
     cp = parse(note)
-    if cp.key_id != key_id(cp.key_name, public):
-        raise CheckpointError(f"checkpoint was signed by key {cp.key_id.hex()}, not by the key given")
+    key = trusted.find(cp.key_name, cp.key_id)
+    if key is None:
+        raise CheckpointError(
+            f"checkpoint was signed by key {cp.key_name}+{cp.key_id.hex()}, not by {trusted.source}"
+        )
     try:
-        public.verify(cp.signature, cp.body.encode())
+        key.public.verify(cp.signature, cp.body.encode())
     except InvalidSignature:
         raise CheckpointError("checkpoint signature does not verify") from None
+    if key.signed_from is not None or key.signed_until is not None:
+        at = _note_time(cp)
+        if not key.covers(at):
+            until = "now" if key.signed_until is None else keys.stamp(key.signed_until)
+            raise CheckpointError(
+                f"checkpoint is dated {cp.time} but key {cp.key_name}+{cp.key_id.hex()} signed "
+                f"only from {keys.stamp(key.signed_from)} until {until} ({trusted.source})"
+            )
     return cp
 
 
+def _note_time(cp: Checkpoint) -> datetime:
+    try:
+        at = datetime.fromisoformat(cp.time)
+    except ValueError:
+        raise CheckpointError(f"checkpoint time {cp.time!r} is not an RFC 3339 time") from None
+    if at.tzinfo is None:
+        raise CheckpointError(f"checkpoint time {cp.time!r} has no time zone")
+    return at.astimezone(UTC)
+
+
 def create(session: Session, *, settings: Settings, clock: Clock | None = None) -> AuditCheckpoint:
-    """Sign and store a checkpoint of the log as it stands in ``session``. Never commits."""
-    key = load_signing_key(settings)
+    """Sign and store a checkpoint of the log as it stands in ``session``. Never commits.
+
+    The first checkpoint in development makes the database's first key (see
+    :mod:`secassist.audit.keys`); in production the key is provisioned first with
+    ``secassist audit init-key``.
+    """
+    clock = clock or SystemClock()
+    signer = keys.signing_key(settings, create=True, clock=clock)
     size = service.tree_size(session)
     root_hash = service.root(session, size)
-    at = (clock or SystemClock()).now()
-    note = sign(render_body(settings.audit_origin, size, root_hash, at), key, settings.audit_origin)
+    at = clock.now()
+    note = sign(render_body(settings.audit_origin, size, root_hash, at), signer.private, signer.name)
     row = AuditCheckpoint(
         tree_size=size,
         root_hash=root_hash,
         at=at,
-        key_id=key_id(settings.audit_origin, key.public_key()).hex(),
+        key_id=key_id(signer.name, signer.private.public_key()).hex(),
         note=note,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def any_signed(session: Session) -> bool:
+    """Whether any checkpoint has been signed (a fresh install has none, and needs no key)."""
+    return bool(session.scalar(select(exists().where(AuditCheckpoint.id.is_not(None)))))
 
 
 def latest(session: Session) -> AuditCheckpoint:

@@ -14,22 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, insert, inspect, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy import Connection, bindparam, insert, inspect, select
+from sqlalchemy.orm import Session
 
-from secassist.audit import merkle
+from secassist.audit import buffer, merkle
 from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
 from secassist.audit.canonical import payload as canonical_payload
-from secassist.audit.models import AuditEntry, AuditHead, AuditNode
+from secassist.audit.models import AuditEntry, AuditHead
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.storage.base import Base
 from secassist.storage.prepared import Prepared
-from secassist.storage.types import sqlite_text
 
 TAG = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
-_CACHE = "secassist.audit.nodes"
 
 
 @dataclass(frozen=True)
@@ -44,151 +41,10 @@ class Actor:
 SYSTEM = Actor(label="system")
 
 
-_HEAD = "secassist.audit.head"
-_PENDING = "secassist.audit.pending"
-
-
-_SAVEPOINTS = "secassist.audit.savepoints"
-
-
-# A savepoint (``session.begin_nested()``) may roll back while the outer transaction goes
-# on. The buffer, the tree size and the node cache are snapshotted when the savepoint
-# begins and put back if it rolls back: the entries recorded before it must still land
-# (they may have been written inside the savepoint and so been undone with it), those
-# recorded inside it must not.
-
-
-@event.listens_for(Session, "after_transaction_create")
-def _snapshot_at_savepoint(session: Session, transaction: SessionTransaction) -> None:
-    if not transaction.nested:
-        return
-    info = session.info
-    pending = info.get(_PENDING)
-    snapshot = {
-        _PENDING: None
-        if pending is None
-        else {
-            "entries": list(pending["entries"]),
-            "nodes": list(pending["nodes"]),
-            "size": pending.get("size"),
-        },
-        _HEAD: info.get(_HEAD),
-        _CACHE: dict(info.get(_CACHE, {})),
-    }
-    info.setdefault(_SAVEPOINTS, {})[id(transaction)] = snapshot
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _restore_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    info = session.info
-    snapshot = info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
-    if previous_transaction.nested and snapshot is not None:
-        for key in (_PENDING, _HEAD, _CACHE):
-            if snapshot[key] is None:
-                info.pop(key, None)
-            else:
-                info[key] = snapshot[key]
-    elif previous_transaction.parent is None:
-        # The whole transaction is gone: nothing buffered or cached of it exists.
-        for key in (_CACHE, _HEAD, _PENDING, _SAVEPOINTS):
-            info.pop(key, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_savepoints(session: Session, transaction: SessionTransaction) -> None:
-    # A savepoint's end comes before its soft rollback, so its snapshot is kept until
-    # the outermost transaction ends (a released savepoint's snapshot is simply unused).
-    if transaction.parent is None:
-        session.info.pop(_SAVEPOINTS, None)
-
-
-@event.listens_for(Session, "after_commit")
-def _release_head(session: Session) -> None:
-    # The head row's lock ends with the transaction; the next one must lock it again.
-    session.info.pop(_HEAD, None)
-
-
-# Entries and nodes are buffered and written with one executemany per table (Core, not
-# the ORM's per-object flush): before any query through the session, and before commit.
-# The caller's rows are flushed first, so a change and its entry still share the
-# transaction; nothing is written when the unit of work rolls back.
-
-
-@event.listens_for(Session, "before_commit")
-def _write_before_commit(session: Session) -> None:
-    write_pending(session)
-
-
-_AUDIT_CLASSES: frozenset[type] = frozenset({AuditEntry, AuditNode, AuditHead})
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _write_before_query(state: ORMExecuteState) -> None:
-    # Only a statement that may read the log needs the buffer written first; a query for
-    # a domain row between two audited writes leaves the batch intact.
-    if _PENDING not in state.session.info:
-        return
-    mappers = state.all_mappers
-    if not mappers or any(m.class_ in _AUDIT_CLASSES for m in mappers):
-        write_pending(state.session)
-
-
-_INSERT_ENTRY = (
-    "INSERT INTO audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
-    "subject_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_NODE = "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)"
-_COPY_ENTRY = (
-    "COPY audit_entry (seq, at, actor_user_id, actor_org_id, actor, tag, subject_type, "
-    "subject_id, payload) FROM STDIN"
-)
-_COPY_NODE = "COPY audit_node (level, idx, hash) FROM STDIN"
-_SET_SIZE = "UPDATE audit_head SET size = {p} WHERE id = 1"
-
-
-def write_pending(session: Session) -> None:
-    """Write buffered audit entries and nodes, and the new tree size, to the database.
-
-    The values are already in their stored form, so the per-row work of Core's parameter
-    processing is skipped: on SQLite one executemany per table (``at`` as the text the
-    ORM would store), on PostgreSQL one COPY per table (psycopg takes the aware ``at`` as
-    it is; :func:`record` has hashed it, which refuses a naive one).
-    """
-    pending: dict[str, Any] | None = session.info.get(_PENDING)
-    if not pending or not pending["entries"]:
-        return
-    session.info[_PENDING] = {"entries": [], "nodes": []}
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        entries = [(e[0], sqlite_text(e[1]), *e[2:]) for e in pending["entries"]]
-        conn.exec_driver_sql(_INSERT_ENTRY, entries)
-        conn.exec_driver_sql(_INSERT_NODE, pending["nodes"])
-        conn.exec_driver_sql(_SET_SIZE.format(p="?"), (pending["size"],))
-        return
-    # A pipelined executemany still runs one INSERT per row on the server; COPY takes the
-    # batch in one statement, and cost a quarter as much for a batch of 1,000 entries.
-    _copy(conn, _COPY_ENTRY, pending["entries"])
-    _copy(conn, _COPY_NODE, pending["nodes"])
-    conn.exec_driver_sql(_SET_SIZE.format(p="%s"), (pending["size"],))
-
-
-def _copy(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-    """COPY ``rows`` into a table with psycopg, in the connection's transaction. The
-    driver's errors are raised as SQLAlchemy's, as an executed statement's would be."""
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
-
-
 def _locked_size(session: Session) -> int:
     """The tree size, with the head row locked once per transaction (FOR UPDATE on
     PostgreSQL; SQLite's writing units of work hold the write lock from BEGIN IMMEDIATE)."""
-    size: int | None = session.info.get(_HEAD)
+    size = buffer.locked_size_known(session)
     if size is None:
         locked = select(AuditHead.size).where(AuditHead.id == 1).with_for_update()
         found = session.connection().execute(locked).scalar_one_or_none()
@@ -197,11 +53,6 @@ def _locked_size(session: Session) -> int:
             found = 0
         size = int(found)
     return size
-
-
-def _node_cache(session: Session) -> dict[merkle.Node, bytes]:
-    cache: dict[merkle.Node, bytes] = session.info.setdefault(_CACHE, {})
-    return cache
 
 
 LOOKUP_CHUNK = 200  # nodes per query: stays far below SQLite's expression-depth limit
@@ -240,10 +91,10 @@ def _node_rows(conn: Connection, chunk: Sequence[merkle.Node]) -> list[tuple[int
 
 def fetch_nodes(session: Session, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
     """Load the given perfect-subtree hashes in one query (plus what the session has)."""
-    cache = _node_cache(session)
+    cache = buffer.node_cache(session)
     need = [n for n in set(wanted) if n not in cache]
     if need:
-        write_pending(session)
+        buffer.write_pending(session)
         conn = session.connection()
         for lo in range(0, len(need), LOOKUP_CHUNK):
             for level, idx, h in _node_rows(conn, need[lo : lo + LOOKUP_CHUNK]):
@@ -282,9 +133,11 @@ def record(
     the entry's fields (``seq`` is its leaf index).
 
     Tags follow ``source:subject:action`` (e.g. ``case:status:offered``). The entry and
-    the nodes it completes are buffered in the session and written with one statement
-    per table before the next query that may read the log, or at commit.
+    the nodes it completes are buffered in the session (:mod:`secassist.audit.buffer`)
+    and written with one statement per table before the next query that may read the
+    log, or at commit. ``session`` must come from the project's session factory.
     """
+    buffer.require_project_session(session)
     if tag not in _VALID_TAGS:
         _check_tag(tag)
     session.flush()  # primary keys and defaults of the rows being recorded
@@ -300,8 +153,7 @@ def record(
         flat = flat and plain
     payload = canonical_payload(images, note, flat=flat)
 
-    info = session.info
-    seq: int | None = info.get(_HEAD)
+    seq = buffer.locked_size_known(session)
     if seq is None:
         seq = _locked_size(session)
     # In column order: the tuple itself is the row buffered for the INSERT.
@@ -317,9 +169,7 @@ def record(
         payload,
     )
     h = merkle.leaf_hash(entry_bytes(fields))
-    cache = info.get(_CACHE)
-    if cache is None:
-        cache = _node_cache(session)
+    cache = buffer.node_cache(session)
     # The leaf and each parent it completes (merkle.completed_nodes, inlined: this is the
     # hot path of every write). The left siblings are the right edge of the tree, cached
     # in the session; a new session loads them all in one query (which writes the buffer
@@ -336,13 +186,7 @@ def record(
         completed.append((level, i, h))
     for level, i, h in completed:
         cache[(level, i)] = h
-    pending = info.get(_PENDING)
-    if pending is None:
-        pending = info[_PENDING] = {"entries": [], "nodes": []}
-    pending["nodes"] += completed
-    pending["entries"].append(fields)
-    pending["size"] = seq + 1
-    info[_HEAD] = seq + 1
+    buffer.append(session, fields, completed)
     return fields
 
 
@@ -392,7 +236,7 @@ def add_recorded(
 
 def tree_size(session: Session) -> int:
     """The number of entries in the log (the Merkle tree's size)."""
-    write_pending(session)
+    buffer.write_pending(session)
     row = _SIZE.first(session.connection())
     return int(row[0]) if row and row[0] is not None else 0
 
@@ -495,7 +339,7 @@ def leaf_of(entry: AuditEntry) -> bytes:
 def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current),
     with the entry: two queries (the tree size with the entry, then every node needed)."""
-    write_pending(session)
+    buffer.write_pending(session)
     row = _SIZE_AND_ENTRY.first(session.connection(), {"seq": seq})
     current = int(row[0] or 0) if row is not None else 0
     if size is None:

@@ -1,7 +1,7 @@
 """Checking a proof with no database: what a witness or an overseer runs.
 
 Inputs are what the log hands out — a proof document (``secassist audit prove-…`` or
-``GET /api/v1/audit/proofs/…``), a signed checkpoint note and the log's public key — and,
+``GET /api/v1/audit/proofs/…``), a signed checkpoint note and the log's public keys — and,
 for consistency proofs, optionally an older checkpoint the witness kept. Nothing here
 touches a database: the checkpoint's signature vouches for the tree size and root, the
 proof links the entry (or the older tree) to that root.
@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle
 from secassist.audit.canonical import canonical
 from secassist.audit.errors import ProofInvalidError
+from secassist.audit.keys import TrustedKeys
 
 
 def _int(doc: Mapping[str, Any], name: str) -> int:
@@ -109,16 +108,19 @@ def verify_proof(
     proof: Mapping[str, Any],
     *,
     checkpoint_note: str,
-    public_key: Ed25519PublicKey,
+    keys: TrustedKeys,
     old_checkpoint_note: str | None = None,
 ) -> str:
     """Verify a proof document against a signed checkpoint; returns a one-line summary.
 
+    Each checkpoint is checked against the key its note names, which must be one of
+    ``keys`` (a witness keeps the log's keys from before and after a rotation).
+
     Raises CheckpointError when a checkpoint's signature fails, ProofInvalidError when the
     proof is malformed or does not link to the checkpoint.
     """
-    note = cp.verify(checkpoint_note, public_key)
-    old_note = cp.verify(old_checkpoint_note, public_key) if old_checkpoint_note is not None else None
+    note = cp.verify(checkpoint_note, keys)
+    old_note = cp.verify(old_checkpoint_note, keys) if old_checkpoint_note is not None else None
     kind = proof.get("type")
     if kind == "inclusion":
         if old_note is not None:

@@ -2,8 +2,9 @@
 
 1. Every entry's content hashes to the stored leaf, and every stored node equals the node
    recomputed from the leaves (so proofs served from the store are honest).
-2. Every signed checkpoint's signature holds and its root equals the recomputed root at
-   its size (so no entry before it was altered, inserted or removed).
+2. Every signed checkpoint's signature holds under the trusted key its note names (kept
+   outside the database, see :mod:`secassist.audit.keys`), and its root equals the
+   recomputed root at its size (so no entry before it was altered, inserted or removed).
 3. Every row of every audited table equals its last after-image in the log, and no row
    exists that the log never wrote (so a direct UPDATE behind secassist's back is caught).
 The first problem found is reported, naming the entry or the row.
@@ -20,13 +21,14 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle
 from secassist.audit.canonical import EntryFields, audited_tables, column_json, entry_bytes, pk_key
+from secassist.audit.errors import CheckpointError
+from secassist.audit.keys import TrustedKeys
 from secassist.audit.models import AuditCheckpoint, AuditHead
 
 BATCH = 10_000
@@ -92,9 +94,10 @@ def _entries(session: Session) -> Generator[EntryFields]:
 LastImages = dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]]
 
 
-def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bool = True) -> Report:
-    """Recompute the tree from the entries and check nodes, checkpoints and (unless
-    ``check_rows`` is false) every audited row; the report lists the first problem."""
+def verify_log(session: Session, *, keys: TrustedKeys, check_rows: bool = True) -> Report:
+    """Recompute the tree from the entries and check nodes, checkpoints (each against the
+    key its note names, which must be one of ``keys``) and (unless ``check_rows`` is
+    false) every audited row; the report lists the first problem."""
     report = Report()
     leaves: list[bytes] = []
     last_image: LastImages = {}
@@ -112,7 +115,7 @@ def verify_log(session: Session, *, public_key: Ed25519PublicKey, check_rows: bo
 
     if not _check_nodes(session, leaves, report):
         return report
-    if not _check_checkpoints(session, leaves, public_key, report):
+    if not _check_checkpoints(session, leaves, keys, report):
         return report
     if check_rows:
         _check_rows(session, last_image, report)
@@ -197,13 +200,11 @@ def root_from_leaves(leaves: list[bytes], size: int) -> bytes:
     return merkle.fold(hashes)
 
 
-def _check_checkpoints(
-    session: Session, leaves: list[bytes], public_key: Ed25519PublicKey, report: Report
-) -> bool:
+def _check_checkpoints(session: Session, leaves: list[bytes], keys: TrustedKeys, report: Report) -> bool:
     for row in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
         try:
-            note = cp.verify(row.note, public_key)
-        except cp.CheckpointError as exc:
+            note = cp.verify(row.note, keys)
+        except CheckpointError as exc:
             report.problems.append(f"checkpoint {row.id}: {exc.message}")
             return False
         if note.tree_size != row.tree_size or note.root_hash != bytes(row.root_hash):

@@ -1,26 +1,27 @@
 """``secassist audit``: checkpoints, proofs, and verifying the log.
 
 ``verify-proof`` is the witness's command: it reads only files (a proof, a checkpoint
-note, the public key) and never opens a database.
+note, the public keys) and never opens a database.
+
+Keys live in the database's key directory (see :mod:`secassist.audit.keys`). Only the
+commands that sign or manage keys (``checkpoint``, ``init-key``, ``rotate-key``) create
+one; every reading command reports a missing key, naming the path it expected.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, engine, settings, uow
+from secassist.cli.common import FormatOpt, read_session, settings, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from sqlalchemy.orm import Session
+    from secassist.audit.keys import TrustedKey, TrustedKeys
 
 app = typer.Typer(
     help="The tamper-evident audit log: signed checkpoints, proofs, verification.",
@@ -37,29 +38,22 @@ def _file(help_text: str) -> Any:
     return typer.Option(help=help_text, exists=True, dir_okay=False, readable=True, resolve_path=True)
 
 
-@contextmanager
-def _read_session() -> Iterator[Session]:
-    """A read-only session on the configured database (always rolled back)."""
-    from secassist.storage.engine import make_session_factory
-    from secassist.storage.uow import read_only
-
-    eng = engine()
-    try:
-        with read_only(make_session_factory(eng)) as session:
-            yield session
-    finally:
-        eng.dispose()
-
-
 def _print_json(doc: Any) -> None:
     typer.echo(json.dumps(doc, indent=2))
 
 
-def _public_key_file(path: Path) -> Ed25519PublicKey:
-    from secassist.audit.checkpoint import load_public_key
+def _given_keys(paths: list[Path]) -> TrustedKeys:
+    """Public keys from files (PEM or verifier key), trusted at any time."""
+    from secassist.audit.keys import TrustedKeys, load_public_key
 
-    key, _ = load_public_key(path.read_text(encoding="utf-8"))
-    return key
+    return TrustedKeys.given(load_public_key(p.read_text(encoding="utf-8"))[0] for p in paths)
+
+
+def _describe(key: TrustedKey) -> str:
+    from secassist.audit.keys import stamp
+
+    until = f" until {stamp(key.signed_until)}" if key.signed_until else ""
+    return f"{key.verifier} (signs from {stamp(key.signed_from)}{until})"
 
 
 @app.command()
@@ -79,24 +73,32 @@ def verify(
         bool, typer.Option("--skip-rows", help="Check only the log itself, not the audited rows.")
     ] = False,
     public_key: Annotated[
-        Path | None, _file("Public key (PEM or note verifier key); default: the log's own key.")
+        list[Path] | None,
+        _file(
+            "A public key (PEM or note verifier key) to check checkpoints with instead of the "
+            "database's trusted keys; repeat for several."
+        ),
     ] = None,
 ) -> None:
     """Recompute the tree, check the signed checkpoints and every audited row.
 
-    Exit 0 when everything holds; otherwise exit 1 naming the first divergent entry or row.
+    Each checkpoint is checked against the key its note names, which must be among the
+    trusted keys of the database's key directory (or the --public-key files). Exit 0 when
+    everything holds; otherwise exit 1 naming the first divergent entry or row.
     """
-    from secassist.audit.checkpoint import load_signing_key
+    from secassist.audit import checkpoint as cp
+    from secassist.audit import keys
     from secassist.audit.errors import LogVerificationError
     from secassist.audit.verify import verify_log
 
-    key = (
-        _public_key_file(public_key)
-        if public_key
-        else load_signing_key(settings(), create=False).public_key()
-    )
-    with _read_session() as session:
-        report = verify_log(session, public_key=key, check_rows=not skip_rows)
+    with read_session() as session:
+        if public_key:
+            trusted = _given_keys(public_key)
+        elif cp.any_signed(session):
+            trusted = keys.load_trusted(settings())
+        else:  # a fresh install: no signature to check, so no key is needed
+            trusted = keys.TrustedKeys.none()
+        report = verify_log(session, keys=trusted, check_rows=not skip_rows)
     if not report.ok:
         raise LogVerificationError(report.problems[0])
     rows = "rows not checked" if skip_rows else f"{report.rows} audited rows match their last entries"
@@ -116,7 +118,7 @@ def prove_inclusion(
     """Print the RFC 9162 inclusion proof of entry SEQ (JSON, with the entry itself)."""
     from secassist.audit import service
 
-    with _read_session() as session:
+    with read_session() as session:
         proof = service.inclusion_proof(session, seq, tree_size)
     _print_json(proof)
 
@@ -129,7 +131,7 @@ def prove_consistency(
     """Print the RFC 9162 consistency proof between tree sizes OLD and NEW (JSON)."""
     from secassist.audit import service
 
-    with _read_session() as session:
+    with read_session() as session:
         proof = service.consistency_proof(session, old, new)
     _print_json(proof)
 
@@ -138,7 +140,10 @@ def prove_consistency(
 def verify_proof(
     proof: Annotated[Path, _file("Proof JSON from prove-inclusion or prove-consistency.")],
     checkpoint: Annotated[Path, _file("Signed checkpoint note the proof is checked against.")],
-    public_key: Annotated[Path, _file("The log's public key (PEM or note verifier key).")],
+    public_key: Annotated[
+        list[Path],
+        _file("The log's public key (PEM or note verifier key); repeat for keys from before a rotation."),
+    ],
     old_checkpoint: Annotated[
         Path | None, _file("For consistency proofs: an older checkpoint note you kept as a witness.")
     ] = None,
@@ -156,7 +161,7 @@ def verify_proof(
     summary = check(
         doc,
         checkpoint_note=checkpoint.read_text(encoding="utf-8"),
-        public_key=_public_key_file(public_key),
+        keys=_given_keys(public_key),
         old_checkpoint_note=old_checkpoint.read_text(encoding="utf-8") if old_checkpoint else None,
     )
     typer.echo(f"proof verifies: {summary}")
@@ -168,15 +173,42 @@ def public_key(
         KeyFormat.pem
     ),
 ) -> None:
-    """Print the log's public key, for witnesses and `verify-proof`."""
-    from secassist.audit.checkpoint import load_signing_key, public_pem, verifier_key
+    """Print the log's current public key, for witnesses and `verify-proof`."""
+    from secassist.audit import keys
+
+    current = keys.current_key(settings())
+    if fmt is KeyFormat.pem:
+        typer.echo(keys.public_pem(current.public), nl=False)
+    else:
+        typer.echo(current.verifier)
+
+
+@app.command("init-key")
+def init_key() -> None:
+    """Create the database's first signing key and its trusted-keys file (no database access).
+
+    In development the first `checkpoint` does this itself; in production provision the
+    key with this command (SECASSIST_AUDIT_KEY_PATH names the directory).
+    """
+    from secassist.audit import keys
 
     s = settings()
-    key = load_signing_key(s).public_key()
-    if fmt is KeyFormat.pem:
-        typer.echo(public_pem(key), nl=False)
-    else:
-        typer.echo(verifier_key(s.audit_origin, key))
+    key = keys.init_key(s)
+    typer.echo(f"created audit key {_describe(key)} in {keys.key_dir(s)}")
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Retire the current signing key and start a new one (no database access).
+
+    The retired key stays trusted for the checkpoints it signed until now; its private key
+    is deleted, so it signs nothing more. Hand the new public key to witnesses.
+    """
+    from secassist.audit import keys
+
+    retired, new = keys.rotate_key(settings())
+    typer.echo(f"retired audit key {_describe(retired)}")
+    typer.echo(f"new audit key {_describe(new)}")
 
 
 @app.command()
@@ -189,7 +221,7 @@ def entries(
     """List log entries in order."""
     from secassist.audit import service
 
-    with _read_session() as session:
+    with read_session() as session:
         found = service.list_entries(session, tag=tag, after=after, limit=limit)
         rows = [
             {
@@ -216,7 +248,7 @@ def checkpoints(fmt: FormatOpt = Format.table) -> None:
     """List the signed checkpoints, oldest first."""
     from secassist.audit import checkpoint as cp
 
-    with _read_session() as session:
+    with read_session() as session:
         rows = [
             {
                 "id": c.id,
@@ -235,6 +267,6 @@ def show(seq: Annotated[int, typer.Argument(help="The entry's sequence number.")
     """Print one entry as the JSON document its leaf hash covers."""
     from secassist.audit import service
 
-    with _read_session() as session:
+    with read_session() as session:
         doc = service.entry_json(service.get_entry(session, seq))
     _print_json(doc)

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: settings, engine, unit of work, argument parsing."""
+"""Shared CLI plumbing: settings, engine, unit of work, read session, argument parsing."""
 
 from __future__ import annotations
 
@@ -59,6 +59,20 @@ def uow() -> Iterator[Session]:
     eng = engine()
     try:
         with unit_of_work(make_session_factory(eng)) as session:
+            yield session
+    finally:
+        eng.dispose()
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session for reading: never takes the write lock, always rolled back."""
+    from secassist.storage.engine import make_session_factory
+    from secassist.storage.uow import read_only
+
+    eng = engine()
+    try:
+        with read_only(make_session_factory(eng)) as session:
             yield session
     finally:
         eng.dispose()

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, uow
+from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
-from secassist.cli.users import read_session
 
 app = typer.Typer(
     help="Leahy vetting: units, vetting requests and outcomes, the obligation check.", no_args_is_help=True

@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, uow
+from secassist.cli.common import FormatOpt, read_session, uow
 from secassist.cli.output import Format, emit_rows
-from secassist.cli.users import read_session
 
 app = typer.Typer(help="Organizations: add, list.", no_args_is_help=True)
 

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, uow
+from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
@@ -106,7 +106,6 @@ def load(
 
 
 def _version_rows() -> list[dict[str, object]]:
-    from secassist.cli.users import read_session
     from secassist.vetting.screening.service import list_versions
 
     with read_session() as session:

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, uow
+from secassist.cli.common import FormatOpt, read_session, uow
 from secassist.cli.output import Format, emit_rows
-from secassist.cli.users import listing, read_session
+from secassist.cli.users import listing
 
 app = typer.Typer(help="API tokens: issue, list, revoke.", no_args_is_help=True)
 

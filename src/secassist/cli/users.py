@@ -6,13 +6,11 @@ Commands act as the system (no logged-in actor); every change is audited.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, engine, uow
+from secassist.cli.common import FormatOpt, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.errors import NotFoundError, ValidationFailedError
 
@@ -33,20 +31,6 @@ USER_COLUMNS = [
     "locked_until",
     "last_login_at",
 ]
-
-
-@contextmanager
-def read_session() -> Iterator[Session]:
-    """A session for listing: never takes the write lock, always rolled back."""
-    from secassist.storage.engine import make_session_factory
-    from secassist.storage.uow import read_only
-
-    eng = engine()
-    try:
-        with read_only(make_session_factory(eng)) as session:
-            yield session
-    finally:
-        eng.dispose()
 
 
 def listing(values: list[str], fmt: Format) -> Any:

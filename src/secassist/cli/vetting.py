@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, uow
+from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
-from secassist.cli.users import read_session
 from secassist.core.errors import ValidationFailedError
 
 app = typer.Typer(

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     db_pool_timeout: float = Field(default=2.0, gt=0, le=300)
-    # Ed25519 key that signs audit checkpoints; default: <data_dir>/audit-signing-key.pem.
+    # The directory of the audit log's keys (trusted-keys.json and the current signing
+    # key), tied to the database: default, in development only, <SQLite file>-audit-keys/
+    # beside the database file; required in production, for PostgreSQL and in-memory SQLite.
     audit_key_path: Path | None = None
     # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.
     audit_origin: str = "secassist.local/audit"

@@ -125,6 +125,13 @@ def ping(engine: Engine) -> None:
         ) from None
 
 
+class ProjectSession(Session):
+    """The class of every session secassist's sessionmakers make. Session hooks of the
+    platform (the audit write buffer, ``audit/buffer.py``) listen on this class rather
+    than on ``Session``, so a plain SQLAlchemy session elsewhere in the process runs none
+    of them."""
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # Every model imported first, so that foreign keys across domains (program_entry →
     # fms_case_line) resolve whichever domain a command happens to touch.
@@ -132,7 +139,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
     load_all_models()
     # expire_on_commit=False: adapters render objects after the unit of work commits.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    return sessionmaker(bind=engine, class_=ProjectSession, expire_on_commit=False, autoflush=True)
 
 
 # SQLSTATEs after which the same transaction may succeed if simply run again (PostgreSQL

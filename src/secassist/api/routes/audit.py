@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import service
+from secassist.audit import keys, service
 from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
 from secassist.core.errors import NotFoundError
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
@@ -145,12 +145,13 @@ def latest_checkpoint_text(principal: PrincipalDep, session: ReadSessionDep) -> 
 def public_key(principal: PrincipalDep, settings: SettingsDep) -> Any:
     """The key that signs checkpoints, as PEM and as a signed-note verifier key."""
     _authorize(principal)
-    if not cp.key_path(settings).exists():
+    trusted = keys.find_trusted(settings)  # reads only: never creates a key
+    current = trusted.current if trusted is not None else None
+    if current is None or current.name is None:
         raise NotFoundError("the log has no signing key yet; no checkpoint has been signed")
-    key = cp.load_signing_key(settings, create=False).public_key()
     return {
-        "origin": settings.audit_origin,
-        "key_id": cp.key_id(settings.audit_origin, key).hex(),
-        "pem": cp.public_pem(key),
-        "verifier_key": cp.verifier_key(settings.audit_origin, key),
+        "origin": current.name,
+        "key_id": keys.key_id(current.name, current.public).hex(),
+        "pem": keys.public_pem(current.public),
+        "verifier_key": current.verifier,
     }
