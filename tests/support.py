@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
@@ -17,24 +16,15 @@ from secassist.cli.main import main
 _RUNNER = CliRunner()
 
 
-@dataclass(frozen=True)
-class CliResult:
-    """What a finished ``secassist`` command left: its exit code and both streams."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> CliResult:
+def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``secassist ARGS`` in this process, through the real ``main()``, with ``env`` as the
     whole environment and ``stdin`` as standard input.
 
-    It costs milliseconds where a process costs seconds (most of it imports). Nothing of the
-    command outlives the call: settings are read from the environment by every command, and
-    every command disposes the engine it opened. ``main()`` ends the way a process would: its
-    ``SystemExit`` becomes ``returncode``; any other exception propagates and fails the test,
-    as a Python traceback on stderr does.
+    It costs milliseconds where a process costs seconds (mostly imports), and returns what
+    ``subprocess.run`` would. Nothing of the command outlives the call: every command reads
+    its settings from the environment and disposes the engine it opened. ``main()`` ends the
+    way a process would: its ``SystemExit`` becomes ``returncode``; any other exception
+    propagates and fails the test, as a Python traceback on stderr does.
     """
     overrides: dict[str, str | None] = {k: None for k in os.environ if k not in env}
     overrides.update(env)
@@ -49,7 +39,9 @@ def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> Cli
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         sys.stdout.flush()
         sys.stderr.flush()
-        result = CliResult(code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8"))
+        result = subprocess.CompletedProcess(
+            ["secassist", *args], code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+        )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
