@@ -8,10 +8,16 @@ what only a real process shows: the interpreter's entry, the console script, the
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from secassist import __version__
+from secassist.cli import main as cli_main
 from tests.support import run_cli, run_cli_subprocess
+from tests.vetting.screening.conftest import sanctions
 
 EX_USAGE, EX_CONFIG, EX_UNAVAILABLE = 2, 78, 69
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -78,3 +84,44 @@ def test_verify_proof_as_a_process_with_no_database(
     assert forged.returncode != 0
     assert forged.stdout == ""
     assert "entry seq 1 is not the proof's leaf index 2" in forged.stderr
+
+
+# --- the in-process runner itself ----------------------------------------------------------
+
+
+def test_run_cli_gives_each_call_its_own_environment_and_stdin(
+    app_env: dict[str, str], demo_db: None, databases: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back to back in one process, two databases stay apart, a variable left out of ``env``
+    is absent, and the test's own environment comes back unchanged."""
+    monkeypatch.setenv("SECASSIST_DATABASE_URL", "nonsense")
+    monkeypatch.setenv("SECASSIST_ENV", "production")
+    other = {**app_env, "SECASSIST_DATABASE_URL": databases.new()}
+    try:
+        for env, cases in ((app_env, True), (other, False), (app_env, True)):
+            proc = run_cli(env, "cases", "list", "--format", "json")
+            assert proc.returncode == 0, proc.stderr
+            assert bool(json.loads(proc.stdout)) is cases
+    finally:
+        databases.drop(other["SECASSIST_DATABASE_URL"])
+    assert os.environ["SECASSIST_DATABASE_URL"] == "nonsense"
+    assert os.environ["SECASSIST_ENV"] == "production"
+
+    sdn = str(sanctions("ofac_sdn_sample_2025"))
+    for name in ("Daniel Morena", ""):
+        proc = run_cli(app_env, "screening", "match", "--list", sdn, stdin=f"{name}\n")
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["query"] == name
+
+
+def test_run_cli_lets_an_unexpected_exception_fail_the_test(
+    app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only SystemExit is an exit; anything else is a crash the test must see."""
+
+    def boom() -> None:
+        raise RuntimeError("a crash, not an exit")
+
+    monkeypatch.setattr(cli_main.typer, "echo", lambda *_a, **_k: boom())
+    with pytest.raises(RuntimeError, match="a crash, not an exit"):
+        run_cli(app_env, "version")
