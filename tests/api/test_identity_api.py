@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
-from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service
 from secassist.identity.logins import start_web_session
@@ -27,10 +26,8 @@ MISSING = 10_000
 
 
 @pytest.fixture
-def demo(session_factory: sessionmaker[Session]) -> dict[str, Any]:
+def demo(session_factory: sessionmaker[Session], demo_db: None) -> dict[str, Any]:
     """The demo dataset; organizations and users by name, with their ids."""
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
     with read_only(session_factory) as s:
         orgs = {o.name: (o.id, o.country_code) for o in s.scalars(select(Organization))}
         users = {u.username: (u.id, u.organization_id) for u in s.scalars(select(User))}

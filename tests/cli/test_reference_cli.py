@@ -1,4 +1,4 @@
-"""``secassist reference``, run as a real subprocess."""
+"""``secassist reference``: every list command in every format, and bad input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``secassist orgs|users|tokens``, run as real subprocesses against the test database."""
+"""``secassist orgs|users|tokens`` against the test database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -19,24 +18,14 @@ from secassist.identity.models import ApiToken
 from secassist.identity.tokens import principal_from_token
 from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user
+from tests.support import run_cli
 
 EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_CONFLICT = 2, 65, 66, 75
 PASSWORD = "a long enough passphrase"
 
 
 def run(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    return run_cli(env, *args, stdin=stdin)
 
 
 def ok(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -63,7 +52,7 @@ def as_csv(proc: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
 
 @pytest.fixture
 def orgs(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> dict[str, str]:
-    """Three organizations, made in-process (each subprocess costs a second or two)."""
+    """Three organizations, made through the services."""
     with unit_of_work(session_factory) as s:
         make_org(s, "State PM", "state")
         make_org(s, "Poland MoD", "partner", "PL")

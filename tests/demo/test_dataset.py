@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,6 +7,7 @@ from secassist.demo.dataset import load_demo
 from secassist.reference.models import CountryRow, DatasetVersion
 from secassist.reference.service import ReferenceData
 from secassist.storage.uow import read_only, unit_of_work
+from tests.support import run_cli
 
 
 def test_demo_load_is_idempotent(session_factory: sessionmaker[Session], reference: ReferenceData) -> None:
@@ -41,21 +39,9 @@ def test_demo_load_repairs_a_changed_row(session_factory: sessionmaker[Session])
 
 
 def test_cli_demo_load_and_logins(app_env: dict[str, str]) -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "secassist", "demo", "load"],
-        env=app_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run_cli(app_env, "demo", "load")
     assert r.returncode == 0, r.stderr
     assert "demo dataset loaded" in r.stderr
-    r = subprocess.run(
-        [sys.executable, "-m", "secassist", "demo", "logins"],
-        env=app_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run_cli(app_env, "demo", "logins")
     assert r.returncode == 0
     assert "Demo logins" in r.stdout

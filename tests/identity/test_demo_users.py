@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -15,6 +13,7 @@ from secassist.identity.models import Organization, User
 from secassist.identity.passwords import MIN_LENGTH
 from secassist.identity.permissions import OrgKind
 from secassist.storage.uow import read_only, unit_of_work
+from tests.support import run_cli
 
 
 def test_one_user_per_stakeholder_kind(
@@ -53,9 +52,7 @@ def test_demo_load_is_idempotent(
         assert s.scalar(select(func.count()).select_from(User)) == len(DEMO_USERS)
 
 
-def test_every_demo_login_works(session_factory: sessionmaker[Session]) -> None:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
+def test_every_demo_login_works(session_factory: sessionmaker[Session], demo_db: None) -> None:
     assert [u for u, _, _ in DEMO_LOGINS] == [u.username for u in DEMO_USERS]
     for username, password, org in DEMO_LOGINS:
         assert len(password) >= MIN_LENGTH
@@ -67,14 +64,7 @@ def test_every_demo_login_works(session_factory: sessionmaker[Session]) -> None:
 
 
 def test_cli_prints_the_demo_logins(app_env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", "demo", "logins"],
-        env=app_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_cli(app_env, "demo", "logins")
     assert proc.returncode == 0, proc.stderr
     for username, password, org in DEMO_LOGINS:
         assert f"{username} " in proc.stdout
@@ -84,14 +74,7 @@ def test_cli_prints_the_demo_logins(app_env: dict[str, str]) -> None:
 
 def test_cli_refuses_the_demo_in_production(app_env: dict[str, str]) -> None:
     env = {**app_env, "SECASSIST_ENV": "production", "SECASSIST_SECRET_KEY": "s" * 16 + "t" * 16 + "u" * 8}
-    proc = subprocess.run(
-        [sys.executable, "-m", "secassist", "demo", "load"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_cli(env, "demo", "load")
     assert proc.returncode == 78, proc.stderr
     assert "published passwords" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from secassist.storage.migrate import (
     head_revision,
     upgrade,
 )
+from tests.support import run_cli
 
 
 def test_file_order_is_chain_order_with_one_head() -> None:
@@ -85,9 +85,7 @@ def test_check_fails_when_database_has_extra_column(engine: Engine) -> None:
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "secassist", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_cli(env, *args)
 
 
 def test_cli_db_upgrade_and_check_on_empty_database(empty_db_url: str, app_env: dict[str, str]) -> None:

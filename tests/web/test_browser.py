@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Page, Response, expect
 
 from secassist.reference.service import ReferenceData
 
 pytestmark = pytest.mark.browser
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A fresh browser context per test, its relative URLs resolved against the live server."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
 
 
 def _show_reference_on(page: Page, on: str) -> None:

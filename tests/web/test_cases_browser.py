@@ -4,30 +4,13 @@ its lines and gates, and accepts it from the page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from sqlalchemy.orm import Session, sessionmaker
+from playwright.sync_api import Page, expect
 
-from secassist.demo.dataset import load_demo
-from secassist.storage.uow import unit_of_work
 from tests.web.test_login_browser import fill_login
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: str, session_factory: sessionmaker[Session]) -> Iterator[Page]:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_db")]
 
 
 def test_partner_filters_reads_and_accepts_its_offer(page: Page) -> None:

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
 from secassist.core.config import Settings
-from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import MAX_FAILED_LOGINS
 from secassist.identity.models import User
-from secassist.storage.uow import read_only, unit_of_work
+from secassist.storage.uow import read_only
 from secassist.web.auth import CSRF_COOKIE, LOGIN_FAILED
 
 USER, PASSWORD = "pl.mod", "demo-pl.mod!"
@@ -26,10 +25,8 @@ DISPLAY, ORG = "Anna Nowak (Poland MoD)", "Ministry of National Defence of Polan
 
 
 @pytest.fixture
-def web(client: TestClient, session_factory: sessionmaker[Session]) -> TestClient:
+def web(client: TestClient, demo_db: None) -> TestClient:
     """The app over the demo dataset; redirects are not followed, so they can be checked."""
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
     client.follow_redirects = False
     return client
 
@@ -135,13 +132,9 @@ def test_login_sets_a_safe_session_cookie_and_redirects(web: TestClient) -> None
     assert "Max-Age=0" in cookies[CSRF_COOKIE]
 
 
-def test_session_cookie_is_secure_in_production(
-    settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
-) -> None:
+def test_session_cookie_is_secure_in_production(settings: Settings, engine: Engine, demo_db: None) -> None:
     from secassist.http.app import create_app
 
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
     prod = settings.model_copy(update={"env": "production"})
     with TestClient(create_app(settings=prod, engine=engine), base_url="https://testserver") as c:
         c.follow_redirects = False

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from sqlalchemy.orm import Session, sessionmaker
+from playwright.sync_api import Page, expect
 
-from secassist.demo.dataset import load_demo
 from secassist.http.deps import SESSION_COOKIE
-from secassist.storage.uow import unit_of_work
 from secassist.web.auth import LOGIN_FAILED
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: str, session_factory: sessionmaker[Session]) -> Iterator[Page]:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_db")]
 
 
 def fill_login(page: Page, username: str, password: str) -> None:

@@ -3,13 +3,10 @@ notification; State PM records it through the form; then congress sees the notic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.demo.dataset import load_demo
 from secassist.notification import service
 from secassist.storage.uow import unit_of_work
 from tests.web.test_login_browser import fill_login
@@ -18,10 +15,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def draft_id(session_factory: sessionmaker[Session]) -> int:
+def draft_id(demo_db: None, session_factory: sessionmaker[Session]) -> int:
     """The demo (its cases' notifications formally notified) and one draft beside it."""
     with unit_of_work(session_factory) as s:
-        load_demo(s)
         n = service.create_notification(
             s,
             actor=None,
@@ -33,17 +29,6 @@ def draft_id(session_factory: sessionmaker[Session]) -> int:
             description="MDE: Eight (8) AN/TPQ-53 radars",
         )
         return n.id
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: str, draft_id: int) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
 
 
 def _login(page: Page, username: str) -> None:

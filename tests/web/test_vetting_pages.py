@@ -7,21 +7,18 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.demo.dataset import load_demo
-from secassist.storage.uow import read_only, unit_of_work
+from secassist.storage.uow import read_only
 from secassist.vetting.decisions_models import VettingProposal
 from secassist.vetting.ruleset import get_ruleset
 from tests.web.test_login import csrf_field, login
 
 
 @pytest.fixture
-def web(client: TestClient, session_factory: sessionmaker[Session]) -> TestClient:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
+def web(client: TestClient, demo_db: None) -> TestClient:
     client.follow_redirects = False
     return client
 
@@ -84,29 +81,19 @@ def test_dod_sees_findings_but_not_notes_partner_gets_404(
 
 
 @pytest.mark.browser
-def test_reviewer_signs_off_in_the_browser(
-    browser: Browser, live_server: str, session_factory: sessionmaker[Session]
-) -> None:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        page.goto("/login?next=/vetting")
-        page.get_by_label("Username").fill("pm.officer")
-        page.get_by_label("Password").fill("demo-pm.officer!")
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_title("Vetting · secassist")
-        page.get_by_test_id("queue").get_by_role("link", name=re.compile("Philippines")).click()
-        expect(page.get_by_test_id("recommendation")).to_have_text("review")
-        expect(page.get_by_test_id("findings")).to_contain_text("FIM-92 Stinger")
-        form = page.get_by_test_id("signoff-form")
-        form.get_by_label("Office").select_option("technology_security")
-        form.get_by_label("Comment").fill("EEUM storage certified")
-        form.get_by_role("button", name="Sign off").click()
-        expect(page.get_by_test_id("signoffs")).to_contain_text(
-            "Technology security: concurs — EEUM storage certified"
-        )
-    finally:
-        context.close()
+def test_reviewer_signs_off_in_the_browser(page: Page, demo_db: None) -> None:
+    page.goto("/login?next=/vetting")
+    page.get_by_label("Username").fill("pm.officer")
+    page.get_by_label("Password").fill("demo-pm.officer!")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_title("Vetting · secassist")
+    page.get_by_test_id("queue").get_by_role("link", name=re.compile("Philippines")).click()
+    expect(page.get_by_test_id("recommendation")).to_have_text("review")
+    expect(page.get_by_test_id("findings")).to_contain_text("FIM-92 Stinger")
+    form = page.get_by_test_id("signoff-form")
+    form.get_by_label("Office").select_option("technology_security")
+    form.get_by_label("Comment").fill("EEUM storage certified")
+    form.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("signoffs")).to_contain_text(
+        "Technology security: concurs — EEUM storage certified"
+    )

@@ -44,9 +44,15 @@ def engine(*, require_migrated: bool = True) -> Engine:
 
     s = settings()
     eng = engine_from_settings(s)
-    ping(eng)
-    if require_migrated:
-        ensure_at_head(eng)
+    try:
+        ping(eng)
+        if require_migrated:
+            ensure_at_head(eng)
+    except BaseException:
+        # A refused database still had a connection opened: close it, so nothing of the
+        # command outlives it (the tests run many commands in one process).
+        eng.dispose()
+        raise
     return eng
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
-from secassist.demo.dataset import load_demo
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
@@ -28,12 +27,12 @@ def _token(session_factory: sessionmaker[Session], username: str) -> dict[str, s
 
 
 def _setup(session_factory: sessionmaker[Session]) -> None:
+    """The UN list loaded over the demo dataset (the test asks for ``demo_db``)."""
     with unit_of_work(session_factory) as s:
-        load_demo(s)
         service.load_list(s, actor=None, path=sanctions("un"))
 
 
-def test_match_yente_shape(client: TestClient, session_factory: sessionmaker[Session]) -> None:
+def test_match_yente_shape(client: TestClient, session_factory: sessionmaker[Session], demo_db: None) -> None:
     _setup(session_factory)
     pm = _token(session_factory, "pm.officer")
     body = {
@@ -83,7 +82,7 @@ def test_match_yente_shape(client: TestClient, session_factory: sessionmaker[Ses
     assert tags[-2:] == ["screening:run:recorded", "screening:disposition:recorded"]
 
 
-def test_access_and_errors(client: TestClient, session_factory: sessionmaker[Session]) -> None:
+def test_access_and_errors(client: TestClient, session_factory: sessionmaker[Session], demo_db: None) -> None:
     _setup(session_factory)
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Kim Jong Un"]}}}}
     assert_problem(client.post(f"{API}/match", json=body), 401, "auth.failed")

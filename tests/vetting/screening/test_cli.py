@@ -1,5 +1,5 @@
-"""The CLI in a subprocess: the ``match`` scripting contract on the real lists (no
-database), and load / lists / screen / dispose against the database under test."""
+"""The screening CLI: the ``match`` scripting contract on the real lists (no database) as a
+real process, and load / lists / screen / dispose against the database under test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.support import run_cli
+from tests.support import run_cli, run_cli_subprocess
 from tests.vetting.screening.conftest import FOLDERS, sanctions
 
 
@@ -26,7 +26,7 @@ def test_match_contract_on_real_lists(tmp_path: Path) -> None:
     queries = ["Kalashnikov Koncern", "", "Evergreen Dental Studios", "Muammar Gaddafi", "KOMID"]
     env = _no_db_env(tmp_path)
     for attempt in ("cold", "cached"):
-        proc = run_cli(env, *args, stdin="\n".join(queries) + "\n")
+        proc = run_cli_subprocess(env, *args, stdin="\n".join(queries) + "\n")
         assert proc.returncode == 0, (attempt, proc.stderr)
         out = [json.loads(line) for line in proc.stdout.splitlines()]
         assert [o["query"] for o in out] == queries

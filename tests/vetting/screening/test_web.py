@@ -4,23 +4,16 @@ CSRF, the queue, list versions; and once in Chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
-from sqlalchemy.orm import Session, sessionmaker
+from playwright.sync_api import Page, expect
 
-from secassist.demo.dataset import load_demo
-from secassist.storage.uow import unit_of_work
-from tests.web.conftest import browser  # noqa: F401  (the session-wide Chromium)
 from tests.web.test_login import csrf_field, login
 
 
 @pytest.fixture
-def web(client: TestClient, session_factory: sessionmaker[Session]) -> TestClient:
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
+def web(client: TestClient, demo_db: None) -> TestClient:
     client.follow_redirects = False
     return client
 
@@ -73,21 +66,8 @@ def test_read_only_roles_and_partners(web: TestClient) -> None:
     assert web.get(run.group(1)).status_code == 404
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str, session_factory: sessionmaker[Session]) -> Iterator[Page]:  # noqa: F811
-    with unit_of_work(session_factory) as s:
-        load_demo(s)
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    p = context.new_page()
-    try:
-        yield p
-    finally:
-        context.close()
-
-
 @pytest.mark.browser
-def test_screen_and_dispose_in_chromium(page: Page) -> None:
+def test_screen_and_dispose_in_chromium(page: Page, demo_db: None) -> None:
     page.goto("/login?next=/screening")
     page.get_by_label("Username").fill("pm.officer")
     page.get_by_label("Password").fill("demo-pm.officer!")
