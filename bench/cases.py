@@ -411,7 +411,6 @@ def _uvicorn(engine: Engine, tmp: Path, factory: str = "secassist.http.app:creat
         **os.environ,
         "SECASSIST_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "SECASSIST_ENV": "development",
-        "SECASSIST_DATA_DIR": str(tmp / "var"),
     }
     env["PYTHONPATH"] = os.pathsep.join(
         [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]

@@ -203,8 +203,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, env="development", data_dir=tmp_path / "var")
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, env="development")
 
 
 @pytest.fixture(scope="session")
@@ -213,11 +213,10 @@ def reference() -> ReferenceData:
 
 
 @pytest.fixture
-def app_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+def app_env(db_url: str) -> dict[str, str]:
     """The environment that points ``secassist`` (``tests.support.run_cli``) at the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECASSIST_")}
     env["SECASSIST_DATABASE_URL"] = db_url
-    env["SECASSIST_DATA_DIR"] = str(tmp_path / "var")
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"
     return env

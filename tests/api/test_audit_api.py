@@ -30,7 +30,7 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def filled(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+def filled(session_factory: sessionmaker[Session], demo_db: None) -> sessionmaker[Session]:
     seed(session_factory)
     return session_factory
 

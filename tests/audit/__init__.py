@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.config import Settings
 from secassist.core.errors import NotFoundError
-from secassist.demo.dataset import load_demo
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
@@ -72,9 +71,8 @@ def make_person(
 
 
 def seed(factory: sessionmaker[Session]) -> Person:
-    """The demo data plus a State PM organization with one administrator."""
-    with unit_of_work(factory) as s:
-        load_demo(s)
+    """A State PM organization with one administrator, on top of the demo data: callers ask
+    for the ``demo_db`` fixture, so the database starts as a copy of the demo template."""
     return make_person(factory, username="alice", org=TEST_BUREAU, kind="state", roles=["admin"])
 
 

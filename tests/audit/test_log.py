@@ -85,7 +85,9 @@ def test_record_rejects_a_malformed_tag(session_factory: sessionmaker[Session], 
     assert size(session_factory) == 0
 
 
-def test_record_stores_after_images_and_deletions(session_factory: sessionmaker[Session]) -> None:
+def test_record_stores_after_images_and_deletions(
+    session_factory: sessionmaker[Session], demo_db: None
+) -> None:
     person = seed(session_factory)
     with read_only(session_factory) as s:
         entry = s.scalars(
@@ -410,7 +412,9 @@ def test_checkpoints_are_listed_oldest_first(
         assert s.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
 
 
-def test_a_clean_log_verifies(session_factory: sessionmaker[Session], settings: Settings) -> None:
+def test_a_clean_log_verifies(
+    session_factory: sessionmaker[Session], settings: Settings, demo_db: None
+) -> None:
     person = seed(session_factory)
     with unit_of_work(session_factory) as s:
         cp.create(s, settings=settings)

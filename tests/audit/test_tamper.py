@@ -94,7 +94,9 @@ class World:
 
 
 @pytest.fixture
-def world(engine: Engine, session_factory: sessionmaker[Session], settings: Settings, backend: str) -> World:
+def world(
+    engine: Engine, session_factory: sessionmaker[Session], settings: Settings, backend: str, demo_db: None
+) -> World:
     alice = seed(session_factory)
     w = World(engine, session_factory, settings, backend, alice)
     w.checkpoint()

@@ -58,7 +58,7 @@ def size_of(factory: sessionmaker[Session]) -> int:
 
 
 @pytest.fixture
-def filled(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
+def filled(session_factory: sessionmaker[Session], demo_db: None) -> sessionmaker[Session]:
     seed(session_factory)
     return session_factory
 

@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
-    data_dir: Path = Path("./var")
     database_echo: bool = False
     # Connection pool per process (SECASSIST_DB_POOL_SIZE, _MAX_OVERFLOW, _POOL_TIMEOUT).
     # A request holds at most one connection; when all are busy a request waits at most
