@@ -75,6 +75,14 @@ def load_demo_into(url: str) -> None:
         eng.dispose()
 
 
+def _create_database(name: str, template: str | None) -> str:
+    """CREATE DATABASE as a file copy of ``template``: PostgreSQL 15's default strategy
+    (WAL_LOG) writes every block of the copy to the WAL, about 150 ms a database here
+    against 45 ms for FILE_COPY, and the suite creates one database per test."""
+    tpl = f' TEMPLATE "{template}"' if template else ""
+    return f'CREATE DATABASE "{name}"{tpl} STRATEGY FILE_COPY'
+
+
 class _Databases:
     """Creates fresh databases quickly: copies of one migrated template, or of a second
     template with the demo dataset loaded (made on first use, once per test process).
@@ -113,10 +121,9 @@ class _Databases:
         return f"sqlite:///{Path(directory) / self.FILE}"
 
     def _create_pg(self, name: str, *, template: str | None) -> str:
-        tpl = f' TEMPLATE "{template}"' if template else ""
         with self.admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            c.execute(text(f'CREATE DATABASE "{name}"{tpl}'))
+            c.execute(text(_create_database(name, template)))
         self.templates.append(name)
         return name
 
@@ -138,9 +145,8 @@ class _Databases:
         template = self._demo() if demo else self.template if migrated else None
         if PG_URL:
             name = f"secassist_t{os.getpid()}_{n}"
-            tpl = f' TEMPLATE "{template}"' if template else ""
             with self.admin.connect() as c:
-                c.execute(text(f'CREATE DATABASE "{name}"{tpl}'))
+                c.execute(text(_create_database(name, template)))
             self.created.append(name)
             return self._pg_url(name)
         directory = str(self.tmp / f"t{n}")
