@@ -24,6 +24,7 @@ from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.deliver import deliver
 from secassist.workflows.fund_case import fund_case_by_id
 from secassist.workflows.trace_item import trace
+from tests.audit import key_env
 from tests.cases.factories import World, drive, open_case
 from tests.support import run_cli
 
@@ -128,9 +129,11 @@ def test_the_trace_carries_every_step_with_a_proof(
     world: World,
     clock: FixedClock,
     app_env: dict[str, str],
+    backend: str,
     tmp_path: Path,
 ) -> None:
     ref = _fmf_case(session_factory, world, clock)
+    app_env = key_env(app_env, backend, tmp_path)  # where the log's signing keys live
     note = run_cli(app_env, "audit", "checkpoint")
     assert note.returncode == 0, note.stderr
     pem = run_cli(app_env, "audit", "public-key")
