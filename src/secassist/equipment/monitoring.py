@@ -26,11 +26,12 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import custody
 from secassist.equipment.catalog import Catalog, get_catalog
+from secassist.equipment.common import clock_of
 from secassist.equipment.models import INCIDENT_KINDS, CustodyEvent, Incident, Item
 from secassist.equipment.queries import dollars, find_item, get_site, require, scoped
 from secassist.identity.models import Organization
@@ -322,7 +323,7 @@ def record_incident(
     require(actor, "write", code, what="country")
     if kind not in INCIDENT_KINDS:
         raise ValidationFailedError(f"kind: one of {', '.join(INCIDENT_KINDS)}, not {kind!r}", field="kind")
-    today = (clock or SystemClock()).today()
+    today = clock_of(clock).today()
     if discovered_on > today:
         raise ValidationFailedError(
             f"discovered_on: {discovered_on} is after today ({today})", field="discovered_on"
@@ -354,18 +355,15 @@ def record_incident(
         report_due_on=discovered_on + timedelta(days=rules.report_within_days),
         offices=json.dumps(list(rules.offices)),
         status="open",
-        recorded_at=(clock or SystemClock()).now(),
+        recorded_at=now(clock),
         recorded_by="system" if actor is None else actor.label,
     )
-    session.add(row)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="equipment:incident:recorded",
         subject_type="equipment_incident",
-        subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row
@@ -389,14 +387,12 @@ def report_incident(
     if on < row.discovered_on:
         raise ValidationFailedError("on: before the incident was discovered", field="on")
     row.reported_on = on
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="equipment:incident:reported",
         subject_type="equipment_incident",
-        subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row
@@ -412,14 +408,12 @@ def close_incident(
     if on < row.discovered_on:
         raise ValidationFailedError("on: before the incident was discovered", field="on")
     row.status, row.closed_on = "closed", on
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [row],
         actor=actor_of(actor),
         tag="equipment:incident:closed",
         subject_type="equipment_incident",
-        subject_id=row.id,
-        rows=[row],
         clock=clock,
     )
     return row

@@ -26,11 +26,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock, SystemClock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.equipment import custody
 from secassist.equipment.catalog import Catalog, get_catalog
+from secassist.equipment.common import clock_of
 from secassist.equipment.errors import MalformedFileError
 from secassist.equipment.models import Inventory, Item, Site
 from secassist.equipment.queries import get_site, require
@@ -194,7 +195,7 @@ def reconcile(
     scan = parse_scan(data, name, catalog)
     where = get_site(session, actor=actor, ref=site)
     require(actor, "write" if apply else "read", where.country_code, what="site")
-    today = (clock or SystemClock()).today()
+    today = clock_of(clock).today()
     if on > today:
         raise ValidationFailedError(f"on: {on} is after today ({today})", field="on")
     candidates: dict[str, list[Item]] = {}
@@ -252,18 +253,15 @@ def reconcile(
         unexpected=len(result.unexpected),
         wrong_site=len(result.wrong_site),
         gone=len(result.gone),
-        recorded_at=(clock or SystemClock()).now(),
+        recorded_at=now(clock),
         recorded_by="system" if actor is None else actor.label,
     )
-    session.add(inventory)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [inventory],
         actor=actor_of(actor),
         tag="equipment:inventory:recorded",
         subject_type="equipment_inventory",
-        subject_id=inventory.id,
-        rows=[inventory],
         clock=clock,
     )
     event = custody.Event("inventoried", on, site=where.id, found=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded, record
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, ValidationFailedError
 from secassist.equipment import custody
 from secassist.equipment.catalog import Catalog, get_catalog
@@ -170,7 +170,7 @@ def deliver(
             )
     designation = cat.eeum_designation(kind, line_eeum=line.eeum, on=on)
     value = _cents(line.unit_cost)
-    now = clock_of(clock).now()
+    at = now(clock)
     if not kind.serialized:
         lot = Lot(
             item_type=kind.code,
@@ -184,18 +184,15 @@ def deliver(
             unit_value_cents=value,
             site_id=where.id,
             delivered_on=on,
-            created_at=now,
+            created_at=at,
             is_demo=is_demo,
         )
-        session.add(lot)
-        session.flush()
-        record(
+        add_recorded(
             session,
+            [lot],
             actor=actor_of(actor),
             tag="equipment:lot:delivered",
             subject_type="equipment_lot",
-            subject_id=lot.id,
-            rows=[lot],
             clock=clock,
         )
         return Delivery(items=[], lot=lot, site=where)
@@ -216,7 +213,7 @@ def deliver(
             unit_value_cents=value,
             eeum_designation=designation,
             delivered_on=on,
-            created_at=now,
+            created_at=at,
             is_demo=is_demo,
             **_projection(pos),
         )
@@ -224,7 +221,7 @@ def deliver(
     ]
     session.add_all(items)
     _flush(session)
-    events = [_event_row(item.id, 1, event, actor=actor, now=now) for item in items]
+    events = [_event_row(item.id, 1, event, actor=actor, at=at) for item in items]
     session.add_all(events)
     session.flush()
     _record_events(
@@ -279,7 +276,7 @@ def _event_row(
     ev: custody.Event,
     *,
     actor: Principal | None,
-    now: object,
+    at: datetime,
     inventory_id: int | None = None,
     performed_by: str | None = None,
     note: str | None = None,
@@ -297,7 +294,7 @@ def _event_row(
         inventory_id=inventory_id,
         performed_by=performed_by,
         note=note,
-        recorded_at=now,
+        recorded_at=at,
         recorded_by=label_of(actor),
     )
 
@@ -352,7 +349,7 @@ def apply_events(
     is staged, so one refusal leaves nothing written; the rows are flushed together."""
     today = clock_of(clock).today()
     moved = [(item, event, custody.apply(position_of(item), event, today=today)) for item, event in changes]
-    now = clock_of(clock).now()
+    at = now(clock)
     rows: list[CustodyEvent] = []
     for item, event, pos in moved:
         row = _event_row(
@@ -360,7 +357,7 @@ def apply_events(
             item.events + 1,
             event,
             actor=actor,
-            now=now,
+            at=at,
             inventory_id=inventory_id,
             performed_by=performed_by,
             note=note,

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from secassist.audit.service import record
-from secassist.core.clock import Clock
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
 from secassist.core.errors import ValidationFailedError
 from secassist.equipment.common import clock_of, label_of, text
 from secassist.equipment.models import INSPECTION_RESULTS, RecipientUnit, Site, SiteInspection
@@ -40,18 +40,15 @@ def create_site(
         country_code=code,
         name=site_name,
         organization=text(organization, "organization", limit=200),
-        created_at=clock_of(clock).now(),
+        created_at=now(clock),
         is_demo=is_demo,
     )
-    session.add(site)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [site],
         actor=actor_of(actor),
         tag="equipment:site:created",
         subject_type="equipment_site",
-        subject_id=site.id,
-        rows=[site],
         clock=clock,
     )
     return site
@@ -84,18 +81,15 @@ def inspect_site(
         result=result,
         inspecting_office=text(office, "office", limit=200),
         note=text(note, "note", limit=2000, required=False) or None,
-        recorded_at=clock_of(clock).now(),
+        recorded_at=now(clock),
         recorded_by=label_of(actor),
     )
-    session.add(insp)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [insp],
         actor=actor_of(actor),
         tag="equipment:site:inspected",
         subject_type="equipment_site_inspection",
-        subject_id=insp.id,
-        rows=[insp],
         clock=clock,
     )
     return insp
@@ -129,18 +123,15 @@ def create_unit(
         country_code=code,
         name=unit_name,
         leahy_unit_id=leahy.unit_id if leahy else None,
-        created_at=clock_of(clock).now(),
+        created_at=now(clock),
         is_demo=is_demo,
     )
-    session.add(unit)
-    session.flush()
-    record(
+    add_recorded(
         session,
+        [unit],
         actor=actor_of(actor),
         tag="equipment:unit:created",
         subject_type="equipment_unit",
-        subject_id=unit.id,
-        rows=[unit],
         clock=clock,
     )
     return unit
