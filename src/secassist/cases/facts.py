@@ -55,3 +55,4 @@ class CaseFacts:
     offered_on: date | None = None
     offer_expires_on: date | None = None
     transmittal: str | None = None  # §36(b) transmittal number once notified
+    accepted_on: date | None = None  # the purchaser signed the LOA (deliveries follow it)

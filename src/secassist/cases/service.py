@@ -399,4 +399,5 @@ def case_facts(session: Session, case_id: int) -> CaseFacts:
         offered_on=case.offered_on,
         offer_expires_on=case.offer_expires_on,
         transmittal=case.transmittal,
+        accepted_on=case.accepted_on,
     )

@@ -13,6 +13,7 @@ from secassist.cli import (
     cases,
     db,
     demo,
+    equipment,
     leahy,
     notices,
     notification,
@@ -47,6 +48,7 @@ app.add_typer(leahy.app, name="leahy")
 app.add_typer(programs.app, name="programs")
 app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
+app.add_typer(equipment.app, name="equipment")
 app.command("serve")(serve.serve)
 
 

@@ -32,6 +32,7 @@ class EndUseRecord:
     description: str
     resolved_on: date | None = None
     source: str = ""
+    evidence: str | None = None  # the finding's evidence key; default ``enduse:<record_id>``
 
 
 class DiversionHistory(Protocol):

@@ -33,6 +33,7 @@ from secassist.vetting.proposal import (
     parse_proposal,
 )
 from secassist.vetting.screened import NamedParty, screen_parties
+from secassist.workflows.diversion_history import EquipmentDiversionHistory
 
 FINANCING = {"national": ("national",), "fmf": ("fmf",), "mixed": ("national", "fmf")}
 
@@ -170,7 +171,9 @@ def vet_case(
         determinations=determinations,
     )
     row = service.create_proposal(session, actor=actor, proposal=proposal, clock=clock)
-    decision = service.evaluate_proposal(session, actor=actor, proposal_id=row.id, clock=clock)
+    decision = service.evaluate_proposal(
+        session, actor=actor, proposal_id=row.id, history=EquipmentDiversionHistory(session), clock=clock
+    )
     return row, decision
 
 

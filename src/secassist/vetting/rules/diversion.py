@@ -30,7 +30,7 @@ def diversion(p: Proposal, ctx: RuleContext, cfg: FactorConfig) -> Finding:
     window = [r for r in ctx.end_use if start <= r.occurred_on <= p.date]
     seen: list[Observation] = []
     for r in window:
-        ev = (f"enduse:{r.record_id}",)
+        ev = (r.evidence or f"enduse:{r.record_id}",)
         if r.resolved_on is not None and r.resolved_on <= p.date:
             seen.append(
                 Observation(

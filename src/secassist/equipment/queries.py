@@ -1,0 +1,174 @@
+"""Reads of the equipment registry, scoped to what the actor may see (a partner or SCO sees
+its own country's sites, units and the items its country holds; ``None`` is the system)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.equipment.models import CustodyEntry, CustodyEvent, Item, Lot, RecipientUnit, Site
+from secassist.equipment.schemas import ItemRead
+from secassist.identity.policy import Column, Principal, Resource, check, scope
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def scoped(stmt: S, actor: Principal | None, country: Column) -> S:
+    """Restrict ``stmt`` to the equipment rows ``actor`` may see (the system sees all)."""
+    return stmt if actor is None else scope(stmt, actor, "equipment", country=country)
+
+
+def require(actor: Principal | None, action: str, country: str | None, *, what: str) -> None:
+    """404 when the record is invisible to ``actor``, 403 when visible but not allowed."""
+    if actor is not None:
+        check(actor, action, Resource("equipment", country=country), what=what)
+
+
+def dollars(cents: int) -> Decimal:
+    """Integer cents as dollars, exactly."""
+    return Decimal(cents).scaleb(-2)
+
+
+def get_site(session: Session, *, actor: Principal | None, ref: str | int, field: str = "site") -> Site:
+    """A site by id or by name (case-insensitive), if ``actor`` may see it."""
+    text = str(ref).strip()
+    stmt = scoped(select(Site), actor, Site.country_code)
+    if isinstance(ref, int) or text.isdigit():
+        site = session.scalar(stmt.where(Site.id == int(text)))
+    else:
+        site = session.scalar(stmt.where(func.lower(Site.name) == text.lower()))
+    if site is None:
+        raise NotFoundError(f"{field}: no site {text!r}", field=field)
+    return site
+
+
+def list_sites(session: Session, *, actor: Principal | None, country: str | None = None) -> list[Site]:
+    """Storage sites the actor may see, by country and name."""
+    stmt = scoped(select(Site), actor, Site.country_code)
+    if country:
+        stmt = stmt.where(Site.country_code == country.strip().upper())
+    return list(session.scalars(stmt.order_by(Site.country_code, Site.name)))
+
+
+def get_unit(
+    session: Session, *, actor: Principal | None, ref: str | int, country: str | None, field: str = "unit"
+) -> RecipientUnit:
+    """A recipient unit by id, or by name within ``country``."""
+    text = str(ref).strip()
+    stmt = scoped(select(RecipientUnit), actor, RecipientUnit.country_code)
+    if isinstance(ref, int) or text.isdigit():
+        stmt = stmt.where(RecipientUnit.id == int(text))
+    else:
+        stmt = stmt.where(func.lower(RecipientUnit.name) == text.lower())
+        if country is not None:
+            stmt = stmt.where(RecipientUnit.country_code == country)
+    units = list(session.scalars(stmt.limit(2)))
+    if not units:
+        raise NotFoundError(f"{field}: no unit {text!r}", field=field)
+    if len(units) > 1:
+        raise ValidationFailedError(f"{field}: several units are named {text!r}; give its id", field=field)
+    return units[0]
+
+
+def find_item(
+    session: Session,
+    *,
+    actor: Principal | None,
+    serial: str,
+    item_type: str | None = None,
+    manufacturer: str | None = None,
+) -> Item:
+    """The one item with ``serial`` (narrowed by item type and manufacturer when the serial
+    alone is ambiguous: serials are unique per item type and manufacturer only)."""
+    stmt = scoped(select(Item), actor, Item.holder_country).where(Item.serial == serial.strip())
+    if item_type:
+        stmt = stmt.where(Item.item_type == item_type.strip().lower())
+    if manufacturer is not None:
+        stmt = stmt.where(Item.manufacturer == manufacturer.strip())
+    items = list(session.scalars(stmt.limit(2)))
+    if not items:
+        raise NotFoundError(f"serial: no item with serial {serial!r}", field="serial")
+    if len(items) > 1:
+        raise ValidationFailedError(
+            f"serial: {serial!r} is registered for several item types or manufacturers; name the item type",
+            field="serial",
+        )
+    return items[0]
+
+
+def line_delivered(session: Session, case_line_id: int) -> tuple[int, Decimal]:
+    """A line's delivered quantity and value, derived from its items and lots (never stored)."""
+    n_items, v_items = session.execute(
+        select(func.count(Item.id), func.coalesce(func.sum(Item.unit_value_cents), 0)).where(
+            Item.case_line_id == case_line_id
+        )
+    ).one()
+    n_lots, v_lots = session.execute(
+        select(
+            func.coalesce(func.sum(Lot.quantity), 0),
+            func.coalesce(func.sum(Lot.quantity * Lot.unit_value_cents), 0),
+        ).where(Lot.case_line_id == case_line_id)
+    ).one()
+    return int(n_items) + int(n_lots), dollars(int(v_items) + int(v_lots))
+
+
+def line_item_types(session: Session, case_line_id: int) -> set[str]:
+    """The item types already delivered against a line."""
+    a = session.scalars(select(Item.item_type).where(Item.case_line_id == case_line_id).distinct())
+    b = session.scalars(select(Lot.item_type).where(Lot.case_line_id == case_line_id).distinct())
+    return set(a) | set(b)
+
+
+def item_read(item: Item, site_name: str | None) -> ItemRead:
+    """An item in the registry's contract shape (``secassist equipment items``)."""
+    return ItemRead(
+        serial=item.serial,
+        item_type=item.item_type,
+        case=item.case_ref,
+        line=item.line_number,
+        holder_country=item.holder_country,
+        site=site_name,
+        state=item.state,
+        eeum=item.eeum_designation is not None,
+        unit_value_usd=dollars(item.unit_value_cents),
+    )
+
+
+def list_items(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int | None = None,
+    country: str | None = None,
+    eeum: bool | None = None,
+    site_id: int | None = None,
+) -> list[ItemRead]:
+    """The registry, newest delivery last; filters combine."""
+    stmt = scoped(select(Item), actor, Item.holder_country)
+    if case_id is not None:
+        stmt = stmt.where(Item.case_id == case_id)
+    if country:
+        stmt = stmt.where(Item.holder_country == country.strip().upper())
+    if eeum is not None:
+        stmt = stmt.where(Item.eeum_designation.is_not(None) if eeum else Item.eeum_designation.is_(None))
+    if site_id is not None:
+        stmt = stmt.where(Item.site_id == site_id)
+    named = stmt.add_columns(Site.name).outerjoin(Site, Site.id == Item.site_id)
+    rows = session.execute(named.order_by(Item.delivered_on, Item.id))
+    return [item_read(item, name) for item, name in rows]
+
+
+def events_of(session: Session, item_id: int) -> Sequence[tuple[CustodyEvent, int | None]]:
+    """An item's custody events in order, each with the audit entry that recorded it."""
+    rows = session.execute(
+        select(CustodyEvent, CustodyEntry.audit_seq)
+        .outerjoin(CustodyEntry, CustodyEntry.event_id == CustodyEvent.id)
+        .where(CustodyEvent.item_id == item_id)
+        .order_by(CustodyEvent.seq)
+    )
+    return [(ev, seq) for ev, seq in rows]

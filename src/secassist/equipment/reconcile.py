@@ -1,0 +1,278 @@
+"""Inventory reconciliation: a site's scanned serial list against the registry.
+
+The DoD IG recommended barcode scanners for serial-number inventories because the manual
+ones were slow and error-prone [S77]; this takes the scanner's export (CSV or XLSX, a
+header row naming ``serial`` and optionally ``item_type``, ``nsn``, ``condition``) and
+sorts every serial into found / missing / unexpected (not ours) / wrong_site (ours,
+registered elsewhere) / gone (recorded lost, stolen, destroyed, disposed or transferred).
+
+A dry run only reads. Applying records one ``inventoried`` (found) custody event per item
+found, and one inventory record, in the caller's transaction: a malformed file is refused
+before anything is read from the registry (naming the line and the column), and an item
+already found at this site on this date is not recorded again, so a second application
+of the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from secassist.audit.service import add_recorded
+from secassist.core.clock import Clock, now
+from secassist.core.errors import ValidationFailedError
+from secassist.equipment import custody
+from secassist.equipment.catalog import Catalog, get_catalog
+from secassist.equipment.common import clock_of
+from secassist.equipment.errors import MalformedFileError
+from secassist.equipment.models import Inventory, Item, Site
+from secassist.equipment.queries import get_site, require
+from secassist.equipment.service import apply_events
+from secassist.identity.policy import Principal, actor_of
+
+COLUMNS = ("serial", "item_type", "nsn", "condition")
+MAX_ROWS = 1_000_000
+_CHUNK = 900  # IN-list size (SQLite's default variable limit is 999 on old builds)
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    line: int
+    serial: str
+    item_type: str | None
+    condition: str | None
+
+
+@dataclass
+class Result:
+    found: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    unexpected: list[dict[str, Any]] = field(default_factory=list)
+    wrong_site: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[dict[str, Any]] = field(default_factory=list)
+    applied: bool = False
+    recorded: int = 0
+    inventory_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI/API contract of issue #12."""
+        return {
+            "found": self.found,
+            "missing": self.missing,
+            "unexpected": self.unexpected,
+            "wrong_site": self.wrong_site,
+            "gone": self.gone,
+            "applied": self.applied,
+            "recorded": self.recorded,
+        }
+
+
+def _bad(line: int, column: str, problem: str) -> MalformedFileError:
+    return MalformedFileError(
+        f"file: line {line}, column {column}: {problem}", field="file", line=line, column=column
+    )
+
+
+def _cells(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of a CSV or XLSX file; XLSX when the name says so or the bytes
+    are a ZIP archive (an .xlsx is one)."""
+    if name.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        yield from _xlsx_cells(data)
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _bad(line, "-", "not UTF-8 text") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise _bad(reader.line_num, "-", f"not valid CSV ({exc})") from None
+
+
+def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise _bad(1, "-", f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield n, ["" if v is None else str(v).strip() for v in values]
+    finally:
+        book.close()
+
+
+def _cell(header: dict[str, int], cells: list[str], column: str) -> str:
+    i = header.get(column)
+    return cells[i].strip() if i is not None and i < len(cells) else ""
+
+
+def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[ScanRow]:
+    """The rows of a scan file, validated; :class:`MalformedFileError` names the first bad
+    line and column. Blank lines are skipped; a serial listed twice for the same item
+    type is an error (a double scan would otherwise hide a missing item)."""
+    cat = catalog or get_catalog()
+    rows = _cells(data, name)
+    header: dict[str, int] | None = None
+    out: list[ScanRow] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            names = [c.strip().lower() for c in cells]
+            for i, n in enumerate(names):
+                if n and n not in COLUMNS:
+                    raise _bad(line, n, f"unknown column; the header names {', '.join(COLUMNS)}")
+                if n in names[:i]:
+                    raise _bad(line, n, "column named twice")
+            if "serial" not in names:
+                raise _bad(line, "serial", "the header row must name a serial column")
+            header = {n: i for i, n in enumerate(names) if n}
+            continue
+        if len(out) >= MAX_ROWS:
+            raise _bad(line, "-", f"more than {MAX_ROWS:,} rows")
+
+        serial = _cell(header, cells, "serial")
+        if not serial:
+            raise _bad(line, "serial", "empty serial")
+        if len(serial) > 64:
+            raise _bad(line, "serial", "longer than 64 characters")
+        kind: str | None = None
+        if t := _cell(header, cells, "item_type"):
+            if t.lower() not in cat.item_types:
+                raise _bad(line, "item_type", f"unknown item type {t!r}")
+            kind = t.lower()
+        if nsn := _cell(header, cells, "nsn"):
+            by_nsn = cat.by_nsn.get(nsn)
+            if by_nsn is None:
+                raise _bad(line, "nsn", f"unknown NSN {nsn!r}")
+            if kind is not None and kind != by_nsn.code:
+                raise _bad(line, "nsn", f"NSN {nsn} is {by_nsn.code}, not {kind}")
+            kind = by_nsn.code
+        key = (kind, serial)
+        if key in seen:
+            raise _bad(line, "serial", f"{serial!r} is also on line {seen[key]}")
+        seen[key] = line
+        out.append(ScanRow(line, serial, kind, _cell(header, cells, "condition") or None))
+    if header is None:
+        raise _bad(1, "serial", "the file is empty; it needs a header row naming serial")
+    return out
+
+
+def _brief(item: Item) -> dict[str, Any]:
+    return {"serial": item.serial, "item_type": item.item_type}
+
+
+def reconcile(
+    session: Session,
+    *,
+    actor: Principal | None,
+    data: bytes,
+    name: str,
+    site: str | int,
+    on: date,
+    apply: bool = False,
+    performed_by: str | None = None,
+    catalog: Catalog | None = None,
+    clock: Clock | None = None,
+) -> Result:
+    """Sort a scan of ``site`` taken ``on`` against the registry; with ``apply``, record an
+    inventory event for every item found (SAMM C8.4 serial-number inventory [S77][S80])."""
+    scan = parse_scan(data, name, catalog)
+    where = get_site(session, actor=actor, ref=site)
+    require(actor, "write" if apply else "read", where.country_code, what="site")
+    today = clock_of(clock).today()
+    if on > today:
+        raise ValidationFailedError(f"on: {on} is after today ({today})", field="on")
+    candidates: dict[str, list[Item]] = {}
+    serials = sorted({r.serial for r in scan})
+    for start in range(0, len(serials), _CHUNK):
+        for item in session.scalars(select(Item).where(Item.serial.in_(serials[start : start + _CHUNK]))):
+            candidates.setdefault(item.serial, []).append(item)
+    names = {s.id: s.name for s in session.scalars(select(Site))} if scan else {}
+    result = Result()
+    found: list[Item] = []
+    seen_ids: set[int] = set()
+    for row in scan:
+        items = [i for i in candidates.get(row.serial, []) if row.item_type in (None, i.item_type)]
+        if len(items) > 1:
+            here = [i for i in items if i.site_id == where.id]
+            if len(here) != 1:
+                raise _bad(
+                    row.line, "item_type", f"{row.serial!r} is registered for several item types; name one"
+                )
+            items = here
+        if not items:
+            result.unexpected.append({"line": row.line, "serial": row.serial, "item_type": row.item_type})
+            continue
+        item = items[0]
+        seen_ids.add(item.id)
+        if item.state in custody.GONE:
+            result.gone.append({**_brief(item), "state": item.state})
+        elif item.site_id != where.id:
+            registered = names.get(item.site_id) if item.site_id is not None else None
+            result.wrong_site.append({**_brief(item), "registered_site": registered})
+        else:
+            found.append(item)
+            result.found.append({**_brief(item), "condition": row.condition})
+    held = session.scalars(
+        select(Item)
+        .where(Item.site_id == where.id, Item.state.in_(sorted(custody.HELD)))
+        .order_by(Item.item_type, Item.serial)
+    )
+    result.missing = [_brief(i) for i in held if i.id not in seen_ids]
+    if not apply:
+        return result
+    result.applied = True
+    todo = [i for i in found if i.last_found_on != on]
+    if not todo:
+        return result
+    who = (performed_by or "").strip() or ("system" if actor is None else actor.label)
+    inventory = Inventory(
+        site_id=where.id,
+        country_code=where.country_code,
+        performed_on=on,
+        performed_by=who[:300],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        found=len(result.found),
+        missing=len(result.missing),
+        unexpected=len(result.unexpected),
+        wrong_site=len(result.wrong_site),
+        gone=len(result.gone),
+        recorded_at=now(clock),
+        recorded_by="system" if actor is None else actor.label,
+    )
+    add_recorded(
+        session,
+        [inventory],
+        actor=actor_of(actor),
+        tag="equipment:inventory:recorded",
+        subject_type="equipment_inventory",
+        clock=clock,
+    )
+    event = custody.Event("inventoried", on, site=where.id, found=True)
+    apply_events(
+        session,
+        actor=actor,
+        changes=[(item, event) for item in todo],
+        inventory_id=inventory.id,
+        performed_by=who[:300],
+        clock=clock,
+    )
+    result.recorded = len(todo)
+    result.inventory_id = inventory.id
+    return result
