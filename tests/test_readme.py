@@ -21,8 +21,10 @@ means what a reader would expect from a shell:
   means that file and ``../shared/`` the shared data folder beside it; ``*`` in a path is
   expanded as the shell would.
 - Identifiers in examples must exist in the demo, or be created by an example above
-  them (``cases intake`` then ``cases open``): when the demo changes, this test says
-  which line drifted.
+  them (``cases intake --reference PL-24-17`` then ``cases open --lor-ref PL-24-17``):
+  when the demo changes, this test says which line drifted. Examples name things as a
+  reader knows them (a reference, a case identifier and line number, PROGRAM/FY, a
+  case's decision by ``--case``) rather than by database ids, which drift with the demo.
 """
 
 from __future__ import annotations

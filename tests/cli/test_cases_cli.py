@@ -89,3 +89,27 @@ def test_bad_input_exits_with_the_field_named(
     assert "to: a case that is lor_received cannot become closed" in r.stderr
     r = run_cli(app_env, "cases", "gates", "XX-Y-ZZZ", "--format", "csv")
     assert (r.returncode, r.stderr.strip()) == (66, "error [not_found]: case not found")
+
+
+def test_open_names_the_lor_by_the_purchasers_reference(app_env: dict[str, str]) -> None:
+    for purchaser, ref in (("PL", "PL-24-17"), ("JP", "JA-7"), ("JP", "JA-7")):
+        r = run_cli(app_env, "cases", "intake", "--purchaser", purchaser, "--financing", "national",
+                    "--reference", ref, "--articles", "x", "--end-user", "Army")  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    opening = ("--agency", "B", "--loa-type", "defined_order", "--title", "Javelin")
+    r = run_cli(app_env, "cases", "open", "--lor-ref", "PL-24-17", *opening)
+    assert (r.returncode, r.stdout.strip()) == (0, "PL-B-AAA"), r.stderr
+    r = run_cli(app_env, "cases", "open", "--lor-ref", "JA-7", *opening)
+    assert (r.returncode, r.stderr.strip()) == (
+        65, "error [validation.failed]: lor_ref: reference 'JA-7' names LORs 2, 3; give the LOR id"
+    )  # fmt: skip
+    r = run_cli(app_env, "cases", "open", "--lor-ref", "NO-1", *opening)
+    assert (r.returncode, r.stderr.strip()) == (
+        66,
+        "error [not_found]: lor_ref: no LOR with reference 'NO-1'",
+    )
+    r = run_cli(app_env, "cases", "open", "3", "--lor-ref", "JA-7", *opening)
+    assert r.returncode == 65
+    assert "give the LOR's id or --lor-ref, not both" in r.stderr
+    r = run_cli(app_env, "cases", "open", "3", *opening)
+    assert (r.returncode, r.stdout.strip()) == (0, "JA-B-AAA"), r.stderr

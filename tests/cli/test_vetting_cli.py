@@ -97,3 +97,50 @@ def test_vet_a_case(app_env: dict[str, str], session_factory: sessionmaker[Sessi
     screening = next(f for f in d["findings"] if f["factor"] == "screening")
     assert (d["recommendation"], screening["signal"]) == ("deny", "unresolved_match")
     assert "screening:s2" in screening["evidence"]
+
+
+def test_sign_off_and_finalize_a_cases_decision_by_the_case(
+    app_env: dict[str, str], session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    clock = FixedClock(datetime(2025, 6, 2, tzinfo=UTC))
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    r = run_cli(
+        app_env, "vetting", "signoff", "--case", "PL-D-AAA", "--office", "human_rights", "--comment", "x"
+    )
+    assert (r.returncode, r.stderr.strip()) == (
+        66, "error [not_found]: case: PL-D-AAA has no vetting decision (vet it with `vetting case`)"
+    )  # fmt: skip
+    r = run_cli(
+        app_env, "vetting", "case", "PL-D-AAA", "--on", "2025-06-02",
+        "--screening", "Government of PL=clear", "--screening", "Air Force=clear", "--format", "json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    decision = json.loads(r.stdout)
+    [item] = json.loads(run_cli(app_env, "vetting", "queue", "--format", "json").stdout)
+    assert item["missing_signoffs"]
+    for office in item["missing_signoffs"]:
+        r = run_cli(
+            app_env, "vetting", "signoff", "--case", "PL-D-AAA", "--office", office, "--comment", "ok"
+        )
+        assert r.returncode == 0, r.stderr
+        assert f"on decision {decision['id']}" in r.stderr
+    r = run_cli(app_env, "vetting", "signoff", str(decision["id"]), "--case", "PL-D-AAA", "--office", "x",
+                "--comment", "x")  # fmt: skip
+    assert r.returncode == 65
+    assert "give the decision's id or --case, not both" in r.stderr
+    r = run_cli(app_env, "vetting", "finalize", "--case", "PL-D-AAA", "--decision", "approve")
+    assert (r.returncode, r.stderr.strip()) == (0, f"decision {decision['id']}: approve")
+
+    data = proposal_data("NO", "2025-06-01") | {"reference": "NO-25-TRUCKS"}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert run_cli(app_env, "vetting", "propose", str(path)).returncode == 0
+    r = run_cli(app_env, "vetting", "evaluate", "--reference", "NO-25-TRUCKS", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["proposal_id"] == decision["proposal_id"] + 1
+    assert run_cli(app_env, "vetting", "propose", str(path)).returncode == 0
+    r = run_cli(app_env, "vetting", "evaluate", "--reference", "NO-25-TRUCKS")
+    assert r.returncode == 65
+    assert "'NO-25-TRUCKS' names proposals" in r.stderr

@@ -214,6 +214,17 @@ def resolve_case(session: Session, *, actor: Principal | None, ref: str | int) -
     return case
 
 
+def resolve_line(session: Session, *, actor: Principal | None, ref: str | int, number: str) -> CaseLine:
+    """A case's line by the case's id or identifier and the line number the case shows
+    (``001``; ``1`` is the same line), scoped like :func:`lines_of`."""
+    case = resolve_case(session, actor=actor, ref=ref)
+    wanted = number.strip().zfill(3)
+    line = next((ln for ln in lines_of(session, case.id, actor=actor) if ln.number == wanted), None)
+    if line is None:
+        raise NotFoundError(f"line: case {case.identifier} has no line {number.strip()!r}", field="line")
+    return line
+
+
 def case_for_write(
     session: Session,
     actor: Principal | None,

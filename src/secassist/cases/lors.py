@@ -119,6 +119,26 @@ def get_lor(session: Session, *, actor: Principal | None, lor_id: int) -> Lor:
     return lor
 
 
+def find_lor(session: Session, *, actor: Principal | None, reference: str) -> Lor:
+    """The LOR the actor may see whose purchaser's reference number is ``reference``; a
+    reference that names several LORs is refused with their ids (give the id instead)."""
+    wanted = reference.strip()
+    if not wanted:
+        raise ValidationFailedError("lor_ref: the LOR's reference number is empty", field="lor_ref")
+    stmt = select(Lor).where(Lor.reference_number == wanted).order_by(Lor.id)
+    if actor is not None:
+        stmt = scope(stmt, actor, "case", country=Lor.country_code)
+    found = list(session.scalars(stmt))
+    if not found:
+        raise NotFoundError(f"lor_ref: no LOR with reference {wanted!r}", field="lor_ref")
+    if len(found) > 1:
+        ids = ", ".join(str(lor.id) for lor in found)
+        raise ValidationFailedError(
+            f"lor_ref: reference {wanted!r} names LORs {ids}; give the LOR id", field="lor_ref"
+        )
+    return found[0]
+
+
 def update_lor(
     session: Session,
     *,

@@ -214,17 +214,28 @@ def intake(
 
 @app.command("open")
 def open_(
-    lor_id: Annotated[int, typer.Argument(help="The LOR's id.")],
     agency: Annotated[str, typer.Option(help="Implementing agency letter or abbreviation.")],
     loa_type: Annotated[str, typer.Option("--loa-type", help="defined_order, blanket_order, clssa.")],
     title: Annotated[str, typer.Option()],
+    lor_id: Annotated[
+        int | None, typer.Argument(help="The LOR's id (``cases intake`` prints it); or --lor-ref.")
+    ] = None,
+    lor_ref: Annotated[
+        str | None, typer.Option("--lor-ref", help="The purchaser's reference given at intake.")
+    ] = None,
     designator: Annotated[str | None, typer.Option(help="3 characters; next free when omitted.")] = None,
     aod_group: Annotated[str | None, typer.Option("--aod-group")] = None,
 ) -> None:
-    """Open a case for an LOR; prints its identifier."""
+    """Open a case for an LOR, named by its id or by its reference; prints the case identifier."""
+    from secassist.cases.lors import find_lor
     from secassist.cases.service import create_case
 
+    if (lor_id is None) == (lor_ref is None):
+        raise ValidationFailedError("lor_id: give the LOR's id or --lor-ref, not both", field="lor_id")
     with uow() as s:
+        if lor_ref is not None:
+            lor_id = find_lor(s, actor=None, reference=lor_ref).id
+        assert lor_id is not None
         case = create_case(
             s, actor=None, lor_id=lor_id, implementing_agency=agency, loa_type=loa_type, title=title,
             designator=designator, aod_group=aod_group,
@@ -267,15 +278,12 @@ def complete_line(
     ref: RefArg, number: Annotated[str, typer.Argument(help="Line number (001).")], on: OnOpt = None
 ) -> None:
     """Mark a line supply/services complete (the last one makes the case SSC)."""
+    from secassist.cases.common import resolve_line
     from secassist.cases.service import complete_line as complete
-    from secassist.cases.service import lines_of
 
     with uow() as s:
-        cid = _case_id(s, ref)
-        line = next((ln for ln in lines_of(s, cid) if ln.number == number.zfill(3)), None)
-        if line is None:
-            raise ValidationFailedError(f"number: the case has no line {number!r}", field="number")
-        complete(s, actor=None, case_id=cid, line_id=line.id, on=_date(on, "--on"))
+        line = resolve_line(s, actor=None, ref=ref, number=number)
+        complete(s, actor=None, case_id=line.case_id, line_id=line.id, on=_date(on, "--on"))
     typer.echo(f"line {number.zfill(3)} supply/services complete")
 
 

@@ -12,6 +12,8 @@ from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from secassist.programs.models import LedgerEntry
 
 app = typer.Typer(
@@ -22,6 +24,9 @@ appropriations_app = typer.Typer(help="Appropriations: list, add.", no_args_is_h
 app.add_typer(appropriations_app, name="appropriations")
 
 OnOpt = Annotated[str, typer.Option("--on", help="The entry's date (YYYY-MM-DD).")]
+AppropriationOpt = Annotated[
+    str, typer.Option("--appropriation", help="Appropriation id, or PROGRAM/FY (FMF/2024) when only one.")
+]
 AmountOpt = Annotated[str, typer.Option("--amount", help="US dollars, e.g. 1250000.00.")]
 ENTRY_COLUMNS = [
     "id",
@@ -62,6 +67,32 @@ def _entry_row(e: LedgerEntry) -> dict[str, Any]:
         "reference": e.reference,
         "memo": e.memo,
     }
+
+
+def _appropriation_id(session: Session, ref: str) -> int:
+    from secassist.programs.queries import resolve_appropriation
+
+    return resolve_appropriation(session, actor=None, ref=ref).id
+
+
+def _case_line(
+    session: Session, case_id: int | None, line_id: int | None, case: str | None, line: str | None
+) -> tuple[int | None, int | None]:
+    """The case and line ids of an obligation, from the ids or from the case's identifier
+    and the line number it shows (``--case PL-B-AAB --line 001``)."""
+    from secassist.cases.common import resolve_line
+    from secassist.core.errors import ValidationFailedError
+
+    if case is None and line is None:
+        return case_id, line_id
+    if case_id is not None or line_id is not None:
+        raise ValidationFailedError(
+            "case: give --case/--line or --case-id/--case-line-id, not both", field="case"
+        )
+    if case is None or line is None:
+        raise ValidationFailedError("case: --case and --line go together", field="case")
+    found = resolve_line(session, actor=None, ref=case, number=line)
+    return found.case_id, found.id
 
 
 def _done(e: LedgerEntry) -> None:
@@ -172,7 +203,7 @@ def add_appropriation(
 
 @app.command("allocate")
 def allocate(
-    appropriation: Annotated[int, typer.Option("--appropriation", help="Appropriation id.")],
+    appropriation: AppropriationOpt,
     country: Annotated[str, typer.Option("--country", help="ISO alpha-2 code.")],
     amount: AmountOpt,
     on: OnOpt,
@@ -187,7 +218,7 @@ def allocate(
             service.allocate(
                 s,
                 actor=None,
-                appropriation_id=appropriation,
+                appropriation_id=_appropriation_id(s, appropriation),
                 country=country,
                 amount=amount,
                 on=day,
@@ -198,11 +229,13 @@ def allocate(
 
 @app.command("obligate")
 def obligate(
-    appropriation: Annotated[int, typer.Option("--appropriation", help="Appropriation id.")],
+    appropriation: AppropriationOpt,
     country: Annotated[str, typer.Option("--country", help="ISO alpha-2 code.")],
     amount: AmountOpt,
     on: OnOpt,
     target: Annotated[str, typer.Option("--target", help="case, training or unit.")],
+    case: Annotated[str | None, typer.Option("--case", help="Case identifier (PL-D-AAA) or id.")] = None,
+    line: Annotated[str | None, typer.Option("--line", help="The case's line number (001).")] = None,
     case_id: Annotated[int | None, typer.Option("--case-id")] = None,
     case_line_id: Annotated[int | None, typer.Option("--case-line-id")] = None,
     unit_id: Annotated[int | None, typer.Option("--unit-id", help="Recipient unit (vetting domain).")] = None,
@@ -217,15 +250,16 @@ def obligate(
     from secassist.workflows.obligate_assistance import obligate_assistance
 
     day = parse_date(on, option="--on")
-    t = service.Target(
-        target, case_id=case_id, case_line_id=case_line_id, recipient_unit_id=unit_id, reference=reference
-    )
     with uow() as s:
+        case_id, case_line_id = _case_line(s, case_id, case_line_id, case, line)
+        t = service.Target(
+            target, case_id=case_id, case_line_id=case_line_id, recipient_unit_id=unit_id, reference=reference
+        )
         _done(
             obligate_assistance(
                 s,
                 actor=None,
-                appropriation_id=appropriation,
+                appropriation_id=_appropriation_id(s, appropriation),
                 country=country,
                 amount=amount,
                 on=day,
@@ -237,17 +271,30 @@ def obligate(
 
 @app.command("expend")
 def expend(
-    obligation: Annotated[int, typer.Option("--obligation", help="Obligation entry id.")],
     amount: AmountOpt,
     on: OnOpt,
-    reference: Annotated[str | None, typer.Option("--reference")] = None,
+    obligation: Annotated[int | None, typer.Option("--obligation", help="Obligation entry id.")] = None,
+    obligation_ref: Annotated[
+        str | None, typer.Option("--obligation-ref", help="The reference recorded on the obligation.")
+    ] = None,
+    reference: Annotated[str | None, typer.Option("--reference", help="Invoice, document number.")] = None,
     memo: Annotated[str | None, typer.Option("--memo")] = None,
 ) -> None:
-    """Record money paid out against an obligation."""
-    from secassist.programs import service
+    """Record money paid out against an obligation, named by its id or its reference."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.programs import queries, service
 
+    if (obligation is None) == (obligation_ref is None):
+        raise ValidationFailedError(
+            "obligation: give --obligation or --obligation-ref, not both", field="obligation"
+        )
     day = parse_date(on, option="--on")
     with uow() as s:
+        if obligation_ref is not None:
+            found = queries.entry_by_reference(
+                s, actor=None, reference=obligation_ref, kind="obligation", field="obligation_ref"
+            )
+            obligation = found.id
         _done(
             service.expend(
                 s, actor=None, obligation_id=obligation, amount=amount, on=day, reference=reference, memo=memo
@@ -257,21 +304,34 @@ def expend(
 
 @app.command("reverse")
 def reverse(
-    entry_id: Annotated[int, typer.Argument(help="The entry to reverse.")],
     on: OnOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why (kept on the reversing entry).")],
+    entry_id: Annotated[int | None, typer.Argument(help="The entry to reverse; or --entry-ref.")] = None,
+    entry_ref: Annotated[
+        str | None, typer.Option("--entry-ref", help="The reference recorded on the entry to reverse.")
+    ] = None,
 ) -> None:
-    """Reverse a ledger entry (the only correction the append-only ledger allows)."""
-    from secassist.programs import service
+    """Reverse a ledger entry (the only correction the append-only ledger allows), named by
+    its id or by the reference recorded on it."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.programs import queries, service
 
+    if (entry_id is None) == (entry_ref is None):
+        raise ValidationFailedError(
+            "entry_id: give the entry's id or --entry-ref, not both", field="entry_id"
+        )
     day = parse_date(on, option="--on")
     with uow() as s:
+        if entry_ref is not None:
+            entry_id = queries.entry_by_reference(s, actor=None, reference=entry_ref, field="entry_ref").id
         _done(service.reverse(s, actor=None, entry_id=entry_id, on=day, reason=reason))
 
 
 @app.command("ledger")
 def ledger(
-    appropriation: Annotated[int | None, typer.Option("--appropriation")] = None,
+    appropriation: Annotated[
+        str | None, typer.Option("--appropriation", help="Appropriation id or PROGRAM/FY.")
+    ] = None,
     country: Annotated[str | None, typer.Option("--country")] = None,
     kind: Annotated[
         str | None, typer.Option("--kind", help="appropriation, allocation, obligation, expenditure.")
@@ -287,12 +347,13 @@ def ledger(
 
     as_of = parse_date(on, option="--on") if on else None
     with read_session() as s:
+        appropriation_id = None if appropriation is None else _appropriation_id(s, appropriation)
         rows = [
             _entry_row(e)
             for e in queries.list_entries(
                 s,
                 actor=None,
-                appropriation_id=appropriation,
+                appropriation_id=appropriation_id,
                 country=country,
                 kind=kind,
                 case_id=case_id,

@@ -164,16 +164,19 @@ def screen_(
 
 @app.command("dispose")
 def dispose(
-    run_id: Annotated[int, typer.Argument(help="The screening.")],
+    screening: Annotated[
+        str, typer.Argument(help="The screening's id, or its --subject when only one screening has it.")
+    ],
     list_name: Annotated[str, typer.Argument(help="The result's list.")],
     entity_id: Annotated[str, typer.Argument(help="The result's entity id.")],
     disposition: Annotated[str, typer.Option("--as", help="true_match, false_positive or unsure.")],
     note: Annotated[str, typer.Option("--note", help="Why.")] = "",
 ) -> None:
     """Record an analyst's disposition of one result (audited)."""
-    from secassist.vetting.screening.service import get_run, record_disposition
+    from secassist.vetting.screening.service import find_run, get_run, record_disposition
 
     with uow() as session:
+        run_id = find_run(session, actor=None, ref=screening).id
         record_disposition(
             session,
             actor=None,

@@ -149,12 +149,23 @@ def _show(decision_id: int, fmt: Format) -> None:
 
 @app.command("evaluate")
 def evaluate(
-    proposal_id: Annotated[int, typer.Argument(help="The proposal.")], fmt: FormatOpt = Format.table
+    proposal_id: Annotated[int | None, typer.Argument(help="The proposal; or --reference.")] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="The reference given in the proposal file.")
+    ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Evaluate a proposal under the profile its date picks; prints the findings."""
-    from secassist.vetting.service import evaluate_proposal
+    from secassist.vetting.service import evaluate_proposal, find_proposal
 
+    if (proposal_id is None) == (reference is None):
+        raise ValidationFailedError(
+            "proposal_id: give the proposal's id or --reference, not both", field="proposal_id"
+        )
     with uow() as session:
+        if reference is not None:
+            proposal_id = find_proposal(session, actor=None, reference=reference).id
+        assert proposal_id is not None
         did = evaluate_proposal(session, actor=None, proposal_id=proposal_id).id
     _show(did, fmt)
 
@@ -245,42 +256,64 @@ def determine(
     typer.echo(f"recorded {factor} determination on proposal {proposal_id}", err=True)
 
 
+DecisionArg = Annotated[int | None, typer.Argument(help="The decision; or --case.")]
+CaseOpt = Annotated[
+    str | None, typer.Option("--case", help="The case (PL-D-AAA or id) whose current decision this is.")
+]
+
+
+def _decision_id(session: Any, decision_id: int | None, case: str | None) -> int:
+    from secassist.workflows.vetting_case import case_decision
+
+    if (decision_id is None) == (case is None):
+        raise ValidationFailedError(
+            "decision_id: give the decision's id or --case, not both", field="decision_id"
+        )
+    if case is not None:
+        return case_decision(session, actor=None, ref=case).id
+    assert decision_id is not None
+    return decision_id
+
+
 @app.command("signoff")
 def signoff(
-    decision_id: Annotated[int, typer.Argument(help="The decision.")],
     office: Annotated[
         str, typer.Option("--office", help="political_military, human_rights or technology_security")
     ],
     comment: Annotated[str, typer.Option("--comment")],
+    decision_id: DecisionArg = None,
+    case: CaseOpt = None,
     concur: Annotated[bool, typer.Option("--concur/--non-concur")] = True,
 ) -> None:
-    """An office signs off on a decision's concerns."""
+    """An office signs off on a decision's concerns (the decision by its id, or a case's
+    current decision by --case)."""
     from secassist.vetting.service import record_signoff
 
     with uow() as session:
-        record_signoff(
-            session, actor=None, decision_id=decision_id, office=office, concur=concur, comment=comment
-        )
-    typer.echo(f"{office} {'concurred' if concur else 'did not concur'} on decision {decision_id}", err=True)
+        did = _decision_id(session, decision_id, case)
+        record_signoff(session, actor=None, decision_id=did, office=office, concur=concur, comment=comment)
+    typer.echo(f"{office} {'concurred' if concur else 'did not concur'} on decision {did}", err=True)
 
 
 @app.command("finalize")
 def finalize(
-    decision_id: Annotated[int, typer.Argument(help="The decision.")],
     decision: Annotated[str, typer.Option("--decision", help="approve or deny")],
+    decision_id: DecisionArg = None,
+    case: CaseOpt = None,
     proviso: Annotated[
         list[str] | None, typer.Option("--proviso", help="A proviso; repeat for several.")
     ] = None,
     comment: Annotated[str, typer.Option("--comment")] = "",
 ) -> None:
-    """The final decision, with provisos."""
+    """The final decision, with provisos (the decision by its id, or a case's current
+    decision by --case)."""
     from secassist.vetting.service import finalize_decision
 
     with uow() as session:
         d = finalize_decision(
             session,
             actor=None,
-            decision_id=decision_id,
+            decision_id=_decision_id(session, decision_id, case),
             decision=decision,
             provisos=proviso or [],
             comment=comment,

@@ -43,6 +43,29 @@ def get_appropriation(session: Session, *, actor: Principal | None, appropriatio
     return found
 
 
+def resolve_appropriation(session: Session, *, actor: Principal | None, ref: str) -> Appropriation:
+    """An appropriation by its id (``9``) or by program and fiscal year (``FMF/2024``) when
+    exactly one appropriation has them; several (a base act and a supplemental) are refused
+    with their ids, so the caller gives the id."""
+    text = ref.strip()
+    if text.isdigit():
+        return get_appropriation(session, actor=actor, appropriation_id=int(text))
+    program, sep, year = text.partition("/")
+    if not sep or not year.strip().isdigit():
+        raise ValidationFailedError(
+            f"appropriation: {ref!r} is neither an id nor PROGRAM/FY (FMF/2024)", field="appropriation"
+        )
+    found = list_appropriations(session, actor=actor, program=program.strip(), fiscal_year=int(year))
+    if not found:
+        raise NotFoundError(f"appropriation: no {text} appropriation", field="appropriation")
+    if len(found) > 1:
+        ids = ", ".join(f"{a.id} ({a.title})" for a in found)
+        raise ValidationFailedError(
+            f"appropriation: {text} names several appropriations, {ids}; give the id", field="appropriation"
+        )
+    return found[0]
+
+
 def list_appropriations(
     session: Session, *, actor: Principal | None, program: str | None = None, fiscal_year: int | None = None
 ) -> list[Appropriation]:
@@ -66,6 +89,36 @@ def get_entry(
     if found is None:
         raise NotFoundError(f"{field}: ledger entry {entry_id} not found", field=field)
     return found
+
+
+def entry_by_reference(
+    session: Session,
+    *,
+    actor: Principal | None,
+    reference: str,
+    kind: str | None = None,
+    field: str = "reference",
+) -> LedgerEntry:
+    """The one entry (of ``kind``, when given; never a reversal) whose reference is
+    ``reference``: the document number recorded on it, a stable name where its id is not
+    known. A reference on several such entries is refused with their ids."""
+    wanted = reference.strip()
+    what = f"{kind} entry" if kind else "ledger entry"
+    if not wanted:
+        raise ValidationFailedError(f"{field}: the {what}'s reference is empty", field=field)
+    stmt = select(LedgerEntry).where(LedgerEntry.reference == wanted, LedgerEntry.reverses_id.is_(None))
+    if kind is not None:
+        stmt = stmt.where(LedgerEntry.kind == kind)
+    found = list(session.scalars(scoped_entries(stmt.order_by(LedgerEntry.id), actor)))
+    if not found:
+        raise NotFoundError(f"{field}: no {what} with reference {wanted!r}", field=field)
+    if len(found) > 1:
+        ids = ", ".join(str(e.id) for e in found)
+        raise ValidationFailedError(
+            f"{field}: reference {wanted!r} is on {what.replace('entry', 'entries')} {ids}; give the id",
+            field=field,
+        )
+    return found[0]
 
 
 MAX_PAGE = 1000

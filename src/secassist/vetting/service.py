@@ -114,6 +114,21 @@ def get_proposal(session: Session, *, actor: Principal | None, proposal_id: int)
     return row
 
 
+def find_proposal(session: Session, *, actor: Principal | None, reference: str) -> VettingProposal:
+    """The one proposal the actor may see filed under ``reference`` (the proposal file's
+    ``reference``); a reference filed more than once is refused with the proposals' ids."""
+    wanted = reference.strip()
+    found = list_proposals(session, actor=actor, reference=wanted) if wanted else []
+    if not found:
+        raise NotFoundError(f"reference: no proposal with reference {wanted!r}", field="reference")
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        raise ValidationFailedError(
+            f"reference: {wanted!r} names proposals {ids}; give the id", field="reference"
+        )
+    return found[0]
+
+
 def list_proposals(
     session: Session, *, actor: Principal | None, reference: str | None = None
 ) -> list[VettingProposal]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from secassist.cases import service as cases_service
 from secassist.cases.facts import CaseFacts
 from secassist.core.clock import Clock
+from secassist.core.errors import NotFoundError
 from secassist.identity.policy import Principal
 from secassist.vetting import leahy, service
 from secassist.vetting.decisions_models import VettingDecision, VettingProposal
@@ -39,7 +40,12 @@ FINANCING = {"national": ("national",), "fmf": ("fmf",), "mixed": ("national", "
 
 
 def reference_of(case: CaseFacts) -> str:
-    return f"case:{case.case_id}"
+    return case_reference(case.case_id)
+
+
+def case_reference(case_id: int) -> str:
+    """The reference a case's vetting proposals are filed under."""
+    return f"case:{case_id}"
 
 
 # What vetting weighs in a case; any other fact (status, version, dates, title) may change
@@ -204,3 +210,17 @@ def vet_case_ref(
         rescreen=rescreen,
         clock=clock,
     )
+
+
+def case_decision(session: Session, *, actor: Principal | None, ref: str | int) -> VettingDecision:
+    """The current decision on the case ``ref`` (identifier or id): the latest
+    non-superseded decision on its latest proposal, the one the offer gate reads. A case
+    the actor may not see, or one not yet vetted, is NotFoundError."""
+    case = cases_service.resolve_case(session, actor=actor, ref=ref)
+    found = service.current_decision(session, reference=case_reference(case.id))
+    if found is None or found[1] is None:
+        raise NotFoundError(
+            f"case: {case.identifier} has no vetting decision (vet it with `vetting case`)", field="case"
+        )
+    # The gate's read is unscoped; the caller's is not.
+    return service.get_decision(session, actor=actor, decision_id=found[1].id)

@@ -355,6 +355,25 @@ def get_run(session: Session, *, actor: Principal | None, run_id: int) -> Screen
     return run
 
 
+def find_run(session: Session, *, actor: Principal | None, ref: str) -> ScreeningRun:
+    """A screening by its id, or by its subject (``--subject`` when it was kept) when exactly
+    one screening the actor may see has it; several are refused with their ids."""
+    text = ref.strip()
+    if text.isdigit():
+        return get_run(session, actor=actor, run_id=int(text))
+    found = list(
+        session.scalars(_visible_runs(actor).where(ScreeningRun.subject == text).order_by(ScreeningRun.id))
+    )
+    if not found:
+        raise NotFoundError(f"screening: none with id or subject {text!r}", field="screening")
+    if len(found) > 1:
+        ids = ", ".join(str(r.id) for r in found)
+        raise ValidationFailedError(
+            f"screening: subject {text!r} names screenings {ids}; give the id", field="screening"
+        )
+    return found[0]
+
+
 def list_runs(session: Session, *, actor: Principal | None, limit: int = 100) -> list[ScreeningRun]:
     stmt = _visible_runs(actor).order_by(ScreeningRun.id.desc()).limit(limit)
     return list(session.scalars(stmt))
