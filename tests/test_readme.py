@@ -159,7 +159,7 @@ def test_readme_examples_run_against_the_demo(
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)  # files the examples write land here, not in the repository
-    loaded = run_cli(app_env, "demo", "load", timeout=300)
+    loaded = run_cli(app_env, "demo", "load")
     assert loaded.returncode == 0, loaded.stderr
     failures = []
     for step in readme_steps():

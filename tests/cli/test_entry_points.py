@@ -49,7 +49,7 @@ def test_errors_exit_with_their_codes_in_one_line(app_env: dict[str, str]) -> No
     assert down.returncode == EX_UNAVAILABLE
     assert "cannot reach the database" in down.stderr
 
-    usage = run_cli_subprocess(app_env, "cases", "open")
+    usage = run_cli_subprocess(app_env, "cases", "show")
     assert usage.returncode == EX_USAGE
     assert "Missing argument" in usage.stderr
 
