@@ -11,7 +11,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.equipment.models import CustodyEntry, CustodyEvent, Item, Lot, RecipientUnit, Site
+from secassist.equipment.models import (
+    CustodyEntry,
+    CustodyEvent,
+    Inventory,
+    Item,
+    Lot,
+    RecipientUnit,
+    Site,
+    SiteInspection,
+)
 from secassist.equipment.schemas import ItemRead
 from secassist.identity.policy import Column, Principal, Resource, check, scope
 
@@ -172,3 +181,33 @@ def events_of(session: Session, item_id: int) -> Sequence[tuple[CustodyEvent, in
         .order_by(CustodyEvent.seq)
     )
     return [(ev, seq) for ev, seq in rows]
+
+
+def countries_with_equipment(session: Session, *, actor: Principal | None) -> list[str]:
+    """The countries (ISO codes) holding items or hosting sites that ``actor`` may see."""
+    held = scoped(select(Item.holder_country), actor, Item.holder_country).where(
+        Item.holder_country.is_not(None)
+    )
+    hosting = scoped(select(Site.country_code), actor, Site.country_code)
+    found = set(session.scalars(held.distinct())) | set(session.scalars(hosting.distinct()))
+    return sorted(c for c in found if c)
+
+
+def items_at_site(session: Session, *, actor: Principal | None, site_id: int) -> list[Item]:
+    """The items whose registered site is ``site_id`` (held or not), by item type and serial."""
+    stmt = scoped(select(Item), actor, Item.holder_country).where(Item.site_id == site_id)
+    return list(session.scalars(stmt.order_by(Item.item_type, Item.serial)))
+
+
+def site_inspections(session: Session, *, actor: Principal | None, site_id: int) -> list[SiteInspection]:
+    """A site's physical-security inspections, newest first."""
+    stmt = scoped(
+        select(SiteInspection).join(Site, Site.id == SiteInspection.site_id), actor, Site.country_code
+    ).where(SiteInspection.site_id == site_id)
+    return list(session.scalars(stmt.order_by(SiteInspection.inspected_on.desc(), SiteInspection.id.desc())))
+
+
+def site_inventories(session: Session, *, actor: Principal | None, site_id: int) -> list[Inventory]:
+    """The inventories recorded at a site (reconciled scans), newest first."""
+    stmt = scoped(select(Inventory), actor, Inventory.country_code).where(Inventory.site_id == site_id)
+    return list(session.scalars(stmt.order_by(Inventory.performed_on.desc(), Inventory.id.desc())))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from secassist.web import auth, cases, notifications, programs, routes, screening, vetting
+from secassist.web import auth, cases, equipment, notifications, programs, routes, screening, vetting
 
 router = APIRouter()
-for _module in (routes, auth, cases, screening, vetting, programs, notifications):
+for _module in (routes, auth, cases, screening, vetting, programs, notifications, equipment):
     router.include_router(_module.router)
