@@ -1,8 +1,8 @@
 """Reads of the log's entries: the list by tag, one entry, and its document and leaf hash.
 
 Entries are read as stored; who may see an entry whole is the adapter's question
-(:func:`secassist.identity.policy.may_read_audit_entry`). The tree, its root and the
-proofs are in :mod:`secassist.audit.service`, beside the writes whose buffer they flush.
+(:func:`secassist.identity.policy.may_read_audit_entry`). The tree's size, its root and
+the proofs are in :mod:`secassist.audit.service`, beside the writes that extend the tree.
 """
 
 from __future__ import annotations
