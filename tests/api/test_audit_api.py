@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import merkle, service
+from secassist.audit import merkle, queries, service
 from secassist.audit.canonical import canonical
 from secassist.audit.keys import load_public_key
 from secassist.core.config import Settings
@@ -176,9 +176,9 @@ def test_an_entry_is_the_document_its_leaf_covers(
     assert r.status_code == 200
     doc = r.json()
     with read_only(filled) as s:
-        entry = service.get_entry(s, 0)
-        assert doc == service.entry_json(entry)
-        assert merkle.leaf_hash(canonical(doc)) == service.leaf_of(entry)
+        entry = queries.get_entry(s, 0)
+        assert doc == queries.entry_json(entry)
+        assert merkle.leaf_hash(canonical(doc)) == queries.leaf_of(entry)
     assert doc["tag"] == "reference:data:synced"
     assert_problem(client.get("/api/v1/audit/entries/999999", headers=auditor), 404, "not_found")
 
@@ -346,7 +346,7 @@ def _assert_whole(
     r = client.get(f"/api/v1/audit/entries/{seq}", headers=headers)
     assert r.status_code == 200, r.text
     with read_only(factory) as s:
-        assert r.json() == service.entry_json(service.get_entry(s, seq))
+        assert r.json() == queries.entry_json(queries.get_entry(s, seq))
     p = client.get(f"/api/v1/audit/proofs/inclusion/{seq}", headers=headers).json()
     assert p["entry"] == r.json()
     summary = client.get(
@@ -375,7 +375,7 @@ def test_an_administrator_reads_identity_entries_but_not_cases_or_vetting(
     _assert_redacted(client, admin, case)
     _assert_redacted(client, admin, note, SECRET_NOTE)
     with read_only(filled) as s:
-        user_seq = service.list_entries(s, tag="identity:user:")[0].seq
+        user_seq = queries.list_entries(s, tag="identity:user:")[0].seq
     _assert_whole(client, admin, user_seq, filled)
 
 

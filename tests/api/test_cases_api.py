@@ -18,6 +18,7 @@ from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import gates as gates_mod
+from tests.api.test_errors import assert_problem
 from tests.cases.factories import World, make_world
 from tests.vetting.factories import clear_vetting
 
@@ -264,6 +265,14 @@ def test_amendments_and_modifications_over_http(
     assert (mod["kind"], mod["number"], mod["value_after"]) == ("modification", 1, "20000000.00")
     assert mod["warning"] is not None  # 12.4% growth
     case = client.get(f"{API}/cases/{case['id']}", headers=dod).json()
+    spares = {"item_type": "spare_parts", "description": "Spares", "quantity": 1, "unit_cost": "1000"}
+    for line, field in ((spares | {"colour": "grey"}, "new_lines.0.colour"), ({}, "new_lines.0.item_type")):
+        r = client.post(
+            f"{API}/cases/{case['id']}/amendments",
+            headers=dod,
+            json={"version": case["version"], "description": "Spares", "new_lines": [line]},
+        )
+        assert field in [e["field"] for e in assert_problem(r, 422, "validation.failed")["errors"]]
     r = client.post(
         f"{API}/cases/{case['id']}/amendments",
         headers=dod,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.audit import merkle, service
+from secassist.audit import merkle, queries, service
 from secassist.storage.uow import read_only, unit_of_work
 
 
@@ -17,7 +17,7 @@ def test_fetching_more_nodes_than_one_chunk(session_factory: sessionmaker[Sessio
     expected: dict[merkle.Node, bytes] = {}
     with read_only(session_factory) as s:
         for i in range(n):
-            expected.update(builder.append(service.leaf_of(service.get_entry(s, i))))
+            expected.update(builder.append(queries.leaf_of(queries.get_entry(s, i))))
     with read_only(session_factory) as s:  # a fresh session: nothing cached
         got = service.fetch_nodes(s, expected)
         assert got == expected

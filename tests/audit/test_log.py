@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import keys, merkle, service
+from secassist.audit import keys, merkle, queries, service
 from secassist.audit.canonical import canonical, entry_bytes, entry_document, json_value
 from secassist.audit.errors import CheckpointError
 from secassist.audit.models import AuditCheckpoint, AuditEntry, AuditNode
@@ -141,7 +141,7 @@ def test_actor_is_recorded(session_factory: sessionmaker[Session]) -> None:
             subject_type="t",
             subject_id="x",
         )
-    doc = service.entry_json(e)
+    doc = queries.entry_json(e)
     assert doc["actor"] == {"user": 7, "org": 3, "label": "bob (DSCA)"}
     assert doc["subject"] == {"type": "t", "id": "x"}
 
@@ -162,11 +162,11 @@ def test_an_entry_is_stored_as_it_was_hashed(session_factory: sessionmaker[Sessi
             note={"text": text},
         )
     with read_only(session_factory) as s:
-        entry = service.get_entry(s, fields.seq)
+        entry = queries.get_entry(s, fields.seq)
         assert (entry.actor, entry.subject_id) == (text, text)
-        assert service.entry_json(entry) == entry_document(fields)
+        assert queries.entry_json(entry) == entry_document(fields)
         stored = s.scalar(select(AuditNode.hash).where(AuditNode.level == 0, AuditNode.idx == fields.seq))
-        assert stored == service.leaf_of(entry) == merkle.leaf_hash(entry_bytes(fields))
+        assert stored == queries.leaf_of(entry) == merkle.leaf_hash(entry_bytes(fields))
 
 
 # --- atomicity -------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_a_session_reused_after_a_rollback_forgets_the_rolled_back_nodes(
     finally:
         s.close()
     with read_only(session_factory) as s:
-        leaves = [service.leaf_of(e) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+        leaves = [queries.leaf_of(e) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
         assert service.root(s) == merkle.node_hash(leaves[0], leaves[1])
 
 
@@ -282,7 +282,7 @@ def test_proofs_from_the_store_verify_against_the_root(session_factory: sessionm
         root = service.root(s)
         builder = merkle.TreeBuilder()
         for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
-            builder.append(service.leaf_of(e))
+            builder.append(queries.leaf_of(e))
         assert builder.root() == root
         for seq in range(n):
             p = service.inclusion_proof(s, seq)
@@ -319,7 +319,7 @@ def test_proof_requests_outside_the_tree_are_clear_errors(session_factory: sessi
         with pytest.raises(ValidationFailedError, match="no consistency proof from size 4 to 3"):
             service.consistency_proof(s, 4, 3)
         with pytest.raises(NotFoundError, match="no audit entry 99"):
-            service.get_entry(s, 99)
+            queries.get_entry(s, 99)
         assert service.root(s, 0) == merkle.EMPTY_ROOT
 
 
@@ -328,15 +328,15 @@ def test_listing_entries_by_tag_prefix_and_page(session_factory: sessionmaker[Se
     append(session_factory, 2, tag="case_line:item:added")
     append(session_factory, 2, tag="identity:user:created")
     with read_only(session_factory) as s:
-        assert [e.seq for e in service.list_entries(s, tag="case:")] == [0, 1, 2]
-        assert [e.seq for e in service.list_entries(s, tag="case")] == [0, 1, 2, 3, 4]
-        assert [e.seq for e in service.list_entries(s, tag="case_")] == [3, 4]  # "_" is not a wildcard
-        assert [e.seq for e in service.list_entries(s, tag="ca%")] == []  # nor is "%"
-        assert [e.seq for e in service.list_entries(s, after=2, limit=3)] == [3, 4, 5]
-        assert service.list_entries(s, tag="identity:user:created", after=6) == []
+        assert [e.seq for e in queries.list_entries(s, tag="case:")] == [0, 1, 2]
+        assert [e.seq for e in queries.list_entries(s, tag="case")] == [0, 1, 2, 3, 4]
+        assert [e.seq for e in queries.list_entries(s, tag="case_")] == [3, 4]  # "_" is not a wildcard
+        assert [e.seq for e in queries.list_entries(s, tag="ca%")] == []  # nor is "%"
+        assert [e.seq for e in queries.list_entries(s, after=2, limit=3)] == [3, 4, 5]
+        assert queries.list_entries(s, tag="identity:user:created", after=6) == []
         for bad in (0, 1001):
             with pytest.raises(ValidationFailedError, match="limit"):
-                service.list_entries(s, limit=bad)
+                queries.list_entries(s, limit=bad)
 
 
 # --- checkpoints ---------------------------------------------------------------------------------

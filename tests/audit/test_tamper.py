@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import merkle, service
+from secassist.audit import merkle, queries, service
 from secassist.audit.keys import load_trusted
 from secassist.audit.models import AuditEntry
 from secassist.audit.verify import Report, verify_log
@@ -266,7 +266,7 @@ def _rewrite_tree(world: World) -> None:
     """The thorough attacker: recompute every node from the (altered) entries."""
     world.drop_triggers("audit_node")
     with read_only(world.factory) as s:
-        leaves = [service.leaf_of(e) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+        leaves = [queries.leaf_of(e) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
     builder = merkle.TreeBuilder()
     nodes = [n for leaf in leaves for n in builder.append(leaf)]
     with world.engine.begin() as c:

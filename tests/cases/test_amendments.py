@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases import amendments, service
 from secassist.cases.lifecycle import Status
+from secassist.cases.schemas import AmendmentLine, NewLine
 from secassist.core.clock import FixedClock
 from secassist.core.errors import ValidationFailedError
 from secassist.storage.uow import unit_of_work
@@ -111,6 +112,17 @@ def test_bad_amendments_name_the_field(
         "unit_cost",
         propose(new_lines=[{"item_type": "missile", "description": "m", "quantity": 1, "unit_cost": "-1"}]),  # type: ignore[arg-type]
     )
+    # A line's own errors name the line: new_lines[i].
+    for line, message in (
+        (SPARES | {"colour": "grey"}, "new_lines[0]: unknown field 'colour'"),
+        (
+            {"item_type": "missile", "description": "m", "unit_cost": "1"},
+            "new_lines[0]: missing field 'quantity'",
+        ),
+    ):
+        with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError) as e:
+            propose(new_lines=[line])(s)  # type: ignore[arg-type,operator]
+        assert (e.value.field, e.value.message) == ("new_lines", message)
     refused(
         session_factory,
         "unit_costs",
@@ -120,3 +132,22 @@ def test_bad_amendments_name_the_field(
     )
     with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError):
         amendments.issue_modification(s, actor=world.dod, case_id=accepted, description="x", unit_costs={})
+
+
+def test_the_line_shapes_agree() -> None:
+    # The service's NewLine, the API body's AmendmentLine and the fields the service
+    # checks at run time name the same fields.
+    assert set(NewLine.__annotations__) == set(AmendmentLine.model_fields) == set(amendments.LINE_FIELDS)
+    assert set(amendments.REQUIRED_LINE_FIELDS) == {
+        name for name, f in AmendmentLine.model_fields.items() if f.is_required()
+    }
+    given = AmendmentLine.model_validate(
+        {"item_type": "missile", "description": "m", "quantity": 2, "unit_cost": "5", "mde": True}
+    )
+    assert given.new_line() == {
+        "item_type": "missile",
+        "description": "m",
+        "quantity": 2,
+        "unit_cost": "5",
+        "mde": True,
+    }

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import keys, service
+from secassist.audit import keys, queries, service
 from secassist.audit.errors import ProofInvalidError
 from secassist.audit.standalone import verify_proof
 from secassist.core.config import Settings
@@ -477,7 +477,7 @@ def test_checkpoints_and_show(filled: sessionmaker[Session], app_env: dict[str, 
     listed = json.loads(ok(app_env, "audit", "checkpoints", "-f", "json"))
     with read_only(filled) as s:
         root = service.root(s).hex()
-        first = service.entry_json(service.get_entry(s, 0))
+        first = queries.entry_json(queries.get_entry(s, 0))
     assert [(c["id"], c["root_hash"]) for c in listed] == [(1, root), (2, root)]
     assert "root_hash" in ok(app_env, "audit", "checkpoints", "-f", "csv").splitlines()[0]
     assert json.loads(ok(app_env, "audit", "show", "0")) == first

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.identity.policy import Principal
-from secassist.notification import service
+from secassist.notification import queries, service
 from secassist.storage.uow import read_only, unit_of_work
 from tests.notification.factories import make_case
 
@@ -61,14 +61,14 @@ def test_list_and_get_are_scoped(
 ) -> None:
     actor = people[who]
     with read_only(session_factory) as s:
-        seen = {n.id for n in service.list_notifications(s, actor=actor)}
+        seen = {n.id for n in queries.list_notifications(s, actor=actor)}
         assert seen == {notes[k] for k in EXPECTED[who]}
         for key, nid in notes.items():
             if key in EXPECTED[who]:
-                assert service.get_notification(s, actor=actor, notification_id=nid).id == nid
+                assert queries.get_notification(s, actor=actor, notification_id=nid).id == nid
             else:
                 with pytest.raises(NotFoundError):
-                    service.get_notification(s, actor=actor, notification_id=nid)
+                    queries.get_notification(s, actor=actor, notification_id=nid)
 
 
 def test_congress_sees_dates_and_status_after_formal_notification_but_cannot_act(
@@ -76,7 +76,7 @@ def test_congress_sees_dates_and_status_after_formal_notification_but_cannot_act
 ) -> None:
     congress = people["congress"]
     with read_only(session_factory) as s:
-        n = service.get_notification(s, actor=congress, notification_id=notes["sa_notified"])
+        n = queries.get_notification(s, actor=congress, notification_id=notes["sa_notified"])
         assert (n.status, n.formal_notification_on, n.review_days) == (
             "formally_notified",
             date(2025, 2, 1),
@@ -100,6 +100,6 @@ def test_public_export_leaves_out_what_is_not_yet_notified(
     session_factory: sessionmaker[Session], notes: dict[str, int]
 ) -> None:
     with read_only(session_factory) as s:
-        rows = [service.public_row(n) for n in service.public_records(s)]
+        rows = [queries.public_row(n) for n in queries.public_records(s)]
     assert {r["id"] for r in rows} == {notes["sa_notified"], notes["pl"]}
     assert all("description" not in r for r in rows)

@@ -192,6 +192,7 @@ def test_parties_are_screened_and_dispositions_carry_over(
     session_factory: sessionmaker[Session], people: People
 ) -> None:
     from secassist.demo.screening import demo_list
+    from secassist.vetting.screening import queries as screening_queries
     from secassist.vetting.screening import service as screening
 
     c = replace(case(), end_users=("Rosoboronexport",))
@@ -206,7 +207,7 @@ def test_parties_are_screened_and_dispositions_carry_over(
         [ref] = [
             e for e in json.loads(f.evidence) if "Rosoboronexport" not in e and e.startswith("screening:")
         ][-1:]
-        run = screening.get_run(s, actor=None, run_id=int(ref.split(":")[1]))
+        run = screening_queries.get_run(s, actor=None, run_id=int(ref.split(":")[1]))
         assert run.subject == "case:12 end_user: Rosoboronexport"
         for hit in run.results:
             screening.record_disposition(

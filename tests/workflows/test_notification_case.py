@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.cases import lors
 from secassist.cases import service as cases
 from secassist.core.clock import FixedClock
-from secassist.notification import service
+from secassist.notification import queries, service
 from secassist.notification.parse import parse_notice
 from secassist.notification.render import render_text
 from secassist.storage.uow import read_only, unit_of_work
@@ -60,7 +60,7 @@ def test_the_gate_reads_the_case_and_clears_after_fifteen_days(
         assert (result.satisfied, result.evidence) == (False, (f"notification:{n.id}",))
         [result] = gates_for(s, actor=None, case_id=case_id, on=day14 + timedelta(days=1), gates=[GATE])
         assert result.satisfied
-        text = render_text(notice_content(s, service.for_case(s, case_id)))  # type: ignore[arg-type]
+        text = render_text(notice_content(s, queries.for_case(s, case_id)))  # type: ignore[arg-type]
         identifier = cases.case_facts(s, case_id).identifier
     got = parse_notice(text)
     assert (got.transmittal, got.purchaser_country, got.implementing_agency) == ("26-11", "PL", "Air Force")
@@ -94,8 +94,8 @@ def test_a_published_notice_links_to_the_case_by_transmittal(
         again = import_notices(s, actor=None, texts=[("fr.txt", notice)], clock=clock)
     assert (first.merged, first.created, again.unchanged) == (["fr.txt"], [], ["fr.txt"])
     with read_only(session_factory) as s:
-        n = service.for_case(s, other_id)
+        n = queries.for_case(s, other_id)
         assert n is not None
         assert first.notification_ids["fr.txt"] == n.id
         assert (n.origin, n.transmittal, n.purchaser_country) == ("case", "26-0C", "JP")
-        assert service.for_case(s, case_id) is None
+        assert queries.for_case(s, case_id) is None

@@ -9,7 +9,7 @@ from _json import make_encoder  # CPython's C encoder, which json.encoder wraps
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # what json.dumps uses for a str
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import rfc8785
 from sqlalchemy import Column, Table
@@ -161,7 +161,42 @@ class EntryFields(NamedTuple):
     payload: str
 
 
-def entry_document(e: EntryFields) -> dict[str, Any]:
+class RowImage(TypedDict):
+    """One row an entry records: its table, primary key and after-image (null: deleted)."""
+
+    table: str
+    pk: dict[str, object]
+    after: dict[str, object] | None
+
+
+class EntryPayload(TypedDict):
+    rows: list[RowImage]
+    note: dict[str, object] | None
+
+
+class EntryActor(TypedDict):
+    user: int | None
+    org: int | None
+    label: str
+
+
+class EntrySubject(TypedDict):
+    type: str
+    id: str
+
+
+class EntryDocument(TypedDict):
+    """An entry as the JSON document whose canonical form is hashed into its leaf."""
+
+    seq: int
+    at: str  # ISO 8601 in UTC with a "Z"
+    actor: EntryActor
+    tag: str
+    subject: EntrySubject
+    payload: EntryPayload
+
+
+def entry_document(e: EntryFields) -> EntryDocument:
     return {
         "seq": e.seq,
         "at": json_value(e.at),
@@ -221,7 +256,7 @@ def entry_bytes(e: EntryFields) -> bytes:
     try:
         return text.encode()
     except UnicodeEncodeError:
-        return rfc8785.dumps(entry_document(e))
+        return canonical(entry_document(e))
 
 
 def _plain_json(doc: Any) -> bool:

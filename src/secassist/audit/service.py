@@ -12,13 +12,13 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import Connection, bindparam, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from secassist.audit import buffer, merkle
-from secassist.audit.canonical import EntryFields, entry_bytes, entry_document, image_of
+from secassist.audit.canonical import EntryDocument, EntryFields, entry_bytes, entry_document, image_of
 from secassist.audit.canonical import payload as canonical_payload
 from secassist.audit.models import AuditEntry, AuditHead
 from secassist.core.clock import Clock, now
@@ -286,57 +286,30 @@ def _check_size(size: int, current: int) -> None:
         raise ValidationFailedError(f"tree size {size} is outside 0..{current}", field="tree_size")
 
 
-MAX_PAGE = 1000
+class InclusionProofDoc(TypedDict):
+    """An RFC 9162 inclusion proof as the log hands it out (hashes in hex)."""
+
+    type: Literal["inclusion"]
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root_hash: str
+    entry: EntryDocument
 
 
-def list_entries(
-    session: Session, *, tag: str | None = None, after: int | None = None, limit: int = 100
-) -> list[AuditEntry]:
-    """Entries in log order: those whose tag starts with ``tag`` (when given), with
-    ``seq > after`` (when given), at most ``limit`` (1..1000)."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
-    stmt = select(AuditEntry).order_by(AuditEntry.seq).limit(limit)
-    if tag:
-        stmt = stmt.where(AuditEntry.tag.startswith(tag, autoescape=True))
-    if after is not None:
-        stmt = stmt.where(AuditEntry.seq > after)
-    return list(session.scalars(stmt))
+class ConsistencyProofDoc(TypedDict):
+    """An RFC 9162 consistency proof as the log hands it out (hashes in hex)."""
+
+    type: Literal["consistency"]
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
 
 
-def get_entry(session: Session, seq: int) -> AuditEntry:
-    """The entry with sequence number ``seq``, or NotFoundError."""
-    entry = session.get(AuditEntry, seq)
-    if entry is None:
-        raise NotFoundError(f"no audit entry {seq}")
-    return entry
-
-
-def entry_json(entry: AuditEntry) -> dict[str, Any]:
-    """The entry as the JSON document whose canonical form is hashed into its leaf."""
-    return entry_document(_fields(entry))
-
-
-def _fields(entry: AuditEntry) -> EntryFields:
-    return EntryFields(
-        seq=entry.seq,
-        at=entry.at,
-        actor_user_id=entry.actor_user_id,
-        actor_org_id=entry.actor_org_id,
-        actor=entry.actor,
-        tag=entry.tag,
-        subject_type=entry.subject_type,
-        subject_id=entry.subject_id,
-        payload=entry.payload,
-    )
-
-
-def leaf_of(entry: AuditEntry) -> bytes:
-    """The entry's RFC 9162 leaf hash, recomputed from its content."""
-    return merkle.leaf_hash(entry_bytes(_fields(entry)))
-
-
-def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict[str, Any]:
+def inclusion_proof(session: Session, seq: int, size: int | None = None) -> InclusionProofDoc:
     """RFC 9162 inclusion proof of entry ``seq`` in the tree of ``size`` (default: current),
     with the entry: two queries (the tree size with the entry, then every node needed)."""
     buffer.write_pending(session)
@@ -366,7 +339,7 @@ def inclusion_proof(session: Session, seq: int, size: int | None = None) -> dict
     }
 
 
-def consistency_proof(session: Session, old: int, new: int | None = None) -> dict[str, Any]:
+def consistency_proof(session: Session, old: int, new: int | None = None) -> ConsistencyProofDoc:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
     new = _resolve_size(session, new)
     if not 0 < old <= new:

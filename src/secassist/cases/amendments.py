@@ -16,7 +16,6 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +36,7 @@ from secassist.cases.common import (
 from secassist.cases.lifecycle import Status
 from secassist.cases.lines import line_value, new_line, next_line_number, parse_quantity
 from secassist.cases.models import Amendment, Case, CaseLine
+from secassist.cases.schemas import NewLine
 from secassist.core.clock import Clock
 from secassist.core.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.core.types import to_money
@@ -45,11 +45,9 @@ from secassist.identity.policy import Principal
 from secassist.storage.base import Base
 
 GROWTH_WARNING = Decimal("0.10")  # SAMM C6.7: modifications for cost growth up to 10% [S24]
+REQUIRED_LINE_FIELDS = ("item_type", "description", "quantity", "unit_cost")
 LINE_FIELDS = (
-    "item_type",
-    "description",
-    "quantity",
-    "unit_cost",
+    *REQUIRED_LINE_FIELDS,
     "usml_category",
     "mde",
     "sme",
@@ -99,7 +97,7 @@ def propose_amendment(
     actor: Principal | None,
     case_id: int,
     description: str,
-    new_lines: Sequence[Mapping[str, Any]] = (),
+    new_lines: Sequence[NewLine] = (),
     quantity_changes: Mapping[str, object] | None = None,
     expected_version: int | None = None,
     clock: Clock | None = None,
@@ -115,21 +113,27 @@ def propose_amendment(
     if not new_lines and not quantity_changes:
         raise ValidationFailedError("changes: an amendment adds lines or changes quantities", field="changes")
     lines = lines_of(session, case.id)
-    staged: list[dict[str, Any]] = []
+    staged: list[dict[str, object]] = []
+    added = Decimal("0.00")
     for i, spec in enumerate(new_lines):
+        # The type says which fields a line has; a caller's dict is checked all the same.
         unknown = set(spec) - set(LINE_FIELDS)
         if unknown:
             raise ValidationFailedError(
                 f"new_lines[{i}]: unknown field {sorted(unknown)[0]!r}", field="new_lines"
             )
+        missing = [f for f in REQUIRED_LINE_FIELDS if f not in spec]
+        if missing:
+            raise ValidationFailedError(f"new_lines[{i}]: missing field {missing[0]!r}", field="new_lines")
         probe = new_line(session, case, number="000", **spec)  # validates; never added
-        staged.append({k: spec[k] for k in spec} | {"value": str(probe.value)})
+        staged.append({**spec, "value": str(probe.value)})
+        added += probe.value
     changes: dict[str, int] = {}
     for number, qty in (quantity_changes or {}).items():
         line = _by_number(lines, number, "quantity_changes")
         changes[line.number] = parse_quantity(qty, allow_zero=True)
     _, _, before, _ = values(lines)
-    after = before + sum((Decimal(s["value"]) for s in staged), Decimal("0.00"))
+    after = before + added
     for ln in lines:
         if ln.number in changes:
             after += line_value(changes[ln.number], ln.unit_cost) - ln.value

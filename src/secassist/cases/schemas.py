@@ -8,7 +8,7 @@ read; a stale one is answered 409.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -209,10 +209,47 @@ class OfferIn(_In):
     note: str | None = None
 
 
+class NewLine(TypedDict, total=False):
+    """A line an amendment adds, as :func:`secassist.cases.amendments.propose_amendment`
+    takes it: the fields of :class:`LineCreate` but the case's version."""
+
+    item_type: Required[str]
+    description: Required[str]
+    quantity: Required[int | str]
+    unit_cost: Required[MoneyIn]
+    usml_category: str | None
+    mde: bool
+    sme: bool
+    eeum: bool
+    design_construction: bool | None
+    contractor_org_id: int | None
+
+
+class AmendmentLine(_In):
+    """A line an amendment adds (the API body's form of :class:`NewLine`)."""
+
+    item_type: str
+    description: str
+    quantity: int | str
+    unit_cost: MoneyIn
+    usml_category: str | None = None
+    mde: bool = False
+    sme: bool = False
+    eeum: bool = False
+    design_construction: bool | None = None
+    contractor_org_id: int | None = None
+
+    def new_line(self) -> NewLine:
+        """The fields the client gave, as the service takes them (the amendment records
+        what was asked; defaults are the service's)."""
+        # The fields are NewLine's, checked by a test; the dump holds the given ones only.
+        return cast(NewLine, self.model_dump(exclude_unset=True))
+
+
 class AmendmentCreate(_In):
     version: int
     description: str
-    new_lines: list[dict[str, Any]] = []
+    new_lines: list[AmendmentLine] = []
     quantity_changes: dict[str, int | str] = {}
 
 

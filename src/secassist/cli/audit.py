@@ -219,10 +219,10 @@ def entries(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List log entries in order."""
-    from secassist.audit import service
+    from secassist.audit import queries
 
     with read_session() as session:
-        found = service.list_entries(session, tag=tag, after=after, limit=limit)
+        found = queries.list_entries(session, tag=tag, after=after, limit=limit)
         rows = [
             {
                 "seq": e.seq,
@@ -265,8 +265,8 @@ def checkpoints(fmt: FormatOpt = Format.table) -> None:
 @app.command()
 def show(seq: Annotated[int, typer.Argument(help="The entry's sequence number.")]) -> None:
     """Print one entry as the JSON document its leaf hash covers."""
-    from secassist.audit import service
+    from secassist.audit import queries
 
     with read_session() as session:
-        doc = service.entry_json(service.get_entry(session, seq))
+        doc = queries.entry_json(queries.get_entry(session, seq))
     _print_json(doc)

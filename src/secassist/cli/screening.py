@@ -106,7 +106,7 @@ def load(
 
 
 def _version_rows() -> list[dict[str, object]]:
-    from secassist.vetting.screening.service import list_versions
+    from secassist.vetting.screening.queries import list_versions
 
     with read_session() as session:
         return [
@@ -173,7 +173,8 @@ def dispose(
     note: Annotated[str, typer.Option("--note", help="Why.")] = "",
 ) -> None:
     """Record an analyst's disposition of one result (audited)."""
-    from secassist.vetting.screening.service import find_run, get_run, record_disposition
+    from secassist.vetting.screening.queries import find_run, get_run
+    from secassist.vetting.screening.service import record_disposition
 
     with uow() as session:
         run_id = find_run(session, actor=None, ref=screening).id

@@ -1,5 +1,6 @@
 """Notification services: prepare a notification, record its informal review and formal
-notification, an emergency waiver, a joint resolution of disapproval; read them scoped.
+notification, an emergency waiver, a joint resolution of disapproval. The scoped reads
+are in :mod:`secassist.notification.queries`.
 
 Every state change writes exactly one audit entry (tags ``notification:<subject>:<action>``).
 Services take the session explicitly and never commit. Sources: AECA §36(b)-(d), §3(d);
@@ -13,15 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from secassist.core.types import to_money
-from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
-from secassist.notification.models import STATUSES, NoticeSource, Notification
+from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission
+from secassist.notification.models import Notification
 from secassist.notification.render import NoticeContent
 from secassist.notification.thresholds import KINDS, Requirement, requirement
 from secassist.reference.service import get_reference
@@ -33,18 +34,6 @@ MAX_TEXT = 20_000
 def resource(n: Notification) -> Resource:
     """What the access policy needs to know of a notification."""
     return Resource(kind="notification", country=n.purchaser_country, formally_notified=n.formally_notified)
-
-
-def _scoped(stmt: Select[Notification], actor: Principal | None) -> Select[Notification]:
-    if actor is None:
-        return stmt
-    return scope(
-        stmt,
-        actor,
-        "notification",
-        country=Notification.purchaser_country,
-        notified=Notification.formally_notified,
-    )
 
 
 def _text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str | None:
@@ -146,57 +135,6 @@ def create_notification(
         clock=clock,
     )
     return n
-
-
-# --- read --------------------------------------------------------------------------
-
-
-def get_notification(session: Session, *, actor: Principal | None, notification_id: int) -> Notification:
-    """One notification the actor may see (404 otherwise, the same as a missing one)."""
-    n = session.scalar(_scoped(select(Notification).where(Notification.id == notification_id), actor))
-    if n is None:
-        raise NotFoundError("notification not found", field="notification_id")
-    return n
-
-
-def for_case(session: Session, case_id: int) -> Notification | None:
-    """The notification of a case, unscoped: for the offer gate, which runs as the system."""
-    return session.scalar(select(Notification).where(Notification.case_id == case_id))
-
-
-def list_notifications(
-    session: Session,
-    *,
-    actor: Principal | None,
-    status: str | None = None,
-    country: str | None = None,
-    limit: int = 500,
-) -> list[Notification]:
-    """Notifications the actor may see, soonest review deadline first (then newest)."""
-    stmt = select(Notification)
-    if status is not None:
-        if status not in STATUSES:
-            raise ValidationFailedError(
-                f"status: {status!r} is not one of {', '.join(STATUSES)}", field="status"
-            )
-        stmt = stmt.where(Notification.status == status)
-    if country is not None:
-        stmt = stmt.where(Notification.purchaser_country == country.strip().upper())
-    stmt = stmt.order_by(
-        Notification.review_ends_on.is_(None), Notification.review_ends_on, Notification.id.desc()
-    ).limit(limit)
-    return list(session.scalars(_scoped(stmt, actor)))
-
-
-def sources(session: Session, *, actor: Principal | None, notification_id: int) -> list[NoticeSource]:
-    get_notification(session, actor=actor, notification_id=notification_id)
-    return list(
-        session.scalars(
-            select(NoticeSource)
-            .where(NoticeSource.notification_id == notification_id)
-            .order_by(NoticeSource.id)
-        )
-    )
 
 
 # --- the review ----------------------------------------------------------------------
@@ -385,41 +323,6 @@ def review_state(n: Notification | None, *, required: bool, section: str | None,
     if on < ends:
         return ReviewState(False, f"Formal review period ends {ends.isoformat()}.", ev)
     return ReviewState(True, f"Formal review period ended {ends.isoformat()}.", ev)
-
-
-def public_records(session: Session, *, limit: int = 10_000) -> list[Notification]:
-    """What a public export may show: formally notified notifications only. Before formal
-    notification the link between a country and the items stays out of every export."""
-    stmt = (
-        select(Notification)
-        .where(Notification.formally_notified.is_(True))
-        .order_by(Notification.formal_notification_on.desc(), Notification.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-PUBLIC_FIELDS = (
-    "id",
-    "transmittal",
-    "section",
-    "purchaser",
-    "purchaser_country",
-    "implementing_agency",
-    "mde_value",
-    "other_value",
-    "total_value",
-    "formal_notification_on",
-    "review_ends_on",
-    "status",
-)
-
-
-def public_row(n: Notification) -> dict[str, object]:
-    """One exported notification (never a draft: callers pass ``public_records`` rows)."""
-    if not n.formally_notified:
-        raise ValidationFailedError("a notification is public only after formal notification", field="id")
-    return {f: getattr(n, f) for f in PUBLIC_FIELDS}
 
 
 def notice_content(n: Notification) -> NoticeContent:

@@ -48,6 +48,11 @@ class TotalsRow:
         return dict(self.__dict__)
 
 
+# SUM over BIGINT is NUMERIC on PostgreSQL (a Decimal with no fraction), INTEGER on SQLite.
+Cents = int | Decimal
+TotalsColumns = tuple[str, int, str | None, str | None, Cents, Cents, Cents, Cents]
+
+
 def _sum_kind(kind: str) -> Any:
     return func.coalesce(
         func.sum(case((LedgerEntry.kind == kind, LedgerEntry.amount_cents), else_=0)), 0
@@ -62,10 +67,12 @@ def totals_statement(
     fiscal_year: int | None = None,
     region: str | None = None,
     country: str | None = None,
-) -> Select[Any]:
+) -> Select[*TotalsColumns]:
     """The one query behind :func:`totals`: the ledger summed per program, fiscal year and
     country (scoped to ``actor``; a scan of the covering index ``ix_program_entry_totals``
-    in GROUP BY order), then the few groups joined to their region."""
+    in GROUP BY order), then the few groups joined to their region. Its rows: program,
+    fiscal year, region, country (both null for the program's appropriations), and the
+    appropriated, allocated, obligated and expended cents."""
     inner = (
         select(
             LedgerEntry.program,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from secassist.core.errors import ValidationFailedError
 from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.policy import allowed
-from secassist.notification import service
+from secassist.notification import queries, service
 from secassist.notification.models import STATUSES
 from secassist.notification.render import render_text
 from secassist.web.auth import NO_STORE, WebUserDep, form_write, load_web_user
@@ -32,7 +32,7 @@ def notifications(
 ) -> Response:
     if web_user is None:
         return _login("/notifications")
-    found = service.list_notifications(session, actor=web_user.principal, status=status or None)
+    found = queries.list_notifications(session, actor=web_user.principal, status=status or None)
     today = clock_of(request).today()
     response = page(
         request,
@@ -54,13 +54,13 @@ def notification(
     if web_user is None:
         return _login(f"/notifications/{notification_id}")
     p = web_user.principal
-    n = service.get_notification(session, actor=p, notification_id=notification_id)
+    n = queries.get_notification(session, actor=p, notification_id=notification_id)
     response = page(
         request,
         "notification.html",
         active="notifications",
         n=n,
-        sources=service.sources(session, actor=p, notification_id=notification_id),
+        sources=queries.sources(session, actor=p, notification_id=notification_id),
         notice=render_text(notice_content(session, n)),
         can_approve=allowed(p, "approve", service.resource(n)),
         csrf=web_user.csrf_token,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from secassist.core.errors import ValidationFailedError
 from secassist.http.deps import ReadSessionDep
 from secassist.identity.policy import require_permission
-from secassist.vetting.screening import service
+from secassist.vetting.screening import queries, service
 from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import DISPOSITIONS
 from secassist.web.auth import NO_STORE, WebUser, WebUserDep, form_write, load_web_user
@@ -38,7 +38,7 @@ def search_page(request: Request, web_user: WebUserDep, session: ReadSessionDep)
     if web_user is None:
         return _login("/screening")
     _reader(web_user)
-    runs = service.list_runs(session, actor=web_user.principal, limit=50)
+    runs = queries.list_runs(session, actor=web_user.principal, limit=50)
     response = page(
         request,
         "screening/search.html",
@@ -47,7 +47,7 @@ def search_page(request: Request, web_user: WebUserDep, session: ReadSessionDep)
         runs=runs,
         threshold=f"{DEFAULT_THRESHOLD:.2f}",
         can_write="vetting:write" in web_user.principal.permissions,
-        lists=service.active_versions(session),
+        lists=queries.active_versions(session),
     )
     response.headers.update(NO_STORE)
     return response
@@ -88,8 +88,8 @@ def run_page(request: Request, run_id: int, web_user: WebUserDep, session: ReadS
     """A kept screening: query, list versions, results with explanations, dispositions."""
     if web_user is None:
         return _login(f"/screening/runs/{run_id}")
-    run = service.get_run(session, actor=web_user.principal, run_id=run_id)
-    decided = service.dispositions(session, run=run)
+    run = queries.get_run(session, actor=web_user.principal, run_id=run_id)
+    decided = queries.dispositions(session, run=run)
     latest = {(d.list_name, d.entity_id): d for d in decided}
     response = page(
         request,
@@ -137,5 +137,5 @@ def lists_page(request: Request, web_user: WebUserDep, session: ReadSessionDep) 
     """Every loaded list version: files and hashes, counts, which one is active."""
     if web_user is None:
         return _login("/screening/lists")
-    versions = service.list_versions(session, actor=web_user.principal)
+    versions = queries.list_versions(session, actor=web_user.principal)
     return page(request, "screening/lists.html", active="screening_lists", versions=versions)

@@ -13,7 +13,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from secassist.cases.facts import CaseFacts
-from secassist.notification.service import for_case, review_state
+from secassist.notification.queries import for_case
+from secassist.notification.service import review_state
 from secassist.notification.thresholds import requirement
 from secassist.workflows.gates import GateResult
 

@@ -25,7 +25,7 @@ from secassist.cases.models import Case
 from secassist.core.clock import Clock
 from secassist.core.errors import UnknownCodeError
 from secassist.identity.policy import Principal
-from secassist.notification import importer, service
+from secassist.notification import importer, queries, service
 from secassist.notification.models import Notification
 from secassist.notification.parse import parse_notice
 from secassist.notification.render import NoticeContent
@@ -141,7 +141,7 @@ def import_notices(
             and session.scalar(select(Notification.id).where(Notification.transmittal == number)) is None
         ):
             case_id = session.scalar(select(Case.id).where(Case.transmittal == number).order_by(Case.id))
-            if case_id is not None and service.for_case(session, case_id) is None:
+            if case_id is not None and queries.for_case(session, case_id) is None:
                 prepare_for_case(session, actor=actor, case_id=case_id, clock=clock)
         importer.import_notice(session, actor=actor, name=name, text=text, report=report, clock=clock)
     return report

@@ -177,7 +177,7 @@ def trace(
     n = size if size is not None else tree_size(session)
     wanted = [s.audit_seq for s in steps] + [e.audit_seq for e in events]
     seqs = sorted({s for s in wanted if s is not None and s < n})
-    proofs: list[dict[str, Any]] = [inclusion_proof(session, s, n) for s in seqs]
+    proofs: list[dict[str, Any]] = [dict(inclusion_proof(session, s, n)) for s in seqs]
     return Trace(
         serial=item.serial,
         item_type=item.item_type,

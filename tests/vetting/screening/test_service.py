@@ -16,7 +16,7 @@ from secassist.audit.verify import verify_log
 from secassist.core.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.identity.policy import Principal
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.vetting.screening import service
+from secassist.vetting.screening import queries, service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningListVersion
 from tests.identity.factories import make_org, make_user, principal_of
@@ -80,7 +80,7 @@ def test_load_screen_dispose(session_factory: sessionmaker[Session], people: dic
         assert {v["list_name"] for v in run.list_versions} == {"un_sc_sanctions", "us_ofac_cons"}
         assert (run.algorithm, run.threshold) == (ALGORITHM, f"{DEFAULT_THRESHOLD:.4f}")
         assert run.results[0]["features"][0]["name"] == "matched_name"
-        assert service.has_unresolved_match(s, run_id=run_id)
+        assert queries.has_unresolved_match(s, run_id=run_id)
     with unit_of_work(session_factory) as s:
         service.record_disposition(
             s,
@@ -91,7 +91,7 @@ def test_load_screen_dispose(session_factory: sessionmaker[Session], people: dic
             disposition="unsure",
             note="same name, no address",
         )
-        assert service.has_unresolved_match(s, run_id=run_id)
+        assert queries.has_unresolved_match(s, run_id=run_id)
     with unit_of_work(session_factory) as s:
         d = service.record_disposition(
             s,
@@ -103,8 +103,8 @@ def test_load_screen_dispose(session_factory: sessionmaker[Session], people: dic
             note="KOMID itself",
         )
         assert (d.actor, d.note) == (analyst.label, "KOMID itself")
-        assert not service.has_unresolved_match(s, run_id=run_id)
-        assert service.get_run(s, actor=analyst, run_id=run_id).status == "match"
+        assert not queries.has_unresolved_match(s, run_id=run_id)
+        assert queries.get_run(s, actor=analyst, run_id=run_id).status == "match"
     assert _tags(session_factory)[-5:] == [
         "screening:list:loaded",
         "screening:list:loaded",
@@ -134,7 +134,7 @@ def test_false_positive_clears(session_factory: sessionmaker[Session], people: d
                 disposition="false_positive",
                 note="DOB",
             )
-        assert service.get_run(s, actor=analyst, run_id=rid).status == "clear"
+        assert queries.get_run(s, actor=analyst, run_id=rid).status == "clear"
         with pytest.raises(ValidationFailedError, match="not a result"):
             service.record_disposition(
                 s, actor=analyst, run_id=rid, list_name="x", entity_id="1", disposition="unsure"
@@ -163,7 +163,7 @@ def test_damaged_file_keeps_previous_version(
     ):
         service.load_list(s, actor=None, path=bad)
     with read_only(session_factory) as s:
-        active = service.active_versions(s)
+        active = queries.active_versions(s)
         assert [(v.id, v.list_name) for v in active] == [(good_id, "us_bis_dpl")]
         assert s.scalar(text("SELECT count(*) FROM screening_list_version")) == 1
     assert _tags(session_factory).count("screening:list:loaded") == 1
@@ -175,8 +175,8 @@ def test_access(session_factory: sessionmaker[Session], people: dict[str, Princi
         rid = service.screen(s, actor=people["analyst"], names=["Gryphon Aerospace"]).id
     with unit_of_work(session_factory) as s:
         # DoD and auditors read screenings; they may not write them.
-        assert service.get_run(s, actor=people["case_manager"], run_id=rid).id == rid
-        assert service.get_run(s, actor=people["auditor"], run_id=rid).id == rid
+        assert queries.get_run(s, actor=people["case_manager"], run_id=rid).id == rid
+        assert queries.get_run(s, actor=people["auditor"], run_id=rid).id == rid
         for who in ("case_manager", "auditor"):
             with pytest.raises(PermissionDeniedError):
                 service.screen(s, actor=people[who], names=["Anyone"])
@@ -191,10 +191,10 @@ def test_access(session_factory: sessionmaker[Session], people: dict[str, Princi
             )
         # A partner cannot even learn that the screening exists.
         with pytest.raises(NotFoundError):
-            service.get_run(s, actor=people["partner"], run_id=rid)
-        assert service.list_runs(s, actor=people["partner"]) == []
+            queries.get_run(s, actor=people["partner"], run_id=rid)
+        assert queries.list_runs(s, actor=people["partner"]) == []
         with pytest.raises(NotFoundError):
-            service.get_run(s, actor=people["analyst"], run_id=rid + 1000)
+            queries.get_run(s, actor=people["analyst"], run_id=rid + 1000)
 
 
 def test_no_lists_loaded(session_factory: sessionmaker[Session], people: dict[str, Principal]) -> None:

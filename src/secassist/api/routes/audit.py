@@ -21,7 +21,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from secassist.audit import checkpoint as cp
-from secassist.audit import keys, service
+from secassist.audit import keys, queries, service
+from secassist.audit.canonical import EntryDocument
 from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
 from secassist.core.errors import NotFoundError
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
@@ -36,13 +37,13 @@ def _authorize(p: Principal) -> None:
     require_permission(p, PERMISSION)
 
 
-def _readable(p: Principal, doc: dict[str, Any]) -> bool:
-    """May ``p`` read the entry document ``doc`` (:func:`service.entry_json`) in full?"""
+def _readable(p: Principal, doc: EntryDocument) -> bool:
+    """May ``p`` read the entry document ``doc`` (:func:`queries.entry_json`) in full?"""
     tables = frozenset(str(row["table"]) for row in doc["payload"]["rows"])
     return may_read_audit_entry(p, doc["subject"]["type"], tables)
 
 
-def _redacted(doc: dict[str, Any], leaf_hash: str) -> dict[str, Any]:
+def _redacted(doc: EntryDocument, leaf_hash: str) -> dict[str, object]:
     """What a caller outside the entry's scope sees: enough to verify, nothing to read."""
     return {"seq": doc["seq"], "at": doc["at"], "tag": doc["tag"], "leaf_hash": leaf_hash, "redacted": True}
 
@@ -52,12 +53,12 @@ def entries(
     principal: PrincipalDep,
     session: ReadSessionDep,
     tag: Annotated[str | None, Query(description="Tag prefix, e.g. identity:user.")] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
     after: Annotated[int | None, Query(ge=-1, description="Entries with seq greater than this.")] = None,
 ) -> Any:
     """Log entries in order, paged by ``after`` (the last seq seen)."""
     _authorize(principal)
-    found = service.list_entries(session, tag=tag, after=after, limit=limit)
+    found = queries.list_entries(session, tag=tag, after=after, limit=limit)
     items = []
     for e in found:
         rows = json.loads(e.payload)["rows"]
@@ -84,11 +85,11 @@ def entry(seq: int, principal: PrincipalDep, session: ReadSessionDep) -> dict[st
     """One entry as the JSON document its leaf hash covers (RFC 8785 canonical form hashed),
     or, outside the caller's scope, its redacted form with the leaf hash."""
     _authorize(principal)
-    entry = service.get_entry(session, seq)
-    doc = service.entry_json(entry)
+    entry = queries.get_entry(session, seq)
+    doc = queries.entry_json(entry)
     if _readable(principal, doc):
-        return doc
-    return _redacted(doc, service.leaf_of(entry).hex())
+        return dict(doc)
+    return _redacted(doc, queries.leaf_of(entry).hex())
 
 
 @router.get("/proofs/inclusion/{seq}", response_model=InclusionProof)
@@ -102,9 +103,9 @@ def inclusion(
     outside the caller's scope: the proof then starts from ``leaf_hash``)."""
     _authorize(principal)
     proof = service.inclusion_proof(session, seq, tree_size)
-    if not _readable(principal, proof["entry"]):
-        proof["entry"] = _redacted(proof["entry"], proof["leaf_hash"])
-    return proof
+    if _readable(principal, proof["entry"]):
+        return proof
+    return {**proof, "entry": _redacted(proof["entry"], proof["leaf_hash"])}
 
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)

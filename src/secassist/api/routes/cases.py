@@ -288,7 +288,8 @@ def propose_amendment(
     """Propose an amendment (new lines, changed quantities); applies when accepted."""
     case = service.resolve_case(session, actor=principal, ref=ref)
     a = amendments.propose_amendment(
-        session, actor=principal, case_id=case.id, description=body.description, new_lines=body.new_lines,
+        session, actor=principal, case_id=case.id, description=body.description,
+        new_lines=[line.new_line() for line in body.new_lines],
         quantity_changes=body.quantity_changes, expected_version=body.version, clock=clock_of(request),
     )  # fmt: skip
     return present.amendment_read(a)

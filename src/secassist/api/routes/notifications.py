@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from secassist.core.types import to_money
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
-from secassist.notification import service
+from secassist.notification import queries, service
 from secassist.notification.render import render_pdf, render_text
 from secassist.notification.schemas import (
     DisapprovalIn,
@@ -45,7 +45,7 @@ def list_notifications(
 ) -> list[NotificationRead]:
     """The notifications the caller may see, soonest review deadline first."""
     return [
-        _out(n) for n in service.list_notifications(session, actor=principal, status=status_, country=country)
+        _out(n) for n in queries.list_notifications(session, actor=principal, status=status_, country=country)
     ]
 
 
@@ -89,7 +89,7 @@ def get_notification(
     notification_id: int, principal: PrincipalDep, session: ReadSessionDep
 ) -> NotificationRead:
     """One notification; 404 when missing or outside the caller's scope."""
-    return _out(service.get_notification(session, actor=principal, notification_id=notification_id))
+    return _out(queries.get_notification(session, actor=principal, notification_id=notification_id))
 
 
 @router.get("/{notification_id}/sources", response_model=list[SourceRead])
@@ -97,21 +97,21 @@ def get_sources(notification_id: int, principal: PrincipalDep, session: ReadSess
     """The published texts this notification was read from."""
     return [
         SourceRead.model_validate(s)
-        for s in service.sources(session, actor=principal, notification_id=notification_id)
+        for s in queries.sources(session, actor=principal, notification_id=notification_id)
     ]
 
 
 @router.get("/{notification_id}/notice.txt", response_class=Response)
 def notice_text(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The Federal Register transmittal as text."""
-    n = service.get_notification(session, actor=principal, notification_id=notification_id)
+    n = queries.get_notification(session, actor=principal, notification_id=notification_id)
     return Response(render_text(notice_content(session, n)), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/{notification_id}/notice.pdf", response_class=Response)
 def notice_pdf(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The Federal Register transmittal as PDF."""
-    n = service.get_notification(session, actor=principal, notification_id=notification_id)
+    n = queries.get_notification(session, actor=principal, notification_id=notification_id)
     name = f"transmittal-{n.transmittal or n.id}.pdf"
     return Response(
         render_pdf(notice_content(session, n)),

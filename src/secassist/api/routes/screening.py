@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
-from secassist.vetting.screening import service
+from secassist.vetting.screening import queries, service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
 from secassist.vetting.screening.schemas import (
@@ -127,7 +127,7 @@ def version_out(v: ScreeningListVersion) -> VersionOut:
 @router.get("/lists", response_model=list[VersionOut])
 def lists(principal: PrincipalDep, session: ReadSessionDep) -> list[VersionOut]:
     """Every loaded list version, newest first."""
-    return [version_out(v) for v in service.list_versions(session, actor=principal)]
+    return [version_out(v) for v in queries.list_versions(session, actor=principal)]
 
 
 def run_out(run: ScreeningRun, decided: list[ScreeningDisposition]) -> RunOut:
@@ -154,14 +154,14 @@ def create_screening(
 @router.get("/screenings", response_model=list[RunOut])
 def screenings(principal: PrincipalDep, session: ReadSessionDep) -> list[RunOut]:
     return [
-        run_out(r, service.dispositions(session, run=r)) for r in service.list_runs(session, actor=principal)
+        run_out(r, queries.dispositions(session, run=r)) for r in queries.list_runs(session, actor=principal)
     ]
 
 
 @router.get("/screenings/{run_id}", response_model=RunOut)
 def screening(run_id: int, principal: PrincipalDep, session: ReadSessionDep) -> RunOut:
-    run = service.get_run(session, actor=principal, run_id=run_id)
-    return run_out(run, service.dispositions(session, run=run))
+    run = queries.get_run(session, actor=principal, run_id=run_id)
+    return run_out(run, queries.dispositions(session, run=run))
 
 
 @router.post("/screenings/{run_id}/dispositions", response_model=RunOut, status_code=status.HTTP_201_CREATED)
@@ -178,5 +178,5 @@ def dispose(
         disposition=body.disposition,
         note=body.note,
     )
-    run = service.get_run(session, actor=principal, run_id=run_id)
-    return run_out(run, service.dispositions(session, run=run))
+    run = queries.get_run(session, actor=principal, run_id=run_id)
+    return run_out(run, queries.dispositions(session, run=run))

@@ -5,31 +5,31 @@ Every state change writes exactly one audit entry (``screening:list:loaded``,
 explicitly and never commit. Screening records are resource kind ``vetting``: State and
 DoD read them (auditors too), writers need ``vetting:write``.
 
-Other code asks :func:`screen` for a :class:`ScreeningRun` and :func:`has_unresolved_match`
-whether it still holds a potential match nobody has resolved; the vetting engine treats
-that as a block, and a confirmed true match as a block too (``status == "match"``).
+Other code asks :func:`screen` for a :class:`ScreeningRun` and
+:func:`secassist.vetting.screening.queries.has_unresolved_match` whether it still holds a
+potential match nobody has resolved; the vetting engine treats that as a block, and a
+confirmed true match as a block too (``status == "match"``). The reads are in
+:mod:`secassist.vetting.screening.queries`.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
-from secassist.core.errors import NotFoundError, ValidationFailedError
-from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission, scope
-from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList
-from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Index, Match, Query
+from secassist.core.errors import ValidationFailedError
+from secassist.identity.policy import Principal, Resource, actor_of, check, require_permission
+from secassist.vetting.screening.entities import ParsedList
+from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Match, Query
 from secassist.vetting.screening.models import (
     DISPOSITIONS,
     ScreeningDisposition,
@@ -38,6 +38,8 @@ from secassist.vetting.screening.models import (
     ScreeningRun,
 )
 from secassist.vetting.screening.parsers import parse_path
+from secassist.vetting.screening.queries import active_index, dispositions, get_run
+from secassist.vetting.screening.stored import encode_entities
 
 MAX_NOTE = 4000
 MAX_NAMES = 50
@@ -53,40 +55,6 @@ class Party:
 
 
 # --- list versions ---------------------------------------------------------------
-
-
-def encode_entities(entities: Sequence[ListEntity]) -> bytes:
-    """The compact stored form of a version's entities: gzip'd JSON (deterministic)."""
-    rows = [
-        [
-            e.entity_id,
-            e.name,
-            e.schema,
-            e.aliases,
-            [[i.kind, i.value] for i in e.identifiers],
-            e.programs,
-            e.countries,
-        ]
-        for e in entities
-    ]
-    raw = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
-    return gzip.compress(raw, compresslevel=6, mtime=0)
-
-
-def decode_entities(payload: bytes) -> list[ListEntity]:
-    rows = json.loads(gzip.decompress(payload))
-    return [
-        ListEntity(
-            entity_id=r[0],
-            name=r[1],
-            schema=r[2],
-            aliases=r[3],
-            identifiers=[Identifier(kind=k, value=v) for k, v in r[4]],
-            programs=r[5],
-            countries=r[6],
-        )
-        for r in rows
-    ]
 
 
 def content_hash(parsed: ParsedList) -> str:
@@ -181,50 +149,6 @@ def store_version(
         clock=clock,
     )
     return version
-
-
-def list_versions(session: Session, *, actor: Principal | None) -> list[ScreeningListVersion]:
-    """Every loaded version, newest first (the lists are public data; reading the
-    versions needs ``vetting:read``)."""
-    stmt = select(ScreeningListVersion).order_by(ScreeningListVersion.id.desc())
-    if actor is not None:
-        require_permission(actor, "vetting:read")
-    return list(session.scalars(stmt))
-
-
-def active_versions(session: Session) -> list[ScreeningListVersion]:
-    stmt = (
-        select(ScreeningListVersion)
-        .where(ScreeningListVersion.active.is_(True))
-        .order_by(ScreeningListVersion.list_name)
-    )
-    return list(session.scalars(stmt))
-
-
-_INDEX_CACHE: dict[tuple[tuple[int, str], ...], Index] = {}
-
-
-def active_index(session: Session) -> tuple[Index, list[ScreeningListVersion]]:
-    """The in-memory index over the active versions (built once per set of versions)."""
-    versions = active_versions(session)
-    if not versions:
-        raise ValidationFailedError(
-            "no screening list is loaded (secassist screening load PATH)", field="lists"
-        )
-    key = tuple((v.id, v.content_sha256) for v in versions)
-    index = _INDEX_CACHE.get(key)
-    if index is None:
-        index = Index()
-        for v in versions:
-            data = session.get(ScreeningEntity, v.id)
-            if data is None:  # pragma: no cover - written together with the version
-                raise NotFoundError(f"entities of list version {v.id} are missing")
-            index.extend(v.list_name, decode_entities(data.payload))
-        index.finalize()
-        if len(_INDEX_CACHE) >= 4:
-            _INDEX_CACHE.clear()
-        _INDEX_CACHE[key] = index
-    return index, versions
 
 
 # --- screenings ------------------------------------------------------------------
@@ -340,50 +264,6 @@ def screen(
     return run
 
 
-def _visible_runs(actor: Principal | None) -> Select[ScreeningRun]:
-    stmt = select(ScreeningRun)
-    if actor is not None:
-        stmt = scope(stmt, actor, "vetting", country=ScreeningRun.country_code)
-    return stmt
-
-
-def get_run(session: Session, *, actor: Principal | None, run_id: int) -> ScreeningRun:
-    """One screening; a screening the actor may not see is "not found"."""
-    run: ScreeningRun | None = session.scalars(_visible_runs(actor).where(ScreeningRun.id == run_id)).first()
-    if run is None:
-        raise NotFoundError(f"screening {run_id} not found")
-    return run
-
-
-def find_run(session: Session, *, actor: Principal | None, ref: str) -> ScreeningRun:
-    """A screening by its id, or by its subject (``--subject`` when it was kept) when exactly
-    one screening the actor may see has it; several are refused with their ids."""
-    text = ref.strip()
-    if text.isdigit():
-        return get_run(session, actor=actor, run_id=int(text))
-    found = list(
-        session.scalars(_visible_runs(actor).where(ScreeningRun.subject == text).order_by(ScreeningRun.id))
-    )
-    if not found:
-        raise NotFoundError(f"screening: none with id or subject {text!r}", field="screening")
-    if len(found) > 1:
-        ids = ", ".join(str(r.id) for r in found)
-        raise ValidationFailedError(
-            f"screening: subject {text!r} names screenings {ids}; give the id", field="screening"
-        )
-    return found[0]
-
-
-def list_runs(session: Session, *, actor: Principal | None, limit: int = 100) -> list[ScreeningRun]:
-    stmt = _visible_runs(actor).order_by(ScreeningRun.id.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def dispositions(session: Session, *, run: ScreeningRun) -> list[ScreeningDisposition]:
-    stmt = select(ScreeningDisposition).where(ScreeningDisposition.run_id == run.id)
-    return list(session.scalars(stmt.order_by(ScreeningDisposition.id)))
-
-
 def status_of(run: ScreeningRun, decided: Sequence[ScreeningDisposition]) -> str:
     """``match`` if any result is a confirmed true match; ``potential_match`` while any
     result has no disposition or is marked unsure; else ``clear``."""
@@ -447,12 +327,3 @@ def record_disposition(
         clock=clock,
     )
     return d
-
-
-def has_unresolved_match(session: Session, *, run_id: int) -> bool:
-    """True while the screening holds a potential match that no analyst has resolved
-    (no disposition, or "unsure"). Called by the vetting engine, which blocks on it."""
-    run = session.get(ScreeningRun, run_id)
-    if run is None:
-        raise NotFoundError(f"screening {run_id} not found")
-    return run.status == "potential_match"
