@@ -20,6 +20,7 @@ from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import start_web_session
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
+from secassist.workflows.notification_case import prepare_for_case
 from secassist.workflows.trace_item import trace
 from tests.api.test_errors import assert_problem
 from tests.cases.factories import World, make_world
@@ -536,3 +537,23 @@ def test_a_browser_session_must_send_the_csrf_header_to_record_an_event(
     r = client.post(f"{API}/items/PVS-1/events", json=body, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
     assert r.json()["state"] == "stored"
+
+
+def test_the_trace_shows_each_step_only_to_whom_its_record_is_visible(
+    client: TestClient,
+    poland: Poland,
+    tokens: dict[str, H],
+    delivered: dict[str, Any],
+    session_factory: sessionmaker[Session],
+) -> None:
+    with unit_of_work(session_factory) as s:
+        n = prepare_for_case(s, actor=None, case_id=poland.case_id)
+        assert not n.formally_notified  # in informal review: partners may not see it
+    dod = client.get(f"{API}/items/PVS-1/trace", headers=tokens["dod"]).json()
+    pl = client.get(f"{API}/items/PVS-1/trace", headers=tokens["pl"]).json()
+    assert [x["step"] for x in dod["steps"]] == ["case", "line", "notification"]
+    assert [x["step"] for x in pl["steps"]] == ["case", "line"]
+    hidden = dod["steps"][2]["audit_seq"]
+    assert hidden in {p["leaf_index"] for p in dod["proofs"]}
+    assert hidden not in {p["leaf_index"] for p in pl["proofs"]}  # nor its entry, through a proof
+    assert pl["events"] == dod["events"]
