@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from secassist.api.routes import audit, cases, health, notifications, programs, reference, screening, vetting
+from secassist.api.routes import (
+    audit,
+    cases,
+    equipment,
+    health,
+    notifications,
+    programs,
+    reference,
+    screening,
+    vetting,
+)
 from secassist.api.routes import identity as identity_routes
 
 API_PREFIX = "/api/v1"
@@ -20,5 +30,6 @@ for _module in (
     vetting,
     programs,
     notifications,
+    equipment,
 ):
     router.include_router(_module.router)

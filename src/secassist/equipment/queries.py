@@ -3,6 +3,7 @@ its own country's sites, units and the items its country holds; ``None`` is the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -11,9 +12,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.equipment import custody
 from secassist.equipment.models import (
     CustodyEntry,
     CustodyEvent,
+    Incident,
     Inventory,
     Item,
     Lot,
@@ -21,10 +24,11 @@ from secassist.equipment.models import (
     Site,
     SiteInspection,
 )
-from secassist.equipment.schemas import ItemRead
+from secassist.equipment.schemas import EventRead, IncidentRead, ItemRead, SiteRead
 from secassist.identity.policy import Column, Principal, Resource, check, scope
 
 S = TypeVar("S", bound=Select[Any])
+MAX_PAGE = 500
 
 
 def scoped(stmt: S, actor: Principal | None, country: Column) -> S:
@@ -148,6 +152,42 @@ def item_read(item: Item, site_name: str | None) -> ItemRead:
     )
 
 
+def _items_stmt(
+    actor: Principal | None,
+    *,
+    case_id: int | None = None,
+    case_ref: str | None = None,
+    country: str | None = None,
+    eeum: bool | None = None,
+    site_id: int | None = None,
+    state: str | None = None,
+) -> Select[Any]:
+    stmt = scoped(select(Item), actor, Item.holder_country)
+    if case_id is not None:
+        stmt = stmt.where(Item.case_id == case_id)
+    if case_ref:
+        stmt = stmt.where(Item.case_ref == case_ref.strip().upper())
+    if country:
+        stmt = stmt.where(Item.holder_country == country.strip().upper())
+    if eeum is not None:
+        stmt = stmt.where(Item.eeum_designation.is_not(None) if eeum else Item.eeum_designation.is_(None))
+    if site_id is not None:
+        stmt = stmt.where(Item.site_id == site_id)
+    if state:
+        if state not in custody.STATES:
+            raise ValidationFailedError(
+                f"state: one of {', '.join(custody.STATES)}, not {state!r}", field="state"
+            )
+        stmt = stmt.where(Item.state == state)
+    return stmt
+
+
+def _named(session: Session, stmt: Select[Any]) -> list[ItemRead]:
+    named = stmt.add_columns(Site.name).outerjoin(Site, Site.id == Item.site_id)
+    rows = session.execute(named.order_by(Item.delivered_on, Item.id))
+    return [item_read(item, name) for item, name in rows]
+
+
 def list_items(
     session: Session,
     *,
@@ -158,18 +198,39 @@ def list_items(
     site_id: int | None = None,
 ) -> list[ItemRead]:
     """The registry, newest delivery last; filters combine."""
-    stmt = scoped(select(Item), actor, Item.holder_country)
-    if case_id is not None:
-        stmt = stmt.where(Item.case_id == case_id)
-    if country:
-        stmt = stmt.where(Item.holder_country == country.strip().upper())
-    if eeum is not None:
-        stmt = stmt.where(Item.eeum_designation.is_not(None) if eeum else Item.eeum_designation.is_(None))
-    if site_id is not None:
-        stmt = stmt.where(Item.site_id == site_id)
-    named = stmt.add_columns(Site.name).outerjoin(Site, Site.id == Item.site_id)
-    rows = session.execute(named.order_by(Item.delivered_on, Item.id))
-    return [item_read(item, name) for item, name in rows]
+    stmt = _items_stmt(actor, case_id=case_id, country=country, eeum=eeum, site_id=site_id)
+    return _named(session, stmt)
+
+
+def page_items(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case: str | None = None,
+    country: str | None = None,
+    eeum: bool | None = None,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ItemRead], int]:
+    """One page of the registry (same order as :func:`list_items`) and the total that
+    matches. ``case`` is the case's id or identifier; a case the actor may not see simply
+    matches nothing, as does any other filter over rows outside its scope."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailedError(f"limit: between 1 and {MAX_PAGE}", field="limit")
+    if offset < 0:
+        raise ValidationFailedError("offset: must not be negative", field="offset")
+    ref = (case or "").strip()
+    stmt = _items_stmt(
+        actor,
+        case_id=int(ref) if ref.isdigit() else None,
+        case_ref=ref if ref and not ref.isdigit() else None,
+        country=country,
+        eeum=eeum,
+        state=state,
+    )
+    total = session.scalar(stmt.with_only_columns(func.count(Item.id)).order_by(None)) or 0
+    return _named(session, stmt.limit(limit).offset(offset)), int(total)
 
 
 def events_of(session: Session, item_id: int) -> Sequence[tuple[CustodyEvent, int | None]]:
@@ -211,3 +272,59 @@ def site_inventories(session: Session, *, actor: Principal | None, site_id: int)
     """The inventories recorded at a site (reconciled scans), newest first."""
     stmt = scoped(select(Inventory), actor, Inventory.country_code).where(Inventory.site_id == site_id)
     return list(session.scalars(stmt.order_by(Inventory.performed_on.desc(), Inventory.id.desc())))
+
+
+def site_read(site: Site) -> SiteRead:
+    """A site in the shape of ``secassist equipment sites list``."""
+    return SiteRead(id=site.id, name=site.name, country=site.country_code, organization=site.organization)
+
+
+def event_read(session: Session, item: Item, event: CustodyEvent) -> EventRead:
+    """A just-recorded (flushed) custody event with its audit entry and the item's state."""
+    site = session.get(Site, event.site_id) if event.site_id is not None else None
+    unit = session.get(RecipientUnit, event.unit_id) if event.unit_id is not None else None
+    audit_seq = session.scalar(select(CustodyEntry.audit_seq).where(CustodyEntry.event_id == event.id))
+    return EventRead(
+        serial=item.serial,
+        item_type=item.item_type,
+        kind=event.kind,
+        on=event.occurred_on,
+        seq=event.seq,
+        site=site.name if site else None,
+        unit=unit.name if unit else None,
+        holder_country=item.holder_country,
+        found=event.found,
+        state=item.state,
+        audit_seq=audit_seq,
+    )
+
+
+def incident_reads(session: Session, rows: Sequence[Incident]) -> list[IncidentRead]:
+    """Incidents with their item's serial and their site's name (two lookups, not 2n)."""
+    item_ids = {r.item_id for r in rows if r.item_id is not None}
+    site_ids = {r.site_id for r in rows if r.site_id is not None}
+    serials: dict[int, str] = {}
+    names: dict[int, str] = {}
+    if item_ids:
+        found = session.execute(select(Item.id, Item.serial).where(Item.id.in_(item_ids)))
+        serials = {i: s for i, s in found}
+    if site_ids:
+        names = {i: n for i, n in session.execute(select(Site.id, Site.name).where(Site.id.in_(site_ids)))}
+    return [
+        IncidentRead(
+            id=r.id,
+            country=r.country_code,
+            kind=r.kind,
+            serial=serials.get(r.item_id) if r.item_id is not None else None,
+            site=names.get(r.site_id) if r.site_id is not None else None,
+            description=r.description,
+            occurred_on=r.occurred_on,
+            discovered_on=r.discovered_on,
+            report_due_on=r.report_due_on,
+            offices=json.loads(r.offices),
+            reported_on=r.reported_on,
+            status=r.status,
+            closed_on=r.closed_on,
+        )
+        for r in rows
+    ]

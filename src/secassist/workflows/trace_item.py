@@ -24,7 +24,7 @@ from secassist.cases import service as cases
 from secassist.equipment import custody, monitoring, queries
 from secassist.equipment.models import RecipientUnit, Site
 from secassist.equipment.schemas import Trace, TraceEvent, TraceStep
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, Resource, visible
 from secassist.notification.models import Notification
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 
@@ -70,7 +70,14 @@ def _holder(pos: custody.Position, units: dict[int, str]) -> str | None:
     return text
 
 
-def _steps(session: Session, case_id: int, line_id: int) -> list[TraceStep]:
+def _steps(session: Session, actor: Principal | None, case_id: int, line_id: int) -> list[TraceStep]:
+    """The chain's steps before delivery, each only where ``actor`` may see its record: the
+    item's holder is not necessarily allowed to see the funding, the case (after a
+    transfer) or a notification still in informal review (identity/policy.py)."""
+
+    def sees(r: Resource) -> bool:
+        return actor is None or visible(actor, r)
+
     facts = cases.case_facts(session, case_id)
     # The line may be gone from the case since (an amendment): the item keeps its number.
     line = next((ln for ln in facts.lines if ln.line_id == line_id), None)
@@ -82,6 +89,8 @@ def _steps(session: Session, case_id: int, line_id: int) -> list[TraceStep]:
         .order_by(LedgerEntry.entry_date, LedgerEntry.id)
     )
     for entry, appr in funding:
+        if not sees(Resource("program", country=entry.country_code)):
+            continue
         steps.append(
             TraceStep(
                 step="funding",
@@ -95,6 +104,8 @@ def _steps(session: Session, case_id: int, line_id: int) -> list[TraceStep]:
                 audit_seq=_last_entry(session, "program_entry", entry.id),
             )
         )
+    if not sees(Resource("case", country=facts.country_code)):
+        return steps
     steps.append(
         TraceStep(
             step="case",
@@ -124,6 +135,9 @@ def _steps(session: Session, case_id: int, line_id: int) -> list[TraceStep]:
     for n in session.scalars(
         select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
     ):
+        notice = Resource("notification", country=n.purchaser_country, formally_notified=n.formally_notified)
+        if not sees(notice):
+            continue
         steps.append(
             TraceStep(
                 step="notification",
@@ -168,7 +182,7 @@ def trace(
                 unit=units.get(row.unit_id) if row.unit_id is not None else None,
             )
         )
-    steps = _steps(session, item.case_id, item.case_line_id)
+    steps = _steps(session, actor, item.case_id, item.case_line_id)
     incidents = [
         {"id": i.id, "kind": i.kind, "discovered_on": i.discovered_on.isoformat(), "status": i.status,
          "report_due_on": i.report_due_on.isoformat()}
