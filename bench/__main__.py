@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.screening",
     "bench.vetting",
     "bench.notices",
+    "bench.equipment",
 ]
 
 

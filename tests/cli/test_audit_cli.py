@@ -456,7 +456,7 @@ def test_public_key_in_both_forms_verifies_the_checkpoint(
 def test_entries_in_every_format(filled: sessionmaker[Session], app_env: dict[str, str]) -> None:
     n = size_of(filled)
     rows = json.loads(ok(app_env, "audit", "entries", "--format", "json", "--limit", "1000"))
-    assert [r["seq"] for r in rows] == list(range(n))
+    assert [r["seq"] for r in rows] == list(range(min(n, 1000)))  # the demo's log is longer than a page
     assert set(rows[0]) == {"seq", "at", "actor", "tag", "subject_type", "subject_id", "rows"}
     users = json.loads(ok(app_env, "audit", "entries", "--tag", "identity:user", "-f", "json"))
     assert users

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from secassist.core.clock import Clock
 from secassist.demo.cases import load_demo_cases
+from secassist.demo.equipment import load_demo_equipment
 from secassist.demo.programs import load_demo_programs
 from secassist.demo.screening import load_demo_screening
 from secassist.demo.vetting import load_vetting_demo
@@ -122,10 +123,12 @@ def load_demo(session: Session, *, clock: Clock | None = None) -> str:
     programs = load_demo_programs(session)
     cases = load_demo_cases(session, clock=clock)
     vetting = load_vetting_demo(session)
+    # After the cases (deliveries are against their lines) and vetting (a Leahy-linked unit).
+    equipment = load_demo_equipment(session, clock=clock)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
         f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
-        f"{cases}; {screening}; {vetting}; {programs}"
+        f"{cases}; {screening}; {vetting}; {programs}; {equipment}"
     )

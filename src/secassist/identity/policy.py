@@ -263,6 +263,21 @@ _AUDIT_KINDS: tuple[tuple[str, str], ...] = (
     ("screening", "vetting"),
     ("notification", "notification"),
     ("program", "program"),
+    # The equipment registry's audited tables (also its subject types), named in full so
+    # that a new equipment table stays unknown, hence redacted, until it is added here.
+    *(
+        (t, "equipment")
+        for t in (
+            "equipment_site_inspection",
+            "equipment_site",
+            "equipment_unit",
+            "equipment_item",
+            "equipment_lot",
+            "equipment_inventory",
+            "equipment_custody_event",
+            "equipment_incident",
+        )
+    ),
     ("reference", "reference"),
     ("audit", "audit"),
 )
