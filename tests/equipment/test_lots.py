@@ -4,18 +4,20 @@ event, refused events name their rule and write nothing, holdings as of a date).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.service import tree_size
 from secassist.core.clock import FixedClock
-from secassist.core.errors import NotFoundError, SecassistError, ValidationFailedError
+from secassist.core.errors import ConflictError, NotFoundError, SecassistError, ValidationFailedError
 from secassist.equipment import lot_custody as rules
 from secassist.equipment import lots, sites
 from secassist.equipment.errors import CustodyRefusedError
@@ -236,3 +238,63 @@ def test_an_unnamed_source_must_be_unambiguous(
         _, after = lots.record_lot_event(s, actor=world.dod, lot_id=lot_id, kind="expended", quantity=1,
                                          on=d0, site="Powidz depot", clock=clock)  # fmt: skip
     assert after.held == 999
+
+
+def test_lot_events_are_append_only(
+    session_factory: sessionmaker[Session], world: World, poland: Poland, clock: FixedClock, engine: Engine
+) -> None:
+    lot_id = _lot(session_factory, world, poland, clock)
+    with unit_of_work(session_factory) as s:
+        lots.record_lot_event(s, actor=world.dod, lot_id=lot_id, kind="expended", quantity=5,
+                              on=clock.today(), clock=clock)  # fmt: skip
+    for statement in ("UPDATE equipment_lot_event SET quantity = 1", "DELETE FROM equipment_lot_event"):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as c:
+            c.execute(text(statement))
+    assert _state(session_factory)[0] == 1
+
+
+def test_two_expenditures_at_once_never_overdraw_the_lot(
+    session_factory: sessionmaker[Session],
+    world: World,
+    poland: Poland,
+    clock: FixedClock,
+    backend: str,
+    audit_ok: Callable[[], None],
+) -> None:
+    """Each asks for 600 of 1000: on PostgreSQL the loser collides on (lot_id, seq) (409); on
+    SQLite the writers queue and the second is refused as insufficient. Never negative."""
+    lot_id = _lot(session_factory, world, poland, clock)
+    start = threading.Barrier(2, timeout=20)
+    both_read = threading.Barrier(2, timeout=20) if backend == "postgresql" else None
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def user() -> None:
+        try:
+            start.wait()
+            with unit_of_work(session_factory) as s:
+                lots.history(s, lots.get_lot(s, actor=None, lot_id=lot_id)[0])  # both read first
+                if both_read is not None:
+                    both_read.wait()
+                lots.record_lot_event(s, actor=world.dod, lot_id=lot_id, kind="expended", quantity=600,
+                                      on=clock.today(), clock=clock)  # fmt: skip
+            outcomes.append("ok")
+        except ConflictError as exc:
+            outcomes.append(f"conflict:{exc.http_status}")
+        except CustodyRefusedError as exc:
+            outcomes.append(exc.rule)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=user) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert sorted(outcomes) == (["conflict:409", "ok"] if backend == "postgresql" else ["insufficient", "ok"])
+    with read_only(session_factory) as s:
+        after = lots.holdings(s, actor=None, lot_id=lot_id)
+    assert after.held == 400
+    assert after.consumed == {"expended": 600}
+    audit_ok()
