@@ -288,3 +288,101 @@ def reconcile(
             + (f" ({', '.join(x['serial'] for x in body[key][:10])})" if body[key] else "")
         )
     typer.echo(f"applied: {result.applied} ({result.recorded} inventory events recorded)")
+
+
+@app.command()
+def check(
+    country: Annotated[str, typer.Option("--country", help="ISO alpha-2 country code.")],
+    on: Annotated[str, typer.Option("--on", help="The check's date (YYYY-MM-DD).")],
+    office: Annotated[str, typer.Option("--office", help="Who did the check (the SCO).")],
+    finding: Annotated[list[str] | None, typer.Option("--finding", help="A finding (repeat).")] = None,
+) -> None:
+    """Record a routine end-use check in a country (Routine EUM, SAMM C8.3)."""
+    from secassist.equipment import checks
+
+    with uow() as s:
+        row = checks.record_check(
+            s,
+            actor=None,
+            country=country,
+            on=parse_date(on, option="on"),
+            office=office,
+            findings=finding or [],
+        )
+        typer.echo(f"check {row.id}: {row.country_code} on {row.checked_on} by {row.office}")
+
+
+DUE_COLUMNS = ["kind", "country", "subject", "due_on", "status", "last_done_on", "detail"]
+
+
+@app.command()
+def due(
+    as_of: Annotated[str, typer.Option("--as-of", help="The date (YYYY-MM-DD).")],
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    within: Annotated[
+        int, typer.Option("--within", help="Also list what falls due within this many days.")
+    ] = 30,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """EEUM inventories, routine checks per country and site inspections due or overdue."""
+    from secassist.equipment import checks
+
+    with read_session() as s:
+        report = checks.due(
+            s, actor=None, as_of=parse_date(as_of, option="as-of"), within_days=within, country=country
+        )
+    if fmt is Format.json:
+        _json(report.as_json())
+        return
+    emit_rows([r.as_json() for r in report.rows], fmt, columns=DUE_COLUMNS)
+
+
+@app.command("lot-event")
+def lot_event(
+    lot_id: Annotated[int, typer.Argument(metavar="LOT_ID")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="stored, issued, expended, lost, destroyed or transferred.")
+    ],
+    quantity: Annotated[int, typer.Option("--quantity", help="How many units of the lot.")],
+    on: Annotated[str, typer.Option("--on", help="The event's date (YYYY-MM-DD).")],
+    site: Annotated[
+        str | None, typer.Option("--site", help="Site the units go to (stored) or come from.")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Unit the units go to (issued) or come from.")
+    ] = None,
+    from_site: Annotated[
+        str | None, typer.Option("--from-site", help="Site the units leave (a move between sites).")
+    ] = None,
+    holder_country: Annotated[
+        str | None, typer.Option("--holder-country", help="New holder (transfers).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a custody event of N units of a bulk lot; prints the lot's holdings after it."""
+    from secassist.equipment import lots
+
+    with uow() as s:
+        ev, _ = lots.record_lot_event(
+            s,
+            actor=None,
+            lot_id=lot_id,
+            kind=kind.strip().lower(),
+            quantity=quantity,
+            on=parse_date(on, option="on"),
+            site=site,
+            unit=unit,
+            from_site=from_site,
+            holder_country=holder_country,
+        )
+        after = lots.holdings(s, actor=None, lot_id=lot_id)
+        line = f"lot {lot_id}: {ev.kind} {ev.quantity} on {ev.occurred_on} (event {ev.seq})"
+    if fmt is Format.json:
+        _json(after.as_json())
+        return
+    typer.echo(line)
+    emit_rows(
+        [{"holder": h.holder, "name": h.name, "quantity": h.quantity} for h in after.holdings],
+        fmt,
+        columns=["holder", "name", "quantity"],
+    )

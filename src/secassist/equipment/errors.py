@@ -10,7 +10,8 @@ from secassist.core.errors import ValidationFailedError
 class CustodyRefusedError(ValidationFailedError):
     """A custody event the chronology or the state machine forbids; ``rule`` names the rule
     (``before_delivery``, ``after_end``, ``future``, ``out_of_order``, ``not_allowed``,
-    ``two_places``, ``needs_site``, ``needs_unit``) and nothing was written."""
+    ``two_places``, ``needs_site``, ``needs_unit``; for bulk lots also ``quantity``,
+    ``insufficient``, ``needs_holder``) and nothing was written."""
 
     code = "equipment.custody_refused"
     title = "Custody event refused"

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from secassist.equipment.custody import KINDS, STATES
+from secassist.equipment.lot_custody import LOT_KINDS
 from secassist.storage.base import Base, audited
 from secassist.storage.types import UTCDateTime
 
@@ -260,3 +261,58 @@ class Incident(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str] = mapped_column(String(300))
+
+
+class LotEvent(Base):
+    """A movement of N units of a bulk lot (stored, issued, expended, lost, destroyed,
+    transferred; :mod:`~secassist.equipment.lot_custody`). Append-only (triggers); ``seq``
+    numbers the lot's events from 1, so two concurrent appends to one lot collide. The
+    holdings per site and unit are derived from these rows and the lot's delivery."""
+
+    __tablename__ = "equipment_lot_event"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "seq"),
+        CheckConstraint(_in("kind", LOT_KINDS), name="kind"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("seq >= 1", name="seq"),
+        CheckConstraint("from_site_id IS NULL OR from_unit_id IS NULL", name="one_source"),
+        CheckConstraint("to_site_id IS NULL OR to_unit_id IS NULL", name="one_destination"),
+        audited(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("equipment_lot.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(Integer)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    from_site_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_site.id"))
+    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_unit.id"))
+    to_site_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_site.id"))
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_unit.id"))
+    # A transfer's new holder (another country: the end of the recipient's accountability).
+    holder_country: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(300))
+
+
+class RoutineCheck(Base):
+    """A routine end-use check in a partner country by its security cooperation office
+    (Routine EUM, DoD Golden Sentry, SAMM C8.3 [S72][S73]), with what it found."""
+
+    __tablename__ = "equipment_routine_check"
+    __table_args__ = (
+        # "What is due as of a date": the last check per country by then.
+        Index("ix_equipment_routine_check_country_on", "country_code", "checked_on"),
+        audited(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("reference_country.code"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    office: Mapped[str] = mapped_column(String(200))
+    findings: Mapped[str] = mapped_column(Text)  # JSON list of strings ([] when nothing found)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(300))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)

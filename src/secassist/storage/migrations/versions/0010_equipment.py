@@ -1,5 +1,6 @@
-"""Equipment: sites, inspections, recipient units, items, lots, inventories, incidents and
-the append-only custody chain (UPDATE/DELETE refused by triggers).
+"""Equipment: sites, inspections, recipient units, items, lots, inventories, incidents,
+routine EUM checks and the append-only custody chains of items and lots (UPDATE/DELETE
+refused by triggers).
 
 Revision ID: 0010
 Revises: 0009
@@ -18,7 +19,7 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ("equipment_custody_event",)
+APPEND_ONLY = ("equipment_custody_event", "equipment_lot_event")
 
 
 def _append_only_triggers() -> None:
@@ -356,11 +357,95 @@ def upgrade() -> None:
         sa.UniqueConstraint("audit_seq", name=op.f("uq_equipment_custody_entry_audit_seq")),
     )
 
+    op.create_table(
+        "equipment_lot_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("from_site_id", sa.Integer(), nullable=True),
+        sa.Column("from_unit_id", sa.Integer(), nullable=True),
+        sa.Column("to_site_id", sa.Integer(), nullable=True),
+        sa.Column("to_unit_id", sa.Integer(), nullable=True),
+        sa.Column("holder_country", sa.String(length=8), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("recorded_at", secassist.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.String(length=300), nullable=False),
+        sa.CheckConstraint(
+            "from_site_id IS NULL OR from_unit_id IS NULL", name=op.f("ck_equipment_lot_event_one_source")
+        ),
+        sa.CheckConstraint(
+            "to_site_id IS NULL OR to_unit_id IS NULL", name=op.f("ck_equipment_lot_event_one_destination")
+        ),
+        sa.CheckConstraint(
+            "kind IN ('stored', 'issued', 'expended', 'lost', 'destroyed', 'transferred')",
+            name=op.f("ck_equipment_lot_event_kind"),
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_equipment_lot_event_quantity")),
+        sa.CheckConstraint("seq >= 1", name=op.f("ck_equipment_lot_event_seq")),
+        sa.ForeignKeyConstraint(
+            ["lot_id"], ["equipment_lot.id"], name=op.f("fk_equipment_lot_event_lot_id_equipment_lot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_site_id"],
+            ["equipment_site.id"],
+            name=op.f("fk_equipment_lot_event_from_site_id_equipment_site"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_unit_id"],
+            ["equipment_unit.id"],
+            name=op.f("fk_equipment_lot_event_from_unit_id_equipment_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_site_id"],
+            ["equipment_site.id"],
+            name=op.f("fk_equipment_lot_event_to_site_id_equipment_site"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_unit_id"],
+            ["equipment_unit.id"],
+            name=op.f("fk_equipment_lot_event_to_unit_id_equipment_unit"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_equipment_lot_event")),
+        sa.UniqueConstraint("lot_id", "seq", name=op.f("uq_equipment_lot_event_lot_id_seq")),
+        info={"audited": True},
+    )
+
+    op.create_table(
+        "equipment_routine_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("country_code", sa.String(length=2), nullable=False),
+        sa.Column("checked_on", sa.Date(), nullable=False),
+        sa.Column("office", sa.String(length=200), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("recorded_at", secassist.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.String(length=300), nullable=False),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["country_code"],
+            ["reference_country.code"],
+            name=op.f("fk_equipment_routine_check_country_code_reference_country"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_equipment_routine_check")),
+        info={"audited": True},
+    )
+    with op.batch_alter_table("equipment_routine_check", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_equipment_routine_check_country_on", ["country_code", "checked_on"], unique=False
+        )
+
     _append_only_triggers()
 
 
 def downgrade() -> None:
     _drop_append_only_triggers()
+    with op.batch_alter_table("equipment_routine_check", schema=None) as batch_op:
+        batch_op.drop_index("ix_equipment_routine_check_country_on")
+
+    op.drop_table("equipment_routine_check")
+    op.drop_table("equipment_lot_event")
     op.drop_table("equipment_custody_entry")
     with op.batch_alter_table("equipment_incident", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_equipment_incident_item_id"))
