@@ -276,6 +276,8 @@ _AUDIT_KINDS: tuple[tuple[str, str], ...] = (
             "equipment_inventory",
             "equipment_custody_event",
             "equipment_incident",
+            "equipment_lot_event",
+            "equipment_routine_check",
         )
     ),
     ("reference", "reference"),
