@@ -26,8 +26,15 @@ def _approved(factory: sessionmaker[Session], clock: FixedClock, serials: list[s
     with unit_of_work(factory) as s:
         filed = file(s, clock, serials, **kw)  # type: ignore[arg-type]
         sign_off(s, filed)
-        decide_transfer(s, actor=None, request_id=filed.request.id, decision="approve", on=clock.today(),
-                        provisos=["No further retransfer"], clock=clock)  # fmt: skip
+        decide_transfer(
+            s,
+            actor=None,
+            request_id=filed.request.id,
+            decision="approve",
+            on=clock.today(),
+            provisos=["No further retransfer"],
+            clock=clock,
+        )
         return filed.request.id
 
 
@@ -46,8 +53,13 @@ def test_request_runs_every_check_with_evidence(
         assert not filed.request.notification_required
         rid = filed.request.id
     with read_only(session_factory) as s:
-        tags = list(s.scalars(select(AuditEntry.tag).where(AuditEntry.subject_type == "transfer_request",
-                                                           AuditEntry.subject_id == str(rid))))  # fmt: skip
+        tags = list(
+            s.scalars(
+                select(AuditEntry.tag).where(
+                    AuditEntry.subject_type == "transfer_request", AuditEntry.subject_id == str(rid)
+                )
+            )
+        )
         assert tags == ["transfer:request:created", "transfer:checks:recorded"]
 
 
@@ -73,8 +85,13 @@ def test_execution_moves_custody_holder_and_responsibility_at_once(
         assert {items[n].holder_country for n in nvds[:2]} == {"DE"}
         assert {items[n].holder_country for n in nvds[2:]} == {"PL"}
         assert items["N-1"].state == "stored"
-        kinds = list(s.scalars(select(CustodyEvent.kind).where(CustodyEvent.item_id == items["N-1"].id)
-                               .order_by(CustodyEvent.seq)))  # fmt: skip
+        kinds = list(
+            s.scalars(
+                select(CustodyEvent.kind)
+                .where(CustodyEvent.item_id == items["N-1"].id)
+                .order_by(CustodyEvent.seq)
+            )
+        )
         assert kinds == ["delivered", "transferred", "received"]
 
         # EEUM responsibility is derived from the holder country: both due lists changed.
@@ -92,9 +109,7 @@ def test_execution_moves_custody_holder_and_responsibility_at_once(
         # As of before the transfer the items were Poland's.
         before = monitoring.delinquency(s, actor=None, as_of=clock.today() - timedelta(days=1), country="PL")
         assert before.by_country[0].eeum_items == 4
-        assert [e.subject for e in queries.inbox(s, actor=None, country="DE")][0].startswith(
-            f"Transfer {rid}"
-        )
+        assert queries.inbox(s, actor=None, country="DE")[0].subject.startswith(f"Transfer {rid}")
         steps = [st.step for st in trace(s, actor=None, serial="N-1").steps]
         assert steps[-3:] == ["transfer_request", "transfer_decision", "transfer_execution"]
         assert queries.get_request(s, actor=None, request_id=rid).status == "executed"
@@ -119,31 +134,54 @@ def test_execution_refusals(
     clock.advance(timedelta(days=1))
     day = clock.today()
     late = day + timedelta(days=400)
-    _refused(session_factory, "not_approved",
-             lambda s: execute_transfer(s, actor=None, request_id=pending, on=day, clock=clock))  # fmt: skip
-    _refused(session_factory, "serials",
-             lambda s: execute_transfer(s, actor=None, request_id=rid, on=day, serials=["N-1", "N-3"]))  # fmt: skip
-    _refused(session_factory, "lapsed",
-             lambda s: execute_transfer(s, actor=None, request_id=rid, on=late, clock=clock))  # fmt: skip
+    _refused(
+        session_factory,
+        "not_approved",
+        lambda s: execute_transfer(s, actor=None, request_id=pending, on=day, clock=clock),
+    )
+    _refused(
+        session_factory,
+        "serials",
+        lambda s: execute_transfer(s, actor=None, request_id=rid, on=day, serials=["N-1", "N-3"]),
+    )
+    _refused(
+        session_factory,
+        "lapsed",
+        lambda s: execute_transfer(s, actor=None, request_id=rid, on=late, clock=clock),
+    )
     with unit_of_work(session_factory) as s:
         execute_transfer(s, actor=None, request_id=rid, on=day, serials=["N-2", "N-1"], clock=clock)
-    _refused(session_factory, "not_approved",
-             lambda s: execute_transfer(s, actor=None, request_id=rid, on=day, clock=clock))  # fmt: skip
+    _refused(
+        session_factory,
+        "not_approved",
+        lambda s: execute_transfer(s, actor=None, request_id=rid, on=day, clock=clock),
+    )
 
 
 def test_a_blocking_finding_cannot_be_approved(
     session_factory: sessionmaker[Session], nvds: list[str], clock: FixedClock, world: World
 ) -> None:
     with unit_of_work(session_factory) as s:
-        monitoring.record_incident(s, actor=None, country="PL", kind="unauthorized_use", serial="N-4",
-                                   discovered_on=clock.today(), description="seen in use", clock=clock)  # fmt: skip
+        monitoring.record_incident(
+            s,
+            actor=None,
+            country="PL",
+            kind="unauthorized_use",
+            serial="N-4",
+            discovered_on=clock.today(),
+            description="seen in use",
+            clock=clock,
+        )
     with unit_of_work(session_factory) as s:
         filed = file(s, clock, ["N-4"])
         sign_off(s, filed)
         assert {f.factor: f.outcome for f in filed.findings}["open_incidents"] == "block"
         rid = filed.request.id
-    _refused(session_factory, "blocked",
-             lambda s: decide_transfer(s, actor=None, request_id=rid, decision="approve", on=clock.today()))  # fmt: skip
+    _refused(
+        session_factory,
+        "blocked",
+        lambda s: decide_transfer(s, actor=None, request_id=rid, decision="approve", on=clock.today()),
+    )
     with unit_of_work(session_factory) as s:
         assert (
             decide_transfer(s, actor=None, request_id=rid, decision="deny", on=clock.today()).status
