@@ -32,11 +32,12 @@ def file(
     kind: str = "retransfer",
     on: date | None = None,
     return_by: date | None = None,
+    source: str = "PL",
     **kw: Any,
 ) -> Filed:
     names = {f"Government of {to}": CLEAR, "Bundeswehr": CLEAR}
     return request_transfer(
-        s, actor=None, from_country="PL", to_party=to, kind=kind, on=on or clock.today(),
+        s, actor=None, from_country=source, to_party=to, kind=kind, on=on or clock.today(),
         end_use="Training of NATO forces", end_user="Bundeswehr", return_by=return_by, serials=serials,
         screenings=names, determinations=JUDGED, clock=clock, **kw,
     )  # fmt: skip
