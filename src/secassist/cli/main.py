@@ -23,6 +23,7 @@ from secassist.cli import (
     screening,
     serve,
     tokens,
+    transfers,
     users,
     vetting,
 )
@@ -49,6 +50,7 @@ app.add_typer(programs.app, name="programs")
 app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
 app.add_typer(equipment.app, name="equipment")
+app.add_typer(transfers.app, name="transfers")
 app.command("serve")(serve.serve)
 
 

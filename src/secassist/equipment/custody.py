@@ -11,8 +11,10 @@ projection and refuses any event this module refuses, naming the rule.
 Chronology rules (each a :class:`~secassist.equipment.errors.CustodyRefusedError` ``rule``):
 
 - ``before_delivery``: the first event is the delivery, and nothing is dated before it;
-- ``after_end``: nothing follows destruction, disposal or a transfer out (the end of
-  accountability, SAMM C8.7–C8.8 [S73]);
+- ``after_end``: nothing follows destruction or disposal (the end of accountability, SAMM
+  C8.7–C8.8 [S73]); after a transfer out only the receipt by the new holder may follow (a
+  consented third-party transfer keeps the item under U.S. monitoring with its new holder,
+  AECA §3(a) [S37]; both events are written in one transaction by the transfers workflow);
 - ``future``: no event is dated after today;
 - ``out_of_order``: events are appended in date order (a back-dated event would rewrite
   the positions every later event was judged on);
@@ -97,7 +99,7 @@ GONE: frozenset[State] = MISSING | ENDED
 # kind -> the states it may follow (None: no event yet).
 _FROM: dict[Kind, frozenset[State | None]] = {
     "delivered": frozenset({None}),
-    "received": frozenset({"delivered"}),
+    "received": frozenset({"delivered", "transferred"}),
     "stored": frozenset({"delivered", "stored", "issued", "loaned"}),
     "issued": frozenset({"delivered", "stored", "issued"}),
     "loaned": frozenset({"stored", "issued"}),
@@ -168,7 +170,7 @@ def check(pos: Position, ev: Event, *, today: date) -> None:
             raise _refuse(
                 "before_delivery", f"{ev.kind} on {ev.on} is before the delivery on {pos.delivered_on}", "on"
             )
-        if pos.state in ENDED:
+        if pos.state in ENDED and not (pos.state == "transferred" and ev.kind == "received"):
             raise _refuse("after_end", f"{ev.kind}: the item was {pos.state} on {pos.gone_on}")
         if ev.on < pos.last_on:
             raise _refuse(
@@ -213,6 +215,17 @@ def apply(pos: Position, ev: Event, *, today: date) -> Position:
                 unit=ev.unit,
                 holder_country=ev.holder_country,
                 holder_org=ev.holder_org,
+            )
+        case "received" if pos.state == "transferred":
+            # The new holder takes it: its site (if named) in its country, monitoring again.
+            return replace(
+                new,
+                state="stored",
+                site=ev.site,
+                unit=None,
+                holder_country=ev.holder_country or pos.holder_country,
+                holder_org=ev.holder_org or pos.holder_org,
+                gone_on=None,
             )
         case "received" | "stored" | "returned":
             return replace(

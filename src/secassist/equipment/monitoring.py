@@ -178,9 +178,11 @@ def delinquency(
     )
     only = get_reference().country(country).code if country else None
     if only:
-        # A transfer out (the only event that changes the holder country, and the last)
-        # may postdate ``as_of``: such items are judged on their replayed holder below.
-        stmt = stmt.where(or_(Item.holder_country == only, Item.state == "transferred"))
+        # A transfer (out, and the receipt by a new holder) may postdate ``as_of``: items
+        # whose last event does are judged on their replayed holder below.
+        stmt = stmt.where(
+            or_(Item.holder_country == only, Item.state == "transferred", Item.last_event_on > as_of)
+        )
     # Plain rows, not ORM objects: the report reads every EEUM item (a million at volume).
     rows = session.execute(
         stmt.with_only_columns(

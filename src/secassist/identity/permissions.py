@@ -107,7 +107,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         | _p("token", "write")
     ),
     Role.congressional_staff: frozenset(
-        _p("notification", "read") | _p("report", "read") | _p("reference", "read") | _p("token", "write")
+        _p("notification", "read")
+        | _p("transfer", "read")
+        | _p("report", "read")
+        | _p("reference", "read")
+        | _p("token", "write")
     ),
     Role.contractor: frozenset(_p("case_line", "read") | _p("reference", "read") | _p("token", "write")),
     Role.partner_staff: frozenset(

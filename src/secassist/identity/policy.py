@@ -10,7 +10,8 @@ Rules (DESIGN.md "Who uses it"; issue #3):
 
 * State PM sees everything; DoD sees everything except pre-decisional vetting notes.
 * An SCO or a partner sees only its own country's records.
-* Congress sees notifications only after formal notification, and reports.
+* Congress sees notifications only after formal notification, transfer requests only
+  after their §3(d) certification was submitted (the ``formally_notified`` flag), and reports.
 * Industry sees only the case lines on which it is the contractor.
 * Auditors read everything and write nothing.
 """
@@ -102,7 +103,7 @@ def visible(p: Principal, r: Resource) -> bool:
             return r.country is not None and r.country == p.country
         return r.kind in ("reference", "report")
     if kind == OrgKind.congress:
-        if r.kind == "notification":
+        if r.kind in ("notification", "transfer"):
             return r.formally_notified is True
         return r.kind in ("report", "reference") or _own_identity(p, r)
     if kind == OrgKind.industry:
@@ -202,7 +203,7 @@ def row_rule(p: Principal, kind: str, *, pre_decisional: bool = False) -> RowRul
             return RowRule(by_country=p.country) if p.country else NOTHING
         return EVERYTHING if kind in ("reference", "report") else NOTHING
     if k == OrgKind.congress:
-        if kind == "notification":
+        if kind in ("notification", "transfer"):
             return RowRule(notified_only=True)
         if kind == "organization":
             return RowRule(by_org=p.org_id)
@@ -262,6 +263,7 @@ _AUDIT_KINDS: tuple[tuple[str, str], ...] = (
     ("leahy", "vetting"),
     ("screening", "vetting"),
     ("notification", "notification"),
+    ("transfer", "transfer"),
     ("program", "program"),
     # The equipment registry's audited tables (also its subject types), named in full so
     # that a new equipment table stays unknown, hence redacted, until it is added here.

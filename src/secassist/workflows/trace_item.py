@@ -4,8 +4,9 @@ From the money to the present: the program and appropriation whose obligations p
 the item's case line (where funded, domain.md §9), the case's acceptance and the line, the
 congressional notification of the case (AECA §36(b)), then every custody event from
 delivery on (holders, sites, inventories, current state) and the incidents that name the
-item. Each step carries the sequence number of the audit entry that recorded it and an
-RFC 9162 inclusion proof of that entry in one tree size, which ``secassist audit
+item, and each transfer request naming it (filed, decided, certified, executed,
+returned: AECA §3, issue #13). Each step carries the sequence number of the audit entry
+that recorded it and an RFC 9162 inclusion proof of that entry in one tree size, which ``secassist audit
 verify-proof`` checks offline against a signed checkpoint of that size.
 """
 
@@ -27,6 +28,7 @@ from secassist.equipment.schemas import Trace, TraceEvent, TraceStep
 from secassist.identity.policy import Principal, Resource, visible
 from secassist.notification.models import Notification
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
+from secassist.transfers.queries import requests_for_item
 
 
 def _last_entry(session: Session, subject_type: str, subject_id: int, tag_prefix: str = "") -> int | None:
@@ -148,6 +150,39 @@ def _steps(session: Session, actor: Principal | None, case_id: int, line_id: int
     return steps
 
 
+# A transfer request's audited steps, in order: (step name, tag, the date column shown).
+_TRANSFER_STEPS = (
+    ("transfer_request", "transfer:request:created", "requested_on"),
+    ("transfer_decision", "transfer:request:approved", "decided_on"),
+    ("transfer_decision", "transfer:request:denied", "decided_on"),
+    ("transfer_certification", "transfer:certification:submitted", "certified_on"),
+    ("transfer_execution", "transfer:request:executed", "executed_on"),
+    ("transfer_return", "transfer:request:returned", "returned_on"),
+)
+
+
+def _transfer_steps(session: Session, item_id: int) -> list[TraceStep]:
+    steps: list[TraceStep] = []
+    for req in requests_for_item(session, item_id):
+        for step, tag, column in _TRANSFER_STEPS:
+            seq = _last_entry(session, "transfer_request", req.id, tag)
+            if seq is None:
+                continue
+            on = getattr(req, column)
+            detail: dict[str, Any] = {
+                "request": req.id,
+                "kind": req.kind,
+                "from": req.from_country,
+                "to": req.to_party,
+                "on": on.isoformat() if on else None,
+            }
+            if step == "transfer_decision":
+                detail["decision"] = req.decision
+                detail["provisos"] = json.loads(req.provisos or "[]")
+            steps.append(TraceStep(step=step, detail=detail, audit_seq=seq))
+    return steps
+
+
 def trace(
     session: Session,
     *,
@@ -182,7 +217,7 @@ def trace(
                 unit=units.get(row.unit_id) if row.unit_id is not None else None,
             )
         )
-    steps = _steps(session, actor, item.case_id, item.case_line_id)
+    steps = _steps(session, actor, item.case_id, item.case_line_id) + _transfer_steps(session, item.id)
     incidents = [
         {"id": i.id, "kind": i.kind, "discovered_on": i.discovered_on.isoformat(), "status": i.status,
          "report_due_on": i.report_due_on.isoformat()}
