@@ -12,11 +12,13 @@ drawn so that no listed name holds all their words.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -111,6 +113,8 @@ class Labelled:
     variant: str
     part: str  # tune | holdout
     source: str  # the listed name it was made from ("" for a negative)
+    schema: str | None = None  # context: the query's FtM schema
+    country: str | None = None  # context: the query's country (ISO alpha-2)
 
 
 def part_of(list_name: str, entity_id: str) -> str:
@@ -290,3 +294,84 @@ def labelled_set(
     return positives(lists, seed=seed, per_variant=per_variant) + negatives(
         names, seed=seed + 1, count=negatives_n
     )
+
+
+# --- hard negatives and context (issue #14) ---------------------------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+# Countries to query a listed party "with another country" from: allies, whose parties an
+# office screens every day.
+OTHER_COUNTRIES = ("pl", "jp", "it", "kr", "de", "gb", "au", "tr", "fr", "ca")
+
+
+def _part(key: str) -> str:
+    return "holdout" if hashlib.sha256(key.encode()).digest()[0] < 77 else "tune"
+
+
+def defence_negatives(sipri: Path | None = None) -> list[Labelled]:
+    """Hard negatives: allied ministries, armed forces and state defence firms and the largest
+    arms producers (``bench/data/defence_negatives.csv``, public names), each with its
+    country and schema; plus, when ``sipri`` (the SIPRI trade register CSV) is given, the
+    defence ministry of every allied supplier or recipient it names. Split by a hash of the
+    name, so a name is in one part only."""
+    rows: dict[tuple[str, str], str] = {}
+    with (DATA / "defence_negatives.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            rows[(row["name"], row["country"].lower())] = row["schema"]
+    if sipri is not None and sipri.exists():
+        allied = {c.lower() for _n, c in rows}
+        for name in _sipri_parties(sipri):
+            code = _country_code(name)
+            if code and code in allied:
+                rows.setdefault((f"{name} Ministry of Defence", code), "Organization")
+                rows.setdefault((f"Armed Forces of {name}", code), "Organization")
+    return [
+        Labelled(name, None, None, "defence_negative", _part(f"neg/{name}/{c}"), "", schema, c)
+        for (name, c), schema in sorted(rows.items())
+    ]
+
+
+def _sipri_parties(path: Path) -> set[str]:
+    names: set[str] = set()
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        lines = fh.read().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Recipient,Supplier"))
+    for row in csv.reader(lines[start + 1 :]):
+        for cell in row[:2]:
+            name = cell.strip().rstrip("*").strip()
+            if name and "(" not in name and "unknown" not in name.lower():
+                names.add(name)
+    return names
+
+
+def _country_code(name: str) -> str | None:
+    import pycountry
+
+    try:
+        return str(pycountry.countries.lookup(name).alpha_2).lower()
+    except LookupError:
+        return None
+
+
+def with_context(
+    positives_: Sequence[Labelled], lists: Sequence[tuple[str, Sequence[ListEntity]]]
+) -> list[Labelled]:
+    """The positives whose entry the list gives countries for, queried with its schema and
+    its own (first) country, and again with an allied country it is not listed under."""
+    by_key = {(ln, e.entity_id): e for ln, ents in lists for e in ents}
+    out: list[Labelled] = []
+    for lb in positives_:
+        e = by_key.get((lb.list_name or "", lb.entity_id or ""))
+        if e is None or not e.countries:
+            continue
+        own = e.countries[0].lower()
+        h = hashlib.sha256(lb.query.encode()).digest()[1]
+        other = next(
+            c
+            for c in OTHER_COUNTRIES[h % len(OTHER_COUNTRIES) :] + OTHER_COUNTRIES
+            if c not in {x.lower() for x in e.countries}
+        )
+        schema = e.schema if e.schema != "LegalEntity" else None
+        out.append(replace(lb, variant="context_own", schema=schema, country=own))
+        out.append(replace(lb, variant="context_other", schema=schema, country=other))
+    return out

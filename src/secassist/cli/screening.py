@@ -12,12 +12,15 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
+
+if TYPE_CHECKING:
+    from secassist.workflows.rescreen import RescreenReport
 
 app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
 
@@ -90,9 +93,17 @@ def load(
         str | None,
         typer.Option("--published", help="Publication date YYYY-MM-DD (when the format has none)."),
     ] = None,
+    rescreen: Annotated[
+        bool,
+        typer.Option(
+            "--rescreen/--no-rescreen", help="Re-screen the parties of open cases, proposals and transfers."
+        ),
+    ] = True,
 ) -> None:
-    """Load a list version and make it the active one for its list (audited)."""
+    """Load a list version and make it the active one for its list (audited); then re-screen
+    every party of every open record against it (continuous screening)."""
     from secassist.vetting.screening.service import load_list
+    from secassist.workflows.rescreen import rescreen_open
 
     when = parse_date(published, option="--published") if published else None
     with uow() as session:
@@ -102,7 +113,72 @@ def load(
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
+        report = rescreen_open(session, actor=None) if rescreen else None
     typer.echo(summary)
+    if report is not None:
+        typer.echo(_report_line(report))
+
+
+def _report_line(report: RescreenReport) -> str:
+    return (
+        f"re-screened {report.parties} parties of open records: {report.potential_matches} potential "
+        f"matches ({report.new_alerts} new in the offices' queues), {report.carried_clearances} clearances "
+        f"and {report.carried_matches} confirmed matches carried over"
+    )
+
+
+@app.command("rescreen")
+def rescreen_(
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Minimum score, 0..1.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Re-screen every party of every open case, vetting proposal and transfer request against
+    the active lists now (audited: one screening per party) and report the counts."""
+    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
+    from secassist.workflows.rescreen import rescreen_open
+
+    with uow() as session:
+        report = rescreen_open(
+            session, actor=None, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
+        )
+    row = {
+        "parties_screened": report.parties,
+        "potential_matches": report.potential_matches,
+        "new_alerts": report.new_alerts,
+        "carried_clearances": report.carried_clearances,
+        "carried_matches": report.carried_matches,
+        "lists": " ".join(report.list_versions),
+    }
+    emit_rows([row], fmt, columns=list(row), title="Re-screening")
+
+
+@app.command("alerts")
+def alerts_(
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Only alerts on this record (case:12, transfer:3).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The open re-screening alerts: the offices' queue of new potential matches."""
+    from secassist.vetting.screening.queries import open_alerts
+
+    with read_session() as session:
+        rows = [
+            {
+                "id": a.id,
+                "reference": a.reference,
+                "office": a.office or "",
+                "country": a.country_code or "",
+                "subject": a.subject,
+                "screening": a.run_id,
+                "list": a.list_name,
+                "entity_id": a.entity_id,
+                "name": a.entity_name,
+                "score": a.score,
+            }
+            for a in open_alerts(session, actor=None, reference=reference)
+        ]
+    emit_rows(rows, fmt, title="Screening alerts")
 
 
 def _version_rows() -> list[dict[str, object]]:

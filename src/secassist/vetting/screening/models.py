@@ -104,3 +104,33 @@ class ScreeningDisposition(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     actor: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScreeningAlert(Base):
+    """A potential match that a re-screening found, in the responsible office's queue.
+
+    Continuous screening (issue #14) re-screens the parties of open cases, proposals and
+    transfer requests when a list version is loaded; a result that no analyst has cleared
+    for the same, unchanged listed entry becomes an alert naming the record it touches
+    (``reference``: ``case:12``, ``transfer:3``) and the office that must look at it. It is
+    closed when an analyst records a disposition on the screening's result.
+    """
+
+    __tablename__ = "screening_alert"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        audited(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_run.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100), index=True)  # case:12 | transfer:3 | proposal:5
+    subject: Mapped[str] = mapped_column(String(300))
+    country_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    office: Mapped[str | None] = mapped_column(String(200))  # the responsible office, when registered
+    list_name: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    entity_name: Mapped[str] = mapped_column(String(500))
+    score: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,13 +9,19 @@ found". ``actor=None`` is the system: unscoped. The writes are in
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, require_permission, scope
+from secassist.vetting.screening.entities import ListEntity
 from secassist.vetting.screening.matcher import Index
 from secassist.vetting.screening.models import (
+    ScreeningAlert,
     ScreeningDisposition,
     ScreeningEntity,
     ScreeningListVersion,
@@ -69,6 +75,31 @@ def active_index(session: Session) -> tuple[Index, list[ScreeningListVersion]]:
             _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = index
     return index, versions
+
+
+def entry_sha256(entity: ListEntity) -> str:
+    """The SHA-256 of a listed entry's content (every field the list gives, canonical JSON):
+    a clearance carries over to a new list version only while this is unchanged."""
+    doc = json.dumps(dataclasses.asdict(entity), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+_ENTRY_CACHE: dict[int, dict[str, str]] = {}
+
+
+def entry_hashes(session: Session, version_id: int) -> dict[str, str]:
+    """Each entry of a list version by id, to its :func:`entry_sha256` (a version's
+    entities never change once stored, so the map is kept per version id)."""
+    found = _ENTRY_CACHE.get(version_id)
+    if found is None:
+        data = session.get(ScreeningEntity, version_id)
+        if data is None:
+            raise NotFoundError(f"entities of list version {version_id} are missing")
+        found = {e.entity_id: entry_sha256(e) for e in decode_entities(data.payload)}
+        if len(_ENTRY_CACHE) >= 8:
+            _ENTRY_CACHE.clear()
+        _ENTRY_CACHE[version_id] = found
+    return found
 
 
 # --- screenings ------------------------------------------------------------------
@@ -127,3 +158,23 @@ def has_unresolved_match(session: Session, *, run_id: int) -> bool:
     if run is None:
         raise NotFoundError(f"screening {run_id} not found")
     return run.status == "potential_match"
+
+
+def latest_runs(session: Session, *, subject: str) -> list[ScreeningRun]:
+    """Every screening kept for ``subject``, newest first (unscoped: for the system's
+    re-screening, which carries dispositions over)."""
+    stmt = select(ScreeningRun).where(ScreeningRun.subject == subject).order_by(ScreeningRun.id.desc())
+    return list(session.scalars(stmt))
+
+
+def open_alerts(
+    session: Session, *, actor: Principal | None, reference: str | None = None
+) -> list[ScreeningAlert]:
+    """The open re-screening alerts the actor may see (scoped by country like screenings),
+    oldest first: the responsible offices' queue."""
+    stmt = select(ScreeningAlert).where(ScreeningAlert.status == "open")
+    if actor is not None:
+        stmt = scope(stmt, actor, "vetting", country=ScreeningAlert.country_code)
+    if reference is not None:
+        stmt = stmt.where(ScreeningAlert.reference == reference)
+    return list(session.scalars(stmt.order_by(ScreeningAlert.id)))

@@ -32,13 +32,20 @@ from secassist.vetting.screening.entities import ParsedList
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD, Match, Query
 from secassist.vetting.screening.models import (
     DISPOSITIONS,
+    ScreeningAlert,
     ScreeningDisposition,
     ScreeningEntity,
     ScreeningListVersion,
     ScreeningRun,
 )
 from secassist.vetting.screening.parsers import parse_path
-from secassist.vetting.screening.queries import active_index, dispositions, get_run
+from secassist.vetting.screening.queries import (
+    active_index,
+    dispositions,
+    entry_hashes,
+    get_run,
+    latest_runs,
+)
 from secassist.vetting.screening.stored import encode_entities
 
 MAX_NOTE = 4000
@@ -191,21 +198,20 @@ def _threshold(value: float) -> str:
     return f"{value:.4f}"
 
 
-def screen(
+def _new_run(
     session: Session,
     *,
     actor: Principal | None,
-    parties: Sequence[Party] | None = None,
-    names: Sequence[str] | None = None,
-    subject: str | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
-    limit: int = 10,
-    clock: Clock | None = None,
+    parties: Sequence[Party] | None,
+    names: Sequence[str] | None,
+    subject: str | None,
+    threshold: float,
+    limit: int,
+    clock: Clock | None,
 ) -> ScreeningRun:
-    """Screen ``parties`` (or bare ``names``, one party each) against the active lists and
-    keep the screening: query, list versions and hashes, algorithm, threshold, results."""
-    if actor is not None:
-        require_permission(actor, "vetting:write")
+    """Match the parties against the active lists: the screening, added but not audited.
+    Each result carries the SHA-256 of the listed entry's content (``entry_sha256``), so a
+    later re-screening can tell whether the entry an analyst cleared has changed."""
     todo = list(parties or []) + [Party(names=[n]) for n in names or []]
     todo = [
         Party(
@@ -221,12 +227,17 @@ def screen(
         raise ValidationFailedError(f"at most {MAX_NAMES} names in one screening", field="names")
     limit_th = _threshold(threshold)
     index, versions = active_index(session)
+    by_list = {v.list_name: v.id for v in versions}
     results: list[dict[str, Any]] = []
     for i, p in enumerate(todo):
         for m in index.match(
             Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
         ):
-            results.append(dict(match_json(m, i)))
+            item: dict[str, Any] = dict(match_json(m, i))
+            version = by_list.get(m.list_name)
+            if version is not None:
+                item["entry_sha256"] = entry_hashes(session, version).get(m.entity_id, "")
+            results.append(item)
     who = actor_of(actor)
     countries = {p.country for p in todo if p.country}
     run = ScreeningRun(
@@ -253,15 +264,190 @@ def screen(
         hit_count=len(results),
         status="potential_match" if results else "clear",
     )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def screen(
+    session: Session,
+    *,
+    actor: Principal | None,
+    parties: Sequence[Party] | None = None,
+    names: Sequence[str] | None = None,
+    subject: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 10,
+    clock: Clock | None = None,
+) -> ScreeningRun:
+    """Screen ``parties`` (or bare ``names``, one party each) against the active lists and
+    keep the screening: query, list versions and hashes, algorithm, threshold, results."""
+    if actor is not None:
+        require_permission(actor, "vetting:write")
+    run = _new_run(
+        session,
+        actor=actor,
+        parties=parties,
+        names=names,
+        subject=subject,
+        threshold=threshold,
+        limit=limit,
+        clock=clock,
+    )
     add_recorded(
         session,
         [run],
-        actor=who,
+        actor=actor_of(actor),
         tag="screening:run:recorded",
         subject_type="screening_run",
         clock=clock,
     )
     return run
+
+
+@dataclass(frozen=True)
+class Rescreened:
+    """What one party's re-screening found: its new screening, the results whose earlier
+    disposition carried over (the entry unchanged), and the alerts it raised."""
+
+    run: ScreeningRun
+    carried: tuple[ScreeningDisposition, ...]
+    alerts: tuple[ScreeningAlert, ...]
+
+
+CARRIED = ("false_positive", "true_match")  # "unsure" asks for another look: never carried
+
+
+def _prior_decisions(
+    session: Session, subject: str, before: int
+) -> dict[tuple[str, str], tuple[str, str, int]]:
+    """For each (list, entry) an earlier screening of ``subject`` returned and an analyst
+    decided: the latest disposition, the entry's SHA-256 as it was then, and the screening."""
+    out: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for old in latest_runs(session, subject=subject):  # newest first: the first seen wins
+        if old.id == before:
+            continue
+        sha = {(r["list"], r["entity_id"]): str(r.get("entry_sha256") or "") for r in old.results}
+        if any(not v for v in sha.values()):
+            # A screening from before entry hashes were kept: the hash of the entry in the
+            # list version that screening used.
+            for v in old.list_versions:
+                hashes = entry_hashes(session, int(v["id"]))
+                for key in sha:
+                    if key[0] == v["list_name"] and not sha[key]:
+                        sha[key] = hashes.get(key[1], "")
+        latest: dict[tuple[str, str], str] = {}
+        for d in dispositions(session, run=old):
+            latest[(d.list_name, d.entity_id)] = d.disposition
+        for key, disposition in latest.items():
+            if key not in out and sha.get(key):
+                out[key] = (disposition, sha[key], old.id)
+    return out
+
+
+def rescreen_party(
+    session: Session,
+    *,
+    actor: Principal | None,
+    party: Party,
+    subject: str,
+    reference: str,
+    office: str | None,
+    threshold: float = DEFAULT_THRESHOLD,
+    clock: Clock | None = None,
+) -> Rescreened:
+    """Screen an open record's party again against the active lists (continuous screening,
+    issue #14), keeping the new screening like any other (list versions and their hashes,
+    algorithm, threshold, results).
+
+    An analyst's earlier decision on a result (false positive, or confirmed match) carries
+    over to the new screening while the listed entry is the same entry with the same
+    content (its SHA-256 over every field the list gives); a changed entry — a new alias, a
+    new identifier, a new country — is looked at again. Every result left undecided that
+    has no open alert for this subject yet becomes an alert in the responsible office's
+    queue, naming ``reference`` (the case, proposal or transfer it touches). One audit entry
+    (``screening:run:rescreened``) carries the screening, the carried dispositions and the
+    alerts. The lists change weekly and a clearance is for an entry as it was listed, so
+    a party screened once at intake is not screened for the life of the case.
+    """
+    if actor is not None:
+        require_permission(actor, "vetting:write")
+    run = _new_run(
+        session,
+        actor=actor,
+        parties=[party],
+        names=None,
+        subject=subject,
+        threshold=threshold,
+        limit=10,
+        clock=clock,
+    )
+    who = actor_of(actor)
+    prior = _prior_decisions(session, subject, run.id)
+    open_keys = {
+        (a.list_name, a.entity_id)
+        for a in session.scalars(
+            select(ScreeningAlert).where(
+                ScreeningAlert.subject == run.subject, ScreeningAlert.status == "open"
+            )
+        )
+    }
+    at = now(clock)
+    carried: list[ScreeningDisposition] = []
+    alerts: list[ScreeningAlert] = []
+    seen: set[tuple[str, str]] = set()
+    for r in run.results:
+        key = (r["list"], r["entity_id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        before = prior.get(key)
+        if before is not None and before[0] in CARRIED and before[1] == r.get("entry_sha256"):
+            carried.append(
+                ScreeningDisposition(
+                    run_id=run.id,
+                    list_name=key[0],
+                    entity_id=key[1],
+                    disposition=before[0],
+                    note=f"carried over from screening {before[2]}: entry unchanged ({before[1][:16]})",
+                    user_id=who.user_id,
+                    actor=who.label[:300],
+                    at=at,
+                )
+            )
+            continue
+        if key in open_keys:
+            continue
+        alerts.append(
+            ScreeningAlert(
+                run_id=run.id,
+                reference=reference[:100],
+                subject=subject[:300],
+                country_code=run.country_code,
+                office=office[:200] if office else None,
+                list_name=key[0],
+                entity_id=key[1],
+                entity_name=str(r["name"])[:500],
+                score=str(r["score"]),
+                status="open",
+                created_at=at,
+            )
+        )
+    for d in carried:
+        session.add(d)
+    session.flush()
+    run.status = status_of(run, carried)
+    add_recorded(
+        session,
+        [run, *carried, *alerts],
+        actor=who,
+        tag="screening:run:rescreened",
+        subject_type="screening_run",
+        subject_id=run.id,
+        note={"reference": reference, "carried": len(carried), "alerts": len(alerts)},
+        clock=clock,
+    )
+    return Rescreened(run, tuple(carried), tuple(alerts))
 
 
 def status_of(run: ScreeningRun, decided: Sequence[ScreeningDisposition]) -> str:
@@ -317,9 +503,22 @@ def record_disposition(
     session.add(d)
     session.flush()
     run.status = status_of(run, [*dispositions(session, run=run)])
+    # The analyst has looked at the result: the re-screening alerts on it leave the queue.
+    closed = list(
+        session.scalars(
+            select(ScreeningAlert).where(
+                ScreeningAlert.subject == run.subject if run.subject else ScreeningAlert.run_id == run.id,
+                ScreeningAlert.list_name == list_name,
+                ScreeningAlert.entity_id == entity_id,
+                ScreeningAlert.status == "open",
+            )
+        )
+    )
+    for alert in closed:
+        alert.status = "closed"
     add_recorded(
         session,
-        [d, run],
+        [d, run, *closed],
         actor=who,
         tag="screening:disposition:recorded",
         subject_type="screening_run",
