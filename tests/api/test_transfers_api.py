@@ -22,8 +22,9 @@ from tests.api.test_errors import assert_problem
 from tests.cases.factories import World
 from tests.equipment.factories import Poland, snapshot
 from tests.transfers.conftest import clock, nvds, poland, world
+from tests.transfers.test_certification import TLAM, tomahawks
 
-__all__ = ["clock", "nvds", "poland", "world"]
+__all__ = ["clock", "nvds", "poland", "tomahawks", "world"]
 
 API = "/api/v1/transfers"
 H = dict[str, str]
@@ -198,3 +199,67 @@ def test_a_browser_session_must_send_the_csrf_header_to_file_a_request(
     assert client.get(API).json()["total"] == 0  # reads need no header
     r = client.post(API, json=_request(), headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
+
+
+def test_congress_sees_a_request_once_its_certification_is_submitted(
+    client: TestClient, tomahawks: None, tokens: dict[str, H]
+) -> None:
+    doc = _file(client, tokens["pl"], serials=tuple(TLAM))  # $30M of MDE to Germany
+    assert doc["notification"]["required"] is True
+    assert (doc["notification"]["section"], doc["notification"]["review_days"]) == ("3(d)", 15)
+    rid = doc["id"]
+    assert_problem(client.get(f"{API}/{rid}", headers=tokens["congress"]), 404, "not_found")
+    _sign_off(client, doc, tokens["state"])
+    r = client.post(
+        f"{API}/{rid}/decision", json={"decision": "approve", "on": "2026-02-02"}, headers=tokens["state"]
+    )
+    assert r.status_code == 200, r.text
+    refused = client.post(f"{API}/{rid}/execution", json={"on": "2026-02-03"}, headers=tokens["pl"])
+    assert assert_problem(refused, 422, "transfer.refused")["errors"][0]["rule"] == "not_certified"
+    # The holder may not certify to Congress; State does.
+    denied = client.post(f"{API}/{rid}/certification", json={"on": "2026-02-03"}, headers=tokens["pl"])
+    assert_problem(denied, 403, "permission.denied")
+    r = client.post(f"{API}/{rid}/certification", json={"on": "2026-02-03"}, headers=tokens["state"])
+    assert r.status_code == 200, r.text
+    seen = client.get(f"{API}/{rid}", headers=tokens["congress"])
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["certification"] == {
+        "certified": True,
+        "certified_on": "2026-02-03",
+        "review_ends_on": "2026-02-18",
+    }
+    assert [row["id"] for row in client.get(API, headers=tokens["congress"]).json()["items"]] == [rid]
+    early = client.post(f"{API}/{rid}/execution", json={"on": "2026-02-10"}, headers=tokens["pl"])
+    assert assert_problem(early, 422, "transfer.refused")["errors"][0]["rule"] == "review_period"
+
+
+def test_a_temporary_transfer_is_overdue_until_returned(
+    client: TestClient, nvds: list[str], tokens: dict[str, H], poland: Poland
+) -> None:
+    doc = _file(client, tokens["pl"], serials=("N-3",), kind="temporary_repair", return_by="2026-03-01")
+    assert doc["notification"]["exclusion"].startswith("temporary transfer for repair")
+    rid = doc["id"]
+    _sign_off(client, doc, tokens["state"])
+    r = client.post(
+        f"{API}/{rid}/decision", json={"decision": "approve", "on": "2026-02-02"}, headers=tokens["state"]
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(
+        f"{API}/{rid}/execution", json={"on": "2026-02-03", "serials": ["N-3"]}, headers=tokens["pl"]
+    )
+    assert r.status_code == 200, r.text
+
+    def overdue(on: str, who: str = "pl") -> list[int]:
+        r = client.get(f"{API}/overdue", params={"on": on}, headers=tokens[who])
+        assert r.status_code == 200, r.text
+        return [row["id"] for row in r.json()]
+
+    assert overdue("2026-03-01") == []
+    assert overdue("2026-03-02") == [rid]
+    assert overdue("2026-03-02", "jp") == []  # a third country's overdue list is its own
+    r = client.post(f"{API}/{rid}/return", json={"on": "2026-03-05"}, headers=tokens["pl"])
+    assert r.status_code == 200, r.text
+    assert r.json()["execution"]["returned_on"] == "2026-03-05"
+    assert overdue("2026-03-06") == []
+    items = client.get("/api/v1/equipment/items", params={"case": poland.case_ref}, headers=tokens["dod"])
+    assert {i["serial"]: i["holder_country"] for i in items.json()["items"]}["N-3"] == "PL"
