@@ -13,6 +13,7 @@ from secassist.api.routes import (
     programs,
     reference,
     screening,
+    transfers,
     vetting,
 )
 from secassist.api.routes import identity as identity_routes
@@ -31,5 +32,6 @@ for _module in (
     programs,
     notifications,
     equipment,
+    transfers,
 ):
     router.include_router(_module.router)

@@ -21,6 +21,7 @@ from secassist.demo.cases import load_demo_cases
 from secassist.demo.equipment import load_demo_equipment
 from secassist.demo.programs import load_demo_programs
 from secassist.demo.screening import load_demo_screening
+from secassist.demo.transfers import load_demo_transfers
 from secassist.demo.vetting import load_vetting_demo
 from secassist.identity import service as identity
 from secassist.identity.models import Organization, User
@@ -125,10 +126,12 @@ def load_demo(session: Session, *, clock: Clock | None = None) -> str:
     vetting = load_vetting_demo(session)
     # After the cases (deliveries are against their lines) and vetting (a Leahy-linked unit).
     equipment = load_demo_equipment(session, clock=clock)
+    # After the equipment: the transfers move demo items the registry holds.
+    transfers = load_demo_transfers(session, clock=clock)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
         f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
-        f"{cases}; {screening}; {vetting}; {programs}; {equipment}"
+        f"{cases}; {screening}; {vetting}; {programs}; {equipment}; {transfers}"
     )

@@ -5,10 +5,11 @@ policy, ``identity/policy.py``). ``actor=None`` is the system (the console)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
@@ -100,3 +101,42 @@ def inbox(session: Session, *, actor: Principal | None, country: str) -> list[In
     if actor is not None:
         stmt = scope(stmt, actor, "transfer", country=InboxEntry.country_code)
     return list(session.scalars(stmt.order_by(InboxEntry.id.desc())))
+
+
+MAX_PAGE = 500
+
+
+def page_requests(
+    session: Session,
+    *,
+    actor: Principal | None,
+    status: str | None = None,
+    country: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[TransferRequest], int]:
+    """One page of :func:`list_requests` (newest first) and the total the filters match."""
+    stmt = select(TransferRequest)
+    if status is not None:
+        if status not in rules.STATUSES:
+            raise ValidationFailedError(
+                f"status: one of {', '.join(rules.STATUSES)}, not {status!r}", field="status"
+            )
+        stmt = stmt.where(TransferRequest.status == status)
+    if country is not None:
+        cc = country.strip().upper()
+        stmt = stmt.where(or_(TransferRequest.from_country == cc, TransferRequest.to_party == cc))
+    stmt = scoped(stmt, actor)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.order_by(TransferRequest.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def items_by_request(session: Session, request_ids: Sequence[int]) -> dict[int, list[TransferItem]]:
+    """The items of several requests at once (one query for a page)."""
+    out: dict[int, list[TransferItem]] = {rid: [] for rid in request_ids}
+    if request_ids:
+        stmt = select(TransferItem).where(TransferItem.request_id.in_(request_ids)).order_by(TransferItem.id)
+        for it in session.scalars(stmt):
+            out[it.request_id].append(it)
+    return out

@@ -1,0 +1,353 @@
+"""Transfer pages (issue #13): the requests the user may see with the user's office inbox on
+top, one request (its findings with rationale, the §3(d) requirement and review period,
+State's decision, the execution, the items), and the forms: a request from the holder,
+State's decision and the §3(d) certification, the execution and a temporary transfer's
+return.
+
+Logged-in users whose role may read transfers; every read is scoped in the transfer
+queries, so a country sees its own requests (as holder or recipient) and anything else
+answers the same 404 page as a request that does not exist. A form the rules refuse is
+shown again (422) with what was typed and the error beside its field; nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
+from secassist.http.deps import ReadSessionDep, clock_of, session_factory
+from secassist.identity.permissions import OrgKind
+from secassist.identity.policy import Principal
+from secassist.reference.service import get_reference
+from secassist.storage.uow import read_only
+from secassist.transfers import queries, rules
+from secassist.transfers import service as transfers
+from secassist.transfers.models import TransferRequest
+from secassist.transfers.schemas import provisos_of, usd
+from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
+from secassist.web.render import page
+from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
+from secassist.workflows.transfer_request import findings, request_transfer
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
+
+READ = "transfer:read"
+FormStr = Annotated[str, Form(max_length=4000)]
+
+
+def _login(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+
+
+def _reader(web_user: WebUser) -> Principal:
+    """The principal, if its role may read transfers; otherwise the same 404 as a missing page."""
+    if READ not in web_user.principal.permissions:
+        raise NotFoundError("page not found")
+    return web_user.principal
+
+
+def may(p: Principal, action: str) -> bool:
+    """Whether to offer a form (the services check again, on the record)."""
+    return f"transfer:{action}" in p.permissions and p.org_kind is not OrgKind.auditor
+
+
+def _day(value: str, field: str, *, required: bool = True) -> date | None:
+    text = value.strip()
+    if not text:
+        if required:
+            raise ValidationFailedError(f"{field}: give a date (YYYY-MM-DD)", field=field)
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailedError(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _field(exc: ValidationFailedError | NotFoundError | ConflictError) -> str:
+    """The form field an error names (``serial`` of the registry is the ``serials`` box)."""
+    field = str(exc.detail.get("field") or "")
+    return {"serial": "serials", "from_country": "from", "to_party": "to", "lot": "serials"}.get(field, field)
+
+
+def _party_name(code: str) -> str:
+    ref = get_reference()
+    try:
+        return ref.country(code).name
+    except UnknownCodeError:
+        try:
+            return ref.body(code).name
+        except UnknownCodeError:
+            return code
+
+
+# --- the list ---------------------------------------------------------------------------
+
+
+@router.get("/transfers", response_class=HTMLResponse)
+def transfer_list(
+    request: Request,
+    web_user: WebUserDep,
+    session: ReadSessionDep,
+    status: str | None = None,
+    country: str | None = None,
+) -> Response:
+    """The requests the user may see, newest first, under the user's office inbox."""
+    if web_user is None:
+        return _login("/transfers")
+    p = _reader(web_user)
+    state = status if status in rules.STATUSES else None
+    cc = (country or "").strip().upper()[:8] or None
+    reqs = queries.list_requests(session, actor=p, status=state, country=cc)
+    items = queries.items_by_request(session, [r.id for r in reqs])
+    inbox = queries.inbox(session, actor=p, country=p.country) if p.country else []
+    return page(
+        request,
+        "transfers/list.html",
+        active="transfers",
+        rows=[
+            {"r": r, "serials": [i.serial for i in items[r.id]], "value": usd(r.total_value_cents)}
+            for r in reqs
+        ],
+        inbox=inbox,
+        statuses=rules.STATUSES,
+        state=state or "",
+        country=cc or "",
+        may_request=may(p, "write"),
+        today=clock_of(request).today(),
+    )
+
+
+# --- filing a request -------------------------------------------------------------------
+
+
+def _new_page(
+    request: Request, p: Principal, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
+    return page(
+        request,
+        "transfers/new.html",
+        active="transfers",
+        status=status,
+        values=values,
+        errors=errors,
+        kinds=rules.KINDS,
+        temporary=sorted(rules.TEMPORARY),
+    )
+
+
+@router.get("/transfers/new", response_class=HTMLResponse)
+def new_form(request: Request, web_user: WebUserDep) -> Response:
+    """The request form: the holder names the recipient, the kind, the serials and the new end use."""
+    if web_user is None:
+        return _login("/transfers/new")
+    p = _reader(web_user)
+    if not may(p, "write"):
+        raise NotFoundError("page not found")
+    values = {"from": p.country or "", "on": clock_of(request).today().isoformat(), "kind": "retransfer"}
+    return _new_page(request, p, values, {})
+
+
+@router.post("/transfers/new", response_class=HTMLResponse)
+def file_request(
+    request: Request,
+    web_user: WebUserDep,
+    from_: Annotated[str, Form(alias="from", max_length=8)] = "",
+    to: Annotated[str, Form(max_length=8)] = "",
+    kind: Annotated[str, Form(max_length=24)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+    return_by: Annotated[str, Form(max_length=10)] = "",
+    end_use: FormStr = "",
+    end_user: Annotated[str, Form(max_length=300)] = "",
+    serials: Annotated[str, Form(max_length=200_000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """File the request and run its checks; refused input is shown again beside its field."""
+    if web_user is None:
+        return _login("/transfers/new")
+    p = _reader(web_user)
+    values = {"from": from_, "to": to, "kind": kind, "on": on, "return_by": return_by,
+              "end_use": end_use, "end_user": end_user, "serials": serials}  # fmt: skip
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        back = _day(return_by, "return_by", required=False)
+        names = serials.replace(",", " ").split()
+        if not names:
+            raise ValidationFailedError("serials: name at least one serial", field="serials")
+        with form_write(request, csrf) as s:
+            filed = request_transfer(
+                s, actor=p, from_country=from_, to_party=to, kind=kind, on=day, end_use=end_use,
+                end_user=end_user or None, return_by=back, serials=names, clock=clock_of(request),
+            )  # fmt: skip
+            rid = filed.request.id
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _new_page(request, p, values, {_field(exc) or "form": exc.message}, status=422)
+    return RedirectResponse(f"/transfers/{rid}", status_code=303)
+
+
+# --- one request ------------------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    p: Principal,
+    req: TransferRequest,
+    *,
+    status: int = 200,
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    today = clock_of(request).today()
+    return page(
+        request,
+        "transfers/request.html",
+        active="transfers",
+        status=status,
+        r=req,
+        from_name=_party_name(req.from_country),
+        to_name=_party_name(req.to_party),
+        items=queries.items_of(session, req.id),
+        findings=findings(session, req),
+        provisos=provisos_of(req),
+        usd=usd,
+        value=usd(req.total_value_cents),
+        mde_value=usd(req.mde_value_cents),
+        overdue=rules.return_overdue(req.return_by, req.returned_on, today) and req.status == "executed",
+        temporary=req.kind in rules.TEMPORARY,
+        may_decide=may(p, "approve") and req.status == "requested",
+        may_certify=may(p, "approve") and req.notification_required and not req.certified,
+        may_execute=may(p, "write") and req.status == "approved",
+        may_return=may(p, "write") and req.status == "executed" and req.kind in rules.TEMPORARY,
+        form=form,
+        values=values or {},
+        errors=errors or {},
+        today=today,
+    )
+
+
+@router.get("/transfers/{request_id}", response_class=HTMLResponse)
+def request_page(
+    request_id: int, request: Request, web_user: WebUserDep, session: ReadSessionDep
+) -> Response:
+    """One request with its findings, requirement, decision, execution and items."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    return _detail(request, session, p, queries.get_request(session, actor=p, request_id=request_id))
+
+
+def _refused(
+    request: Request, p: Principal, request_id: int, form: str, values: dict[str, str], exc: Exception
+) -> Response:
+    """The request's page again (422) with the refused form's input and its error; read on a
+    fresh session, after the form's unit of work rolled back."""
+    assert isinstance(exc, ValidationFailedError | NotFoundError | ConflictError)
+    with read_only(session_factory(request)) as s:
+        req = queries.get_request(s, actor=p, request_id=request_id)
+        return _detail(request, s, p, req, status=422, form=form, values=values,
+                       errors={_field(exc) or "form": exc.message})  # fmt: skip
+
+
+@router.post("/transfers/{request_id}/decision", response_class=HTMLResponse)
+def decide(
+    request_id: int,
+    request: Request,
+    web_user: WebUserDep,
+    decision: Annotated[str, Form(max_length=8)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+    provisos: Annotated[str, Form(max_length=20_000)] = "",
+    valid_until: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """State approves or denies, one proviso a line; a blocking finding means no approval."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    values = {"decision": decision, "on": on, "provisos": provisos, "valid_until": valid_until}
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        until = _day(valid_until, "valid_until", required=False)
+        with form_write(request, csrf) as s:
+            decide_transfer(
+                s, actor=p, request_id=request_id, decision=decision, on=day,
+                provisos=[x for x in provisos.splitlines() if x.strip()], valid_until=until,
+                clock=clock_of(request),
+            )  # fmt: skip
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, "decision", values, exc)
+    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+
+
+@router.post("/transfers/{request_id}/certification", response_class=HTMLResponse)
+def certify(
+    request_id: int,
+    request: Request,
+    web_user: WebUserDep,
+    on: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The §3(d) certification formally sent to Congress: the review period starts."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        with form_write(request, csrf) as s:
+            transfers.certify(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, "certification", {"on": on}, exc)
+    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+
+
+@router.post("/transfers/{request_id}/execution", response_class=HTMLResponse)
+def execute(
+    request_id: int,
+    request: Request,
+    web_user: WebUserDep,
+    on: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Execute an approved request: custody, holder and EEUM responsibility in one commit."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        with form_write(request, csrf) as s:
+            execute_transfer(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, "execution", {"on": on}, exc)
+    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+
+
+@router.post("/transfers/{request_id}/return", response_class=HTMLResponse)
+def return_(
+    request_id: int,
+    request: Request,
+    web_user: WebUserDep,
+    on: Annotated[str, Form(max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Record the return of a temporary transfer."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        with form_write(request, csrf) as s:
+            return_transfer(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, "return", {"on": on}, exc)
+    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
