@@ -123,7 +123,7 @@ def match(
                 continue
             obj, q = entity_query(line, n)
             found = index.match(q, threshold=th, limit=limit, explain=True)
-            doc: dict[str, object] = {
+            answer: dict[str, object] = {
                 "query": obj,
                 "matches": [
                     {
@@ -138,7 +138,7 @@ def match(
                     for m in found
                 ],
             }
-            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
             out.flush()
         return
     rows: list[tuple[str, list[dict[str, object]]]] = []

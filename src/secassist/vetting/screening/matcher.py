@@ -513,8 +513,9 @@ class Index:
         # Words as written (legal forms count): "Hatkaew Company Ltd" is not a one-word name.
         sizes = (max(len(qt), qwords), max(len(self.name_toks[n]), self.name_text[n].count(" ") + 1))
         words = min(sizes)
-        # A short query against a long listed name is already held back by name coverage.
-        if words <= 2 and max(sizes) <= 3 and score < 1.0:
+        # A short query against a longer listed name is already held back by name coverage
+        # (and a missing middle name is common): only a one-word side, or two short sides.
+        if (max(sizes) <= 2 or (words == 1 and max(sizes) <= 3)) and score < 1.0:
             factor = SHORT_1 if words == 1 else SHORT_2
             score = 1.0 - (1.0 - score) * factor
             feats.append(
