@@ -4,6 +4,11 @@
 object per query on stdout, in order::
 
     {"query": "...", "matches": [{"list": "...", "entity_id": "...", "name": "...", "score": 0.93}]}
+
+With ``--input jsonl`` each stdin line is a yente-shaped entity instead —
+``{"schema": "Organization", "properties": {"name": ["..."], "country": ["pl"],
+"birthDate": ["1970-01-01"]}}`` — and each answer line carries the query back and each
+match's features (``{name: value}``) and their explanation (``{name: detail}``).
 """
 
 from __future__ import annotations
@@ -20,9 +25,61 @@ from secassist.cli.common import FormatOpt, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
+    from secassist.vetting.screening.matcher import Query
     from secassist.workflows.rescreen import RescreenReport
 
 app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
+
+
+class MatchInput(StrEnum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+ID_PROPERTIES = (
+    "idNumber", "passportNumber", "registrationNumber", "imoNumber", "taxNumber", "innCode",
+    "ogrnCode", "leiCode", "swiftBic", "vatCode",
+)  # fmt: skip
+
+
+def _strings(props: dict[str, object], key: str, line: int) -> list[str]:
+    v = props.get(key, [])
+    items = [v] if isinstance(v, str) else v
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        from secassist.core.errors import ValidationFailedError
+
+        raise ValidationFailedError(
+            f"stdin line {line}: properties.{key} is not a list of strings", field=key
+        )
+    return [x.strip() for x in items if x.strip()]
+
+
+def entity_query(raw: str, line: int) -> tuple[dict[str, object], Query]:
+    """A yente-shaped entity (one stdin line) as a matcher query."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.vetting.screening.matcher import Query
+
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailedError(f"stdin line {line}: not JSON ({exc.msg})", field="input") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("properties"), dict):
+        raise ValidationFailedError(f"stdin line {line}: needs an object with properties", field="properties")
+    schema = obj.get("schema")
+    if schema is not None and not isinstance(schema, str):
+        raise ValidationFailedError(f"stdin line {line}: schema is not a string", field="schema")
+    props = obj["properties"]
+    names = [n for k in ("name", "alias", "previousName") for n in _strings(props, k, line)]
+    if not names and (_strings(props, "firstName", line) or _strings(props, "lastName", line)):
+        names = [" ".join(_strings(props, "firstName", line) + _strings(props, "lastName", line))]
+    ids = [i for k in ID_PROPERTIES for i in _strings(props, k, line)]
+    if not names and not ids:
+        raise ValidationFailedError(f"stdin line {line}: no name and no identifier", field="name")
+    countries = [
+        c for k in ("country", "nationality", "citizenship", "jurisdiction") for c in _strings(props, k, line)
+    ]
+    dates = _strings(props, "birthDate", line) or _strings(props, "incorporationDate", line)
+    return obj, Query(names=names, identifiers=ids, schema=schema, countries=countries, birth_dates=dates)
 
 
 class MatchFormat(StrEnum):
@@ -43,8 +100,13 @@ def match(
     explain: Annotated[
         bool, typer.Option("--explain", help="Add each match's per-feature explanation.")
     ] = False,
+    input_: Annotated[
+        MatchInput,
+        typer.Option("--input", help="stdin: a name a line (text) or a yente-shaped entity a line (jsonl)."),
+    ] = MatchInput.text,
 ) -> None:
-    """Match names read from stdin (one a line) against list files; needs no database."""
+    """Match names (or entities, ``--input jsonl``) read from stdin against list files;
+    needs no database."""
     from secassist.core.errors import ValidationFailedError
     from secassist.vetting.screening.cache import index_for_paths
     from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
@@ -54,6 +116,32 @@ def match(
         raise ValidationFailedError(f"--threshold {th} is not in (0, 1]", field="--threshold")
     index = index_for_paths(lists)
     out = sys.stdout
+    if input_ is MatchInput.jsonl:
+        if fmt is not MatchFormat.jsonl:
+            raise ValidationFailedError("--input jsonl writes --format jsonl only", field="--format")
+        for n, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            obj, q = entity_query(line, n)
+            found = index.match(q, threshold=th, limit=limit, explain=True)
+            answer: dict[str, object] = {
+                "query": obj,
+                "matches": [
+                    {
+                        "list": m.list_name,
+                        "entity_id": m.entity_id,
+                        "name": m.name,
+                        "matched_name": m.matched_name,
+                        "score": m.score,
+                        "features": {f.name: f.value for f in m.features},
+                        "explanation": {f.name: f.detail for f in m.features},
+                    }
+                    for m in found
+                ],
+            }
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            out.flush()
+        return
     rows: list[tuple[str, list[dict[str, object]]]] = []
     for line in sys.stdin:
         query = line.rstrip("\r\n")

@@ -17,6 +17,7 @@ from secassist.core.errors import ValidationFailedError
 from secassist.vetting.screening import service
 from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList, SourceFile
 from secassist.vetting.screening.models import ScreeningListVersion
+from secassist.vetting.screening.parsers.common import country_code
 
 DEMO_FILE = "screening.yaml"
 DEMO_FORMAT = "demo_yaml"
@@ -44,9 +45,10 @@ def demo_list() -> ParsedList:
                     Identifier(kind=x["kind"], value=str(x["value"])) for x in e.get("identifiers") or []
                 ],
                 programs=list(e.get("programs") or []),
-                countries=list(e.get("countries") or []),
             )
         )
+        for c in e.get("countries") or []:
+            entities[-1].add_country(country_code(str(c)), "country")
     published = doc.get("published")
     return ParsedList(
         list_name=doc["list_name"],

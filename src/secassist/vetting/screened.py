@@ -27,6 +27,7 @@ class NamedParty:
     name: str
     role: str
     country: str | None = None
+    schema: str | None = None  # FtM schema when known: case parties are government bodies
 
 
 def outcome_of(run: ScreeningRun) -> ScreeningOutcome:
@@ -72,7 +73,7 @@ def screen_parties(
                 run = screening.screen(
                     session,
                     actor=actor,
-                    parties=[screening.Party(names=[party.name], country=party.country)],
+                    parties=[screening.Party(names=[party.name], country=party.country, schema=party.schema)],
                     subject=subject,
                     clock=clock,
                 )

@@ -160,8 +160,9 @@ def vet_case(
     if screenings is None:
         buyer = purchaser_name or f"Government of {case.purchaser_code.upper()}"
         country = case.purchaser_code.upper() if not case.purchaser_is_body else None
-        named = [NamedParty(buyer, "purchaser", country)] + [
-            NamedParty(n, "end_user", country) for n in case.end_users
+        # The purchaser and its end users are government bodies of the purchaser country.
+        named = [NamedParty(buyer, "purchaser", country, "PublicBody")] + [
+            NamedParty(n, "end_user", country, "PublicBody") for n in case.end_users
         ]
         screenings = screen_parties(
             session, actor=actor, parties=named, prefix=reference_of(case), rescreen=rescreen, clock=clock

@@ -73,7 +73,7 @@ def test_the_cache_round_trips_and_is_private(folder: Path) -> None:
 
     first = cache.index_for_paths(LISTS)
     target = _target(folder)
-    assert target.read_bytes().startswith(b'{"format":"2-json"')
+    assert target.read_bytes().startswith(b'{"format":"3-json"')
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     target.write_bytes(cache.encode(_planted(), cache._key(LISTS)))  # ours, so it is used
@@ -95,7 +95,7 @@ class _Boom:
 
 @pytest.mark.parametrize(
     "content",
-    ["pickle", b"", b"not json", b'{"format":"2-json"}', b"[1,2,3]", b'{"format":"2-json","key":"x"}'],
+    ["pickle", b"", b"not json", b'{"format":"3-json"', b"[1,2,3]", b'{"format":"2-json","key":"x"}'],
 )
 def test_a_tampered_cache_is_rebuilt_never_executed(
     folder: Path, tmp_path: Path, content: str | bytes

@@ -29,7 +29,7 @@ def test_ofac_sdn_2019(parsed: dict[str, ParsedList]) -> None:
     assert ents["18782"].name == "ROSOBORONEKSPORT OAO"
     assert ents["16911"].name == "KALASHNIKOV CONCERN"
     assert ents["306"].aliases[:1] == ["NATIONAL BANK OF CUBA"]
-    assert "BNC" in ents["306"].aliases  # from the remarks' a.k.a.
+    assert "BNC" in ents["306"].weak_aliases  # the remarks' a.k.a. is OFAC's weak alias
     assert all(len(f.sha256) == 64 for f in p.files)
 
 

@@ -51,6 +51,15 @@ FEATURE_DOCS = {
     "within an allowance growing with its length.",
     "identifier": "An identifier of the query (passport, IMO, registration...) is on the list: decisive.",
     "matched_name": "The listed name or alias that scored best.",
+    "name_score": "The name alone, before the query's context.",
+    "short_name": "A one- or two-word name needs a closer match: its shortfall counts more.",
+    "schema": "An organisation, vessel or aircraft query against a listed person (or the reverse).",
+    "information": "How distinctive the listed name is, from its words' frequency on the loaded lists.",
+    "country": "The query's country agrees with a listed country, or with none (costs more for a "
+    "generic name).",
+    "birth_date": "The query's birth date agrees or disagrees with the listed ones.",
+    "identifiers": "Both sides give identifiers and none is shared.",
+    "weak_alias": "A weak alias on the list, counted only with a supporting birth date or identifier.",
 }
 
 
@@ -68,7 +77,11 @@ def _party(q: EntityExample) -> service.Party:
     ids = [i for k in ID_PROPERTIES for i in _values(props, k)]
     countries = _values(props, "country") or _values(props, "nationality") or _values(props, "jurisdiction")
     return service.Party(
-        names=names, identifiers=ids, country=countries[0].upper()[:2] if countries else None
+        names=names,
+        identifiers=ids,
+        country=countries[0].upper()[:2] if countries else None,
+        schema=q.schema_,
+        birth_dates=_values(props, "birthDate") or _values(props, "incorporationDate"),
     )
 
 

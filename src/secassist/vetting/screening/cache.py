@@ -35,7 +35,7 @@ from secassist.vetting.screening.matcher import ALGORITHM, Index
 from secassist.vetting.screening.normalize import Token
 from secassist.vetting.screening.parsers import parse_path
 
-CACHE_FORMAT = "2-json"
+CACHE_FORMAT = "3-json"  # 3: entity context (schema, countries, dates), weak names
 SUFFIX = ".index.json"
 
 
@@ -114,6 +114,13 @@ def encode(index: Index, key: str) -> bytes:
         "weight": index.weight,
         "name_weight": index.name_weight,
         "spelling_token": spelling_token,
+        "ent_schema": index.ent_schema,
+        "ent_countries": index.ent_countries,
+        "ent_dates": index.ent_dates,
+        "ent_has_ids": index.ent_has_ids,
+        "name_weak": index.name_weak,
+        "name_info": index.name_info,
+        "joined_names": index.joined_names,
     }
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -222,6 +229,28 @@ def _decode(raw: bytes, key: str) -> Index:
             raise _BadCacheError
         if any(c not in known for cs in index.key_spellings.values() for c in cs):
             raise _BadCacheError
+        index.ent_schema = _strs(doc["ent_schema"])
+        index.ent_countries = [_strs(c) for c in doc["ent_countries"]]
+        index.ent_dates = [_strs(d) for d in doc["ent_dates"]]
+        has_ids = doc["ent_has_ids"]
+        if not isinstance(has_ids, list) or not all(isinstance(b, bool) for b in has_ids):
+            raise _BadCacheError
+        index.ent_has_ids = has_ids
+        if {len(index.ent_schema), len(index.ent_countries), len(index.ent_dates), len(has_ids)} != {
+            entities
+        }:
+            raise _BadCacheError
+        weak = doc["name_weak"]
+        if not isinstance(weak, list) or not all(isinstance(b, bool) for b in weak):
+            raise _BadCacheError
+        info = doc["name_info"]
+        if not isinstance(info, list) or not all(isinstance(x, float | int) for x in info):
+            raise _BadCacheError
+        if len(weak) != names or len(info) != names:
+            raise _BadCacheError
+        index.name_weak = weak
+        index.name_info = [float(x) for x in info]
+        index.joined_names = _int_lists(doc["joined_names"], names)
         index._seen = {(index.ent_list[e], index.ent_id[e]): e for e in range(entities)}
         return index
     except (_BadCacheError, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:

@@ -14,6 +14,16 @@ class Identifier:
     value: str
 
 
+@dataclass(frozen=True, slots=True)
+class CountryRef:
+    """A country a list ties to an entry, with the tie: ``address``, ``nationality``,
+    ``citizenship``, ``registration`` (incl. a vessel's flag), ``jurisdiction``, or
+    ``country`` when the list does not say. ``code`` is ISO 3166-1 alpha-2, lower case."""
+
+    code: str
+    role: str
+
+
 @dataclass(slots=True)
 class ListEntity:
     """One listed party. ``entity_id`` is the list's own identifier (OFAC ``ent_num``, UN
@@ -25,11 +35,24 @@ class ListEntity:
     aliases: list[str] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
     programs: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
+    countries: list[CountryRef] = field(default_factory=list)
     remarks: str = ""
+    birth_dates: list[str] = field(default_factory=list)  # ISO prefixes: "1970", "1970-01", "1970-01-31"
+    weak_aliases: list[str] = field(default_factory=list)  # OFAC's remarks a.k.a.s, UN "Low", FtM weakAlias
+
+    def add_country(self, code: str | None, role: str) -> None:
+        """Keep ``code`` (already ISO alpha-2) with its role, once."""
+        if code:
+            ref = CountryRef(code.lower(), role)
+            if ref not in self.countries:
+                self.countries.append(ref)
+
+    def add_birth_date(self, value: str | None) -> None:
+        if value and value not in self.birth_dates:
+            self.birth_dates.append(value)
 
     def names(self) -> list[str]:
-        """The primary name and every distinct alias."""
+        """The primary name and every distinct alias (weak aliases not included)."""
         out = [self.name]
         seen = {self.name.casefold()}
         for a in self.aliases:
@@ -63,7 +86,7 @@ class ParsedList:
 
     @property
     def alias_count(self) -> int:
-        return sum(len(e.names()) - 1 for e in self.entities)
+        return sum(len(e.names()) - 1 + len(e.weak_aliases) for e in self.entities)
 
     @property
     def identifier_count(self) -> int:

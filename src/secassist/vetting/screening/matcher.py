@@ -24,6 +24,28 @@ How a query is scored against one listed name (every step shows in the explanati
    token view would see an unexplained word.
 6. An exact identifier (passport, IMO, registration number...) shared by query and entry is
    decisive: score 1.0.
+7. Context (algorithm v3), each step a feature of the explanation, applied to the names
+   that come near the threshold only:
+
+   * ``short_name``: a query or listed name of one or two words must match more closely:
+     its shortfall from 1.0 counts ``SHORT_1`` / ``SHORT_2`` times.
+   * ``schema``: an organisation (or vessel, aircraft) query against a listed person, or
+     the reverse, costs ``TYPE_PENALTY`` — one shared given name or surname no longer
+     passes; an identical full name still does.
+   * ``country``: a country of the query on the entry's countries (any role) adds
+     ``COUNTRY_AGREE``; a country disagreeing with every listed one costs between
+     ``COUNTRY_MIN`` (a distinctive name: front companies relocate, addresses go stale)
+     and ``COUNTRY_MIN + COUNTRY_GENERIC`` (a generic name). ``information`` is how
+     distinctive the listed name is: its words' shares of entries, counted on the
+     loaded lists themselves (the mean over its words; a word in ``GENERIC_SHARE`` of the entries or more —
+     ministry, defence, industries, army… on real lists — is generic).
+   * ``birth_date`` and ``identifiers``: agreement adds, disagreement subtracts.
+   * ``weak_alias``: a name the list marks weak (OFAC's remarks a.k.a.s, UN "Low", FtM
+     ``weakAlias``) makes a match only with an agreeing birth date or identifier.
+
+Word boundaries: a query word run together from two listed words, or two query words that
+together spell a listed word ("Rosoboron Export" / ROSOBORONEKSPORT), select that name as
+a candidate directly, and the joined-form similarity scores it.
 
 Candidates come from blocking keys (canonical token, phonetic key, 4-letter prefix and
 suffix), so a query scores a few dozen names, not the whole list.
@@ -32,6 +54,7 @@ suffix), so a query scores a few dozen names, not the whole list.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -43,7 +66,7 @@ from secassist.vetting.screening.entities import ListEntity
 from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, tokens
 from secassist.vetting.screening.parsers.common import norm_id
 
-ALGORITHM = "secassist-name-v2"
+ALGORITHM = "secassist-context-v3"
 DEFAULT_THRESHOLD = 0.75
 PHONETIC = 0.85  # similarity of two spellings that sound alike
 INITIAL = 0.75  # "A." against "Ahmed"
@@ -56,6 +79,27 @@ ONE_SLIP = 5  # letters of the listed name from which one slip is allowed
 TWO_SLIPS = 10  # ... and two slips
 CANDIDATES = 30  # names fully scored per query
 MAX_POSTING = 30_000  # keys more common than this do not select candidates
+SHORT_1 = 2.0  # shortfall multiplier for a one-word name
+SHORT_2 = 1.5  # ... and a two-word name
+TYPE_PENALTY = 0.2  # person against organisation, vessel or aircraft
+COUNTRY_AGREE = 0.05
+COUNTRY_MIN = 0.04  # disagreeing country, distinctive name
+COUNTRY_GENERIC = 0.3  # extra for a generic name
+GENERIC_SHARE = 0.002  # a word in this share of the entries (or 15 entries, if more) is generic
+GENERIC_FLOOR = 30
+DATE_AGREE = 0.05
+DATE_DISAGREE = 0.2
+ID_DISAGREE = 0.05
+CONTEXT_REACH = 0.1  # names this far below the threshold are scored with context
+SCHEMA_CLASS = {
+    "Person": "person",
+    "Organization": "org",
+    "Company": "org",
+    "PublicBody": "org",
+    "Vessel": "vessel",
+    "Airplane": "aircraft",
+    "Aircraft": "aircraft",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +125,48 @@ class Match:
 
 @dataclass(slots=True)
 class Query:
-    """What is screened: names (aliases of one party) and optional identifiers."""
+    """What is screened: names (aliases of one party), and what else is known of it:
+    identifiers, FtM schema (``Person``, ``Organization``, ``Vessel``...), countries (ISO
+    alpha-2, any case) and birth dates (ISO, a year or year-month will do)."""
 
     names: list[str]
     identifiers: list[str] = field(default_factory=list)
+    schema: str | None = None
+    countries: list[str] = field(default_factory=list)
+    birth_dates: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryContext:
+    """A query's context, normalised once per query."""
+
+    schema: str | None
+    countries: frozenset[str]
+    birth_dates: tuple[str, ...]
+    identifiers: frozenset[str]
+
+    @staticmethod
+    def of(q: Query) -> QueryContext:
+        ids = frozenset(v for i in q.identifiers if len(v := norm_id(i)) >= 4)
+        return QueryContext(
+            schema_class(q.schema),
+            frozenset(c.strip().lower() for c in q.countries if c.strip()),
+            tuple(d.strip()[:10] for d in q.birth_dates if d.strip()),
+            ids,
+        )
+
+
+def schema_class(schema: str | None) -> str | None:
+    """``person``, ``org``, ``vessel``, ``aircraft``, or None (LegalEntity, unknown: any)."""
+    return SCHEMA_CLASS.get(schema or "")
+
+
+def dates_agree(query: Sequence[str], listed: Sequence[str]) -> bool | None:
+    """True when a query date and a listed date agree to the precision both give, False
+    when both sides give dates and none agree, None when either gives none."""
+    if not query or not listed:
+        return None
+    return any(a[: min(len(a), len(b))] == b[: min(len(a), len(b))] for a in query for b in listed)
 
 
 def token_similarity(a: Token, b: Token) -> float:
@@ -261,6 +343,13 @@ class Index:
         self.weight: dict[str, float] = {}
         self.name_weight: list[float] = []
         self.spelling_token: dict[str, Token] = {}
+        self.ent_schema: list[str] = []  # schema class, "" when any
+        self.ent_countries: list[list[str]] = []
+        self.ent_dates: list[list[str]] = []
+        self.ent_has_ids: list[bool] = []
+        self.name_weak: list[bool] = []
+        self.name_info: list[float] = []  # distinctiveness of the name, 0 (generic) .. 1
+        self.joined_names: dict[str, list[int]] = defaultdict(list)
         self._seen: dict[tuple[str, str], int] = {}
 
     def __len__(self) -> int:
@@ -279,10 +368,22 @@ class Index:
             self.ent_list.append(list_name)
             self.ent_id.append(entity.entity_id)
             self.ent_name.append(entity.name)
+            self.ent_schema.append(schema_class(entity.schema) or "")
+            self.ent_countries.append([])
+            self.ent_dates.append([])
+            self.ent_has_ids.append(False)
+        for c in entity.countries:
+            if c.code not in self.ent_countries[e]:
+                self.ent_countries[e].append(c.code)
+        for d in entity.birth_dates:
+            if d not in self.ent_dates[e]:
+                self.ent_dates[e].append(d)
         names = entity.names()
         readable = [n for n in names if romanisable(n)]
+        strong = readable or names
+        weak = [w for w in entity.weak_aliases if romanisable(w) and w not in strong]
         seen: dict[tuple[str, ...], int] = {}
-        for raw in readable or names:
+        for raw in strong + weak:
             toks = tokens(raw)
             key = tuple(t.canon for t in toks)
             if not toks:
@@ -298,6 +399,9 @@ class Index:
             self.name_toks.append(toks)
             self.name_join.append(_join(toks))
             self.name_raw.append((raw_forms(raw),))
+            self.name_weak.append(raw in weak)
+            for a, b in itertools.pairwise(toks):
+                self.joined_names[a.canon + b.canon].append(n)
             for t in toks:
                 self.spelling_token.setdefault(t.canon, t)
                 posting = self.spelling_names[t.canon]
@@ -307,6 +411,7 @@ class Index:
             v = norm_id(ident.value)
             if len(v) >= 4 and e not in self.ids[v]:
                 self.ids[v].append(e)
+                self.ent_has_ids[e] = True
 
     def finalize(self) -> Index:
         """Compute token weights from document frequencies and the spelling keys; returns ``self``."""
@@ -320,6 +425,14 @@ class Index:
             for k in t.keys:
                 self.key_spellings[k].append(canon)
         self.name_weight = [sum(self.weight[t.canon] for t in toks) or 1.0 for toks in self.name_toks]
+        # Distinctiveness from the lists themselves: in how many entries each of the name's
+        # words stands (aliases of one entry count once).
+        ents = max(len(self.ent_id), 1)
+        generic = max(GENERIC_FLOOR, GENERIC_SHARE * ents)
+        df = {c: len({self.name_ent[n] for n in ns}) for c, ns in self.spelling_names.items()}
+        tok_info = {c: max(0.0, min(1.0, math.log(generic / d) / math.log(generic))) for c, d in df.items()}
+        self.name_info = [sum(tok_info[t.canon] for t in toks) / len(toks) for toks in self.name_toks]
+        self.joined_names = dict(self.joined_names)
         self.spelling_names = dict(self.spelling_names)
         self.key_spellings = dict(self.key_spellings)
         self.ids = dict(self.ids)
@@ -372,6 +485,89 @@ class Index:
             limit, acc, key=lambda n: acc[n] * (Q_WEIGHT / qsum + (1 - Q_WEIGHT) / name_w[n])
         )
 
+    def boundary_candidates(self, query: Sequence[Token]) -> list[int]:
+        """Names where a word boundary differs: two adjacent query words spelling one listed
+        word, or a query word spelling two adjacent listed words."""
+        out: list[int] = []
+        for a, b in itertools.pairwise(query):
+            out.extend(self.spelling_names.get(a.canon + b.canon, ()))
+        for t in query:
+            out.extend(self.joined_names.get(t.canon, ()))
+        return list(dict.fromkeys(out))[:CANDIDATES]
+
+    def context(
+        self,
+        q: Query,
+        ctx: QueryContext,
+        e: int,
+        n: int,
+        qt: Sequence[Token],
+        name_score: float,
+        qwords: int = 0,
+    ) -> tuple[float, tuple[Feature, ...]] | None:
+        """The score of listed name ``n`` (entity ``e``) for a query whose name scored
+        ``name_score``, with what the query's context says (module docstring, step 7);
+        None when the name is a weak alias that nothing but the name supports."""
+        feats: list[Feature] = []
+        score = name_score
+        # Words as written (legal forms count): "Hatkaew Company Ltd" is not a one-word name.
+        sizes = (max(len(qt), qwords), max(len(self.name_toks[n]), self.name_text[n].count(" ") + 1))
+        words = min(sizes)
+        # A short query against a longer listed name is already held back by name coverage
+        # (and a missing middle name is common): only a one-word side, or two short sides.
+        if (max(sizes) <= 2 or (words == 1 and max(sizes) <= 3)) and score < 1.0:
+            factor = SHORT_1 if words == 1 else SHORT_2
+            score = 1.0 - (1.0 - score) * factor
+            feats.append(
+                Feature(
+                    "short_name", round(score - name_score, 4), f"{words}-word name: a closer match is needed"
+                )
+            )
+        kind = self.ent_schema[e]
+        if ctx.schema and kind and ctx.schema != kind and "person" in (ctx.schema, kind):
+            score -= TYPE_PENALTY
+            feats.append(Feature("schema", -TYPE_PENALTY, f"a {ctx.schema} query against a listed {kind}"))
+        listed = self.ent_countries[e]
+        if ctx.countries and listed:
+            info = self.name_info[n]
+            feats.append(
+                Feature(
+                    "information", round(info, 4), "how distinctive the listed name is on the loaded lists"
+                )
+            )
+            if ctx.countries.intersection(listed):
+                score += COUNTRY_AGREE
+                feats.append(
+                    Feature("country", COUNTRY_AGREE, f"{', '.join(sorted(ctx.countries))} is listed")
+                )
+            else:
+                cost = COUNTRY_MIN + COUNTRY_GENERIC * (1.0 - info)
+                score -= cost
+                feats.append(
+                    Feature(
+                        "country",
+                        round(-cost, 4),
+                        f"{', '.join(sorted(ctx.countries))} is not among the listed {', '.join(listed)}",
+                    )
+                )
+        supported = False
+        agree = dates_agree(ctx.birth_dates, self.ent_dates[e])
+        if agree is True:
+            score += DATE_AGREE
+            supported = True
+            feats.append(Feature("birth_date", DATE_AGREE, "a listed date agrees"))
+        elif agree is False:
+            score -= DATE_DISAGREE
+            feats.append(Feature("birth_date", -DATE_DISAGREE, f"listed: {', '.join(self.ent_dates[e])}"))
+        if ctx.identifiers and self.ent_has_ids[e]:
+            score -= ID_DISAGREE
+            feats.append(Feature("identifiers", -ID_DISAGREE, "the entry lists other identifiers"))
+        if self.name_weak[n] and not supported:
+            return None
+        if self.name_weak[n]:
+            feats.append(Feature("weak_alias", 0.0, "a weak alias, supported by the birth date"))
+        return max(0.0, min(1.0, score)), tuple(feats)
+
     def match(
         self,
         query: Query | str,
@@ -382,11 +578,12 @@ class Index:
     ) -> list[Match]:
         """Entities scoring at least ``threshold``, best first, one match per entity."""
         q = Query(names=[query]) if isinstance(query, str) else query
-        best: dict[int, tuple[float, int, tuple[Token, ...], tuple[str, str]]] = {}
+        ctx = QueryContext.of(q)
+        best: dict[int, tuple[float, int, tuple[Token, ...], tuple[str, str], int]] = {}
         for ident in q.identifiers:
             v = norm_id(ident)
             for e in self.ids.get(v, ()) if len(v) >= 4 else ():
-                best[e] = (1.0, -1, (), ("", ""))
+                best[e] = (1.0, -1, (), ("", ""), 0)
         for raw in q.names:
             qt = tokens(raw)
             if not qt:
@@ -394,8 +591,10 @@ class Index:
             memo = [self.spellings(t) for t in qt]
             qj = _join(qt)
             qr = raw_forms(raw)
-            for n in self.candidates(qt, spellings=memo):
+            for n in self.boundary_candidates(qt) + self.candidates(qt, spellings=memo):
                 e = self.name_ent[n]
+                if e in best and best[e][1] == n:
+                    continue
                 ns = score_tokens(
                     qt,
                     self.name_toks[n],
@@ -406,11 +605,17 @@ class Index:
                     raw=(qr, self.name_raw[n]),
                     explain=False,
                 )
-                if ns.score >= threshold and (e not in best or ns.score > best[e][0]):
-                    best[e] = (ns.score, n, qt, qr)
+                if ns.score < threshold - CONTEXT_REACH:
+                    continue
+                got = self.context(q, ctx, e, n, qt, ns.score, len(raw.split()))
+                if got is None:
+                    continue
+                final = got[0]
+                if final >= threshold and (e not in best or final > best[e][0]):
+                    best[e] = (final, n, qt, qr, len(raw.split()))
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
         out: list[Match] = []
-        for e, (score, n, qt, qr) in ranked:
+        for e, (score, n, qt, qr, qwords) in ranked:
             feats: tuple[Feature, ...] = ()
             if n < 0:
                 matched = self.ent_name[e]
@@ -420,14 +625,20 @@ class Index:
             else:
                 matched = self.name_text[n]
                 if explain:
-                    feats = score_tokens(
+                    scored = score_tokens(
                         qt,
                         self.name_toks[n],
                         self.weight,
                         name_joined=self.name_join[n],
                         raw=(qr, self.name_raw[n]),
-                    ).features
-                    feats = (Feature("matched_name", round(score, 4), matched), *feats)
+                    )
+                    got = self.context(q, ctx, e, n, qt, scored.score, qwords)
+                    feats = (
+                        Feature("matched_name", round(score, 4), matched),
+                        Feature("name_score", round(scored.score, 4), "the name alone, before context"),
+                        *scored.features,
+                        *(got[1] if got else ()),
+                    )
             out.append(
                 Match(self.ent_list[e], self.ent_id[e], self.ent_name[e], matched, round(score, 4), feats)
             )

@@ -54,11 +54,15 @@ MAX_NAMES = 50
 
 @dataclass
 class Party:
-    """A party to screen: its names (aliases), identifiers, and country when known."""
+    """A party to screen: its names (aliases), identifiers, and what else is known of it —
+    country (ISO alpha-2), FtM schema (``Person``, ``Organization``...), birth dates (ISO);
+    the matcher scores with them (:mod:`.matcher`, step 7)."""
 
     names: list[str]
     identifiers: list[str] = field(default_factory=list)
     country: str | None = None
+    schema: str | None = None
+    birth_dates: list[str] = field(default_factory=list)
 
 
 # --- list versions ---------------------------------------------------------------
@@ -218,6 +222,8 @@ def _new_run(
             [n.strip() for n in p.names if n.strip()],
             [i.strip() for i in p.identifiers if i.strip()],
             p.country,
+            p.schema,
+            [d.strip() for d in p.birth_dates if d.strip()],
         )
         for p in todo
     ]
@@ -231,7 +237,15 @@ def _new_run(
     results: list[dict[str, Any]] = []
     for i, p in enumerate(todo):
         for m in index.match(
-            Query(names=p.names, identifiers=p.identifiers), threshold=threshold, limit=limit
+            Query(
+                names=p.names,
+                identifiers=p.identifiers,
+                schema=p.schema,
+                countries=[p.country] if p.country else [],
+                birth_dates=p.birth_dates,
+            ),
+            threshold=threshold,
+            limit=limit,
         ):
             item: dict[str, Any] = dict(match_json(m, i))
             version = by_list.get(m.list_name)
@@ -247,7 +261,16 @@ def _new_run(
         subject=subject[:300] if subject else None,
         country_code=countries.pop() if len(countries) == 1 else None,
         query={
-            "parties": [{"names": p.names, "identifiers": p.identifiers, "country": p.country} for p in todo]
+            "parties": [
+                {
+                    "names": p.names,
+                    "identifiers": p.identifiers,
+                    "country": p.country,
+                    "schema": p.schema,
+                    "birth_dates": p.birth_dates,
+                }
+                for p in todo
+            ]
         },
         list_versions=[
             {

@@ -11,7 +11,7 @@ import gzip
 import json
 from collections.abc import Sequence
 
-from secassist.vetting.screening.entities import Identifier, ListEntity
+from secassist.vetting.screening.entities import CountryRef, Identifier, ListEntity
 
 
 def encode_entities(entities: Sequence[ListEntity]) -> bytes:
@@ -24,7 +24,9 @@ def encode_entities(entities: Sequence[ListEntity]) -> bytes:
             e.aliases,
             [[i.kind, i.value] for i in e.identifiers],
             e.programs,
-            e.countries,
+            [[c.code, c.role] for c in e.countries],
+            e.birth_dates,
+            e.weak_aliases,
         ]
         for e in entities
     ]
@@ -35,6 +37,8 @@ def encode_entities(entities: Sequence[ListEntity]) -> bytes:
 def decode_entities(payload: bytes) -> list[ListEntity]:
     """The entities of a payload written by :func:`encode_entities`."""
     rows = json.loads(gzip.decompress(payload))
+    # Versions stored before countries had roles (7 columns) kept bare country names:
+    # they load without context rather than with a guessed one.
     return [
         ListEntity(
             entity_id=r[0],
@@ -43,7 +47,9 @@ def decode_entities(payload: bytes) -> list[ListEntity]:
             aliases=r[3],
             identifiers=[Identifier(kind=k, value=v) for k, v in r[4]],
             programs=r[5],
-            countries=r[6],
+            countries=[CountryRef(c, role) for c, role in r[6]] if len(r) > 7 else [],
+            birth_dates=r[7] if len(r) > 7 else [],
+            weak_aliases=r[8] if len(r) > 8 else [],
         )
         for r in rows
     ]

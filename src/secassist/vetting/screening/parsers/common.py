@@ -11,7 +11,11 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
+
+from rigour.territories import lookup_territory
 
 from secassist.core.errors import ValidationFailedError
 from secassist.vetting.screening.entities import Identifier, SourceFile
@@ -95,3 +99,57 @@ def norm_id(value: str) -> str:
 def identifier(kind: str, value: str) -> Identifier | None:
     v = squash(value)
     return Identifier(kind=squash(kind), value=v) if len(norm_id(v)) >= 4 else None
+
+
+@lru_cache(maxsize=4096)
+def country_code(value: str) -> str | None:
+    """ISO 3166-1 alpha-2 (lower case) of a country name or code as lists write it
+    (``Russia``, ``Korea, North``, ``IR``), by ``rigour``'s territory database; None when
+    it names no country (``undetermined``, a region)."""
+    v = squash(value).strip(" .,")
+    if not v:
+        return None
+    t = lookup_territory(v)
+    code = t.code if t is not None else None
+    return code[:2] if code and (len(code) == 2 or code[2] == "-") else None
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_DAY_MON_YEAR = re.compile(r"^(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})$")
+_MON_YEAR = re.compile(r"^([A-Za-z]{3})[a-z]* (\d{4})$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def birth_dates(value: str) -> list[str]:
+    """A written birth date as ISO prefixes (``1970-01-31``, ``1970-01``, ``1970``):
+    ``01 Jan 1970``, ``Jan 1970``, ``1970-01-31``, ``01/31/1970``; ``circa 1960`` and
+    ``1960 to 1962`` give their years. Unreadable text gives nothing."""
+    v = squash(value).strip(" .;")
+    v = re.sub(r"^(?:circa|c\.|approximately|about)\s+", "", v, flags=re.IGNORECASE)
+    years = _YEAR.findall(v)
+    if len(years) == 2 and "to" in v.lower() and int(years[1]) - int(years[0]) <= 10:
+        return [str(y) for y in range(int(years[0]), int(years[1]) + 1)]
+    if m := _DAY_MON_YEAR.match(v):
+        mon = _MONTHS.get(m.group(2).lower())
+        if mon:
+            try:
+                return [date(int(m.group(3)), mon, int(m.group(1))).isoformat()]
+            except ValueError:
+                return [m.group(3)]
+    if (m := _MON_YEAR.match(v)) and (mon := _MONTHS.get(m.group(1).lower())):
+        return [f"{m.group(2)}-{mon:02d}"]
+    if m := _US.match(v):
+        try:
+            return [date(int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()]
+        except ValueError:
+            return [m.group(3)]
+    if (m := _ISO.match(v)) and (len(v) == m.end() or not v[m.end()].isdigit()):
+        return [m.group(0)]
+    return years[:4]

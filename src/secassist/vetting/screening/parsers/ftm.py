@@ -13,10 +13,25 @@ from pathlib import Path
 from typing import Any
 
 from secassist.vetting.screening.entities import ListEntity, ParsedList, SourceFile
-from secassist.vetting.screening.parsers.common import identifier, read_text, refuse, squash
+from secassist.vetting.screening.parsers.common import (
+    birth_dates,
+    country_code,
+    identifier,
+    read_text,
+    refuse,
+    squash,
+)
 
 PARTIES = frozenset({"Person", "Organization", "Company", "LegalEntity", "PublicBody", "Vessel", "Airplane"})
-NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "abbreviation")
+NAME_PROPS = ("name", "alias", "previousName", "abbreviation")
+COUNTRY_PROPS = {
+    "country": "country",
+    "nationality": "nationality",
+    "citizenship": "citizenship",
+    "jurisdiction": "jurisdiction",
+    "mainCountry": "address",
+    "flag": "registration",
+}
 ID_PROPS = {
     "passportNumber": "Passport",
     "idNumber": "National ID",
@@ -77,7 +92,13 @@ def parse_ftm(paths: list[Path]) -> ParsedList:
             e = ListEntity(entity_id=obj["id"], name=caption, schema=str(obj["schema"]), aliases=names)
             for prop, kind in ID_PROPS.items():
                 e.identifiers.extend(i for v in _strings(props, prop) if (i := identifier(kind, v)))
-            e.countries = _strings(props, "country")
+            e.weak_aliases = [w for w in dict.fromkeys(_strings(props, "weakAlias")) if w not in names]
+            for prop, role in COUNTRY_PROPS.items():
+                for c in _strings(props, prop):
+                    e.add_country(country_code(c), role)
+            for written in _strings(props, "birthDate") + _strings(props, "incorporationDate"):
+                for iso in birth_dates(written):
+                    e.add_birth_date(iso)
             e.programs = _strings(props, "topics")
             entities.append(e)
     if not records:

@@ -14,7 +14,16 @@ import re
 from pathlib import Path
 
 from secassist.vetting.screening.entities import Identifier, ListEntity, ParsedList, SourceFile
-from secassist.vetting.screening.parsers.common import clean, csv_rows, identifier, read_text, refuse, squash
+from secassist.vetting.screening.parsers.common import (
+    birth_dates,
+    clean,
+    country_code,
+    csv_rows,
+    identifier,
+    read_text,
+    refuse,
+    squash,
+)
 
 SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane", "": "Organization"}
 
@@ -27,8 +36,22 @@ _ID = re.compile(
 )
 
 
+_FACTS = re.compile(
+    r"^(?:alt\.\s+)?(?P<kind>DOB|nationality|citizen|Vessel Flag|Nationality of Registration|"
+    r"Organization Established Date)\s+(?P<value>.+)$",
+    re.IGNORECASE,
+)
+_ROLES = {
+    "nationality": "nationality",
+    "citizen": "citizenship",
+    "vessel flag": "registration",
+    "nationality of registration": "registration",
+}
+
+
 def parse_remarks(remarks: str) -> tuple[list[str], list[Identifier]]:
-    """Aliases and identifiers packed into an OFAC remarks string."""
+    """Aliases and identifiers packed into an OFAC remarks string (the aliases found there
+    are OFAC's weak a.k.a.s: the strong ones are in ``alt.csv``)."""
     aliases: list[str] = []
     ids: list[Identifier] = []
     for part in remarks.split(";"):
@@ -45,6 +68,22 @@ def parse_remarks(remarks: str) -> tuple[list[str], list[Identifier]]:
             if found:
                 ids.append(found)
     return aliases, ids
+
+
+def remark_facts(e: ListEntity) -> None:
+    """Birth dates and countries (nationality, citizenship, a vessel's flag) from the
+    remarks: ``DOB 01 Jan 1970``, ``alt. DOB 1964``, ``nationality Iran``,
+    ``citizen Russia``, ``Vessel Flag Malta``."""
+    for part in e.remarks.split(";"):
+        m = _FACTS.match(squash(part).rstrip("."))
+        if not m:
+            continue
+        kind = m.group("kind").lower()
+        if kind == "dob":
+            for d in birth_dates(m.group("value")):
+                e.add_birth_date(d)
+        elif kind in _ROLES:
+            e.add_country(country_code(m.group("value")), _ROLES[kind])
 
 
 def _programs(value: str) -> list[str]:
@@ -113,14 +152,13 @@ def parse_ofac(folder: Path, *, prefix: str) -> ParsedList:
         if alias:
             entities[row[0].strip()].aliases.append(alias)
     for row in sibling("add.csv" if prefix == "sdn" else "cons_add.csv", 6):
-        country = clean(row[4])
-        e = entities[row[0].strip()]
-        if country and country not in e.countries:
-            e.countries.append(country)
+        entities[row[0].strip()].add_country(country_code(clean(row[4])), "address")
     for e in entities.values():
         aliases, ids = parse_remarks(e.remarks)
-        e.aliases.extend(a for a in aliases if a not in e.aliases)
+        strong = {a.casefold() for a in e.names()}
+        e.weak_aliases.extend(a for a in dict.fromkeys(aliases) if a.casefold() not in strong)
         e.identifiers.extend(ids)
+        remark_facts(e)
     return ParsedList(
         list_name="us_ofac_sdn" if prefix == "sdn" else "us_ofac_cons",
         source_format="ofac_csv",

@@ -15,7 +15,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from secassist.vetting.screening.entities import ListEntity, ParsedList
-from secassist.vetting.screening.parsers.common import csv_rows, identifier, read_text, refuse, squash
+from secassist.vetting.screening.parsers.common import (
+    birth_dates,
+    country_code,
+    csv_rows,
+    identifier,
+    read_text,
+    refuse,
+    squash,
+)
 
 CSL_LEGACY = [
     "source", "entity_number", "type", "programs", "name", "title", "addresses",
@@ -71,8 +79,19 @@ def parse_csl(path: Path) -> ParsedList:
             bits = [b.strip() for b in part.split(",")]
             if len(bits) >= 3 and (found := identifier(bits[-1], ", ".join(bits[1:-1]))):
                 e.identifiers.append(found)
-        for c in (r["nationalities"], r["citizenships"]):
-            e.countries.extend(x.strip() for x in c.split(";") if x.strip() and x.strip() not in e.countries)
+        for col, role in (("nationalities", "nationality"), ("citizenships", "citizenship")):
+            for x in r[col].split(";"):
+                e.add_country(country_code(x), role)
+        for addr in r["addresses"].split(";"):
+            # An address ends with its country, as an ISO code: "..., Moscow, RU".
+            tail = addr.rsplit(",", 1)[-1].strip()
+            if len(tail) == 2 and tail.isalpha():
+                e.add_country(country_code(tail), "address")
+        if flag := r["vessel_flag"].strip():
+            e.add_country(country_code(flag), "registration")
+        for d in r["dates_of_birth"].split(";"):
+            for iso in birth_dates(d):
+                e.add_birth_date(iso)
         entities.append(e)
     if not entities:
         raise refuse(path, None, "no rows (empty or truncated file)")
@@ -120,15 +139,9 @@ def parse_dpl(path: Path) -> ParsedList:
         # The real 2019 file has a Last_Update of 3017-08-22: a typo, not a publication date.
         if updated and updated.year < 2100 and (latest is None or updated > latest):
             latest = updated
-        country = r["Country"].strip()
-        entities.append(
-            ListEntity(
-                entity_id=str(rows),
-                name=name,
-                countries=[country] if country else [],
-                remarks=squash(r["FR_Citation"]),
-            )
-        )
+        e = ListEntity(entity_id=str(rows), name=name, remarks=squash(r["FR_Citation"]))
+        e.add_country(country_code(r["Country"]), "address")
+        entities.append(e)
     if not entities:
         raise refuse(path, None, "no rows (empty or truncated file)")
     return ParsedList(

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from secassist.vetting.screening.entities import ListEntity, ParsedList
-from secassist.vetting.screening.parsers.common import identifier, read_text, refuse, squash
+from secassist.vetting.screening.parsers.common import country_code, identifier, read_text, refuse, squash
 
 _PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 
@@ -36,13 +36,27 @@ def _entity(path: Path, el: ET.Element, person: bool) -> ListEntity:
     for alias in el.findall("INDIVIDUAL_ALIAS" if person else "ENTITY_ALIAS"):
         a = _text(alias.find("ALIAS_NAME"))
         if a:
-            e.aliases.append(a)
+            # The UN marks an alias of low quality "Low": too vague to identify anyone alone.
+            weak = _text(alias.find("QUALITY")).lower() == "low"
+            (e.weak_aliases if weak else e.aliases).append(a)
     for doc in el.findall("INDIVIDUAL_DOCUMENT"):
         kind = _text(doc.find("TYPE_OF_DOCUMENT")) or "Document"
         if (number := _text(doc.find("NUMBER"))) and (found := identifier(kind, number)):
             e.identifiers.append(found)
     e.programs = [p for p in [_text(el.find("UN_LIST_TYPE"))] if p]
-    e.countries = [c for c in (_text(v) for v in el.findall("NATIONALITY/VALUE")) if c]
+    for v in el.findall("NATIONALITY/VALUE"):
+        e.add_country(country_code(_text(v)), "nationality")
+    for tag in ("INDIVIDUAL_ADDRESS", "ENTITY_ADDRESS"):
+        for addr in el.findall(tag):
+            e.add_country(country_code(_text(addr.find("COUNTRY"))), "address")
+    for dob in el.findall("INDIVIDUAL_DATE_OF_BIRTH"):
+        if full := _text(dob.find("DATE")):
+            e.add_birth_date(full[:10])
+        elif year := _text(dob.find("YEAR")):
+            e.add_birth_date(year)
+        for bound in ("FROM_YEAR", "TO_YEAR"):
+            if y := _text(dob.find(bound)):
+                e.add_birth_date(y)
     e.remarks = _text(el.find("COMMENTS1"))
     return e
 
