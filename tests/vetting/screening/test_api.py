@@ -90,9 +90,11 @@ def test_access_and_errors(client: TestClient, session_factory: sessionmaker[Ses
     assert_problem(client.post(f"{API}/match", json=body, headers=partner), 403, "permission.denied")
     auditor = _token(session_factory, "ig.auditor")
     runs = client.get(f"{API}/screenings", headers=auditor).json()
-    # The demo's two screenings, and those of the parties of the demo cases it vetted.
+    # The demo's two screenings, and those of the parties of the demo cases and transfers it vetted.
     assert len([r for r in runs if r["subject"].startswith("demo:")]) == 2
-    assert all(r["subject"].startswith(("demo:", "case:")) for r in runs)
+    assert all(r["subject"].startswith(("demo:", "case:", "transfer:")) for r in runs), {
+        r["subject"] for r in runs
+    }
     assert_problem(client.get(f"{API}/screenings/{runs[0]['id']}", headers=partner), 404, "not_found")
     r = client.post(
         f"{API}/screenings/{runs[0]['id']}/dispositions",

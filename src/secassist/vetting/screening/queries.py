@@ -84,13 +84,16 @@ def entry_sha256(entity: ListEntity) -> str:
     return hashlib.sha256(doc.encode()).hexdigest()
 
 
-_ENTRY_CACHE: dict[int, dict[str, str]] = {}
+# Keyed by the database and the version id: a stored version never changes, but ids repeat
+# across databases (tests run many in one process; the in-process CLI opens others).
+_ENTRY_CACHE: dict[tuple[str, int], dict[str, str]] = {}
 
 
 def entry_hashes(session: Session, version_id: int) -> dict[str, str]:
     """Each entry of a list version by id, to its :func:`entry_sha256` (a version's
-    entities never change once stored, so the map is kept per version id)."""
-    found = _ENTRY_CACHE.get(version_id)
+    entities never change once stored, so the map is kept per database and version)."""
+    key = (session.connection().engine.url.render_as_string(hide_password=True), version_id)
+    found = _ENTRY_CACHE.get(key)
     if found is None:
         data = session.get(ScreeningEntity, version_id)
         if data is None:
@@ -98,7 +101,7 @@ def entry_hashes(session: Session, version_id: int) -> dict[str, str]:
         found = {e.entity_id: entry_sha256(e) for e in decode_entities(data.payload)}
         if len(_ENTRY_CACHE) >= 8:
             _ENTRY_CACHE.clear()
-        _ENTRY_CACHE[version_id] = found
+        _ENTRY_CACHE[key] = found
     return found
 
 
