@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from secassist.storage.base import Base
@@ -24,6 +24,10 @@ class AuditEntry(Base):
     """One state change. ``seq`` is the entry's leaf index in the Merkle tree (0-based)."""
 
     __tablename__ = "audit_entry"
+    # Entries about one subject, newest last (the item trace's case, line, notification and
+    # funding steps; docs/equipment-scale.md weighs its cost per audited write). Created in
+    # migration 0010.
+    __table_args__ = (Index("ix_audit_entry_subject", "subject_type", "subject_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

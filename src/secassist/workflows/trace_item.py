@@ -32,7 +32,7 @@ from secassist.programs.models import Appropriation, LedgerEntry, dollars
 def _last_entry(session: Session, subject_type: str, subject_id: int, tag_prefix: str = "") -> int | None:
     """The latest audit entry about a subject (optionally with a tag prefix).
 
-    The log has no index on its subject (its writes are the hot path), so this scans; the
+    One backward range scan of ``ix_audit_entry_subject`` (docs/equipment-scale.md); the
     custody steps, which are most of a trace, are found through ``equipment_custody_entry``.
     """
     stmt = select(AuditEntry.seq).where(
@@ -44,7 +44,8 @@ def _last_entry(session: Session, subject_type: str, subject_id: int, tag_prefix
 
 
 def _line_entry(session: Session, case_id: int, line_id: int) -> int | None:
-    """The latest entry of the case whose after-images include this line's row."""
+    """The latest entry of the case whose after-images include this line's row (the case's
+    entries come from ``ix_audit_entry_subject``, newest first, so this stops at the first)."""
     rows = session.execute(
         select(AuditEntry.seq, AuditEntry.payload)
         .where(

@@ -358,8 +358,16 @@ def upgrade() -> None:
 
     _append_only_triggers()
 
+    # The audit log's subject index (issue #12, docs/equipment-scale.md): the item trace
+    # finds the case acceptance, line, notification and funding entries by subject, which
+    # without it is a scan of the whole log. It belongs to the audit tables, but lives here
+    # because the trace is what needs it and nothing is deployed yet (no migration of its own).
+    # A plain CREATE INDEX, not a batch: SQLite must not rebuild the log (its triggers).
+    op.create_index("ix_audit_entry_subject", "audit_entry", ["subject_type", "subject_id", "seq"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_entry_subject", table_name="audit_entry")
     _drop_append_only_triggers()
     op.drop_table("equipment_custody_entry")
     with op.batch_alter_table("equipment_incident", schema=None) as batch_op:
