@@ -304,35 +304,7 @@ def delinquency(
         )
         for ev in events:
             history[ev.item_id].append(event_of(ev))
-    due_cache: dict[tuple[str, date, date | None], date] = {}
-    # (item id, item): the id breaks ties as the registry's order always has
-    listed: dict[str, list[tuple[int, DelinquentItem]]] = defaultdict(list)
-
-    def judge(
-        item_id: int,
-        serial: str,
-        item_type: str,
-        designation: str | None,
-        cents: int,
-        delivered_on: date,
-        holder: str,
-        found_on: date | None,
-        t: list[int],
-    ) -> None:
-        assert designation is not None  # filtered in SQL
-        key = (designation, delivered_on, found_on)
-        due = due_cache.get(key)
-        if due is None:
-            due = due_cache[key] = cat.inventory_due(
-                designation, delivered_on=delivered_on, last_found_on=found_on
-            )
-        if overdue(due, as_of):
-            t[1] += cents
-            listed[holder].append((item_id, DelinquentItem(serial, item_type, due, dollars(cents))))
-
-    for item_id, serial, item_type, designation, cents, delivered_on, holder, found_on in candidates:
-        assert holder is not None  # filtered in SQL
-        judge(item_id, serial, item_type, designation, cents, delivered_on, holder, found_on, totals[holder])
+    judged: list[Any] = list(candidates)  # (id, serial, type, designation, cents, delivered, holder, found)
     for item_id, serial, item_type, designation, cents, delivered_on in rows:
         pos = position_as_of(history[item_id], as_of)
         if not custody.accountable(pos):
@@ -345,7 +317,28 @@ def delinquency(
             t = totals[holder] = [0, 0, 0]
         t[0] += cents
         t[2] += 1
-        judge(item_id, serial, item_type, designation, cents, delivered_on, holder, found_on, t)
+        judged.append((item_id, serial, item_type, designation, cents, delivered_on, holder, found_on))
+    # Once found, the due date no longer depends on the delivery: (designation, date) keys
+    # repeat across a million items (a few thousand distinct days per designation).
+    due_cache: dict[tuple[str, date | None, date | None], date] = {}
+    value_cache: dict[int, Decimal] = {}
+    # (due, serial, item id, item): sorts as the report lists them, the id breaking ties
+    listed: dict[str, list[tuple[date, str, int, DelinquentItem]]] = defaultdict(list)
+    for item_id, serial, item_type, designation, cents, delivered_on, holder, found_on in judged:
+        key = (designation, delivered_on if found_on is None else None, found_on)
+        due = due_cache.get(key)
+        if due is None:
+            due = due_cache[key] = cat.inventory_due(
+                designation, delivered_on=delivered_on, last_found_on=found_on
+            )
+        if overdue(due, as_of):
+            totals[holder][1] += cents
+            value = value_cache.get(cents)
+            if value is None:
+                value = value_cache[cents] = dollars(cents)
+            listed[holder].append((due, serial, item_id, DelinquentItem(serial, item_type, due, value)))
+    for entries in listed.values():
+        entries.sort()
     by_country = {
         cc: CountryDelinquency(
             cc,
@@ -353,7 +346,7 @@ def delinquency(
             eeum_value_usd=dollars(t[0]),
             delinquent_value_usd=dollars(t[1]),
             eeum_items=t[2],
-            items=[i for _, i in sorted(listed[cc], key=lambda x: (x[1].due_on, x[1].serial, x[0]))],
+            items=[x[3] for x in listed[cc]],
         )
         for cc, t in totals.items()
     }
