@@ -360,10 +360,18 @@ def upgrade() -> None:
 
     # The audit log's subject index (issue #12, docs/equipment-scale.md): the item trace
     # finds the case acceptance, line, notification and funding entries by subject, which
-    # without it is a scan of the whole log. It belongs to the audit tables, but lives here
-    # because the trace is what needs it and nothing is deployed yet (no migration of its own).
+    # without it is a scan of the whole log. Partial, so only those subjects' writes pay
+    # for it (the predicate is audit.models.INDEXED_SUBJECTS_SQL). It belongs to the audit
+    # tables but lives here because the trace is what needs it and nothing is deployed yet.
     # A plain CREATE INDEX, not a batch: SQLite must not rebuild the log (its triggers).
-    op.create_index("ix_audit_entry_subject", "audit_entry", ["subject_type", "subject_id", "seq"])
+    subjects = sa.text("subject_type IN ('case', 'notification', 'program_entry')")
+    op.create_index(
+        "ix_audit_entry_subject",
+        "audit_entry",
+        ["subject_type", "subject_id", "seq"],
+        postgresql_where=subjects,
+        sqlite_where=subjects,
+    )
 
 
 def downgrade() -> None:
