@@ -63,6 +63,7 @@ from bench import _gen, _pg
 from bench.cases import _bearer, _uvicorn
 from bench.cases import _rows as case_rows
 from secassist.audit import merkle
+from secassist.audit.models import INDEXED_SUBJECTS_SQL
 from secassist.cases.models import Case, CaseLine, Lor
 from secassist.equipment import monitoring, reconcile
 from secassist.equipment.models import RecipientUnit, Site
@@ -383,14 +384,14 @@ def raw_trace(cur: Any, ph: str, serial: str) -> int:
     cur.execute(f"SELECT * FROM program_entry WHERE case_line_id = {ph} AND kind = 'obligation'", (lid,))
     cur.fetchall()
     cur.execute(
-        f"SELECT seq FROM audit_entry WHERE subject_type = 'case' AND subject_id = {ph} "
-        f"AND tag LIKE {ph} ORDER BY seq DESC LIMIT 1",
+        f"SELECT seq FROM audit_entry WHERE {INDEXED_SUBJECTS_SQL} AND subject_type = 'case' "
+        f"AND subject_id = {ph} AND tag LIKE {ph} ORDER BY seq DESC LIMIT 1",
         (str(cid), "case:status:accepted%"),
     )
     cur.fetchall()
     cur.execute(
-        f"SELECT seq, payload FROM audit_entry WHERE subject_type = 'case' AND subject_id = {ph} "
-        f"AND tag LIKE {ph} ORDER BY seq DESC",
+        f"SELECT seq, payload FROM audit_entry WHERE {INDEXED_SUBJECTS_SQL} AND subject_type = 'case' "
+        f"AND subject_id = {ph} AND tag LIKE {ph} ORDER BY seq DESC",
         (str(cid), "case:%"),
     )
     cur.fetchall()
@@ -398,6 +399,8 @@ def raw_trace(cur: Any, ph: str, serial: str) -> int:
     cur.fetchall()
     cur.execute(f"SELECT * FROM equipment_incident WHERE item_id = {ph}", (it["id"],))
     cur.fetchall()
+    # (the audit lookups repeat the partial index's predicate, as the service does: SQLite
+    # uses a partial index only when the query spells its WHERE term)
     cur.execute("SELECT size FROM audit_head WHERE id = 1")
     size = int(cur.fetchone()[0])
     seqs = [e[-1] for e in events if e[-1] is not None]
