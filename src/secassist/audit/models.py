@@ -19,11 +19,12 @@ from secassist.storage.types import UTCDateTime
 # SQLite's INTEGER is 64-bit; only the spelling INTEGER makes a primary key the rowid.
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
 
-# The subjects whose entries ``ix_audit_entry_subject`` holds. A query uses the partial
+# The subjects whose entries ``ix_audit_entry_subject`` holds (the item trace's steps:
+# funding, case and line, notification, transfer requests of issue #13). A query uses the partial
 # index only when its WHERE repeats this predicate with literals (SQLite matches the term
 # itself; PostgreSQL cannot prove the implication from a bound parameter), so readers add
 # ``text(INDEXED_SUBJECTS_SQL)``. Migration 0010 spells the same predicate.
-INDEXED_SUBJECTS = ("case", "notification", "program_entry")
+INDEXED_SUBJECTS = ("case", "notification", "program_entry", "transfer_request")
 INDEXED_SUBJECTS_SQL = "subject_type IN ({})".format(", ".join(f"'{s}'" for s in INDEXED_SUBJECTS))
 
 

@@ -278,11 +278,9 @@ def delinquency(
             Item.last_found_on,
         )
     ).all()
+    # Not filtered by country: a transfer (out, and the receipt by a new holder) may
+    # postdate ``as_of``, so these are judged on their replayed holder below.
     later = base.where(Item.last_event_on > as_of)
-    if only:
-        # A transfer out (the only event that changes the holder country, and the last)
-        # may postdate ``as_of``: such items are judged on their replayed holder below.
-        later = later.where(or_(Item.holder_country == only, Item.state == "transferred"))
     rows = session.execute(
         later.with_only_columns(
             Item.id,

@@ -359,12 +359,13 @@ def upgrade() -> None:
     _append_only_triggers()
 
     # The audit log's subject index (issue #12, docs/equipment-scale.md): the item trace
-    # finds the case acceptance, line, notification and funding entries by subject, which
+    # finds the case acceptance, line, notification, funding (and, with #13, transfer
+    # request) entries by subject, which
     # without it is a scan of the whole log. Partial, so only those subjects' writes pay
     # for it (the predicate is audit.models.INDEXED_SUBJECTS_SQL). It belongs to the audit
     # tables but lives here because the trace is what needs it and nothing is deployed yet.
     # A plain CREATE INDEX, not a batch: SQLite must not rebuild the log (its triggers).
-    subjects = sa.text("subject_type IN ('case', 'notification', 'program_entry')")
+    subjects = sa.text("subject_type IN ('case', 'notification', 'program_entry', 'transfer_request')")
     op.create_index(
         "ix_audit_entry_subject",
         "audit_entry",
