@@ -22,15 +22,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import custody
-from secassist.equipment.catalog import Catalog, get_catalog
+from secassist.equipment.catalog import Catalog, add_months, get_catalog
 from secassist.equipment.common import clock_of
 from secassist.equipment.models import INCIDENT_KINDS, CustodyEvent, Incident, Item
 from secassist.equipment.queries import dollars, find_item, get_site, require, scoped
@@ -158,6 +159,76 @@ def _offices(session: Session, countries: Iterable[str]) -> dict[str, list[str]]
     return out
 
 
+def _due_bounds(cat: Catalog, designation: str, as_of: date) -> tuple[list[_Range], list[_Range]]:
+    """Where an item of ``designation`` may be overdue on ``as_of``, as date ranges for SQL:
+    (delivered_on ranges for items never found, last_found_on ranges for the others).
+
+    The schedule in force is constant between the catalog's ``from`` dates, and within one
+    schedule the due date grows with the date it counts from (``add_months`` clamps but
+    never goes back), so "overdue" is "that date is before a threshold". A range where no
+    schedule is in force is returned whole: :meth:`Catalog.inventory_due` then raises for
+    such an item, as it always has. The ranges are a prefilter; :func:`overdue` decides."""
+    d = cat.designations[designation]
+    starts = sorted({s.from_ for s in (*d.schedules, *cat.eeum_file.default_schedules) if s.from_})
+    edges: list[date | None] = [None, *starts]
+    never: list[_Range] = []
+    found: list[_Range] = []
+    for i, lo in enumerate(edges):
+        hi = edges[i + 1] if i + 1 < len(edges) else None
+        try:
+            sched = cat.schedule(designation, lo or date.min)
+        except ValidationFailedError:
+            never.append((lo, hi))
+            found.append((lo, hi))
+            continue
+        # never found: overdue iff delivered_on + days < as_of
+        never.append((lo, _earliest(hi, as_of - timedelta(days=sched.initial_inventory_days))))
+        # found on F: overdue iff add_months(F, months) < as_of, i.e. F < the first F' that is not
+        months = sched.inventory_interval_months
+        first = add_months(as_of, -months)
+        while add_months(first, months) < as_of:
+            first += timedelta(days=1)
+        while add_months(first - timedelta(days=1), months) >= as_of:
+            first -= timedelta(days=1)
+        found.append((lo, _earliest(hi, first)))
+    return never, found
+
+
+_Range = tuple[date | None, date | None]  # [lo, hi), None unbounded
+
+
+def _earliest(a: date | None, b: date) -> date:
+    return b if a is None else min(a, b)
+
+
+def _in_ranges(column: QueryableAttribute[Any], ranges: list[_Range]) -> ColumnElement[bool]:
+    terms = []
+    for lo, hi in ranges:
+        if lo is not None and hi is not None and hi <= lo:
+            continue
+        conds = [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
+        terms.append(and_(*conds) if conds else column.is_not(None))
+    return or_(*terms) if terms else false()
+
+
+def _maybe_overdue(cat: Catalog, as_of: date) -> ColumnElement[bool]:
+    """A superset of the held EEUM items overdue on ``as_of`` (by :func:`_due_bounds`),
+    plus any whose designation the catalog does not know (``inventory_due`` refuses it)."""
+    terms: list[ColumnElement[bool]] = [Item.eeum_designation.not_in(sorted(cat.designations))]
+    for code in sorted(cat.designations):
+        never, found = _due_bounds(cat, code, as_of)
+        terms.append(
+            and_(
+                Item.eeum_designation == code,
+                or_(
+                    and_(Item.last_found_on.is_(None), _in_ranges(Item.delivered_on, never)),
+                    _in_ranges(Item.last_found_on, found),
+                ),
+            )
+        )
+    return or_(*terms)
+
+
 def delinquency(
     session: Session,
     *,
@@ -169,36 +240,58 @@ def delinquency(
     """EEUM inventory delinquency as of ``as_of`` (a future date is a projection: nothing
     recorded yet after today, so items simply come due), by holder country.
 
-    Items whose last event is on or before ``as_of`` are judged on their stored position;
-    the others (events after ``as_of``) on the fold of their events up to ``as_of``.
+    Items whose last event is on or before ``as_of`` are judged on their stored position:
+    the EEUM totals are a SQL aggregate by country, and only the items that may be overdue
+    (:func:`_maybe_overdue`, a prefilter on the stored dates) are read, their due date then
+    computed by the catalog. The others (events after ``as_of``) are judged on the fold of
+    their events up to ``as_of``. At 10^6 items this reads the delinquent rows, not every
+    row (docs/equipment-scale.md).
     """
     cat = catalog or get_catalog()
-    stmt = scoped(select(Item), actor, Item.holder_country).where(
+    base = scoped(select(Item), actor, Item.holder_country).where(
         Item.eeum_designation.is_not(None), Item.delivered_on <= as_of
     )
     only = get_reference().country(country).code if country else None
+    stored = base.where(
+        Item.last_event_on <= as_of, Item.state.in_(sorted(custody.HELD)), Item.holder_country.is_not(None)
+    )
     if only:
-        # A transfer (out, and the receipt by a new holder) may postdate ``as_of``: items
-        # whose last event does are judged on their replayed holder below.
-        stmt = stmt.where(
-            or_(Item.holder_country == only, Item.state == "transferred", Item.last_event_on > as_of)
+        stored = stored.where(Item.holder_country == only)
+    totals: dict[str, list[int]] = {}  # country -> [eeum cents, delinquent cents, eeum items]
+    for holder, cents, n in session.execute(
+        stored.with_only_columns(Item.holder_country, func.sum(Item.unit_value_cents), func.count()).group_by(
+            Item.holder_country
         )
-    # Plain rows, not ORM objects: the report reads every EEUM item (a million at volume).
-    rows = session.execute(
-        stmt.with_only_columns(
+    ):
+        assert holder is not None  # filtered in SQL
+        totals[holder] = [int(cents), 0, int(n)]
+    # Plain rows, not ORM objects: at volume these are many.
+    candidates = session.execute(
+        stored.where(_maybe_overdue(cat, as_of)).with_only_columns(
             Item.id,
             Item.serial,
             Item.item_type,
             Item.eeum_designation,
             Item.unit_value_cents,
             Item.delivered_on,
-            Item.state,
             Item.holder_country,
-            Item.last_event_on,
             Item.last_found_on,
+        )
+    ).all()
+    # Not filtered by country: a transfer (out, and the receipt by a new holder) may
+    # postdate ``as_of``, so these are judged on their replayed holder below.
+    later = base.where(Item.last_event_on > as_of)
+    rows = session.execute(
+        later.with_only_columns(
+            Item.id,
+            Item.serial,
+            Item.item_type,
+            Item.eeum_designation,
+            Item.unit_value_cents,
+            Item.delivered_on,
         ).order_by(Item.id)
     ).all()
-    replay = [r[0] for r in rows if r[8] > as_of]
+    replay = [r[0] for r in rows]
     history: dict[int, list[custody.Event]] = defaultdict(list)
     for start in range(0, len(replay), 1000):
         chunk = replay[start : start + 1000]
@@ -209,45 +302,41 @@ def delinquency(
         )
         for ev in events:
             history[ev.item_id].append(event_of(ev))
-    due_cache: dict[tuple[str, date, date | None], date] = {}
-    totals: dict[str, list[int]] = {}  # country -> [eeum cents, delinquent cents, eeum items]
-    listed: dict[str, list[DelinquentItem]] = defaultdict(list)
-    for (
-        item_id,
-        serial,
-        item_type,
-        designation,
-        cents,
-        delivered_on,
-        state,
-        holder,
-        last_on,
-        found_on,
-    ) in rows:
-        if last_on > as_of:
-            pos = position_as_of(history[item_id], as_of)
-            if not custody.accountable(pos):
-                continue
-            holder, found_on = pos.holder_country, pos.last_found_on
-        elif state not in custody.HELD:
+    judged: list[Any] = list(candidates)  # (id, serial, type, designation, cents, delivered, holder, found)
+    for item_id, serial, item_type, designation, cents, delivered_on in rows:
+        pos = position_as_of(history[item_id], as_of)
+        if not custody.accountable(pos):
             continue
+        holder, found_on = pos.holder_country, pos.last_found_on
         if holder is None or (only and holder != only):
             continue
-        assert designation is not None  # filtered in SQL
-        key = (designation, delivered_on, found_on)
-        due = due_cache.get(key)
-        if due is None:
-            due = due_cache[key] = cat.inventory_due(
-                designation, delivered_on=delivered_on, last_found_on=found_on
-            )
         t = totals.get(holder)
         if t is None:
             t = totals[holder] = [0, 0, 0]
         t[0] += cents
         t[2] += 1
+        judged.append((item_id, serial, item_type, designation, cents, delivered_on, holder, found_on))
+    # Once found, the due date no longer depends on the delivery: (designation, date) keys
+    # repeat across a million items (a few thousand distinct days per designation).
+    due_cache: dict[tuple[str, date | None, date | None], date] = {}
+    value_cache: dict[int, Decimal] = {}
+    # (due, serial, item id, item): sorts as the report lists them, the id breaking ties
+    listed: dict[str, list[tuple[date, str, int, DelinquentItem]]] = defaultdict(list)
+    for item_id, serial, item_type, designation, cents, delivered_on, holder, found_on in judged:
+        key = (designation, delivered_on if found_on is None else None, found_on)
+        due = due_cache.get(key)
+        if due is None:
+            due = due_cache[key] = cat.inventory_due(
+                designation, delivered_on=delivered_on, last_found_on=found_on
+            )
         if overdue(due, as_of):
-            t[1] += cents
-            listed[holder].append(DelinquentItem(serial, item_type, due, dollars(cents)))
+            totals[holder][1] += cents
+            value = value_cache.get(cents)
+            if value is None:
+                value = value_cache[cents] = dollars(cents)
+            listed[holder].append((due, serial, item_id, DelinquentItem(serial, item_type, due, value)))
+    for entries in listed.values():
+        entries.sort()
     by_country = {
         cc: CountryDelinquency(
             cc,
@@ -255,7 +344,7 @@ def delinquency(
             eeum_value_usd=dollars(t[0]),
             delinquent_value_usd=dollars(t[1]),
             eeum_items=t[2],
-            items=listed[cc],
+            items=[x[3] for x in listed[cc]],
         )
         for cc, t in totals.items()
     }
@@ -263,7 +352,6 @@ def delinquency(
     countries = [by_country[c] for c in sorted(by_country)]
     for c in countries:
         c.offices = offices.get(c.country, [])
-        c.items.sort(key=lambda i: (i.due_on, i.serial))
     return Delinquency(
         as_of=as_of,
         eeum_value_usd=sum((c.eeum_value_usd for c in countries), Decimal("0.00")),

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
@@ -173,8 +174,46 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
     return out
 
 
-def _brief(item: Item) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """The few columns of an item the sorting reads (plain rows: a scan is up to 10^6
+    serials, and ORM objects cost ~50 µs each; docs/equipment-scale.md)."""
+
+    id: int
+    serial: str
+    item_type: str
+    site_id: int | None
+    state: str
+    last_found_on: date | None
+
+
+_ROW_COLUMNS = (Item.id, Item.serial, Item.item_type, Item.site_id, Item.state, Item.last_found_on)
+
+
+def _brief(item: _Row) -> dict[str, Any]:
     return {"serial": item.serial, "item_type": item.item_type}
+
+
+def _items_by_serial(session: Session, serials: list[str]) -> dict[str, list[_Row]]:
+    """The registry's items with these serials: one ``= ANY(array)`` on PostgreSQL, IN
+    lists of :data:`_CHUNK` on SQLite (its bound-parameter limit); both on the serial index."""
+    out: dict[str, list[_Row]] = {}
+    if not serials:
+        return out
+    if session.get_bind().dialect.name == "postgresql":
+        # One bound array, not an ARRAY[...] literal of 10^5 parameters.
+        serial_list = bindparam("serials", serials, type_=ARRAY(String()))
+        chunks = [select(*_ROW_COLUMNS).where(Item.serial == any_(serial_list))]
+    else:
+        chunks = [
+            select(*_ROW_COLUMNS).where(Item.serial.in_(serials[start : start + _CHUNK]))
+            for start in range(0, len(serials), _CHUNK)
+        ]
+    for stmt in chunks:
+        for r in session.execute(stmt):
+            row = _Row(*r)
+            out.setdefault(row.serial, []).append(row)
+    return out
 
 
 def reconcile(
@@ -198,14 +237,10 @@ def reconcile(
     today = clock_of(clock).today()
     if on > today:
         raise ValidationFailedError(f"on: {on} is after today ({today})", field="on")
-    candidates: dict[str, list[Item]] = {}
-    serials = sorted({r.serial for r in scan})
-    for start in range(0, len(serials), _CHUNK):
-        for item in session.scalars(select(Item).where(Item.serial.in_(serials[start : start + _CHUNK]))):
-            candidates.setdefault(item.serial, []).append(item)
-    names = {s.id: s.name for s in session.scalars(select(Site))} if scan else {}
+    candidates = _items_by_serial(session, sorted({r.serial for r in scan}))
+    names: dict[int, str] = {i: n for i, n in session.execute(select(Site.id, Site.name))} if scan else {}
     result = Result()
-    found: list[Item] = []
+    found: list[_Row] = []
     seen_ids: set[int] = set()
     for row in scan:
         items = [i for i in candidates.get(row.serial, []) if row.item_type in (None, i.item_type)]
@@ -229,18 +264,26 @@ def reconcile(
         else:
             found.append(item)
             result.found.append({**_brief(item), "condition": row.condition})
-    held = session.scalars(
-        select(Item)
+    held = session.execute(
+        select(Item.id, Item.serial, Item.item_type)
         .where(Item.site_id == where.id, Item.state.in_(sorted(custody.HELD)))
         .order_by(Item.item_type, Item.serial)
     )
-    result.missing = [_brief(i) for i in held if i.id not in seen_ids]
+    result.missing = [
+        {"serial": serial, "item_type": kind} for item_id, serial, kind in held if item_id not in seen_ids
+    ]
     if not apply:
         return result
     result.applied = True
-    todo = [i for i in found if i.last_found_on != on]
-    if not todo:
+    todo_ids = [i.id for i in found if i.last_found_on != on]
+    if not todo_ids:
         return result
+    # Only the items to record become ORM objects (apply_events moves their projection).
+    loaded: dict[int, Item] = {}
+    for start in range(0, len(todo_ids), _CHUNK):
+        for obj in session.scalars(select(Item).where(Item.id.in_(todo_ids[start : start + _CHUNK]))):
+            loaded[obj.id] = obj
+    todo = [loaded[i] for i in todo_ids]
     who = (performed_by or "").strip() or ("system" if actor is None else actor.label)
     inventory = Inventory(
         site_id=where.id,

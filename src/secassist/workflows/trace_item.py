@@ -16,10 +16,10 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, TextClause, select, text
 from sqlalchemy.orm import Session
 
-from secassist.audit.models import AuditEntry
+from secassist.audit.models import INDEXED_SUBJECTS, INDEXED_SUBJECTS_SQL, AuditEntry
 from secassist.audit.service import inclusion_proof, tree_size
 from secassist.cases import service as cases
 from secassist.equipment import custody, monitoring, queries
@@ -31,29 +31,36 @@ from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.transfers.queries import requests_for_item
 
 
+def _by_subject(subject_type: str, subject_id: int) -> tuple[ColumnElement[bool] | TextClause, ...]:
+    """The WHERE terms for one subject's entries on ``ix_audit_entry_subject``: the index's
+    own predicate, spelled with literals, lets both databases use the partial index."""
+    if subject_type not in INDEXED_SUBJECTS:
+        raise ValueError(f"{subject_type!r} is not among the indexed audit subjects")
+    return (
+        text(INDEXED_SUBJECTS_SQL),
+        AuditEntry.subject_type == subject_type,
+        AuditEntry.subject_id == str(subject_id),
+    )
+
+
 def _last_entry(session: Session, subject_type: str, subject_id: int, tag_prefix: str = "") -> int | None:
     """The latest audit entry about a subject (optionally with a tag prefix).
 
-    The log has no index on its subject (its writes are the hot path), so this scans; the
-    custody steps, which are most of a trace, are found through ``equipment_custody_entry``.
+    One backward range scan of the partial ``ix_audit_entry_subject`` (docs/equipment-scale.md);
+    the custody steps, which are most of a trace, are found through ``equipment_custody_entry``.
     """
-    stmt = select(AuditEntry.seq).where(
-        AuditEntry.subject_type == subject_type, AuditEntry.subject_id == str(subject_id)
-    )
+    stmt = select(AuditEntry.seq).where(*_by_subject(subject_type, subject_id))
     if tag_prefix:
         stmt = stmt.where(AuditEntry.tag.startswith(tag_prefix))
     return session.scalar(stmt.order_by(AuditEntry.seq.desc()).limit(1))
 
 
 def _line_entry(session: Session, case_id: int, line_id: int) -> int | None:
-    """The latest entry of the case whose after-images include this line's row."""
+    """The latest entry of the case whose after-images include this line's row (the case's
+    entries come from ``ix_audit_entry_subject``, newest first, so this stops at the first)."""
     rows = session.execute(
         select(AuditEntry.seq, AuditEntry.payload)
-        .where(
-            AuditEntry.subject_type == "case",
-            AuditEntry.subject_id == str(case_id),
-            AuditEntry.tag.startswith("case:"),
-        )
+        .where(*_by_subject("case", case_id), AuditEntry.tag.startswith("case:"))
         .order_by(AuditEntry.seq.desc())
     )
     for seq, payload in rows:

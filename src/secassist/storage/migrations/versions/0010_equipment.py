@@ -438,8 +438,25 @@ def upgrade() -> None:
 
     _append_only_triggers()
 
+    # The audit log's subject index (issue #12, docs/equipment-scale.md): the item trace
+    # finds the case acceptance, line, notification, funding (and, with #13, transfer
+    # request) entries by subject, which
+    # without it is a scan of the whole log. Partial, so only those subjects' writes pay
+    # for it (the predicate is audit.models.INDEXED_SUBJECTS_SQL). It belongs to the audit
+    # tables but lives here because the trace is what needs it and nothing is deployed yet.
+    # A plain CREATE INDEX, not a batch: SQLite must not rebuild the log (its triggers).
+    subjects = sa.text("subject_type IN ('case', 'notification', 'program_entry', 'transfer_request')")
+    op.create_index(
+        "ix_audit_entry_subject",
+        "audit_entry",
+        ["subject_type", "subject_id", "seq"],
+        postgresql_where=subjects,
+        sqlite_where=subjects,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_entry_subject", table_name="audit_entry")
     _drop_append_only_triggers()
     with op.batch_alter_table("equipment_routine_check", schema=None) as batch_op:
         batch_op.drop_index("ix_equipment_routine_check_country_on")
