@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,6 @@ from secassist.equipment import custody, queries
 from secassist.equipment.catalog import get_catalog
 from secassist.equipment.models import CustodyEvent, Item
 from secassist.identity.policy import Principal, Resource, check
-from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers import lead_nation as lnp
 from secassist.transfers.errors import TransferRefusedError
@@ -129,10 +127,16 @@ def transfer_lead_nation(
         lnp.check_member(holder, on, role="holder")
         if actor is not None:
             check(actor, "write", Resource("transfer", country=holder), what="transfer")
-    exclusion = _certification(target, on, items, lead=lead, named=bool(row and row.named_in_notification))
+    cat = get_catalog()
+    exclusion = lnp.certification(
+        target,
+        on,
+        mde_cents=sum(it.unit_value_cents for it in items if cat.item_type(it.item_type).mde),
+        total_cents=sum(it.unit_value_cents for it in items),
+        named=target == lead or bool(row and row.named_in_notification),
+    )
     notice = None
     if target != lead and lnp.notice_for(session, case.id, target) is None:
-        cat = get_catalog()
         notice = lnp.record_notice(
             session,
             actor=actor,
@@ -167,23 +171,3 @@ def transfer_lead_nation(
     return LeadNationTransfer(
         ref, target, on, tuple(it.serial for it in items), authority, exclusion, notice, events
     )
-
-
-def _certification(target: str, on: date, items: Sequence[Item], *, lead: str, named: bool) -> str | None:
-    """The §3(d) exclusion that applies, or None when none is needed below the thresholds;
-    refuses a transfer that needs a certification (it goes through ``transfers request``)."""
-    if named or target == lead:
-        return lnp.NAMED_EXCLUSION
-    cat = get_catalog()
-    total = sum(it.unit_value_cents for it in items)
-    mde = sum(it.unit_value_cents for it in items if cat.item_type(it.item_type).mde)
-    need = requirement(target, on, Decimal(mde).scaleb(-2), Decimal(total).scaleb(-2), kind="retransfer")
-    if need.required:
-        raise TransferRefusedError(
-            "certification",
-            f"the case's §36(b) notification did not name {target}: a §{need.section} certification is "
-            f"required at original acquisition cost (thresholds met: {', '.join(need.tripped)}); "
-            "file it with `secassist transfers request`",
-            field="to",
-        )
-    return None
