@@ -26,7 +26,7 @@ from secassist.identity.policy import Principal
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.transfers import lead_nation as lnp
 from secassist.transfers.errors import TransferRefusedError
-from secassist.workflows.lead_nation import transfer_lead_nation
+from secassist.workflows.lead_nation import certification, transfer_lead_nation
 from secassist.workflows.trace_item import trace
 from tests.cases.factories import World, open_case
 from tests.equipment.factories import Poland
@@ -242,10 +242,10 @@ def test_section_3d_certification_when_the_notification_did_not_name_the_transfe
     ($25M MDE / $100M total at original acquisition cost) apply as for any retransfer."""
     on = date(2026, 2, 1)
     big = 30_000_000_00
-    assert lnp.certification("CZ", on, mde_cents=big, total_cents=big, named=True) == lnp.NAMED_EXCLUSION
-    assert lnp.certification("CZ", on, mde_cents=big // 2, total_cents=big // 2, named=False) is None
+    assert certification("CZ", on, mde_cents=big, total_cents=big, named=True) == lnp.NAMED_EXCLUSION
+    assert certification("CZ", on, mde_cents=big // 2, total_cents=big // 2, named=False) is None
     with pytest.raises(TransferRefusedError, match="did not name CZ") as e:
-        lnp.certification("CZ", on, mde_cents=big, total_cents=big, named=False)
+        certification("CZ", on, mde_cents=big, total_cents=big, named=False)
     assert e.value.rule == "certification"
     assert "transfers request" in str(e.value)
 

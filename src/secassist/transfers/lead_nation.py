@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +30,6 @@ from sqlalchemy.orm import Session
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, SystemClock, now
 from secassist.identity.policy import Principal, actor_of
-from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers.errors import TransferRefusedError
 from secassist.transfers.models import LeadNationNotice
@@ -73,31 +71,6 @@ def check_participant(
             f'for Participating Nations" recorded for case {case_ref} on {on}',
             field="to",
         )
-
-
-def certification(target: str, on: date, *, mde_cents: int, total_cents: int, named: bool) -> str | None:
-    """The §3(d) exclusion a lead-nation transfer to ``target`` has, or None when it is below
-    the thresholds; refuses one that needs a certification.
-
-    No certification when the case's §36(b) notification named the transferee (AECA
-    §3(d)(4)(C)(ii) [S124]; domain.md §2 note (d)). Otherwise the third-party transfer rules
-    apply: the §3(d) thresholds at original acquisition cost as of ``on``
-    (``notification/thresholds.py``, kind ``retransfer``); a transfer that needs the
-    certification goes through ``secassist transfers request``, which carries it.
-    """
-    if named:
-        return NAMED_EXCLUSION
-    mde, total = Decimal(mde_cents).scaleb(-2), Decimal(total_cents).scaleb(-2)
-    need = requirement(target, on, mde, total, kind="retransfer")
-    if need.required:
-        raise TransferRefusedError(
-            "certification",
-            f"the case's §36(b) notification did not name {target}: a §{need.section} certification is "
-            f"required at original acquisition cost (thresholds met: {', '.join(need.tripped)}); "
-            "file it with `secassist transfers request`",
-            field="to",
-        )
-    return None
 
 
 def notice_text(

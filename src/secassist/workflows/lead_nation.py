@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from secassist.equipment import custody, queries
 from secassist.equipment.catalog import get_catalog
 from secassist.equipment.models import CustodyEvent, Item
 from secassist.identity.policy import Principal, Resource, check
+from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers import lead_nation as lnp
 from secassist.transfers.errors import TransferRefusedError
@@ -128,7 +130,7 @@ def transfer_lead_nation(
         if actor is not None:
             check(actor, "write", Resource("transfer", country=holder), what="transfer")
     cat = get_catalog()
-    exclusion = lnp.certification(
+    exclusion = certification(
         target,
         on,
         mde_cents=sum(it.unit_value_cents for it in items if cat.item_type(it.item_type).mde),
@@ -171,3 +173,28 @@ def transfer_lead_nation(
     return LeadNationTransfer(
         ref, target, on, tuple(it.serial for it in items), authority, exclusion, notice, events
     )
+
+
+def certification(target: str, on: date, *, mde_cents: int, total_cents: int, named: bool) -> str | None:
+    """The §3(d) exclusion a lead-nation transfer to ``target`` has, or None when it is below
+    the thresholds; refuses one that needs a certification.
+
+    No certification when the case's §36(b) notification named the transferee (AECA
+    §3(d)(4)(C)(ii) [S124]; domain.md §2 note (d)). Otherwise the third-party transfer rules
+    apply: the §3(d) thresholds at original acquisition cost as of ``on``
+    (``notification/thresholds.py``, kind ``retransfer``); a transfer that needs the
+    certification goes through ``secassist transfers request``, which carries it.
+    """
+    if named:
+        return lnp.NAMED_EXCLUSION
+    mde, total = Decimal(mde_cents).scaleb(-2), Decimal(total_cents).scaleb(-2)
+    need = requirement(target, on, mde, total, kind="retransfer")
+    if need.required:
+        raise TransferRefusedError(
+            "certification",
+            f"the case's §36(b) notification did not name {target}: a §{need.section} certification is "
+            f"required at original acquisition cost (thresholds met: {', '.join(need.tripped)}); "
+            "file it with `secassist transfers request`",
+            field="to",
+        )
+    return None
