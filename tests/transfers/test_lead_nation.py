@@ -201,6 +201,13 @@ def test_lead_nation_transfers_notice_blanket_and_refusals(
     # Items already with the recipient, and serials of another case, are refused.
     with pytest.raises(ValidationFailedError, match="already holds"), unit_of_work(session_factory) as s:
         transfer_lead_nation(s, actor=None, case_ref=lead.ref, to="DE", on=clock.today(), serials=["N-2"])
+    with (
+        pytest.raises(ValidationFailedError, match="held by several countries"),
+        unit_of_work(session_factory) as s,
+    ):
+        transfer_lead_nation(
+            s, actor=None, case_ref=lead.ref, to="CZ", on=clock.today(), serials=["N-3", "N-4"]
+        )
     with read_only(session_factory) as s:
         notes = set(s.scalars(select(CustodyEvent.note).where(CustodyEvent.kind == "received")))
     assert f"lead-nation:{lead.ref}:blanket (SAMM C5.6, Fig. C5.F20)" in notes

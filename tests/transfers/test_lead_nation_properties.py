@@ -65,7 +65,8 @@ def test_lead_nation_transfers_keep_one_holder_and_one_office(
             accepted = True
         except SecassistError:
             accepted = False
-        assert accepted == (to in HOLDERS and all(before[n] != to for n in serials))
+        one_holder = len({before[n] for n in serials}) == 1  # one transferring country per transfer
+        assert accepted == (to in HOLDERS and one_holder and all(before[n] != to for n in serials))
         with read_only(session_factory) as s:
             items = list(s.scalars(select(Item)))
             after = {i.serial: i.holder_country for i in items}

@@ -116,6 +116,12 @@ def transfer_lead_nation(
     lnp.check_member(target, on, role="recipient")
     items = _items(session, actor, case.id, ref, serials)
     holders = sorted({it.holder_country or "" for it in items})
+    if len(holders) > 1:
+        # One transfer, one transferring country (its notice and §3(d) facts name one).
+        raise ValidationFailedError(
+            f"serials: held by several countries ({', '.join(holders)}); transfer each holder's apart",
+            field="serials",
+        )
     for holder in holders:
         if holder == target:
             raise ValidationFailedError(f"to: {target} already holds some of these items", field="to")
@@ -145,7 +151,7 @@ def transfer_lead_nation(
             case_id=case.id,
             case_ref=ref,
             lead=lead,
-            from_country=", ".join(holders),
+            from_country=holders[0],
             to_country=target,
             on=on,
             lines=[(cat.item_type(it.item_type).nomenclature, it.serial) for it in items],
