@@ -6,14 +6,15 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from secassist.audit.service import add_recorded
 from secassist.cases.errors import CaseVersionConflictError
-from secassist.cases.models import Case, CaseEvent, CaseLine
+from secassist.cases.models import Case, CaseEvent, CaseLine, CaseParticipant
 from secassist.cases.records import LineRec
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import (
@@ -23,7 +24,7 @@ from secassist.core.errors import (
     ValidationFailedError,
 )
 from secassist.identity.permissions import OrgKind
-from secassist.identity.policy import Principal, actor_of, require_permission, scope
+from secassist.identity.policy import Principal, actor_of, require_permission, row_rule, scope
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
 
@@ -145,7 +146,21 @@ def own_country(actor: Principal | None, country: str | None) -> None:
 def scoped_cases(actor: Principal | None) -> Select[Case]:
     """``SELECT Case`` restricted to what ``actor`` may see (everything for the console)."""
     stmt = select(Case)
-    return stmt if actor is None else scope(stmt, actor, "case", country=Case.country_code)
+    if actor is None:
+        return stmt
+    rule = row_rule(actor, "case")
+    if not rule.everything and rule.by_country is not None:
+        # A participating nation sees the multinational case it is named on (issue #13).
+        return stmt.where(
+            or_(Case.country_code == rule.by_country, Case.id.in_(participant_cases(rule.by_country)))
+        )
+    return scope(stmt, actor, "case", country=Case.country_code)
+
+
+def participant_cases(country: object) -> Select[Any]:
+    """``SELECT case_id`` of the multinational cases naming ``country`` (a code or a bind
+    parameter) as a participating nation."""
+    return select(CaseParticipant.case_id).where(CaseParticipant.country_code == country)
 
 
 def add_event(

@@ -180,3 +180,33 @@ class Amendment(Base):
     created_on: Mapped[date] = mapped_column(Date)
     accepted_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseParticipant(Base):
+    """A participating nation of a multinational (lead-nation) case: a NATO member that the
+    LOA names beside the lead nation or NATO body that buys (SAMM C5.6 [S21]; LNP [S20]).
+
+    ``assurances_signed_on`` records its signed "Basic Retransfer Assurances and LOA Standard
+    Terms and Conditions for Participating Nations", without which the lead nation may not
+    transfer it an article (standard case note [S70]); ``named_in_notification`` whether the
+    case's §36(b) notification named it as a transferee (AECA §3(d)(4)(C)(ii) [S124])."""
+
+    __tablename__ = "fms_case_participant"
+    __table_args__ = (
+        UniqueConstraint("case_id", "country_code"),
+        CheckConstraint(
+            "(assurances_signed_on IS NULL) = (assurances_signatory IS NULL)", name="assurances_signed"
+        ),
+        # Partners see the cases they are named on (cases.common.scoped_cases).
+        Index("ix_fms_case_participant_country", "country_code", "case_id"),
+        audited(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("fms_case.id"))
+    country_code: Mapped[str] = mapped_column(String(2))
+    added_on: Mapped[date] = mapped_column(Date)
+    assurances_signed_on: Mapped[date | None] = mapped_column(Date)
+    assurances_signatory: Mapped[str | None] = mapped_column(String(300))
+    named_in_notification: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,10 +17,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from secassist.cases.common import IDENTIFIER, values
+from secassist.cases.common import IDENTIFIER, participant_cases, values
 from secassist.cases.lifecycle import parse_status
 from secassist.cases.models import FINANCING, Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
@@ -82,7 +93,10 @@ def _case_rule(actor: Principal | None) -> RowRule | None:
 
 
 def _scoped(stmt: Select[Any], everything: bool) -> Select[Any]:
-    return stmt if everything else stmt.where(_C.c.country_code == bindparam("scope_country"))
+    if everything:
+        return stmt
+    scope_country: BindParameter[Any] = bindparam("scope_country")
+    return stmt.where(or_(_C.c.country_code == scope_country, _C.c.id.in_(participant_cases(scope_country))))
 
 
 def _scope_params(rule: RowRule) -> dict[str, Any]:
@@ -234,12 +248,16 @@ def _visible_lines(actor: Principal | None, case: CaseRec, lines: list[LineRec])
     """The lines of one case the actor may see (the policy's answer for each line)."""
     if actor is None:
         return lines
+    # The case is visible: a partner that is not its purchaser is a participating nation
+    # of it (cases.common.participant_cases), and sees its lines as the purchaser does.
+    country = case.country_code
+    own = row_rule(actor, "case").by_country
+    if own is not None and own != country:
+        country = own
     return [
         ln
         for ln in lines
-        if visible(
-            actor, Resource("case_line", country=case.country_code, contractor_org_id=ln.contractor_org_id)
-        )
+        if visible(actor, Resource("case_line", country=country, contractor_org_id=ln.contractor_org_id))
     ]
 
 

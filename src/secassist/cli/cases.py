@@ -375,3 +375,47 @@ def modify(
     typer.echo(f"modification {n} issued")
     if warning:
         typer.echo(f"warning: {warning}", err=True)
+
+
+@app.command("participants")
+def participants(
+    ref: RefArg,
+    add: Annotated[str | None, typer.Option("--add", help="Name a participating nation (ISO code).")] = None,
+    assurances: Annotated[
+        str | None, typer.Option("--assurances", help="The participant whose signed assurances to record.")
+    ] = None,
+    signed: Annotated[str | None, typer.Option("--signed", help="Date the assurances were signed.")] = None,
+    signatory: Annotated[
+        str | None, typer.Option("--signatory", help="Who signed (default: Government of CC).")
+    ] = None,
+    named: Annotated[
+        str | None,
+        typer.Option("--named-in-notification", help="A participant the §36(b) notification named."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A lead-nation case's participating nations: name one, record its signed assurances,
+    record that the §36(b) notification named it; then list them (in that order, one commit)."""
+    from secassist.cases import participants as parts
+
+    if (assurances is None) != (signed is None):
+        raise ValidationFailedError("--assurances and --signed go together", field="signed")
+    with uow() as s:
+        if add is not None:
+            parts.add_participant(s, actor=None, case_ref=ref, country=add)
+        if assurances is not None and signed is not None:
+            parts.record_assurances(
+                s,
+                actor=None,
+                case_ref=ref,
+                country=assurances,
+                signed_on=parse_date(signed, option="--signed"),
+                signatory=signatory or f"Government of {assurances.strip().upper()}",
+            )
+        if named is not None:
+            parts.mark_named_in_notification(s, actor=None, case_ref=ref, country=named)
+        rows = parts.participant_rows(parts.participants_of(s, _case_id(s, ref)))
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    emit_rows(rows, fmt, columns=["country", "assurances_signed_on", "named_in_notification"])

@@ -255,3 +255,35 @@ def inbox(
             for e in queries.inbox(s, actor=None, country=country)
         ]
     emit_rows(rows, fmt, columns=["id", "on", "office", "request", "subject", "body"])
+
+
+@app.command("lead-nation")
+def lead_nation(
+    case_ref: Annotated[str, typer.Argument(metavar="CASE_REF", help="The case (id or identifier).")],
+    to: Annotated[str, typer.Option("--to", help="The receiving participant (or the lead nation).")],
+    on: Annotated[str, typer.Option("--on", help="Transfer date (YYYY-MM-DD).")],
+    serial: Annotated[list[str] | None, typer.Option("--serial", help="A serial (repeat).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Move items of a lead-nation case from their current holder to a participating nation:
+    the first transfer to each records the written notice to State (PM/RSAT); later ones go
+    under the case's blanket authorization (SAMM C5.6, Fig. C5.F20)."""
+    from secassist.workflows.lead_nation import transfer_lead_nation
+
+    with uow() as s:
+        done = transfer_lead_nation(
+            s, actor=None, case_ref=case_ref, to=to, on=parse_date(on, option="--on"), serials=serial or []
+        )
+        doc = {
+            "case": done.case_ref,
+            "to": done.to,
+            "on": done.on.isoformat(),
+            "serials": list(done.serials),
+            "authority": done.authority,
+            "certification_exclusion": done.certification_exclusion,
+            "notice": None if done.notice is None else {"id": done.notice.id, "body": done.notice.body},
+        }
+    if fmt is Format.json:
+        _json(doc)
+        return
+    typer.echo(f"case {done.case_ref}: {len(done.serials)} item(s) to {done.to} under {done.authority}")

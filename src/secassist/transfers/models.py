@@ -131,3 +131,25 @@ class InboxEntry(Base):
     body: Mapped[str] = mapped_column(Text)
     created_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LeadNationNotice(Base):
+    """The lead nation's written notice to State (PM/RSAT) of the initial transfer of a
+    multinational case's articles to one participating nation: date, items and serials
+    (standard LNP case note [S70]; domain.md §6). One per case and participant; later
+    retransfers among the named participants go under the case's blanket authorization
+    (SAMM C5.6, Fig. C5.F20 [S21])."""
+
+    __tablename__ = "transfer_lead_notice"
+    __table_args__ = (UniqueConstraint("case_id", "to_country"), audited())
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("fms_case.id"))
+    case_ref: Mapped[str] = mapped_column(String(8))
+    from_country: Mapped[str] = mapped_column(String(8))
+    to_country: Mapped[str] = mapped_column(String(8))
+    notified_on: Mapped[date] = mapped_column(Date)
+    serials: Mapped[str] = mapped_column(Text)  # JSON list
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(300))
