@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit import key_env
 from tests.conftest import SHARED_DATA
 from tests.support import run_cli
 
@@ -154,8 +155,11 @@ def test_the_rules_read_a_line_as_a_shell_would() -> None:
 
 
 def test_readme_examples_run_against_the_demo(
-    app_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_env: dict[str, str], backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # On PostgreSQL the audit keys live where SECASSIST_AUDIT_KEY_PATH says (README,
+    # configuration); on SQLite beside the database file.
+    app_env = key_env(app_env, backend, tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)  # files the examples write land here, not in the repository
