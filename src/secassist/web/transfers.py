@@ -13,13 +13,14 @@ shown again (422) with what was typed and the error beside its field; nothing is
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Protocol
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from secassist.core.clock import Clock
 from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
@@ -287,6 +288,39 @@ def decide(
     return RedirectResponse(f"/transfers/{request_id}", status_code=303)
 
 
+class _DatedStep(Protocol):
+    """A step of a decided request that takes only its date: certify, execute, return."""
+
+    def __call__(
+        self, session: Session, *, actor: Principal, request_id: int, on: date, clock: Clock
+    ) -> object: ...
+
+
+def _dated_step(
+    request: Request,
+    web_user: WebUser | None,
+    request_id: int,
+    on: str,
+    csrf: str,
+    form: str,
+    step: _DatedStep,
+) -> Response:
+    """Run ``step`` on the date the form gives, in the form's unit of work; a refusal shows
+    the page again with the error beside the date."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _reader(web_user)
+    try:
+        day = _day(on, "on")
+        if day is None:  # required=True: _day raised already; this keeps the type exact
+            raise ValidationFailedError("on: give a date (YYYY-MM-DD)", field="on")
+        with form_write(request, csrf) as s:
+            step(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, form, {"on": on}, exc)
+    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+
+
 @router.post("/transfers/{request_id}/certification", response_class=HTMLResponse)
 def certify(
     request_id: int,
@@ -296,17 +330,7 @@ def certify(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """The §3(d) certification formally sent to Congress: the review period starts."""
-    if web_user is None:
-        return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
-    try:
-        day = _day(on, "on")
-        assert day is not None
-        with form_write(request, csrf) as s:
-            transfers.certify(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
-    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
-        return _refused(request, p, request_id, "certification", {"on": on}, exc)
-    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+    return _dated_step(request, web_user, request_id, on, csrf, "certification", transfers.certify)
 
 
 @router.post("/transfers/{request_id}/execution", response_class=HTMLResponse)
@@ -318,17 +342,7 @@ def execute(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Execute an approved request: custody, holder and EEUM responsibility in one commit."""
-    if web_user is None:
-        return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
-    try:
-        day = _day(on, "on")
-        assert day is not None
-        with form_write(request, csrf) as s:
-            execute_transfer(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
-    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
-        return _refused(request, p, request_id, "execution", {"on": on}, exc)
-    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+    return _dated_step(request, web_user, request_id, on, csrf, "execution", execute_transfer)
 
 
 @router.post("/transfers/{request_id}/return", response_class=HTMLResponse)
@@ -340,14 +354,4 @@ def return_(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record the return of a temporary transfer."""
-    if web_user is None:
-        return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
-    try:
-        day = _day(on, "on")
-        assert day is not None
-        with form_write(request, csrf) as s:
-            return_transfer(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
-    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
-        return _refused(request, p, request_id, "return", {"on": on}, exc)
-    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+    return _dated_step(request, web_user, request_id, on, csrf, "return", return_transfer)
