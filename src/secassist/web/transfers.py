@@ -312,8 +312,7 @@ def _dated_step(
     p = _reader(web_user)
     try:
         day = _day(on, "on")
-        if day is None:  # required=True: _day raised already; this keeps the type exact
-            raise ValidationFailedError("on: give a date (YYYY-MM-DD)", field="on")
+        assert day is not None  # required: _day raised on an empty date
         with form_write(request, csrf) as s:
             step(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
     except (ValidationFailedError, NotFoundError, ConflictError) as exc:
