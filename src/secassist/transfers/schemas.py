@@ -84,6 +84,11 @@ class ExecuteIn(_In):
     serials: list[str] | None = Field(
         default=None, max_length=10_000, description="Execution: the serials moved (must be those approved)."
     )
+    site: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A lot request: the recipient's receiving site (id or name).",
+    )
 
 
 # --- read shapes -----------------------------------------------------------------------

@@ -179,7 +179,7 @@ def execute(
     """Execute an approved request: custody, holder and EEUM responsibility, and both
     offices' inbox entries in one commit (``transfers execute``)."""
     done = execute_transfer(
-        session, actor=principal, request_id=request_id, on=body.on, serials=body.serials,
+        session, actor=principal, request_id=request_id, on=body.on, serials=body.serials, site=body.site,
         clock=clock_of(request),
     )  # fmt: skip
     return read_of(session, done.request)
