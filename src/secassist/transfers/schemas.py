@@ -87,7 +87,7 @@ class ExecuteIn(_In):
     site: str | None = Field(
         default=None,
         max_length=200,
-        description="A lot request: the recipient's receiving site (id or name).",
+        description="A lot request: the receiving site (id or name).",
     )
 
 
