@@ -254,12 +254,13 @@ def inbox(
                 "on": e.created_on.isoformat(),
                 "office": e.office,
                 "request": e.request_id,
+                "case": e.case_id,
                 "subject": e.subject,
                 "body": e.body,
             }
             for e in queries.inbox(s, actor=None, country=country)
         ]
-    emit_rows(rows, fmt, columns=["id", "on", "office", "request", "subject", "body"])
+    emit_rows(rows, fmt, columns=["id", "on", "office", "request", "case", "subject", "body"])
 
 
 @app.command("lead-nation")
