@@ -13,7 +13,8 @@ three NATO nations — the Netherlands, Belgium and Norway:
 * the goggles then move among the participants: NL→BE and NL→NO (the first transfer to each
   generates the written notice to State, PM/RSAT), BE→NO under the case's blanket
   authorization (SAMM C5.6, Fig. C5.F20), and NO→NL (the first transfer *to* the Netherlands:
-  its notice). Each transfer tells both offices (their inboxes).
+  its notice). Each transfer tells both offices (their inboxes); the recipient stores the
+  goggles at its own depot two days later.
 
 Dates are days before the clock's today. Loading twice changes nothing (the first demo site
 marks the load).
@@ -30,7 +31,7 @@ from secassist.cases import participants as parts
 from secassist.cases.models import Case
 from secassist.core.clock import Clock, SystemClock
 from secassist.equipment import custody, service, sites
-from secassist.equipment.models import Site
+from secassist.equipment.models import Item, Site
 from secassist.workflows.deliver import deliver
 from secassist.workflows.lead_nation import transfer_lead_nation
 
@@ -96,6 +97,15 @@ def load_demo_lead_nation(session: Session, *, clock: Clock | None = None) -> st
             session, actor=None, case_ref=ref, to=to, on=day(days_ago), serials=serials, clock=clk
         )
         notices += done.notice is not None
+        # The recipient stores what it received at its own depot two days later.
+        stored = custody.Event("stored", day(days_ago - 2), site=site_ids[to])
+        moved = [e for e in done.events if e.kind == "received"]
+        service.apply_events(
+            session,
+            actor=None,
+            changes=[(session.get_one(Item, e.item_id), stored) for e in moved],
+            clock=clk,
+        )
     return (
         f"lead nation: {ref} with {len(PARTICIPANTS)} participants, {len(SERIALS)} items delivered, "
         f"{len(TRANSFERS)} transfers ({notices} notices to State)"
