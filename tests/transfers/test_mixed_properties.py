@@ -115,8 +115,8 @@ def test_mixed_transfers_keep_one_holder_one_office_and_every_unit_once(
                     lot_id = fullest[0]
                     if via == "lead":
                         transfer_lead_nation(
-                            s, actor=None, case_ref=poland.case_ref, to=to, on=day, lot_id=lot_id, quantity=pick,
-                            site=SITE[to], clock=clock,
+                            s, actor=None, case_ref=poland.case_ref, to=to, on=day, lot_id=lot_id,
+                            quantity=pick, site=SITE[to], clock=clock,
                         )  # fmt: skip
                     else:
                         filed = file(s, clock, [], to=to, source=source, lot_id=lot_id, quantity=pick)
