@@ -18,6 +18,7 @@ from secassist.core.errors import ValidationFailedError
 from secassist.equipment import lots, sites
 from secassist.equipment.errors import CustodyRefusedError
 from secassist.equipment.models import Lot
+from secassist.equipment.queries import line_delivered
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.transfers import queries
 from secassist.transfers.errors import TransferRefusedError
@@ -81,6 +82,8 @@ def test_a_lot_request_executes_by_splitting_the_lot(
         home = lots.holdings(s, actor=None, lot_id=child.id)
         assert [(h.name, h.quantity) for h in home.holdings] == [("Kaiserslautern depot", 300)]
         assert "300 units of lot" in queries.inbox(s, actor=None, country="DE")[0].subject
+        # The split is no delivery: the line still counts the 1,000 rounds delivered once.
+        assert line_delivered(s, child.case_line_id)[0] == 1000
 
 
 def test_more_than_held_is_refused_and_writes_nothing(

@@ -83,6 +83,11 @@ def load_demo_lead_nation(session: Session, *, clock: Clock | None = None) -> st
         ).id
         for cc, (name, org) in SITES.items()
     }
+    for cc, sid in site_ids.items():  # each site's physical-security inspection before delivery
+        sites.inspect_site(
+            session, actor=None, site=sid, on=day(DELIVERED_DAYS_AGO + 10), result="satisfactory",
+            office=f"Security cooperation office {cc} (demo, invented)", clock=clk,
+        )  # fmt: skip
     got = deliver(
         session, actor=None, case_ref=ref, line_no="001", on=day(DELIVERED_DAYS_AGO), site=site_ids["NL"],
         serials=SERIALS, is_demo=True, clock=clk,
