@@ -14,9 +14,10 @@ Every rule is checked before anything is written (one refusal, nothing written):
    certification is refused here: it goes through ``transfers request``.
 
 Then, in the caller's one transaction: the written notice to State (PM/RSAT) on the first
-transfer to each participant, and the custody move (:func:`move_items`) whose ``received``
+transfer to each participant, the custody move (:func:`move_items`) whose ``received``
 event makes the recipient the holder — and so its security cooperation office responsible
-for EEUM, since responsibility is derived from the holder country. Each item's custody
+for EEUM, since responsibility is derived from the holder country — or, for units of a bulk
+lot, the lot's split (:func:`move_lot`), and an inbox entry for both countries' offices. Each item's custody
 events carry the authority (the notice, or the case's blanket authorization) and their
 audit entries, and appear in the item's trace.
 """
