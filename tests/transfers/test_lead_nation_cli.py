@@ -55,3 +55,28 @@ def test_participants_and_lead_nation_transfers(
     assert {i["serial"]: i["holder_country"] for i in items if i["serial"].startswith("N-")} == {
         "N-1": "DE", "N-2": "DE", "N-3": "DE", "N-4": "PL",
     }  # fmt: skip
+
+
+def test_a_lead_nation_lot_transfer_and_the_inboxes(
+    nvds: list[str], poland: Poland, app_env: dict[str, str]
+) -> None:
+    ref = poland.case_ref
+    ok(app_env, "cases", "participants", ref, "--add", "DE", "--assurances", "DE", "--signed", "2026-01-02",
+       "--named-in-notification", "DE")  # fmt: skip
+    got = json.loads(
+        ok(app_env, "equipment", "deliver", ref, "002", "--site", "Rzeszow depot", "--quantity", "500",
+           "--on", "2026-01-15", "--format", "json")
+    )  # fmt: skip
+    lot = str(got["lot"]["lot_id"])
+    day = "2026-01-20"
+    err = refused(app_env, "transfers", "lead-nation", ref, "--to", "DE", "--on", day, "--lot", lot,
+                  "--quantity", "501")  # fmt: skip
+    assert "holds 500 units" in err
+    doc = json.loads(
+        ok(app_env, "transfers", "lead-nation", ref, "--to", "DE", "--on", day, "--lot", lot, "--quantity",
+           "200", "--site", "Kaiserslautern depot", "--format", "json")
+    )  # fmt: skip
+    assert doc["serials"] == [f"200 units of lot {lot}"]
+    inbox = json.loads(ok(app_env, "transfers", "inbox", "DE", "--format", "json"))
+    assert [(e["request"], e["case"] is not None) for e in inbox] == [(None, True)]
+    assert "arrived from PL" in inbox[0]["subject"]

@@ -183,14 +183,19 @@ def execute(
     serial: Annotated[
         list[str] | None, typer.Option("--serial", help="Serials moved (must be those approved).")
     ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="A lot request: the recipient's receiving site.")
+    ] = None,
 ) -> None:
-    """Execute an approved request: custody, holder and EEUM responsibility in one commit."""
+    """Execute an approved request: custody, holder and EEUM responsibility in one commit (a
+    lot request splits the lot: its quantity goes to the recipient, the remainder stays)."""
     from secassist.workflows.transfer_execute import execute_transfer
 
     with uow() as s:
         done = execute_transfer(
-            s, actor=None, request_id=request_id, on=parse_date(on, option="--on"), serials=serial or None
-        )
+            s, actor=None, request_id=request_id, on=parse_date(on, option="--on"), serials=serial or None,
+            site=site,
+        )  # fmt: skip
         typer.echo(f"transfer request {done.request.id}: executed ({len(done.inbox)} office(s) notified)")
 
 
@@ -249,12 +254,13 @@ def inbox(
                 "on": e.created_on.isoformat(),
                 "office": e.office,
                 "request": e.request_id,
+                "case": e.case_id,
                 "subject": e.subject,
                 "body": e.body,
             }
             for e in queries.inbox(s, actor=None, country=country)
         ]
-    emit_rows(rows, fmt, columns=["id", "on", "office", "request", "subject", "body"])
+    emit_rows(rows, fmt, columns=["id", "on", "office", "request", "case", "subject", "body"])
 
 
 @app.command("lead-nation")
@@ -263,17 +269,21 @@ def lead_nation(
     to: Annotated[str, typer.Option("--to", help="The receiving participant (or the lead nation).")],
     on: Annotated[str, typer.Option("--on", help="Transfer date (YYYY-MM-DD).")],
     serial: Annotated[list[str] | None, typer.Option("--serial", help="A serial (repeat).")] = None,
+    lot: Annotated[int | None, typer.Option("--lot", help="A lot of the case (with --quantity).")] = None,
+    quantity: Annotated[int | None, typer.Option("--quantity", help="Units of the lot.")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="A lot's receiving site.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Move items of a lead-nation case from their current holder to a participating nation:
-    the first transfer to each records the written notice to State (PM/RSAT); later ones go
-    under the case's blanket authorization (SAMM C5.6, Fig. C5.F20)."""
+    """Move items (or units of a lot) of a lead-nation case from their current holder to a
+    participating nation: the first transfer to each records the written notice to State
+    (PM/RSAT); later ones go under the case's blanket authorization (SAMM C5.6, Fig. C5.F20)."""
     from secassist.workflows.lead_nation import transfer_lead_nation
 
     with uow() as s:
         done = transfer_lead_nation(
-            s, actor=None, case_ref=case_ref, to=to, on=parse_date(on, option="--on"), serials=serial or []
-        )
+            s, actor=None, case_ref=case_ref, to=to, on=parse_date(on, option="--on"), serials=serial or [],
+            lot_id=lot, quantity=quantity, site=site,
+        )  # fmt: skip
         doc = {
             "case": done.case_ref,
             "to": done.to,

@@ -267,3 +267,84 @@ def holdings(
         holdings=[Holding(h.kind, names[(h.kind, h.id)], q) for h, q in pairs],
         consumed=dict(bal.consumed) if bal is not None else {},
     )
+
+
+# --- splitting a lot by a transfer --------------------------------------------------------
+
+
+def held_units(session: Session, lot: Lot) -> Balance:
+    """The lot's holdings after every event recorded so far."""
+    start, rows = history(session, lot)
+    return rules.derive(start, (rule_event(r) for r in rows), today=date.max)
+
+
+def split_lot(
+    session: Session,
+    *,
+    actor: Principal | None,
+    lot_id: int,
+    quantity: int,
+    on: date,
+    to_country: str,
+    to_site: Site,
+    note: str,
+    clock: Clock | None = None,
+) -> Lot:
+    """Transfer ``quantity`` units of a lot to another country (SAMM C8.7 [S73]): a
+    ``transferred`` event out of each of the lot's holders in turn (sites before units, by
+    id) until the quantity is met, each with its audit entry, and a new lot of those units
+    at ``to_site`` in ``to_country`` naming the lot it came from (``equipment:lot:split``).
+    The remainder stays with the old holder. More than the lot holds is refused
+    (``insufficient``) before anything is written; the caller has checked that the transfer
+    is authorized, and ``note`` names its authority."""
+    lot, _ = get_lot(session, actor=actor, lot_id=lot_id)
+    if quantity < 1:
+        raise CustodyRefusedError(
+            "quantity", f"a transfer moves at least one unit, not {quantity}", field="quantity"
+        )
+    if to_site.country_code != to_country:
+        raise ValidationFailedError(
+            f"site: {to_site.name} is in {to_site.country_code}, not {to_country}", field="site"
+        )
+    bal = held_units(session, lot)
+    if quantity > bal.held:
+        raise CustodyRefusedError(
+            "insufficient", f"transfer of {quantity}: lot {lot.id} holds {bal.held} units", field="quantity"
+        )
+    left = quantity
+    for holder, held in bal.holdings:
+        take = min(left, held)
+        record_lot_event(
+            session, actor=actor, lot_id=lot.id, kind="transferred", quantity=take, on=on,
+            site=holder.id if holder.kind == "site" else None,
+            unit=holder.id if holder.kind == "unit" else None,
+            holder_country=to_country, note=note, clock=clock,
+        )  # fmt: skip
+        left -= take
+        if not left:
+            break
+    child = Lot(
+        item_type=lot.item_type,
+        lot_number=lot.lot_number,
+        case_id=lot.case_id,
+        case_line_id=lot.case_line_id,
+        case_ref=lot.case_ref,
+        line_number=lot.line_number,
+        purchaser_country=lot.purchaser_country,
+        quantity=quantity,
+        unit_value_cents=lot.unit_value_cents,
+        site_id=to_site.id,
+        delivered_on=on,
+        parent_lot_id=lot.id,
+        created_at=now(clock),
+        is_demo=lot.is_demo,
+    )
+    add_recorded(
+        session,
+        [child],
+        actor=actor_of(actor),
+        tag="equipment:lot:split",
+        subject_type="equipment_lot",
+        clock=clock,
+    )
+    return child

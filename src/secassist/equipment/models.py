@@ -161,6 +161,9 @@ class Lot(Base):
     unit_value_cents: Mapped[int] = mapped_column(BigInteger)
     site_id: Mapped[int] = mapped_column(ForeignKey("equipment_site.id"), index=True)
     delivered_on: Mapped[date] = mapped_column(Date)
+    # A lot split off another by a transfer of part of it (the units another country now
+    # holds); ``delivered_on`` is then the day the recipient received them.
+    parent_lot_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_lot.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 

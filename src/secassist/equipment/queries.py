@@ -115,7 +115,8 @@ def find_item(
 
 
 def line_delivered(session: Session, case_line_id: int) -> tuple[int, Decimal]:
-    """A line's delivered quantity and value, derived from its items and lots (never stored)."""
+    """A line's delivered quantity and value, derived from its items and lots (never stored).
+    A lot split off another by a transfer is not a delivery: its units are its parent's."""
     n_items, v_items = session.execute(
         select(func.count(Item.id), func.coalesce(func.sum(Item.unit_value_cents), 0)).where(
             Item.case_line_id == case_line_id
@@ -125,7 +126,7 @@ def line_delivered(session: Session, case_line_id: int) -> tuple[int, Decimal]:
         select(
             func.coalesce(func.sum(Lot.quantity), 0),
             func.coalesce(func.sum(Lot.quantity * Lot.unit_value_cents), 0),
-        ).where(Lot.case_line_id == case_line_id)
+        ).where(Lot.case_line_id == case_line_id, Lot.parent_lot_id.is_(None))
     ).one()
     return int(n_items) + int(n_lots), dollars(int(v_items) + int(v_lots))
 

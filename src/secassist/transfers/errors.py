@@ -10,7 +10,7 @@ from secassist.core.errors import ValidationFailedError
 class TransferRefusedError(ValidationFailedError):
     """A decision or execution the transfer rules forbid; ``rule`` names the rule
     (``blocked``, ``not_approved``, ``lapsed``, ``serials``, ``review_period``,
-    ``not_certified``, ``not_held``, ``not_temporary``, ``lot_custody``) and nothing was written."""
+    ``not_certified``, ``not_held``, ``not_temporary``, ``site``) and nothing was written."""
 
     code = "transfer.refused"
     title = "Transfer refused"

@@ -76,6 +76,8 @@ class TransferRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(300))
     approval_expires_on: Mapped[date | None] = mapped_column(Date)
     executed_on: Mapped[date | None] = mapped_column(Date)
+    # A lot request's executed units: the lot split off for the recipient (returned from it).
+    received_lot_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_lot.id"))
     returned_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(300))
@@ -118,15 +120,22 @@ class TransferFinding(Base):
 
 class InboxEntry(Base):
     """A message to a country's security cooperation office: the notice inspectors found
-    missing — the receiving SCO was not told when EEUM items arrived from an ally [S69]."""
+    missing — the receiving SCO was not told when EEUM items arrived from an ally [S69].
+    A third-party transfer's entry names its request; a lead-nation transfer has no request
+    and names its multinational case instead."""
 
     __tablename__ = "transfer_inbox"
-    __table_args__ = (Index("ix_transfer_inbox_country", "country_code", "id"), audited())
+    __table_args__ = (
+        Index("ix_transfer_inbox_country", "country_code", "id"),
+        CheckConstraint("request_id IS NOT NULL OR case_id IS NOT NULL", name="subject"),
+        audited(),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     country_code: Mapped[str] = mapped_column(String(8))
     office: Mapped[str | None] = mapped_column(String(200))  # the SCO's name, when one is registered
-    request_id: Mapped[int] = mapped_column(ForeignKey("transfer_request.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_request.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("fms_case.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_on: Mapped[date] = mapped_column(Date)

@@ -84,6 +84,11 @@ class ExecuteIn(_In):
     serials: list[str] | None = Field(
         default=None, max_length=10_000, description="Execution: the serials moved (must be those approved)."
     )
+    site: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A lot request: the receiving site (id or name).",
+    )
 
 
 # --- read shapes -----------------------------------------------------------------------
@@ -195,7 +200,8 @@ class InboxRead(_Read):
     on: date
     country: str
     office: str | None
-    request: int
+    request: int | None = Field(description="The request, for a third-party transfer.")
+    case: int | None = Field(description="The multinational case (id), for a lead-nation transfer.")
     subject: str
     body: str
 
@@ -282,6 +288,71 @@ def inbox_read(e: InboxEntry) -> InboxRead:
         country=e.country_code,
         office=e.office,
         request=e.request_id,
+        case=e.case_id,
         subject=e.subject,
         body=e.body,
     )
+
+
+# --- lead-nation (multinational) cases --------------------------------------------------
+
+
+class ParticipantRead(_Read):
+    """A participating nation: its signed assurances, whether the §36(b) notification named
+    it, and the date of the notice to State of the initial transfer to it."""
+
+    country: str
+    assurances_signed_on: date | None
+    assurances_signatory: str | None
+    named_in_notification: bool
+    notice_on: date | None
+
+
+class NationHoldingRead(_Read):
+    """What one country holds of the case, at original acquisition value."""
+
+    country: str
+    role: Literal["lead", "participant", "other"]
+    items: int
+    item_value_usd: Decimal
+    lot_units: int
+    lot_value_usd: Decimal
+
+
+class HeldItemRead(_Read):
+    serial: str
+    item_type: str
+    holder_country: str | None
+    holder_org: str | None
+    site: str | None
+    state: str
+    value_usd: Decimal
+
+
+class HeldLotRead(_Read):
+    lot_id: int
+    lot_number: str | None
+    item_type: str
+    country: str
+    site: str
+    held: int
+    parent_lot_id: int | None
+
+
+class CaseHoldingsRead(_Read):
+    """A multinational case's participants and who holds what: the totals by nation, and
+    the items and lots the caller may see (its own holdings, for a participant)."""
+
+    case: str
+    title: str
+    lead: str
+    participants: list[ParticipantRead]
+    holdings: list[NationHoldingRead]
+    items: list[HeldItemRead]
+    lots: list[HeldLotRead]
+
+
+class MultinationalCaseRow(_Read):
+    case: str
+    title: str
+    lead: str

@@ -329,11 +329,6 @@ def check_executable(
                 f"the congressional review period runs until {req.review_ends_on}",
                 field="on",
             )
-    if req.lot_id is not None:
-        raise TransferRefusedError(
-            "lot_custody",
-            "bulk lots have no custody chain in the registry yet; lot transfers cannot be executed",
-        )
 
 
 def sco_office(session: Session, country: str) -> str | None:
@@ -349,17 +344,20 @@ def sco_office(session: Session, country: str) -> str | None:
 
 def _inbox(
     session: Session,
-    req: TransferRequest,
+    req: TransferRequest | None,
     country: str,
     subject: str,
     body: str,
     on: date,
     clock: Clock | None,
+    *,
+    case_id: int | None = None,
 ) -> InboxEntry:
     return InboxEntry(
         country_code=country,
         office=sco_office(session, country),
-        request_id=req.id,
+        request_id=req.id if req is not None else None,
+        case_id=case_id,
         subject=subject,
         body=body,
         created_on=on,
@@ -382,7 +380,7 @@ def mark_moved(
     receiving SCO was not told when EEUM items arrived [S69]."""
     req = request
     giver, taker = (req.to_party, req.from_country) if returning else (req.from_country, req.to_party)
-    what = f"{len(serials)} item(s) ({', '.join(serials[:10])}{'…' if len(serials) > 10 else ''})"
+    what = describe(serials)
     verb = "returned" if returning else rules_verb(req.kind)
     entries = [
         _inbox(
@@ -419,6 +417,65 @@ def mark_moved(
         tag=f"transfer:request:{req.status}",
         subject_type="transfer_request",
         subject_id=req.id,
+        clock=clock,
+    )
+    return entries
+
+
+def describe(serials: Sequence[str]) -> str:
+    """How an inbox entry names what moved: the count and the first serials (or lots)."""
+    return f"{len(serials)} item(s) ({', '.join(serials[:10])}{'…' if len(serials) > 10 else ''})"
+
+
+def notify_lead_nation(
+    session: Session,
+    *,
+    actor: Principal | None,
+    case_id: int,
+    case_ref: str,
+    from_country: str,
+    to_country: str,
+    on: date,
+    serials: Sequence[str],
+    authority: str,
+    clock: Clock | None = None,
+) -> list[InboxEntry]:
+    """An inbox entry for the sending and the receiving country's office of a lead-nation
+    transfer, as for a third-party transfer (:func:`mark_moved`): a lead-nation transfer has
+    no request, so the entries name the multinational case. The receiving SCO must learn
+    that EEUM items arrived from an ally [S69]. One audit entry (``transfer:inbox:lead_nation``)."""
+    what = describe(serials)
+    entries = [
+        _inbox(
+            session,
+            None,
+            from_country,
+            f"Case {case_ref}: {what} left {from_country}",
+            f"{what} of multinational case {case_ref} transferred from {from_country} to {to_country} on "
+            f"{on} ({authority}); end-use monitoring passes to {to_country}.",
+            on,
+            clock,
+            case_id=case_id,
+        ),
+        _inbox(
+            session,
+            None,
+            to_country,
+            f"Case {case_ref}: {what} arrived from {from_country}",
+            f"{what} of multinational case {case_ref} transferred from {from_country} to {to_country} on "
+            f"{on} ({authority}); {to_country} is now responsible for their end-use monitoring and "
+            "inventories.",
+            on,
+            clock,
+            case_id=case_id,
+        ),
+    ]
+    add_recorded(
+        session,
+        entries,
+        actor=actor_of(actor),
+        tag="transfer:inbox:lead_nation",
+        subject_type="transfer_inbox",
         clock=clock,
     )
     return entries

@@ -8,6 +8,7 @@ from secassist.web import (
     auth,
     cases,
     equipment,
+    lead_nation,
     notifications,
     programs,
     routes,
@@ -17,5 +18,18 @@ from secassist.web import (
 )
 
 router = APIRouter()
-for _module in (routes, auth, cases, screening, vetting, programs, notifications, equipment, transfers):
+# lead_nation before transfers: /transfers/lead-nation is not a request number.
+_MODULES = (
+    routes,
+    auth,
+    cases,
+    screening,
+    vetting,
+    programs,
+    notifications,
+    equipment,
+    lead_nation,
+    transfers,
+)
+for _module in _MODULES:
     router.include_router(_module.router)

@@ -33,6 +33,7 @@ from secassist.transfers.models import TransferRequest
 from secassist.transfers.schemas import provisos_of, usd
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
 from secassist.web.render import page
+from secassist.workflows import lead_nation_holdings
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
 from secassist.workflows.transfer_request import findings, request_transfer
 
@@ -121,6 +122,7 @@ def transfer_list(
         country=cc or "",
         may_request=may(p, "write"),
         today=clock_of(request).today(),
+        multinational=lead_nation_holdings.multinational_cases(session, actor=p),
     )
 
 

@@ -14,9 +14,10 @@ Every rule is checked before anything is written (one refusal, nothing written):
    certification is refused here: it goes through ``transfers request``.
 
 Then, in the caller's one transaction: the written notice to State (PM/RSAT) on the first
-transfer to each participant, and the custody move (:func:`move_items`) whose ``received``
+transfer to each participant, the custody move (:func:`move_items`) whose ``received``
 event makes the recipient the holder — and so its security cooperation office responsible
-for EEUM, since responsibility is derived from the holder country. Each item's custody
+for EEUM, since responsibility is derived from the holder country — or, for units of a bulk
+lot, the lot's split (:func:`move_lot`), and an inbox entry for both countries' offices. Each item's custody
 events carry the authority (the notice, or the case's blanket authorization) and their
 audit entries, and appear in the item's trace.
 """
@@ -24,7 +25,7 @@ audit entries, and appear in the item's trace.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -36,15 +37,16 @@ from secassist.core.clock import Clock
 from secassist.core.errors import ValidationFailedError
 from secassist.equipment import custody, queries
 from secassist.equipment.catalog import get_catalog
-from secassist.equipment.models import CustodyEvent, Item
+from secassist.equipment.lots import get_lot
+from secassist.equipment.models import CustodyEvent, Item, Lot
 from secassist.identity.policy import Principal, Resource, check
 from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers import lead_nation as lnp
 from secassist.transfers.errors import TransferRefusedError
-from secassist.transfers.models import LeadNationNotice
-from secassist.transfers.service import party_code
-from secassist.workflows.transfer_execute import move_items
+from secassist.transfers.models import InboxEntry, LeadNationNotice
+from secassist.transfers.service import notify_lead_nation, party_code
+from secassist.workflows.transfer_execute import lot_label, move_items, move_lot
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class LeadNationTransfer:
     certification_exclusion: str | None
     notice: LeadNationNotice | None
     events: list[CustodyEvent]
+    inbox: list[InboxEntry] = field(default_factory=list)
+    lot: Lot | None = None  # the lot split off for the recipient, for a lot transfer
 
 
 def _items(
@@ -89,11 +93,24 @@ def transfer_lead_nation(
     case_ref: str | int,
     to: str,
     on: date,
-    serials: Sequence[str],
+    serials: Sequence[str] = (),
+    lot_id: int | None = None,
+    quantity: int | None = None,
+    site: str | int | None = None,
     clock: Clock | None = None,
 ) -> LeadNationTransfer:
-    """Move the named items of a lead-nation case from their current holders to ``to`` on
-    ``on`` (see the module docstring for the rules, each with its authority)."""
+    """Move the named items — or ``quantity`` units of a lot, split off to the recipient's
+    receiving ``site`` — of a lead-nation case from their current holder to ``to`` on
+    ``on`` (see the module docstring for the rules, each with its authority). Both
+    countries' offices get an inbox entry naming the case."""
+    if bool(serials) == (lot_id is not None):
+        raise ValidationFailedError(
+            "serials: give serials or a lot with a quantity, not both", field="serials"
+        )
+    if lot_id is not None and (quantity is None or quantity < 1):
+        raise ValidationFailedError(
+            "quantity: a lot transfer names a quantity of at least 1", field="quantity"
+        )
     case = resolve_case(session, actor=None, ref=case_ref)
     ref = case.identifier
     why = parts.lead_nation_refusal(case, parts.case_date(case))
@@ -114,8 +131,22 @@ def transfer_lead_nation(
         on=on,
     )
     lnp.check_member(target, on, role="recipient")
-    items = _items(session, actor, case.id, ref, serials)
-    holders = sorted({it.holder_country or "" for it in items})
+    cat = get_catalog()
+    lot: Lot | None = None
+    if lot_id is not None:
+        lot, lot_site = get_lot(session, actor=actor, lot_id=lot_id)
+        if lot.case_id != case.id:
+            raise ValidationFailedError(
+                f"lot: lot {lot.id} was delivered under {lot.case_ref}, not {ref}", field="lot"
+            )
+        items: list[Item] = []
+        holders = [lot_site.country_code]
+        lot_mde = cat.item_type(lot.item_type).mde
+        lot_cents = lot.unit_value_cents * (quantity or 0)
+    else:
+        items = _items(session, actor, case.id, ref, serials)
+        holders = sorted({it.holder_country or "" for it in items})
+        lot_mde, lot_cents = False, 0
     if len(holders) > 1:
         # One transfer, one transferring country (its notice and §3(d) facts name one).
         raise ValidationFailedError(
@@ -135,14 +166,22 @@ def transfer_lead_nation(
         lnp.check_member(holder, on, role="holder")
         if actor is not None:
             check(actor, "write", Resource("transfer", country=holder), what="transfer")
-    cat = get_catalog()
     exclusion = certification(
         target,
         on,
-        mde_cents=sum(it.unit_value_cents for it in items if cat.item_type(it.item_type).mde),
-        total_cents=sum(it.unit_value_cents for it in items),
+        mde_cents=sum(it.unit_value_cents for it in items if cat.item_type(it.item_type).mde)
+        + (lot_cents if lot_mde else 0),
+        total_cents=sum(it.unit_value_cents for it in items) + lot_cents,
         named=target == lead or bool(row and row.named_in_notification),
     )
+    lines = [(cat.item_type(it.item_type).nomenclature, it.serial) for it in items]
+    if lot is not None:
+        lines = [
+            (
+                f"{cat.item_type(lot.item_type).nomenclature}, {quantity} units",
+                f"lot {lot.lot_number or lot.id}",
+            )
+        ]
     notice = None
     if target != lead and lnp.notice_for(session, case.id, target) is None:
         notice = lnp.record_notice(
@@ -154,7 +193,7 @@ def transfer_lead_nation(
             from_country=holders[0],
             to_country=target,
             on=on,
-            lines=[(cat.item_type(it.item_type).nomenclature, it.serial) for it in items],
+            lines=lines,
             clock=clock,
         )
         authority = f"lead-nation:{ref}:notice:{notice.id}"
@@ -166,18 +205,32 @@ def transfer_lead_nation(
         if target in {c.code for c in ref_data.countries()}
         else ref_data.body(target).name
     )
-    events = move_items(
-        session,
-        actor=actor,
-        items=items,
-        to_holder=target,
-        to_org=to_org,
-        on=on,
-        authority=authority,
-        clock=clock,
-    )
+    received: Lot | None = None
+    events: list[CustodyEvent] = []
+    if lot is not None:
+        received = move_lot(
+            session, actor=actor, lot_id=lot.id, quantity=quantity or 0, to_holder=target, on=on,
+            authority=authority, site=site, clock=clock,
+        )  # fmt: skip
+        moved = [lot_label(lot, quantity or 0)]
+    else:
+        events = move_items(
+            session,
+            actor=actor,
+            items=items,
+            to_holder=target,
+            to_org=to_org,
+            on=on,
+            authority=authority,
+            clock=clock,
+        )
+        moved = [it.serial for it in items]
+    entries = notify_lead_nation(
+        session, actor=actor, case_id=case.id, case_ref=ref, from_country=holders[0], to_country=target,
+        on=on, serials=moved, authority=authority, clock=clock,
+    )  # fmt: skip
     return LeadNationTransfer(
-        ref, target, on, tuple(it.serial for it in items), authority, exclusion, notice, events
+        ref, target, on, tuple(moved), authority, exclusion, notice, events, entries, received
     )
 
 

@@ -18,12 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.core.clock import Clock
 from secassist.equipment import custody
 from secassist.equipment import queries as equipment_queries
-from secassist.equipment.models import CustodyEvent, Item
+from secassist.equipment.lots import held_units, record_lot_event, split_lot
+from secassist.equipment.models import CustodyEvent, Item, Lot, Site
 from secassist.equipment.service import apply_events
 from secassist.identity.policy import Principal, Resource, check
 from secassist.transfers import rules
@@ -71,6 +73,53 @@ def move_items(
         clock=clock,
     )
     return out
+
+
+def receiving_site(session: Session, country: str, site: str | int | None) -> Site:
+    """Where the recipient keeps the units of a lot it receives: ``site`` (a site in
+    ``country``), else the country's one registered site. A lot is accounted at a site, so a
+    recipient with none, or with several and none named, is refused (rule ``site``). The
+    system resolves it: the sender may not otherwise see the recipient's sites."""
+    if site is not None and str(site).strip():
+        row = equipment_queries.get_site(session, actor=None, ref=site, field="site")
+        if row.country_code != country:
+            raise TransferRefusedError(
+                "site", f"{row.name} is in {row.country_code}, not {country}", field="site"
+            )
+        return row
+    rows = list(session.scalars(select(Site).where(Site.country_code == country).order_by(Site.id).limit(2)))
+    if len(rows) != 1:
+        why = "has no registered site" if not rows else "has several sites"
+        raise TransferRefusedError(
+            "site", f"{country} {why}; name the site that receives the lot's units (--site)", field="site"
+        )
+    return rows[0]
+
+
+def move_lot(
+    session: Session,
+    *,
+    actor: Principal | None,
+    lot_id: int,
+    quantity: int,
+    to_holder: str,
+    on: date,
+    authority: str,
+    site: str | int | None = None,
+    clock: Clock | None = None,
+) -> Lot:
+    """Move ``quantity`` units of a lot to ``to_holder``: the lot is split, the units go to a
+    new lot at the recipient's receiving site (:func:`receiving_site`), the remainder stays
+    (:func:`secassist.equipment.lots.split_lot`). The lot seam lead-nation transfers reuse."""
+    return split_lot(
+        session, actor=actor, lot_id=lot_id, quantity=quantity, on=on, to_country=to_holder,
+        to_site=receiving_site(session, to_holder, site), note=authority, clock=clock,
+    )  # fmt: skip
+
+
+def lot_label(lot: Lot, quantity: int) -> str:
+    """How an inbox entry or a notice names units of a lot."""
+    return f"{quantity} units of lot {lot.lot_number or lot.id}"
 
 
 def decide_transfer(
@@ -142,17 +191,21 @@ def execute_transfer(
     request_id: int,
     on: date,
     serials: Sequence[str] | None = None,
+    site: str | int | None = None,
     clock: Clock | None = None,
 ) -> Executed:
     """Execute an approved request on ``on``, in the caller's one transaction: the custody
     events (or the disposal / demilitarization in place), the new holder, and the inbox
     entries of both offices. Refused without a current approval, for other serials than
     approved, after the approval lapsed, or before the §3(d) review period has run
-    (:func:`secassist.transfers.service.check_executable`)."""
+    (:func:`secassist.transfers.service.check_executable`). A lot request moves its quantity
+    of the lot (split; the remainder stays) to the recipient's receiving ``site``."""
     req = get_request(session, actor=actor, request_id=request_id)
     if actor is not None:
         check(actor, "write", Resource("transfer", country=req.from_country), what="transfer")
     transfers.check_executable(session, req, on=on, serials=serials)
+    if req.lot_id is not None:
+        return _execute_lot(session, actor, req, on, site, clock)
     items = _held_items(session, req, req.from_country)
     authority = f"transfer:{req.id}"
     events: list[CustodyEvent] = []
@@ -188,6 +241,48 @@ def execute_transfer(
     return Executed(req, events, entries)
 
 
+def _execute_lot(
+    session: Session,
+    actor: Principal | None,
+    req: TransferRequest,
+    on: date,
+    site: str | int | None,
+    clock: Clock | None,
+) -> Executed:
+    assert req.lot_id is not None  # a lot request
+    assert req.lot_quantity is not None
+    lot = session.get_one(Lot, req.lot_id)
+    authority = f"transfer:{req.id}"
+    if req.kind in rules.MOVES:
+        got = move_lot(
+            session, actor=actor, lot_id=lot.id, quantity=req.lot_quantity, to_holder=req.to_party, on=on,
+            authority=authority, site=site, clock=clock,
+        )  # fmt: skip
+        req.received_lot_id = got.id
+    elif req.kind in rules.IN_PLACE_END:
+        bal = held_units(session, lot)
+        if req.lot_quantity > bal.held:
+            raise TransferRefusedError(
+                "not_held", f"lot {lot.id} holds {bal.held} units, not {req.lot_quantity}", field="quantity"
+            )
+        left = req.lot_quantity
+        for holder, held in bal.holdings:
+            take = min(left, held)
+            record_lot_event(
+                session, actor=actor, lot_id=lot.id, kind="destroyed", quantity=take, on=on,
+                site=holder.id if holder.kind == "site" else None,
+                unit=holder.id if holder.kind == "unit" else None, note=authority, clock=clock,
+            )  # fmt: skip
+            left -= take
+            if not left:
+                break
+    entries = transfers.mark_moved(
+        session, actor=actor, request=req, on=on, returning=False,
+        serials=[lot_label(lot, req.lot_quantity)], clock=clock,
+    )  # fmt: skip
+    return Executed(req, [], entries)
+
+
 def _home_org(session: Session, item: Item, country: str) -> str:
     """The organization that held ``item`` in ``country`` before it left (for its return)."""
     org = None
@@ -211,6 +306,22 @@ def return_transfer(
         )
     if req.status != "executed" or req.executed_on is None:
         raise TransferRefusedError("not_approved", f"request {req.id} is {req.status}, not executed")
+    if req.received_lot_id is not None:
+        # The units the recipient received go back to the lot's delivery site at home.
+        got = session.get_one(Lot, req.received_lot_id)
+        home = session.get_one(Lot, req.lot_id) if req.lot_id is not None else got
+        # As the system: the sender that records the return may not read the recipient's lot;
+        # the executed request is the authority, and the inbox entries carry the actor.
+        move_lot(
+            session, actor=None, lot_id=got.id, quantity=held_units(session, got).held,
+            to_holder=req.from_country, on=on, authority=f"transfer:{req.id}:return", site=home.site_id,
+            clock=clock,
+        )  # fmt: skip
+        entries = transfers.mark_moved(
+            session, actor=actor, request=req, on=on, returning=True,
+            serials=[lot_label(got, req.lot_quantity or got.quantity)], clock=clock,
+        )  # fmt: skip
+        return Executed(req, [], entries)
     items = _held_items(session, req, req.to_party)
     events: list[CustodyEvent] = []
     for it in items:

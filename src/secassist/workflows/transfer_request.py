@@ -32,6 +32,7 @@ from secassist.core.clock import Clock
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import custody, monitoring, queries
 from secassist.equipment.catalog import get_catalog
+from secassist.equipment.lots import held_units
 from secassist.equipment.models import Item, Lot
 from secassist.equipment.service import position_of
 from secassist.identity.policy import Principal
@@ -98,10 +99,9 @@ def _lot(session: Session, actor: Principal | None, source: str, lot_id: int, qu
         raise ValidationFailedError(
             f"lot: lot {lot_id} is held in {site.country_code}, not {source}", field="lot"
         )
-    if quantity > lot.quantity:
-        raise ValidationFailedError(
-            f"quantity: lot {lot_id} holds {lot.quantity}, not {quantity}", field="quantity"
-        )
+    held = held_units(session, lot).held  # what is left of it after issues, use and transfers
+    if quantity > held:
+        raise ValidationFailedError(f"quantity: lot {lot_id} holds {held}, not {quantity}", field="quantity")
     return lot
 
 

@@ -28,11 +28,13 @@ from secassist.transfers import queries
 from secassist.transfers import service as transfers
 from secassist.transfers.models import TransferRequest
 from secassist.transfers.schemas import (
+    CaseHoldingsRead,
     DateIn,
     DecisionIn,
     ExecuteIn,
     FindingRead,
     InboxRead,
+    MultinationalCaseRow,
     TransferCreate,
     TransferPage,
     TransferRead,
@@ -42,6 +44,7 @@ from secassist.transfers.schemas import (
     transfer_read,
 )
 from secassist.vetting.proposal import Determination, ScreeningOutcome
+from secassist.workflows import lead_nation_holdings
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
 from secassist.workflows.transfer_request import findings, request_transfer
 
@@ -115,6 +118,26 @@ def inbox(principal: PrincipalDep, session: ReadSessionDep, country: PartyQ = No
     return [inbox_read(e) for e in queries.inbox(session, actor=principal, country=cc)]
 
 
+@router.get("/lead-nation", response_model=list[MultinationalCaseRow])
+def multinational_cases(principal: PrincipalDep, session: ReadSessionDep) -> list[MultinationalCaseRow]:
+    """The multinational (lead-nation) cases the caller may see: its own, and those naming
+    its country a participating nation."""
+    return [
+        MultinationalCaseRow(case=c.identifier, title=c.title, lead=c.purchaser_code)
+        for c in lead_nation_holdings.multinational_cases(session, actor=principal)
+    ]
+
+
+@router.get("/lead-nation/{case_ref}", response_model=CaseHoldingsRead)
+def case_holdings(case_ref: str, principal: PrincipalDep, session: ReadSessionDep) -> CaseHoldingsRead:
+    """A multinational case's participating nations (assurances signed on and by whom, named
+    in the §36(b) notification, the notice of the initial transfer) and who holds what: the
+    totals by nation, and the items and lots the caller may see — a participant sees its own
+    holdings, never another participant's sites. A case the caller is not named on: 404."""
+    got = lead_nation_holdings.holdings(session, actor=principal, case_ref=case_ref)
+    return CaseHoldingsRead.model_validate(got.as_json())
+
+
 @router.get("/{request_id}", response_model=TransferRead)
 def get_transfer(request_id: int, principal: PrincipalDep, session: ReadSessionDep) -> TransferRead:
     """One request: its items, findings with rationale and evidence, the §3(d) requirement,
@@ -179,7 +202,7 @@ def execute(
     """Execute an approved request: custody, holder and EEUM responsibility, and both
     offices' inbox entries in one commit (``transfers execute``)."""
     done = execute_transfer(
-        session, actor=principal, request_id=request_id, on=body.on, serials=body.serials,
+        session, actor=principal, request_id=request_id, on=body.on, serials=body.serials, site=body.site,
         clock=clock_of(request),
     )  # fmt: skip
     return read_of(session, done.request)
