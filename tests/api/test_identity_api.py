@@ -261,6 +261,7 @@ def test_issue_use_list_and_revoke_a_token(
     [
         ({"name": "x", "scopes": ["case:approve"]}, "scopes"),
         ({"name": "x", "scopes": ["nope:read"]}, "scopes"),
+        ({"name": "x", "scopes": []}, "scopes"),  # empty grants nothing: refused, not "all"
         ({"name": "x", "days": 0}, "days"),
         ({"name": "x", "days": 366}, "days"),
         ({"name": ""}, "name"),

@@ -237,7 +237,14 @@ def test_partners_see_their_country_and_guessing_answers_404(
         r["country"]
         for r in client.get(f"{API}/totals", params={"on": "2024-12-31"}, headers=pl).json()["rows"]
     ] == ["PL"]
-    assert client.get(f"{API}/cases/{ledger['JP_case']}/funding", headers=pl).json()["obligated"] == "0.00"
+    # A case the caller may not see answers 404 like a missing one, never an empty 200.
+    own = client.get(f"{API}/cases/{ledger['PL_case']}/funding", headers=pl)
+    assert own.json()["obligated"] == "150000.10"
+    foreign = client.get(f"{API}/cases/{ledger['JP_case']}/funding", headers=pl)
+    missing = client.get(f"{API}/cases/99999/funding", headers=pl)
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json()["title"] == missing.json()["title"]
+    assert client.get(f"{API}/cases/99999/funding", headers=tokens["state"]).status_code == 404
     before = _counts(session_factory)
     # A partner cannot write (the appropriation is invisible to it: 404); an auditor may not (403).
     body = {"appropriation_id": ledger["appr"], "country": "PL", "amount": "1", "on": "2024-05-01"}

@@ -28,7 +28,7 @@ __all__ = ["clock", "nvds", "poland", "tomahawks", "world"]
 
 API = "/api/v1/transfers"
 H = dict[str, str]
-CLEAR = {"status": "clear", "screening_id": "t"}
+CLEAR = {"status": "clear"}  # asserted: cites no screening record
 JUDGED = [
     {"factor": f, "assessment": "satisfactory", "basis": "desk review"}
     for f in ("human_rights", "nonproliferation", "partner_capacity")

@@ -87,16 +87,22 @@ def test_vet_a_case(app_env: dict[str, str], session_factory: sessionmaker[Sessi
     with unit_of_work(session_factory) as s:
         cid = open_case(s, None, clock)
         add_lines(s, None, cid, clock)
+    # A cited screening that does not exist is no evidence (issue #16): refused, naming it.
     r = run_cli(
         app_env, "vetting", "case", str(cid), "--on", "2025-06-02",
-        "--screening", "Government of PL=clear:s1", "--screening", "Air Force=potential_match:s2",
+        "--screening", "Government of PL=clear:4242", "--format", "json",
+    )  # fmt: skip
+    assert r.returncode == 65
+    assert "screenings: screening '4242' cited for 'Government of PL' does not exist" in r.stderr
+    r = run_cli(
+        app_env, "vetting", "case", str(cid), "--on", "2025-06-02",
+        "--screening", "Government of PL=clear", "--screening", "Air Force=potential_match",
         "--format", "json",
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     screening = next(f for f in d["findings"] if f["factor"] == "screening")
     assert (d["recommendation"], screening["signal"]) == ("deny", "unresolved_match")
-    assert "screening:s2" in screening["evidence"]
 
 
 def test_sign_off_and_finalize_a_cases_decision_by_the_case(

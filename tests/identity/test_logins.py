@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
 from secassist.core.clock import FixedClock
-from secassist.identity import service
+from secassist.identity import passwords, service
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.logins import (
     LOCKOUT,
@@ -221,3 +222,61 @@ def test_web_sessions_expire_and_end(
         end_web_session(s, other, clock=clock)
     with read_only(session_factory) as s, pytest.raises(AuthenticationError):
         resolve_web_session(s, other, clock=clock)
+
+
+def test_every_login_branch_runs_the_password_hash(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    user_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Constant time (issue #16): a locked, disabled or unknown account answers no faster
+    than a wrong password, because each branch pays one Argon2 verification (the real
+    hasher, counted, not replaced). Timing itself is measured in no test."""
+    calls: list[str] = []
+    real = passwords._hasher
+
+    class Counted:
+        """The real hasher, its verifications counted (argon2's hasher has read-only slots)."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def verify(self, stored: str, password: str) -> bool:
+            # A hash refused as unreadable (InvalidHashError) was never computed: not counted.
+            try:
+                ok = real.verify(stored, password)
+            except VerifyMismatchError:
+                calls.append(password)
+                raise
+            calls.append(password)
+            return ok
+
+    monkeypatch.setattr(passwords, "_hasher", Counted())
+
+    def attempt(password: str, username: str = "anna") -> str:
+        calls.clear()
+        reason = login(session_factory, clock, password, username).reason
+        assert calls == [password], f"{reason}: {len(calls)} hash verifications"
+        return reason
+
+    assert attempt(PASSWORD) == "ok"
+    assert attempt(WRONG) == "invalid"
+    assert attempt(WRONG, "nobody-by-that-name") == "invalid"
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        attempt(WRONG)
+    assert user_row(session_factory, user_id).locked_until is not None
+    assert attempt(WRONG) == "locked"
+    assert attempt(PASSWORD) == "locked"
+    clock.advance(LOCKOUT + timedelta(seconds=1))
+    with unit_of_work(session_factory) as s:
+        service.set_active(s, actor=None, user_id=user_id, active=False, clock=clock)
+    assert attempt(PASSWORD) == "disabled"
+    assert attempt(WRONG) == "invalid"
+    # A row whose stored hash is unreadable still costs one verification (of the dummy).
+    with unit_of_work(session_factory) as s:
+        service.set_active(s, actor=None, user_id=user_id, active=True, clock=clock)
+        row = s.get(User, user_id)
+        assert row is not None
+        row.password_hash = "not-a-phc-string"
+    assert attempt(PASSWORD) == "invalid"

@@ -243,3 +243,29 @@ def test_list_tokens_is_own_or_admin(
         assert {t.user_id for t in queries.list_tokens(s, actor=people["anna"])} == {people["anna"].user_id}
         assert len(queries.list_tokens(s, actor=people["admin"])) == 2
         assert len(queries.list_tokens(s, actor=None, user_id=people["piotr"].user_id)) == 1
+
+
+def test_an_empty_scope_list_grants_nothing(
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+    people: dict[str, Principal],
+    tags: Callable[[], list[str]],
+) -> None:
+    """Issue #16: ``scopes=[]`` means no permission, not "all of the user's" (only an
+    omitted list, None, means all). A token with no permission is refused at issue."""
+    before = tags()
+    for actor in (None, people["anna"]):
+        with pytest.raises(ValidationFailedError) as err:
+            issue(session_factory, clock, people["anna"], actor=actor, scopes=[])
+        assert err.value.field == "scopes"
+        assert "empty" in err.value.message
+    assert tags() == before
+    with read_only(session_factory) as s:
+        assert s.scalars(select(ApiToken)).all() == []
+    # A stored token whose scope list is empty (older data) resolves to no permission.
+    raw, token_id = issue(session_factory, clock, people["anna"], scopes=["case:read"])
+    with unit_of_work(session_factory) as s:
+        row = s.get(ApiToken, token_id)
+        assert row is not None
+        row.scopes = ""
+    assert resolve(session_factory, clock, raw).permissions == frozenset()

@@ -4,7 +4,7 @@ expiry; reversals; the append-only triggers; and bad input that leaves nothing b
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
+from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.identity.policy import Principal
 from secassist.programs import oversight, queries, service
@@ -615,3 +616,58 @@ def test_fmf_pays_only_its_own_countrys_fmf_cases_line_by_line(
             )
         assert info.value.field == field
     assert counts() == before
+
+
+def test_ledger_dates_are_bounded_by_the_account_and_a_horizon(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #16: the ledger took dates thousands of years ahead. An expenditure or a
+    reversal may follow the period of availability only until the account closes (31 U.S.C.
+    1552(a): 30 September of the fifth fiscal year after the period ends; FY24 funds
+    available to 2025-09-30 close on 2030-09-30), and no entry or period may start further
+    ahead of today than the configured horizon (SECASSIST_LEDGER_HORIZON_DAYS). (A period of
+    availability may end far ahead, as no-year funds do: its entries still meet the horizon.)"""
+    clock = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
+    appr_id, alloc_id = _setup(session_factory)
+    with unit_of_work(session_factory) as s:
+        ob = service.obligate(
+            s, actor=None, appropriation_id=appr_id, country="PL", amount="1000", on=D(2024, 5, 1),
+            target=case_target(),
+        ).id  # fmt: skip
+    with read_only(session_factory) as s:
+        before = s.scalar(text("SELECT count(*) FROM audit_entry"))
+
+    def refused(field: str, match: str, write: Callable[[Session], object]) -> None:
+        with pytest.raises(ValidationFailedError, match=match) as err, unit_of_work(session_factory) as s:
+            write(s)
+        assert err.value.field == field
+
+    far = D(3024, 5, 1)
+    closed = "closed after 2030-09-30"
+    refused("on", closed, lambda s: service.expend(s, actor=None, obligation_id=ob, amount="1", on=far))
+    refused("on", "closed after 2030-09-30", lambda s: service.expend(
+        s, actor=None, obligation_id=ob, amount="1", on=D(2030, 10, 1),
+        clock=FixedClock(datetime(2030, 9, 1, tzinfo=UTC)),
+    ))  # fmt: skip
+    refused(
+        "on",
+        "closed after 2030-09-30",
+        lambda s: service.reverse(s, actor=None, entry_id=ob, on=far, reason="x"),
+    )
+    refused("on", "ahead of today", lambda s: service.expend(
+        s, actor=None, obligation_id=ob, amount="1", on=D(2028, 1, 1), clock=clock
+    ))  # fmt: skip
+    refused("available_from", "ahead of today", lambda s: service.create_appropriation(
+        s, actor=None, program="FMF", fiscal_year=2200, amount="1", available_from=far,
+        available_until=D(3025, 9, 30), clock=clock,
+    ))  # fmt: skip
+    with read_only(session_factory) as s:
+        assert s.scalar(text("SELECT count(*) FROM audit_entry")) == before
+    # Within the bounds: an expenditure in the expired phase, before the account closes.
+    with unit_of_work(session_factory) as s:
+        service.expend(s, actor=None, obligation_id=ob, amount="1", on=D(2026, 2, 1), clock=clock)
+    # The horizon is a setting.
+    monkeypatch.setenv("SECASSIST_LEDGER_HORIZON_DAYS", "1000")
+    with unit_of_work(session_factory) as s:
+        service.expend(s, actor=None, obligation_id=ob, amount="1", on=D(2028, 1, 1), clock=clock)
+    assert alloc_id

@@ -16,7 +16,7 @@ from secassist.vetting import service as vetting
 from secassist.vetting.proposal import Determination, ScreeningOutcome
 from secassist.workflows.transfer_request import Filed, request_transfer
 
-CLEAR = ScreeningOutcome(status="clear", screening_id="test")
+CLEAR = ScreeningOutcome(status="clear")  # asserted: cites no screening record
 JUDGED = [
     Determination(factor=f, assessment="satisfactory", basis="test", reviewer="test")
     for f in ("human_rights", "nonproliferation", "partner_capacity")

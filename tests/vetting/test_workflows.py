@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.cases.facts import CaseFacts, LineFacts
@@ -29,7 +30,7 @@ from secassist.workflows.vetting_case import proposal_from_case, vet_case
 from tests.vetting.factories import People
 
 ON = date(2025, 6, 2)
-CLEAR = ScreeningOutcome(status="clear", screening_id="7")
+CLEAR = ScreeningOutcome(status="clear")  # asserted: cites no screening record
 
 
 def case(financing: str = "national", country: str = "PL", value: str = "4000000.00") -> CaseFacts:
@@ -257,3 +258,64 @@ def test_obligating_pko_to_a_unit_needs_a_current_leahy_approval(
     entry = obligate(uid)
     assert isinstance(entry, LedgerEntry)
     assert entry.recipient_unit_id == uid
+
+
+def test_a_cited_screening_must_exist_be_visible_and_be_of_that_party(
+    session_factory: sessionmaker[Session], people: People
+) -> None:
+    """Issue #16: ``vetting case --screening NAME=clear:ID`` took any id as evidence. The
+    cited screening must exist, be visible to the actor, be of that party's name, and have
+    the outcome claimed; a refusal names the id and leaves nothing written."""
+    from secassist.audit.models import AuditEntry
+    from secassist.demo.screening import demo_list
+    from secassist.vetting.decisions_models import VettingProposal
+    from secassist.vetting.screened import NamedParty, screen_parties
+    from secassist.vetting.screening import service as screening
+
+    c = case()
+    with unit_of_work(session_factory) as s:
+        screening.store_version(s, actor=None, parsed=demo_list(), source_path="demo")
+        got = screen_parties(
+            s,
+            actor=people.state,
+            parties=[NamedParty("Land Forces", "end_user", "PL"), NamedParty("Rosoboronexport", "end_user")],
+            prefix="test",
+        )
+    land, rosob = got["Land Forces"], got["Rosoboronexport"]
+    assert (land.status, rosob.status) == ("clear", "potential_match")
+
+    def count(s: Session, model: type) -> int:
+        return len(s.scalars(select(model)).all())
+
+    with read_only(session_factory) as s:
+        before = (count(s, VettingProposal), count(s, AuditEntry))
+
+    def cite(name: str, status: str, ref: str | None) -> dict[str, ScreeningOutcome]:
+        return {name: ScreeningOutcome.model_validate({"status": status, "screening_id": ref})}
+
+    bad = [
+        (
+            people.state,
+            cite("Land Forces", "clear", "99999"),
+            "'99999' cited for 'Land Forces' does not exist",
+        ),
+        (people.state, cite("Land Forces", "clear", "made-up"), "'made-up', which is not a screening id"),
+        (people.state, cite("Land Forces", "clear", rosob.screening_id), "is not of 'Land Forces'"),
+        (people.state, cite("Rosoboronexport", "clear", rosob.screening_id), "is potential_match, not clear"),
+        (people.partner_pl, {"Land Forces": land}, "cited for 'Land Forces' does not exist"),
+    ]
+    for actor, cited, message in bad:
+        with pytest.raises(ValidationFailedError) as err, unit_of_work(session_factory) as s:
+            vet_case(s, actor=actor, case=c, on=ON, screenings=cited)
+        assert err.value.field == "screenings"
+        assert message in err.value.message
+    with read_only(session_factory) as s:
+        assert (count(s, VettingProposal), count(s, AuditEntry)) == before
+    # The genuine screening, cited as itself (also as "screening:N"), is accepted as evidence.
+    cited_ok = {
+        "Land Forces": ScreeningOutcome(status="clear", screening_id=f"screening:{land.screening_id}")
+    }
+    with unit_of_work(session_factory) as s:
+        _, d = vet_case(s, actor=people.state, case=c, on=ON, screenings=cited_ok)
+        f = {f.factor: f for f in queries.findings_of(s, d.id)}["screening"]
+        assert f"screening:{land.screening_id}" in json.loads(f.evidence)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -116,9 +117,10 @@ def test_rescreen_queues_new_match_and_carries_clearance(
             )
         assert queries.open_alerts(s, actor=analyst) == []
 
-    # A new version with the same entries: the clearance carries over, nothing is queued.
+    # A new version with the same entries (republished under a new date; the same file
+    # and date again would be the same version): the clearance carries over, nothing is queued.
     with unit_of_work(session_factory) as s:
-        service.load_list(s, actor=analyst, path=sanctions("un"))
+        service.load_list(s, actor=analyst, path=sanctions("un"), published=date(2031, 1, 1))
         carried = rescreen_open(s, actor=analyst)
     assert (carried.new_alerts, carried.potential_matches) == (0, 0)
     assert carried.carried_clearances == report.potential_matches
@@ -152,6 +154,11 @@ def test_cli_load_triggers_rescreen_and_rescreen_reports(app_env: dict[str, str]
     loaded = run_cli(app_env, "screening", "load", str(sanctions("un")))
     assert loaded.returncode == 0, loaded.stderr
     assert "re-screened 0 parties of open records" in loaded.stdout
+    # Rerun (as after a crash past the commit): the same version, nothing written or re-screened.
+    again = run_cli(app_env, "screening", "load", str(sanctions("un")))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("unchanged, already loaded: un_sc_sanctions version 1: ")
+    assert "re-screened" not in again.stdout
     proc = run_cli(app_env, "screening", "rescreen", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     [row] = json.loads(proc.stdout)

@@ -132,12 +132,22 @@ def evaluate(ranges: Sequence[Range], nodes: Mapping[Node, bytes]) -> list[bytes
     return [fold([nodes[n] for n in decompose(s, e)]) for s, e in ranges]
 
 
+def _require_hash(value: bytes, what: str) -> None:
+    # Every hash is a SHA-256 output: without this an empty leaf hash "proves" itself
+    # against an empty root in a tree of one (the comparison at the end is all that runs).
+    if len(value) != HASH_SIZE:
+        raise ProofError(f"{what} must be exactly {HASH_SIZE} bytes, not {len(value)}")
+
+
 def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], root: bytes) -> None:
-    """RFC 9162 §2.1.3.2; raises ProofError unless ``path`` proves ``leaf`` at ``index``."""
+    """RFC 9162 §2.1.3.2; raises ProofError unless ``path`` proves ``leaf`` at ``index``.
+    The leaf hash, the root and every path element must be exactly 32 bytes."""
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+    _require_hash(leaf, "leaf hash")
+    _require_hash(root, "root hash")
     if any(len(h) != HASH_SIZE for h in path):
-        raise ProofError("proof element of the wrong length")
+        raise ProofError(f"proof element of the wrong length (each must be exactly {HASH_SIZE} bytes)")
     fn, sn, r = index, size - 1, leaf
     for p in path:
         if sn == 0:
@@ -159,11 +169,14 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], 
 
 
 def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
-    """RFC 9162 §2.1.4.2; raises ProofError unless ``proof`` links the two roots."""
+    """RFC 9162 §2.1.4.2; raises ProofError unless ``proof`` links the two roots. Both
+    roots and every proof element must be exactly 32 bytes."""
     if old < 1 or old > new:
         raise ProofError(f"no consistency proof from size {old} to {new}")
+    _require_hash(old_root, "old root hash")
+    _require_hash(new_root, "new root hash")
     if any(len(h) != HASH_SIZE for h in proof):
-        raise ProofError("proof element of the wrong length")
+        raise ProofError(f"proof element of the wrong length (each must be exactly {HASH_SIZE} bytes)")
     if old == new:
         if proof:
             raise ProofError("a proof between equal sizes must be empty")

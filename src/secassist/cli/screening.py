@@ -190,18 +190,26 @@ def load(
 ) -> None:
     """Load a list version and make it the active one for its list (audited); then re-screen
     every party of every open record against it (continuous screening)."""
+    from sqlalchemy import func, select
+
+    from secassist.vetting.screening.models import ScreeningListVersion
     from secassist.vetting.screening.service import load_list
     from secassist.workflows.rescreen import rescreen_open
 
     when = parse_date(published, option="--published") if published else None
     with uow() as session:
+        newest = session.scalar(select(func.max(ScreeningListVersion.id))) or 0
         v = load_list(session, actor=None, path=path, published=when)
+        # The same content again (a rerun after a crash past the commit) is the version
+        # already active: nothing was written, and the re-screening already ran with it.
+        fresh = v.id > newest
         summary = (
-            f"loaded {v.list_name} version {v.id}: {v.entity_count} entities, {v.alias_count} aliases, "
+            f"{'loaded' if fresh else 'unchanged, already loaded:'} {v.list_name} version {v.id}: "
+            f"{v.entity_count} entities, {v.alias_count} aliases, "
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
-        report = rescreen_open(session, actor=None) if rescreen else None
+        report = rescreen_open(session, actor=None) if rescreen and fresh else None
     typer.echo(summary)
     if report is not None:
         typer.echo(_report_line(report))

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     audit_key_path: Path | None = None
     # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.
     audit_origin: str = "secassist.local/audit"
+    # How far ahead of today a program ledger entry (or an appropriation's first day of
+    # availability) may be dated: the ledger records what happened or is about to; a date
+    # years ahead is a typo (2204 for 2024), refused naming the field.
+    ledger_horizon_days: int = Field(default=366, ge=1, le=3660)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -48,7 +48,7 @@ def authenticate(
     # FOR UPDATE: concurrent wrong guesses must not overwrite each other's failure count.
     user = session.scalar(select(User).where(User.username == username.strip().lower()).with_for_update())
     if user is None:
-        passwords.verify_password(None, password)  # same cost as a wrong password
+        passwords.verify_password(None, password)  # same cost as a wrong password (a dummy hash)
         record(
             session,
             actor=SYSTEM,
@@ -60,6 +60,10 @@ def authenticate(
             clock=clock,
         )
         return LoginResult(None, "invalid")
+    # Every branch pays one password verification, whatever its outcome, so that the time
+    # of the answer tells nothing about the account (unknown, locked, disabled or real):
+    # NIST SP 800-63B §5.2.2 throttles guessing, it must not open a timing oracle.
+    ok = passwords.verify_password(user.password_hash, password)
     if user.locked_until is not None and user.locked_until > at:
         record(
             session,
@@ -70,7 +74,6 @@ def authenticate(
             clock=clock,
         )
         return LoginResult(None, "locked")
-    ok = passwords.verify_password(user.password_hash, password)
     if ok and not user.is_active:
         record(
             session,

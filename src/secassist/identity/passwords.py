@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -45,11 +47,21 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    """True when ``password`` matches ``stored``; ``None`` costs the same and is False."""
+    """True when ``password`` matches ``stored``. ``None`` or an unreadable stored hash
+    costs the same (the password is verified against a dummy hash) and is False: no
+    answer comes back faster than a wrong password's."""
     try:
         return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, VerificationError):
         return False
+    except InvalidHashError:
+        _verify_dummy(password)
+        return False
+
+
+def _verify_dummy(password: str) -> None:
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
 
 
 def needs_rehash(stored: str) -> bool:

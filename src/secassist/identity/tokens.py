@@ -40,7 +40,8 @@ def issue_token(
 ) -> tuple[str, ApiToken]:
     """Issue a bearer token for ``user_id``; returns the raw token (shown once) and its row.
 
-    ``scopes`` narrows the user's permissions (default: all of them); only the SHA-256 of
+    ``scopes`` narrows the user's permissions (None: all of them; an empty list is refused,
+    it would grant nothing); only the SHA-256 of
     the token is stored. A user holding ``token:write`` may issue tokens for themself, an
     administrator (``token:admin``) for anyone; ``actor=None`` is the system console.
     A token never carries more than its issuer acts with: a principal that is itself a
@@ -62,7 +63,14 @@ def issue_token(
     name = name.strip() or "token"
     if len(name) > MAX_TOKEN_NAME:
         raise ValidationFailedError(f"name: at most {MAX_TOKEN_NAME} characters", field="name")
-    wanted = frozenset(scopes) if scopes else ceiling
+    if scopes is not None and not scopes:
+        # Empty means none, never "all of the user's": only an omitted list (None) means all.
+        raise ValidationFailedError(
+            "scopes: an empty list grants no permission; name at least one, or omit scopes "
+            "for all of the user's",
+            field="scopes",
+        )
+    wanted = ceiling if scopes is None else frozenset(scopes)
     unknown = wanted - ALL_PERMISSIONS
     if unknown:
         raise ValidationFailedError(f"scopes: unknown permission {sorted(unknown)[0]!r}", field="scopes")

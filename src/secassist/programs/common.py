@@ -7,7 +7,7 @@ the pools from the database and refuses what they cannot fund.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TypedDict, Unpack
 
 from sqlalchemy import or_, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
+from secassist.core.config import load_settings
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import to_money
 from secassist.identity.policy import Principal, Resource, actor_of, check
@@ -229,4 +230,41 @@ def require_available(appr: Appropriation, on: date, *, stage: str) -> None:
             f"on: the funds of appropriation {appr.id} ({appr.program} FY{appr.fiscal_year}) expired "
             f"after {appr.available_until}; no {stage} dated {on}",
             field="on",
+        )
+
+
+def fiscal_year_of(day: date) -> int:
+    """The federal fiscal year of ``day`` (1 October to 30 September; 31 U.S.C. 1102)."""
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def account_closes(appr: Appropriation) -> date:
+    """The day the appropriation's account closes: 30 September of the fifth fiscal year
+    after its period of availability ends (31 U.S.C. 1552(a)). Until then the expired funds
+    still pay (and adjust) the obligations made in the period; afterwards the balance is
+    cancelled and "not available for obligation or expenditure for any purpose"."""
+    return date(fiscal_year_of(appr.available_until) + 5, 9, 30)
+
+
+def require_open_account(appr: Appropriation, on: date, *, stage: str) -> None:
+    """An expenditure or reversal dated after the account closes is refused."""
+    closes = account_closes(appr)
+    if on > closes:
+        raise FundsExpiredError(
+            f"on: the account of appropriation {appr.id} ({appr.program} FY{appr.fiscal_year}) closed "
+            f"after {closes} (31 U.S.C. 1552); no {stage} dated {on}",
+            field="on",
+        )
+
+
+def require_within_horizon(day: date, field: str, clock: Clock | None) -> None:
+    """Refuse a date further ahead of today than the ledger horizon (settings:
+    SECASSIST_LEDGER_HORIZON_DAYS): a typo, not a plan."""
+    today = now(clock).date()
+    days = load_settings().ledger_horizon_days
+    if day > today + timedelta(days=days):
+        raise ValidationFailedError(
+            f"{field}: {day} is more than {days} days ahead of today ({today}); "
+            "ledger dates stop at the horizon (SECASSIST_LEDGER_HORIZON_DAYS)",
+            field=field,
         )

@@ -12,6 +12,9 @@ The rules, with their authority (domain.md §9):
 * funds are obligated only within the appropriation's period of availability, as of the
   obligation's date: appropriations are annual acts (SFOPS, P.L. 118-47 Div F) [S106][S107]
   whose periods the ledger keeps as data on each appropriation;
+* expired funds still pay the obligations made in the period until the account closes,
+  30 September of the fifth fiscal year after the period (31 U.S.C. 1552(a)); no entry is
+  dated further ahead of today than the ledger horizon (settings);
 * FMF obligations name the FMS case line they pay ("the country's LOA names FMF as its
   financing") [S98], so the cases' totals reconcile to the program's;
 * a correction is a reversing entry, never an edit.
@@ -47,6 +50,8 @@ from secassist.programs.common import (
     parse_id,
     require_available,
     require_headroom,
+    require_open_account,
+    require_within_horizon,
     write_check,
 )
 from secassist.programs.errors import ReversalRefusedError
@@ -87,9 +92,11 @@ def create_appropriation(
         raise ValidationFailedError(
             f"available_until: {until} is before available_from {start}", field="available_until"
         )
+    require_within_horizon(start, "available_from", clock)
     day = start if on is None else parse_date(on, "on")
     if not start <= day <= until:
         raise ValidationFailedError(f"on: {day} is outside the period of availability", field="on")
+    require_within_horizon(day, "on", clock)
     if status not in ("confirmed", "UNCONFIRMED"):
         raise ValidationFailedError(f"status: {status!r} is not confirmed or UNCONFIRMED", field="status")
     title = clean_text(title, "title", MAX_TITLE) or f"{prog.code} FY{fiscal_year}"
@@ -162,6 +169,7 @@ def allocate(
     code = known_country(session, country, clock)
     write_check(actor, None, "appropriation")  # allocating reads the appropriation's balance
     require_available(appr, day, stage="allocation")
+    require_within_horizon(day, "on", clock)
     require_headroom(
         appropriation_pool(session, appr.id),
         day,
@@ -283,6 +291,7 @@ def obligate(
         _check_case_line(session, tgt.case_id, tgt.case_line_id, code)
     write_check(actor, code, "allocation")
     require_available(appr, day, stage="obligation")
+    require_within_horizon(day, "on", clock)
     require_headroom(
         allocation_pool(session, appr.id, code),
         day,
@@ -336,8 +345,11 @@ def expend(
             f"obligation_id: entry {oid} is {_what(obligation)}, not an obligation",
             field="obligation_id",
         )
-    lock_appropriation(session, obligation.appropriation_id)
+    appr = lock_appropriation(session, obligation.appropriation_id)
     write_check(actor, obligation.country_code, "obligation")
+    assert appr is not None  # program_entry's foreign key
+    require_open_account(appr, day, stage="expenditure")
+    require_within_horizon(day, "on", clock)
     require_headroom(
         obligation_pool(session, oid), day, amount_cents, what=f"unexpended obligation {oid}", field="amount"
     )
@@ -375,8 +387,9 @@ def reverse(
     reason_text = clean_text(reason, "reason", MAX_MEMO, required=True)
     eid = parse_id(entry_id, "entry_id")
     original = get_entry(session, actor=actor, entry_id=eid)
-    lock_appropriation(session, original.appropriation_id)
+    appr = lock_appropriation(session, original.appropriation_id)
     write_check(actor, original.country_code, "ledger entry")
+    assert appr is not None  # program_entry's foreign key
     if original.reverses_id is not None:
         raise ReversalRefusedError(
             f"entry_id: entry {eid} is itself a reversal (of {original.reverses_id}); "
@@ -392,6 +405,8 @@ def reverse(
         raise ReversalRefusedError(
             f"on: a reversal dated {day} precedes the entry it reverses ({original.entry_date})", field="on"
         )
+    require_open_account(appr, day, stage="reversal")
+    require_within_horizon(day, "on", clock)
     amount = original.amount_cents
     if original.kind == "appropriation":
         pool = appropriation_pool(session, original.appropriation_id)

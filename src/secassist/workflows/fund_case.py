@@ -23,7 +23,7 @@ from secassist.core.types import to_money
 from secassist.identity.policy import Principal
 from secassist.programs import queries, service
 from secassist.programs.models import LedgerEntry
-from secassist.programs.oversight import case_funding
+from secassist.programs.oversight import CaseFunding, case_funding
 
 
 def fund_case(
@@ -110,3 +110,11 @@ def fund_case_by_id(
         on=on,
         amounts=amounts,
     )
+
+
+def case_funding_of(session: Session, *, actor: Principal | None, case_id: int, as_of: date) -> CaseFunding:
+    """What the ledger holds for the case ``case_id`` as of ``as_of`` (scoped to ``actor``),
+    for a case the actor may see: a missing or invisible case is NotFoundError (404) like
+    every other id, never an empty result that would confirm nothing and hide nothing."""
+    cases.get_case(session, actor=actor, case_id=case_id)
+    return case_funding(session, actor=actor, case_id=case_id, as_of=as_of)

@@ -46,7 +46,7 @@ from secassist.vetting import queries as vetting_queries
 from secassist.vetting import service as vetting
 from secassist.vetting.decisions_models import VettingDecision
 from secassist.vetting.proposal import Determination, Proposal, ScreeningOutcome, parse_proposal
-from secassist.vetting.screened import NamedParty, screen_parties
+from secassist.vetting.screened import NamedParty, check_cited_screenings, screen_parties
 from secassist.workflows.diversion_history import EquipmentDiversionHistory
 
 
@@ -314,7 +314,9 @@ def request_transfer(
     )
     if lot is not None and cat.item_type(lot.item_type).mde:
         req.mde_value_cents += lot.unit_value_cents * (quantity or 0)
-    if screenings is None:
+    if screenings is not None:
+        screenings = check_cited_screenings(session, actor=actor, outcomes=screenings)
+    else:
         draft = proposal_for(req, items, lot, screenings={})
         named = [NamedParty(p.name, p.role, p.country) for p in draft.parties]
         # Screened as the system, as the proposal below is filed: the holder filing the

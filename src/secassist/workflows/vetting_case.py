@@ -33,7 +33,7 @@ from secassist.vetting.proposal import (
     ScreeningOutcome,
     parse_proposal,
 )
-from secassist.vetting.screened import NamedParty, screen_parties
+from secassist.vetting.screened import NamedParty, check_cited_screenings, screen_parties
 from secassist.workflows.diversion_history import EquipmentDiversionHistory
 
 FINANCING = {"national": ("national",), "fmf": ("fmf",), "mixed": ("national", "fmf")}
@@ -157,7 +157,9 @@ def vet_case(
     end users are screened through ``vetting.screening`` (a screening per party, reused by
     later evaluations so the analysts' dispositions count; ``rescreen`` forces new ones)."""
     units = recipient_units_on(session, recipient_unit_ids, on, actor=actor)
-    if screenings is None:
+    if screenings is not None:
+        screenings = check_cited_screenings(session, actor=actor, outcomes=screenings)
+    else:
         buyer = purchaser_name or f"Government of {case.purchaser_code.upper()}"
         country = case.purchaser_code.upper() if not case.purchaser_is_body else None
         # The purchaser and its end users are government bodies of the purchaser country.

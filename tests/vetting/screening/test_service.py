@@ -4,6 +4,7 @@ PostgreSQL): audited, scoped, and a damaged file leaves the active version in pl
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,34 @@ def test_no_lists_loaded(session_factory: sessionmaker[Session], people: dict[st
         service.screen(s, actor=people["analyst"], names=["X"])
     with read_only(session_factory) as s:
         assert s.scalars(select(ScreeningListVersion)).all() == []
+
+
+def test_reloading_the_same_list_is_idempotent(
+    session_factory: sessionmaker[Session], people: dict[str, Principal]
+) -> None:
+    """Issue #16: ``screening load`` rerun after a crash that landed after the commit must
+    not add a duplicate version: the same content reports the same version, writes nothing
+    and records no audit entry. A changed file still makes a new version."""
+    with unit_of_work(session_factory) as s:
+        first = service.load_list(s, actor=people["analyst"], path=sanctions("bis_dpl")).id
+    tags = _tags(session_factory)
+    for _ in range(2):  # the rerun (twice: still nothing new)
+        with unit_of_work(session_factory) as s:
+            again = service.load_list(s, actor=people["analyst"], path=sanctions("bis_dpl"))
+            assert (again.id, again.active) == (first, True)
+    with read_only(session_factory) as s:
+        assert s.scalar(text("SELECT count(*) FROM screening_list_version")) == 1
+        assert s.scalar(text("SELECT count(*) FROM screening_entity")) == 1
+    assert _tags(session_factory) == tags
+    # Another list is another version; so is the same list with another publication date.
+    with unit_of_work(session_factory) as s:
+        other = service.load_list(s, actor=people["analyst"], path=sanctions("un")).id
+        dated = service.load_list(
+            s, actor=people["analyst"], path=sanctions("bis_dpl"), published=date(2030, 1, 2)
+        ).id
+    assert len({first, other, dated}) == 3
+    with read_only(session_factory) as s:
+        active = {v.list_name: v.id for v in queries.active_versions(s)}
+    assert active["us_bis_dpl"] == dated
+    assert _tags(session_factory).count("screening:list:loaded") == 3
+    _verify(session_factory)

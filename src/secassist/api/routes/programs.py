@@ -25,6 +25,7 @@ from secassist.programs.schemas import (
     TotalsRead,
     TotalsRowRead,
 )
+from secassist.workflows.fund_case import case_funding_of
 from secassist.workflows.obligate_assistance import obligate_assistance
 
 router = APIRouter(prefix="/programs", tags=["programs"])
@@ -195,10 +196,9 @@ def totals(
 def case_funding(
     case_id: int, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
 ) -> CaseFundingRead:
-    """What the ledger holds for one FMS case, by program and by line, as of ``on``."""
-    f = oversight.case_funding(
-        session, actor=principal, case_id=case_id, as_of=on or clock_of(request).today()
-    )
+    """What the ledger holds for one FMS case, by program and by line, as of ``on``; 404
+    when the case is missing or outside the caller's scope."""
+    f = case_funding_of(session, actor=principal, case_id=case_id, as_of=on or clock_of(request).today())
     return CaseFundingRead(
         case_id=f.case_id,
         as_of=f.as_of,

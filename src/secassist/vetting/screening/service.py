@@ -103,6 +103,26 @@ def load_list(
     )
 
 
+def _same_content(
+    session: Session,
+    active: Sequence[ScreeningListVersion],
+    parsed: ParsedList,
+    payload_sha256: str,
+    published: date | None,
+) -> ScreeningListVersion | None:
+    """The active version holding exactly this content, if there is one."""
+    digest = content_hash(parsed)
+    for v in active:
+        if (v.content_sha256, v.published) != (digest, published):
+            continue
+        stored = session.scalar(
+            select(ScreeningEntity.payload_sha256).where(ScreeningEntity.version_id == v.id)
+        )
+        if stored == payload_sha256:
+            return v
+    return None
+
+
 def store_version(
     session: Session,
     *,
@@ -112,7 +132,13 @@ def store_version(
     published: date | None = None,
     clock: Clock | None = None,
 ) -> ScreeningListVersion:
-    """Keep ``parsed`` as the active version of its list (the previous one stays, inactive)."""
+    """Keep ``parsed`` as the active version of its list (the previous one stays, inactive).
+
+    Idempotent by content: when the active version of the list already holds the same
+    files (their SHA-256), the same entities and the same publication date, that version
+    is returned and nothing is written, not even an audit entry. So a load rerun after a
+    crash that landed after the commit adds no duplicate version. (An older, inactive
+    version with the same content is made current by a new version: that is a change.)"""
     if actor is not None:
         require_permission(actor, "vetting:write")
     previous = session.scalars(
@@ -120,9 +146,13 @@ def store_version(
             ScreeningListVersion.list_name == parsed.list_name, ScreeningListVersion.active.is_(True)
         )
     ).all()
+    payload = encode_entities(parsed.entities)
+    payload_sha256 = hashlib.sha256(payload).hexdigest()
+    same = _same_content(session, previous, parsed, payload_sha256, published or parsed.published)
+    if same is not None:
+        return same
     for old in previous:
         old.active = False
-    payload = encode_entities(parsed.entities)
     who = actor_of(actor)
     version = ScreeningListVersion(
         list_name=parsed.list_name,
@@ -142,9 +172,7 @@ def store_version(
     )
     session.add(version)
     session.flush()
-    data = ScreeningEntity(
-        version_id=version.id, payload_sha256=hashlib.sha256(payload).hexdigest(), payload=payload
-    )
+    data = ScreeningEntity(version_id=version.id, payload_sha256=payload_sha256, payload=payload)
     add_recorded(
         session,
         [version, data, *previous],
