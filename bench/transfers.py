@@ -1,30 +1,29 @@
 """Transfers at volume: executing a 1,000-serial transfer, and the trace of a serial that
 changed hands 20 times, on the equipment benchmark's registry, each beside raw SQL.
 
-* **Data**: the registry of :mod:`bench.equipment` (10^6 items, ~10^7 custody events and a
-  valid audit log of as many entries; ``SECASSIST_BENCH_QUICK=1``: 10,000 items), made by
-  its generator through :func:`_dataset`, the one call to change when that generator gains
-  a cached entry point.
-* **Execute 1,000 serials**: one approved third-party transfer request (filed and decided
-  through ``transfers.service.create_request`` and ``workflows.transfer_execute.decide_transfer``,
-  committed beforehand, not timed) for 1,000 held items of the depot, executed through
-  ``workflows.transfer_execute.execute_transfer`` as the system: the approval checks, one
-  SELECT of the items, 2,000 custody events (``transferred`` then ``received`` per item,
-  the EEUM responsibility moving with the holder), 2,000 audit entries with their tree
-  nodes and the events' entry pointers, the new holder on each item, the request's status
-  and both offices' inbox entries, all in one transaction; timed until everything of that
-  transaction is written (the audit buffer included), then rolled back so every run moves
-  the same items. Beside it the **unaudited inserts** on the driver in one transaction:
-  the SELECT of the 1,000 items, ``executemany`` of the same 2,000 event rows and 1,000
-  item updates, the request's update and the two inbox rows, rolled back. p50 of
-  ``RUNS`` runs after a warm-up.
-* **Trace after 20 transfers**: a depot serial moved back and forth between two countries
-  by 20 successive transfers (each filed, decided and executed through the services in its
-  own committed unit of work), then traced as :mod:`bench.equipment` traces
-  (``workflows.trace_item.trace`` in a fresh read session per call, ``CALLS`` calls)
-  beside ``bench.equipment.raw_trace`` plus the statements the trace adds for transfer
-  requests (the requests naming the item, each step's audit-entry lookup, and their
-  entries' proofs) — :func:`raw_transfer_steps`.
+* **Data**: :func:`bench.equipment.dataset` per backend (10^6 items, ~10^7 custody events
+  and a valid audit log of as many entries; ``SECASSIST_BENCH_QUICK=1``: 10,000 items),
+  generated once into its cache (``SECASSIST_BENCH_CACHE``) and reused. The dataset is
+  shared between runs, so everything here happens in transactions that are rolled back.
+* **Execute 1,000 serials**: per run, one session files and approves a third-party
+  retransfer request for 1,000 held depot items (``transfers.service.create_request``,
+  ``workflows.transfer_execute.decide_transfer``; not timed), forgets what it loaded, then
+  runs ``workflows.transfer_execute.execute_transfer`` as the system — the approval checks,
+  one SELECT of the items, 2,000 custody events (``transferred`` then ``received`` per
+  item: the EEUM responsibility moves with the holder), 2,000 audit entries with their
+  tree nodes and the events' entry pointers, the items' new holder, the request's status
+  and both offices' inbox entries — timed until all of it is written (the audit buffer
+  included; commit excluded), then rolled back. Beside it, in the same shape, the
+  **unaudited inserts** on the driver: the SELECT of the 1,000 items, ``executemany`` of
+  the same 2,000 event rows and 1,000 item updates, the request's update and the two inbox
+  rows (:func:`raw_execute`). p50 of ``RUNS`` runs after a warm-up run.
+* **Trace after 20 transfers**: one session moves a depot serial back and forth between
+  two countries by 20 successive requests (filed, approved and executed through the
+  services), then, in that transaction, traces it as :mod:`bench.equipment` does
+  (``workflows.trace_item.trace``, ``CALLS`` calls, p50 / p95; before each call the
+  session forgets its loaded rows and cached tree nodes, as a fresh read session would
+  start) beside ``bench.equipment.raw_trace`` plus the statements the trace adds for
+  transfer requests (:func:`raw_transfer_steps`) on the same connection; rolled back.
 
 Targets (issue #13): the audited execution ≤ 1 s and ≤ 2× the unaudited inserts on each
 database; the 20-transfer trace within #12's trace targets (p95 ≤ 20 ms on PostgreSQL,
@@ -38,12 +37,9 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -58,7 +54,7 @@ from secassist.audit.models import INDEXED_SUBJECTS_SQL
 from secassist.core.clock import FixedClock
 from secassist.equipment.models import Item
 from secassist.storage.engine import WRITE_OPTION, make_session_factory
-from secassist.storage.uow import read_only, unit_of_work
+from secassist.storage.uow import read_only
 from secassist.transfers import service as transfers
 from secassist.workflows import trace_item
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer
@@ -74,41 +70,30 @@ TARGET_EXECUTE_RATIO = 2.0
 MOVABLE = ("delivered", "stored", "issued", "loaned")  # custody: what a "transferred" event may leave
 
 
-def _dataset(engines: list[Engine]) -> tuple[float, int]:
-    """The equipment benchmark's registry in every engine: (seconds, custody events)."""
-    return eq.generate(engines)
+# --- setup through the services, inside the measured sessions (never committed) ------------
 
 
-# --- setup through the services (not timed) ------------------------------------------------
-
-
-def _file_and_approve(
-    factory: sessionmaker[Session], clock: FixedClock, items: list[Item], source: str, to: str
-) -> int:
+def _file_and_approve(s: Session, clock: FixedClock, items: list[Item], source: str, to: str) -> int:
     """A retransfer request for ``items`` from ``source`` to ``to``, approved; its id."""
-    with unit_of_work(factory) as s:
-        req = transfers.create_request(
-            s,
-            actor=None,
-            from_country=source,
-            to_party=to,
-            kind="retransfer",
-            on=ON,
-            end_use="Bench: training of allied forces",
-            end_user=f"Armed forces of {to}",
-            items=[
-                transfers.RequestedItem(
-                    item_id=it.id,
-                    serial=it.serial,
-                    value_cents=it.unit_value_cents,
-                    mde=False,
-                )
-                for it in items
-            ],
-            clock=clock,
-        )
-        decide_transfer(s, actor=None, request_id=req.id, decision="approve", on=ON, clock=clock)
-        return req.id
+    req = transfers.create_request(
+        s,
+        actor=None,
+        from_country=source,
+        to_party=to,
+        kind="retransfer",
+        on=ON,
+        end_use="Bench: training of allied forces",
+        end_user=f"Armed forces of {to}",
+        items=[
+            transfers.RequestedItem(
+                item_id=it.id, serial=it.serial, value_cents=it.unit_value_cents, mde=False
+            )
+            for it in items
+        ],
+        clock=clock,
+    )
+    decide_transfer(s, actor=None, request_id=req.id, decision="approve", on=ON, clock=clock)
+    return req.id
 
 
 def _movable(factory: sessionmaker[Session], holder: str, n: int, skip: int = 0) -> list[Item]:
@@ -126,28 +111,40 @@ def _movable(factory: sessionmaker[Session], holder: str, n: int, skip: int = 0)
     return items
 
 
-def _hand_around(factory: sessionmaker[Session], clock: FixedClock, item: Item, a: str, b: str) -> None:
-    """Move ``item`` between ``a`` and ``b`` ``HOPS`` times, each a filed, approved and
-    executed request committed on its own."""
-    holder, other = a, b
-    for _ in range(HOPS):
-        rid = _file_and_approve(factory, clock, [item], holder, other)
-        with unit_of_work(factory) as s:
-            execute_transfer(s, actor=None, request_id=rid, on=ON, clock=clock)
-        holder, other = other, holder
+def _writing(factory: sessionmaker[Session]) -> Session:
+    s = factory()
+    s.connection(execution_options={WRITE_OPTION: True})
+    return s
+
+
+def _as_fresh(s: Session) -> None:
+    """Write what the session holds and forget it, so the next step starts as a new
+    session would (no loaded rows, no cached tree nodes) inside the same transaction."""
+    s.flush()
+    buffer.write_pending(s)
+    s.expunge_all()
+    buffer.node_cache(s).clear()
 
 
 # --- the measured work -----------------------------------------------------------------------
 
 
-def _execute_audited(factory: sessionmaker[Session], clock: FixedClock, request_id: int) -> int:
-    s = factory()
+def _execute_audited(
+    factory: sessionmaker[Session], clock: FixedClock, items: list[Item], a: str, b: str
+) -> float:
+    """File and approve (not timed), then execute (timed until all of the transaction is
+    written, the audit buffer included); rolled back. Seconds."""
+    s = _writing(factory)
     try:
-        s.connection(execution_options={WRITE_OPTION: True})
-        done = execute_transfer(s, actor=None, request_id=request_id, on=ON, clock=clock)
+        rid = _file_and_approve(s, clock, items, a, b)
+        _as_fresh(s)
+        t0 = time.perf_counter()
+        done = execute_transfer(s, actor=None, request_id=rid, on=ON, clock=clock)
         s.flush()
         buffer.write_pending(s)  # what commit would write first: the buffered entries and nodes
-        return len(done.events)
+        took = time.perf_counter() - t0
+        assert len(done.events) == 2 * len(items)
+        return took
     finally:
         s.rollback()
         s.close()
@@ -246,27 +243,32 @@ def raw_transfer_steps(cur: Any, ph: str, serial: str) -> int:
     return len(seqs)
 
 
-def _raw_write(engine: Engine, fn: Callable[[Any], Any]) -> Any:
-    """``fn`` on the driver in one write transaction, rolled back."""
-    raw = engine.raw_connection()
+def _raw_execute(
+    factory: sessionmaker[Session], clock: FixedClock, items: list[Item], a: str, b: str
+) -> float:
+    """The same request filed and approved (not timed), then the unaudited rows on the
+    driver in the same transaction (timed); rolled back. Seconds."""
+    s = _writing(factory)
     try:
-        cur = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            cur.execute("BEGIN IMMEDIATE")  # as the project's writing units of work
-        out = fn(cur)
-        raw.rollback()
-        return out
-    finally:
-        raw.close()
-
-
-def _p50(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, list[float]]:
-    fn()
-    times = []
-    for _ in range(runs):
+        rid = _file_and_approve(s, clock, items, a, b)
+        _as_fresh(s)
+        conn = s.connection()
+        cur = conn.connection.cursor()
+        ph = "%s" if conn.dialect.name == "postgresql" else "?"
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        n = raw_execute(cur, ph, rid, [it.id for it in items], b, ON)
+        took = time.perf_counter() - t0
+        cur.close()
+        assert n == 2 * len(items)
+        return took
+    finally:
+        s.rollback()
+        s.close()
+
+
+def _p50(fn: Callable[[], float], runs: int = RUNS) -> tuple[float, list[float]]:
+    fn()
+    times = sorted(fn() for _ in range(runs))
     return statistics.median(times), times
 
 
@@ -274,28 +276,38 @@ def _measure(engine: Engine) -> dict[str, Any]:
     factory = make_session_factory(engine)
     ph = "%s" if engine.dialect.name == "postgresql" else "?"
     clock = FixedClock(CLOCK_AT)
-    world_a, world_b = eq.World().countries[:2]
-    batch = _movable(factory, world_a, BATCH)
-    rid = _file_and_approve(factory, clock, batch, world_a, world_b)
-    ids = [it.id for it in batch]
+    a, b = eq.World().countries[:2]
+    batch = _movable(factory, a, BATCH)
     out: dict[str, Any] = {}
-    out["raw execute"] = _p50(
-        lambda: _raw_write(engine, lambda cur: raw_execute(cur, ph, rid, ids, world_b, ON))
-    )
-    out["execute"] = _p50(lambda: _execute_audited(factory, clock, rid))
-    (hopper,) = _movable(factory, world_a, 1, skip=BATCH)
-    _hand_around(factory, clock, hopper, world_a, world_b)
-    with read_only(factory) as s:
+    out["raw execute"] = _p50(lambda: _raw_execute(factory, clock, batch, a, b))
+    out["execute"] = _p50(lambda: _execute_audited(factory, clock, batch, a, b))
+    # The hops and the traces share one transaction, rolled back at the end: the dataset is
+    # shared between runs. Each trace starts from a forgotten session (_as_fresh).
+    (hopper,) = _movable(factory, a, 1, skip=BATCH)
+    s = _writing(factory)
+    try:
+        holder, other = a, b
+        for _ in range(HOPS):
+            rid = _file_and_approve(s, clock, [hopper], holder, other)
+            execute_transfer(s, actor=None, request_id=rid, on=ON, clock=clock)
+            holder, other = other, holder
+        _as_fresh(s)
         out["hops"] = len(trace_item.trace(s, actor=None, serial=hopper.serial).events)
+        cur = s.connection().connection.cursor()
 
-    def raw() -> int:
-        return eq._in_transaction(
-            engine,
-            lambda cur: eq.raw_trace(cur, ph, hopper.serial) + raw_transfer_steps(cur, ph, hopper.serial),
-        )  # type: ignore[no-any-return]
+        def raw() -> int:
+            return eq.raw_trace(cur, ph, hopper.serial) + raw_transfer_steps(cur, ph, hopper.serial)
 
-    out["raw trace"] = eq._timed(raw, CALLS)
-    out["trace"] = eq._timed(lambda: eq._trace_service(factory, hopper.serial), CALLS)
+        def service() -> int:
+            _as_fresh(s)
+            return len(trace_item.trace(s, actor=None, serial=hopper.serial).events)
+
+        out["raw trace"] = eq._timed(raw, CALLS)
+        out["trace"] = eq._timed(service, CALLS)
+        cur.close()
+    finally:
+        s.rollback()
+        s.close()
     return out
 
 
@@ -326,27 +338,29 @@ def _rows_for(name: str, backend: str, m: dict[str, Any]) -> Iterator[tuple[str,
 
 def run() -> None:
     console = Console(width=None if sys.stdout.isatty() else 180)
-    with tempfile.TemporaryDirectory(prefix="secassist-bench-") as tmpdir, _pg.server() as (pg, pg_how):
-        tmp = Path(tmpdir)
-        backends = ["sqlite"] + (["postgresql"] if pg else [])
-        with ExitStack() as stack:
-            engines = {b: stack.enter_context(_pg.fresh_database(b, pg, tmp)) for b in backends}
-            seconds, n_events = _dataset(list(engines.values()))
-            table = Table(
-                title=f"Transfers on the equipment registry: {eq.ITEMS:,} items, {n_events:,} custody events "
-                f"({os.cpu_count()} cores, seed {eq.SEED}{', QUICK' if eq.QUICK else ''})"
-            )
-            for col in ("figure", "secassist", "peer", "ratio", "target"):
-                table.add_column(col)
-            for backend, engine in engines.items():
-                for row in _rows_for(eq.BACKENDS[backend], backend, _measure(engine)):
-                    table.add_row(*row)
-                table.add_section()
-    console.print(table)
-    console.print(
-        f"registry generated in {seconds:.0f} s; load average {os.getloadavg()[0]:.1f} at the end; "
-        f"PostgreSQL: {pg_how if pg else 'skipped: ' + pg_how}"
+    results: dict[str, tuple[eq.Dataset, dict[str, Any]]] = {}
+    notes: list[str] = []
+    for backend in eq.BACKENDS:
+        try:
+            with eq.dataset(backend) as ds:
+                results[backend] = ds, _measure(ds.engine)
+        except _pg.UnavailableError as e:
+            notes.append(f"{eq.BACKENDS[backend]} skipped: {e}")
+    n_events = next(iter(results.values()))[0].events
+    table = Table(
+        title=f"Transfers on the equipment registry: {eq.ITEMS:,} items, {n_events:,} custody events "
+        f"({os.cpu_count()} cores, seed {eq.SEED}{', QUICK' if eq.QUICK else ''})"
     )
+    for col in ("figure", "secassist", "peer", "ratio", "target"):
+        table.add_column(col)
+    for backend, (_ds, m) in results.items():
+        for row in _rows_for(eq.BACKENDS[backend], backend, m):
+            table.add_row(*row)
+        table.add_section()
+    console.print(table)
+    for backend, (ds, _m) in results.items():
+        notes.append(f"{eq.BACKENDS[backend]} dataset {'generated' if ds.fresh else 'reused'} ({ds.where})")
+    console.print(f"load average {os.getloadavg()[0]:.1f} at the end; " + "; ".join(notes))
 
 
 if __name__ == "__main__":
