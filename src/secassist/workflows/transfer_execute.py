@@ -52,26 +52,19 @@ def move_items(
     and ``authority`` (``transfer:12``, a lead-nation case's authorization) as its note.
     The custody rules judge every event before anything is written (one refusal, nothing
     written); the caller has checked that the move is authorized."""
-    out = apply_events(
+    # One call: the events are flushed in one batch and each item is updated once, while
+    # each event still gets its own entry with the item as that event left it.
+    return apply_events(
         session,
         actor=actor,
         changes=[
-            (it, custody.Event("transferred", on, holder_country=to_holder, holder_org=to_org))
+            (it, custody.Event(kind, on, holder_country=to_holder, holder_org=to_org))
+            for kind in ("transferred", "received")
             for it in items
         ],
         note=authority,
         clock=clock,
     )
-    out += apply_events(
-        session,
-        actor=actor,
-        changes=[
-            (it, custody.Event("received", on, holder_country=to_holder, holder_org=to_org)) for it in items
-        ],
-        note=authority,
-        clock=clock,
-    )
-    return out
 
 
 def decide_transfer(
