@@ -30,3 +30,13 @@ class LogVerificationError(SecassistError):
     http_status = 409
     title = "Audit log does not verify"
     exit_code = 1
+
+
+class BackupError(SecassistError):
+    """A backup that cannot be made or restored: damaged, altered, of another database
+    kind or a newer schema. The message names the problem."""
+
+    code = "backup.invalid"
+    http_status = 422
+    title = "Invalid backup"
+    exit_code = 65  # EX_DATAERR
