@@ -40,3 +40,13 @@ class BackupError(SecassistError):
     http_status = 422
     title = "Invalid backup"
     exit_code = 65  # EX_DATAERR
+
+
+class WitnessError(SecassistError):
+    """A witness refuses to countersign: the log does not extend the checkpoint it kept
+    (truncated, rewritten, forked), or the witness's own files are unusable."""
+
+    code = "audit.witness_refused"
+    http_status = 409
+    title = "Witness refuses the checkpoint"
+    exit_code = 1
