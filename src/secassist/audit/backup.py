@@ -48,7 +48,7 @@ from secassist.audit import keys
 from secassist.audit.errors import BackupError
 from secassist.core.config import Settings
 from secassist.core.errors import ConfigurationError, ConflictError
-from secassist.storage.engine import engine_from_settings
+from secassist.storage.engine import engine_from_settings, ping
 from secassist.storage.migrate import alembic_config
 
 FORMAT = "secassist-backup"
@@ -216,7 +216,9 @@ def _backup_sqlite(settings: Settings, data: Path) -> Facts:
     source_path = sqlite_path(settings)
     if not source_path.is_file():
         raise ConfigurationError(f"no SQLite database at {source_path}")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    # A plain connection: a read-only one cannot open a WAL database whose -shm file it
+    # may not create. It only reads.
+    source = sqlite3.connect(source_path)
     try:
         target = sqlite3.connect(data)
         try:
@@ -234,6 +236,7 @@ def _backup_postgresql(settings: Settings, data: Path) -> Facts:
     conninfo, env = pg_conninfo(url)
     engine = engine_from_settings(settings)
     try:
+        ping(engine)
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
             # pg_dump joins this transaction's snapshot, so the dump holds exactly what
             # the facts were read from, however busy the server is meanwhile.

@@ -35,7 +35,7 @@ from secassist.audit.backup import (
 from secassist.audit.errors import BackupError
 from secassist.core.config import Settings
 from secassist.core.errors import ConflictError
-from secassist.storage.engine import engine_from_settings
+from secassist.storage.engine import engine_from_settings, ping
 
 # Tables a freshly migrated database has whose content says nothing about anyone's data.
 _BOOKKEEPING = frozenset({"alembic_version", "audit_head"})
@@ -81,6 +81,7 @@ def _first_occupied_table(settings: Settings) -> str | None:
         return None
     engine = engine_from_settings(settings)
     try:
+        ping(engine)
         with engine.connect() as conn:
             for table in sorted(inspect(conn).get_table_names()):
                 if table in _BOOKKEEPING:
@@ -95,7 +96,7 @@ def _first_occupied_table(settings: Settings) -> str | None:
 
 def _restore_sqlite(settings: Settings, opened: Opened) -> Facts:
     target_path = sqlite_path(settings)
-    source = sqlite3.connect(f"file:{opened.data}?mode=ro", uri=True)
+    source = sqlite3.connect(opened.data)  # our own extracted copy
     try:
         check = source.execute("PRAGMA integrity_check").fetchone()
         if check is None or check[0] != "ok":
