@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,7 @@ from secassist.audit import service
 from secassist.audit import witness as w
 from secassist.audit.checkpoint import parse
 from secassist.audit.errors import CheckpointError
+from secassist.audit.keys import public_pem
 from secassist.audit.models import AuditCosignature
 from secassist.identity import service as identity
 from secassist.storage.uow import read_only, unit_of_work
@@ -220,3 +222,13 @@ def test_a_broken_state_or_key_file_is_named(wit: Witness) -> None:
     again = run_cli(wit.env, "audit", "witness", "init", "--key", str(wit.key), "--name", "ig.example")
     assert again.returncode == 75
     assert "already exists" in again.stderr
+
+
+def test_a_checkpoint_not_signed_by_the_log_key_the_witness_keeps_is_refused(wit: Witness) -> None:
+    wit.checkpoint()
+    other = wit.state.parent / "other.pub"
+    other.write_text(public_pem(Ed25519PrivateKey.generate().public_key()), encoding="utf-8")
+    code, _, err = wit.run("--log-key", str(other))
+    assert code == 1
+    assert "the log's latest checkpoint is not signed by the log's key" in err
+    assert not wit.state.exists()

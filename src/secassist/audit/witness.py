@@ -193,7 +193,7 @@ class Witnessed:
 def check_consistency(session: Session, old: cp.Checkpoint | None, new: cp.Checkpoint) -> None:
     """Raise WitnessError unless the log behind ``new`` extends the one behind ``old``,
     using the signed sizes and roots and a consistency proof from the log's tree."""
-    if old is None or old.tree_size == 0:
+    if old is None:
         return
     if new.origin != old.origin:
         raise WitnessError(
@@ -204,6 +204,8 @@ def check_consistency(session: Session, old: cp.Checkpoint | None, new: cp.Check
             f"the log shrank: this witness saw a signed checkpoint of {old.tree_size} entries, the log's "
             f"latest checkpoint has {new.tree_size} (entries were removed, or its checkpoints deleted)"
         )
+    if old.tree_size == 0:
+        return  # the empty tree is a prefix of every tree
     if new.tree_size == old.tree_size:
         if new.root_hash != old.root_hash:
             raise WitnessError(
