@@ -10,6 +10,7 @@ from typer.exceptions import Abort, TyperException
 from secassist import __version__
 from secassist.cli import (
     audit,
+    backup,
     cases,
     db,
     demo,
@@ -52,6 +53,8 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(equipment.app, name="equipment")
 app.add_typer(transfers.app, name="transfers")
 app.command("serve")(serve.serve)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @app.command()

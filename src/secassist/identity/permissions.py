@@ -37,6 +37,9 @@ RESOURCES = (
     "user",
     "token",
     "audit",
+    # Signed checkpoints and consistency proofs: hashes and sizes, no record content, so
+    # a witness outside the executive branch (committee staff) may fetch them.
+    "checkpoint",
     "reference",
     "program",
     "case",
@@ -108,6 +111,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.congressional_staff: frozenset(
         _p("notification", "read")
+        | _p("checkpoint", "read")  # to witness the log (audit/witness.py)
         | _p("transfer", "read")
         | _p("report", "read")
         | _p("reference", "read")
