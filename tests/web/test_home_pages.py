@@ -4,6 +4,8 @@ of each role, what they hold, and scoping (a partner never sees another country'
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -103,12 +105,16 @@ def test_the_contractor_sees_the_lines_it_supplies(
 
 
 def test_the_auditor_checks_an_entry_proof(
-    client: TestClient, session_factory: sessionmaker[Session], settings: Settings
+    client: TestClient, session_factory: sessionmaker[Session], settings: Settings, tmp_path: Path
 ) -> None:
     login(client, session_factory, "ig.auditor")
     assert "No checkpoint has been signed yet" in client.get("/").text
+    # The key directory named explicitly (PostgreSQL has no database file to sit beside).
+    keyed = settings.model_copy(update={"audit_key_path": tmp_path / "keys"})
+    app: Any = client.app
+    app.state.settings = keyed
     with unit_of_work(session_factory) as s:
-        cp.create(s, settings=settings)
+        cp.create(s, settings=keyed)
     page = client.get("/").text
     assert 'data-testid="checkpoint-signature">verified<' in page
     size = re.search(r'data-testid="checkpoint-size">(\d+) entries', page)
