@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date
+from secassist.cli.common import FormatOpt, acting, parse_date
 from secassist.cli.output import Format, emit_rows
 from secassist.core.types import to_money
 
@@ -102,7 +102,7 @@ def list_cmd(
             rows = [queries.public_row(n) for n in queries.public_records(session)]
             emit_rows(rows, fmt, columns=list(queries.PUBLIC_FIELDS), title="Notified sales (public)")
             return
-        found = queries.list_notifications(session, actor=None, status=status, country=country)
+        found = queries.list_notifications(session, actor=acting(session), status=status, country=country)
         rows = [{c: getattr(n, c) for c in LIST_COLUMNS} for n in found]
     emit_rows(rows, fmt, columns=LIST_COLUMNS, title="Notifications")
 
@@ -118,7 +118,7 @@ def show_cmd(
     from secassist.notification.schemas import NotificationRead
 
     with uow() as session:
-        n = queries.get_notification(session, actor=None, notification_id=notification_id)
+        n = queries.get_notification(session, actor=acting(session), notification_id=notification_id)
         data = NotificationRead.model_validate(n).model_dump()
     emit_rows([{"field": k, "value": v} for k, v in data.items()], fmt, columns=["field", "value"])
 
@@ -137,7 +137,7 @@ def notice_cmd(
     from secassist.workflows.notification_case import notice_content
 
     with uow() as session:
-        n = queries.get_notification(session, actor=None, notification_id=notification_id)
+        n = queries.get_notification(session, actor=acting(session), notification_id=notification_id)
         content = notice_content(session, n)
     if pdf is None:
         sys.stdout.write(render_text(content))
@@ -159,7 +159,7 @@ def formal_cmd(
     with uow() as session:
         n = service.record_formal_notification(
             session,
-            actor=None,
+            actor=acting(session),
             notification_id=notification_id,
             on=parse_date(on, option="--on"),
             transmittal=transmittal,
@@ -178,7 +178,9 @@ def prepare_cmd(
     from secassist.workflows.notification_case import prepare_for_case
 
     with uow() as session:
-        n = prepare_for_case(session, actor=None, case_id=case_id, policy_justification=justification)
+        n = prepare_for_case(
+            session, actor=acting(session), case_id=case_id, policy_justification=justification
+        )
         typer.echo(
             f"notification {n.id} for case {case_id}: {n.section}, {n.purchaser}, total {n.total_value}"
         )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
@@ -195,13 +195,13 @@ def load(
 
     when = parse_date(published, option="--published") if published else None
     with uow() as session:
-        v = load_list(session, actor=None, path=path, published=when)
+        v = load_list(session, actor=acting(session), path=path, published=when)
         summary = (
             f"loaded {v.list_name} version {v.id}: {v.entity_count} entities, {v.alias_count} aliases, "
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
-        report = rescreen_open(session, actor=None) if rescreen else None
+        report = rescreen_open(session, actor=acting(session)) if rescreen else None
     typer.echo(summary)
     if report is not None:
         typer.echo(_report_line(report))
@@ -227,7 +227,7 @@ def rescreen_(
 
     with uow() as session:
         report = rescreen_open(
-            session, actor=None, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
+            session, actor=acting(session), threshold=DEFAULT_THRESHOLD if threshold is None else threshold
         )
     row = {
         "parties_screened": report.parties,
@@ -311,7 +311,7 @@ def screen_(
     with uow() as session:
         run = screen(
             session,
-            actor=None,
+            actor=acting(session),
             parties=[Party(names=list(names), identifiers=list(identifier or []))],
             subject=subject,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
@@ -341,15 +341,15 @@ def dispose(
     from secassist.vetting.screening.service import record_disposition
 
     with uow() as session:
-        run_id = find_run(session, actor=None, ref=screening).id
+        run_id = find_run(session, actor=acting(session), ref=screening).id
         record_disposition(
             session,
-            actor=None,
+            actor=acting(session),
             run_id=run_id,
             list_name=list_name,
             entity_id=entity_id,
             disposition=disposition,
             note=note,
         )
-        status = get_run(session, actor=None, run_id=run_id).status
+        status = get_run(session, actor=acting(session), run_id=run_id).status
     typer.echo(f"screening {run_id}: {status}")
