@@ -94,15 +94,15 @@ def list_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Notifications, soonest review deadline first."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
 
-    with uow() as session:
+    with read_session() as session:
         if public:
             rows = [queries.public_row(n) for n in queries.public_records(session)]
             emit_rows(rows, fmt, columns=list(queries.PUBLIC_FIELDS), title="Notified sales (public)")
             return
-        found = queries.list_notifications(session, actor=acting(session), status=status, country=country)
+        found = queries.list_notifications(session, actor=None, status=status, country=country)
         rows = [{c: getattr(n, c) for c in LIST_COLUMNS} for n in found]
     emit_rows(rows, fmt, columns=LIST_COLUMNS, title="Notifications")
 
@@ -113,12 +113,12 @@ def show_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One notification, every field."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
     from secassist.notification.schemas import NotificationRead
 
-    with uow() as session:
-        n = queries.get_notification(session, actor=acting(session), notification_id=notification_id)
+    with read_session() as session:
+        n = queries.get_notification(session, actor=None, notification_id=notification_id)
         data = NotificationRead.model_validate(n).model_dump()
     emit_rows([{"field": k, "value": v} for k, v in data.items()], fmt, columns=["field", "value"])
 
@@ -131,13 +131,13 @@ def notice_cmd(
     ] = None,
 ) -> None:
     """The Federal Register transmittal of a notification (text, or PDF with --pdf)."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
     from secassist.notification.render import render_pdf, render_text
     from secassist.workflows.notification_case import notice_content
 
-    with uow() as session:
-        n = queries.get_notification(session, actor=acting(session), notification_id=notification_id)
+    with read_session() as session:
+        n = queries.get_notification(session, actor=None, notification_id=notification_id)
         content = notice_content(session, n)
     if pdf is None:
         sys.stdout.write(render_text(content))
