@@ -417,6 +417,39 @@ def own_signoffs(session: Session, decision: VettingDecision, actor: Principal |
     return [s.office for s in signoffs_of(session, decision.id) if s.user_id == actor.user_id]
 
 
+def check_approvable(session: Session, *, actor: Principal | None, decision_id: int) -> None:
+    """Raise what approving the open decision would raise, writing nothing (a workflow that
+    approves something else along with it checks this first)."""
+    d = _open_decision(session, actor, decision_id)
+    _check_approvable(session, actor, d)
+
+
+def _check_approvable(session: Session, actor: Principal | None, d: VettingDecision) -> None:
+    if d.recommendation == Recommendation.deny.value:
+        blocks = [f.factor for f in findings_of(session, d.id) if f.outcome == Outcome.block.value]
+        raise ValidationFailedError(
+            f"decision: cannot approve, blocked by {', '.join(blocks)}", field="decision"
+        )
+    missing = missing_signoffs(session, d)
+    if missing:
+        raise ValidationFailedError(
+            f"decision: sign-off still needed from {', '.join(missing)}", field="decision"
+        )
+    mine = own_signoffs(session, d, actor)
+    if mine:
+        raise SeparationOfDutiesError(
+            "own_signoff",
+            f"decision: {actor_of(actor).label} signed off for {', '.join(mine)} and may not also "
+            "approve; the approval needs the required sign-offs by other users",
+            field="decision",
+        )
+    against = [s.office for s in signoffs_of(session, d.id) if not s.concur]
+    if against:
+        raise ValidationFailedError(
+            f"decision: cannot approve, non-concurrence from {', '.join(against)}", field="decision"
+        )
+
+
 def finalize_decision(
     session: Session,
     *,
@@ -435,29 +468,7 @@ def finalize_decision(
     if decision not in ("approve", "deny"):
         raise ValidationFailedError(f"decision: approve or deny, not {decision!r}", field="decision")
     if decision == "approve":
-        if d.recommendation == Recommendation.deny.value:
-            blocks = [f.factor for f in findings_of(session, d.id) if f.outcome == Outcome.block.value]
-            raise ValidationFailedError(
-                f"decision: cannot approve, blocked by {', '.join(blocks)}", field="decision"
-            )
-        missing = missing_signoffs(session, d)
-        if missing:
-            raise ValidationFailedError(
-                f"decision: sign-off still needed from {', '.join(missing)}", field="decision"
-            )
-        mine = own_signoffs(session, d, actor)
-        if mine:
-            raise SeparationOfDutiesError(
-                "own_signoff",
-                f"decision: {actor_of(actor).label} signed off for {', '.join(mine)} and may not also "
-                "approve; the approval needs the required sign-offs by other users",
-                field="decision",
-            )
-        against = [s.office for s in signoffs_of(session, d.id) if not s.concur]
-        if against:
-            raise ValidationFailedError(
-                f"decision: cannot approve, non-concurrence from {', '.join(against)}", field="decision"
-            )
+        _check_approvable(session, actor, d)
     cleaned = [p.strip() for p in provisos if p.strip()]
     d.status = "final"
     d.final_decision = decision
