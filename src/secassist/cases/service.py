@@ -284,7 +284,6 @@ def _plan(
         )
     if target not in lifecycle.PURCHASER_MAY:
         require_developer(actor, f"move a case to {target.value}")
-    document = check_acceptance(actor, case, acceptance_document) if target is Status.accepted else None
     on = clock.today() if on is None else as_date(on, "on")
     if on > clock.today():
         raise ValidationFailedError("on: a status change cannot be dated in the future", field="on")
@@ -310,6 +309,7 @@ def _plan(
         gates_checked=gates_checked,
     )
     lifecycle.check(current, target, ctx)
+    document = check_acceptance(actor, case, acceptance_document) if target is Status.accepted else None
     return _Plan(
         case, lor, current, target, on, offer_expires_on, deposit, text(note, "note") or None, document
     )
