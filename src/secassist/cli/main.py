@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer.exceptions import Abort, TyperException
@@ -28,6 +29,7 @@ from secassist.cli import (
     users,
     vetting,
 )
+from secassist.cli.common import AS_ENV, set_acting_as
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -36,6 +38,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def root(
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar=AS_ENV,
+            metavar="USER",
+            help="The secassist user you act as (default: the user your operating-system account "
+            "is mapped to). Changes are recorded under that person's name and duties.",
+        ),
+    ] = None,
+) -> None:
+    """Security assistance: programs, FMS cases, vetting, notification, end-use monitoring."""
+    set_acting_as(as_user)
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(reference.app, name="reference")
 app.add_typer(demo.app, name="demo")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def load(
     when = parse_date(published, option="--published") if published else None
     with uow() as session:
         newest = session.scalar(select(func.max(ScreeningListVersion.id))) or 0
-        v = load_list(session, actor=None, path=path, published=when)
+        v = load_list(session, actor=acting(session), path=path, published=when)
         # The same content again (a rerun after a crash past the commit) is the version
         # already active: nothing was written, and the re-screening already ran with it.
         fresh = v.id > newest
@@ -209,7 +209,7 @@ def load(
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
-        report = rescreen_open(session, actor=None) if rescreen and fresh else None
+        report = rescreen_open(session, actor=acting(session)) if rescreen and fresh else None
     typer.echo(summary)
     if report is not None:
         typer.echo(_report_line(report))
@@ -235,7 +235,7 @@ def rescreen_(
 
     with uow() as session:
         report = rescreen_open(
-            session, actor=None, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
+            session, actor=acting(session), threshold=DEFAULT_THRESHOLD if threshold is None else threshold
         )
     row = {
         "parties_screened": report.parties,
@@ -319,7 +319,7 @@ def screen_(
     with uow() as session:
         run = screen(
             session,
-            actor=None,
+            actor=acting(session),
             parties=[Party(names=list(names), identifiers=list(identifier or []))],
             subject=subject,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
@@ -349,15 +349,15 @@ def dispose(
     from secassist.vetting.screening.service import record_disposition
 
     with uow() as session:
-        run_id = find_run(session, actor=None, ref=screening).id
+        run_id = find_run(session, actor=acting(session), ref=screening).id
         record_disposition(
             session,
-            actor=None,
+            actor=acting(session),
             run_id=run_id,
             list_name=list_name,
             entity_id=entity_id,
             disposition=disposition,
             note=note,
         )
-        status = get_run(session, actor=None, run_id=run_id).status
+        status = get_run(session, actor=acting(session), run_id=run_id).status
     typer.echo(f"screening {run_id}: {status}")

@@ -20,6 +20,12 @@ class OrgKind(StrEnum):
     auditor = "auditor"  # inspector general / GAO
 
 
+# The State offices that review a vetting decision's concerns and sign off on them (the
+# vetting engine's ``findings.Office``; tests/vetting keeps the two equal). A State
+# organization may be one of them; only its users sign off for it (issue #16).
+REVIEW_OFFICES = ("political_military", "human_rights", "technology_security")
+
+
 class Role(StrEnum):
     admin = "admin"
     policy_officer = "policy_officer"

@@ -113,6 +113,7 @@ def case_page(
         as_of=day,
         labels={s.value: LABELS[s] for s in Status},
         moves=_moves(case.next_statuses, p),
+        is_purchaser=p.org_kind is OrgKind.partner,
         today=clock_of(request).today(),
         dwell=metrics.timeline(events_then, day),
         **chain(session, p, case.id, case.country),
@@ -156,6 +157,7 @@ def advance(
     csrf: Annotated[str, Form(max_length=200)] = "",
     offer_expires_on: Annotated[str, Form(max_length=10)] = "",
     initial_deposit: Annotated[str, Form(max_length=30)] = "",
+    acceptance_document: Annotated[str, Form(max_length=200)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     confirmed: ConfirmField = "",
 ) -> Response:
@@ -187,7 +189,8 @@ def advance(
         else:
             service.advance(
                 s, actor=p, case_id=case.id, to=to, expected_version=version,
-                initial_deposit=initial_deposit or None, note=note or None, clock=clock,
+                initial_deposit=initial_deposit or None, note=note or None,
+                acceptance_document=acceptance_document or None, clock=clock,
             )  # fmt: skip
         ident = case.identifier
     return redirect_with_flash(request, f"/cases/{ident}", f"Case {ident} is now {LABELS[Status(to)]}.")

@@ -128,7 +128,16 @@ def decide_transfer(
 ) -> TransferRequest:
     """State approves or denies. The request's vetting decision is finalized with the same
     decision and provisos (so its blocks and the offices' sign-offs apply, as in vetting),
-    then the request's own: a blocking finding of either means no approval."""
+    then the request's own: a blocking finding of either means no approval. Everything the
+    vetting approval would refuse (a missing sign-off, the decider's own sign-off) is checked
+    before anything is written."""
+    found = get_request(session, actor=actor, request_id=request_id)
+    if actor is not None:  # who may not decide hears so before anything about the vetting
+        check(actor, "approve", Resource("transfer", country=found.from_country), what="transfer")
+    pending = found.vetting_decision_id
+    open_vetting = pending is not None and session.get_one(VettingDecision, pending).status == "open"
+    if decision == "approve" and pending is not None and open_vetting:
+        vetting.check_approvable(session, actor=actor, decision_id=pending)
     req = transfers.decide(
         session,
         actor=actor,
