@@ -80,6 +80,12 @@ def test_un_csl_dpl_and_ftm_keep_context(parsed: dict[str, ParsedList]) -> None:
     assert "1948" in gaston.birth_dates
     assert "Rumuli" in gaston.weak_aliases  # QUALITY Low
     assert any(c.code == "kp" for c in un["KPe.054"].countries)  # DPRK Ministry of National Defence
+    # An entry giving no country takes its country regime's state, role "regime".
+    dio = next(e for e in un.values() if e.name.upper().startswith("DEFENCE INDUSTRIES ORGANI"))
+    assert dio.countries == [CountryRef("ir", "regime")]
+    assert all(c.role != "regime" for c in gaston.countries)  # the list's own countries win
+    thematic = [e for e in un.values() if e.programs == ["Al-Qaida"] and not e.countries]
+    assert thematic  # Al-Qaida names no state: no country is made up
     ftm = _ents(parsed, "opensanctions_ftm")
     cst = next(e for e in ftm.values() if e.name == "LLC CST")
     assert CountryRef("ru", "jurisdiction") in cst.countries
