@@ -85,6 +85,37 @@ def test_load_screen_dispose(app_env: dict[str, str], tmp_path: Path) -> None:
     results = json.loads(shown.stdout)
     assert ("us_ofac_sdn", "11195") in [(r["list"], r["entity_id"]) for r in results]
     assert "screening 1: potential_match" in shown.stderr
+    # Context options: the same name as an allied organisation's costs the listed Iranian
+    # body the country feature, and the screening keeps the party's context.
+    name = "Aircraft Manufacturing Industries"
+    plain = json.loads(run_cli(app_env, "screening", "screen", name, "--format", "json").stdout)
+    ctx = run_cli(
+        app_env,
+        "screening",
+        "screen",
+        name,
+        "--schema",
+        "Organization",
+        "--country",
+        "pl",
+        "--birth-date",
+        "1991",
+        "--format",
+        "json",
+    )
+    assert ctx.returncode == 0, ctx.stderr
+    scored = {r["entity_id"]: r["score"] for r in json.loads(ctx.stdout)}
+    before = {r["entity_id"]: r["score"] for r in plain}
+    assert all(scored[k] < before[k] for k in scored)
+    assert set(scored) < set(before) or not before
+    for args, field in (
+        (["--schema", "Robot"], "--schema"),
+        (["--country", "Poland"], "--country"),
+        (["--birth-date", "1991-13"], "--birth-date"),
+    ):
+        bad = run_cli(app_env, "screening", "screen", "Iran Aircraft", *args)
+        assert bad.returncode != 0
+        assert field in bad.stderr
     done = run_cli(
         app_env, "screening", "dispose", "1", "us_ofac_sdn", "11195", "--as", "true_match", "--note", "HESA"
     )
