@@ -319,6 +319,19 @@ def score_tokens(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NameCandidate:
+    """A listed name (``name``, of entity ``entity``) a query name scored ``score`` against
+    on the name alone."""
+
+    entity: int
+    name: int
+    query_tokens: tuple[Token, ...]
+    query_raw: tuple[str, str]
+    query_words: int
+    score: float
+
+
 class Index:
     """Entities of one or more lists, indexed for fast candidate selection.
 
@@ -568,6 +581,33 @@ class Index:
             feats.append(Feature("weak_alias", 0.0, "a weak alias, supported by the birth date"))
         return max(0.0, min(1.0, score)), tuple(feats)
 
+    def name_scores(self, q: Query, floor: float) -> list[NameCandidate]:
+        """Every candidate name of the query's names scoring at least ``floor`` on the name
+        alone (steps 1-5), before context: what :meth:`match` applies context to."""
+        out: list[NameCandidate] = []
+        for raw in q.names:
+            qt = tokens(raw)
+            if not qt:
+                continue
+            memo = [self.spellings(t) for t in qt]
+            qj = _join(qt)
+            qr = raw_forms(raw)
+            words = len(raw.split())
+            for n in self.boundary_candidates(qt) + self.candidates(qt, spellings=memo):
+                ns = score_tokens(
+                    qt,
+                    self.name_toks[n],
+                    self.weight,
+                    name_joined=self.name_join[n],
+                    query_joined=qj,
+                    memo=memo,
+                    raw=(qr, self.name_raw[n]),
+                    explain=False,
+                )
+                if ns.score >= floor:
+                    out.append(NameCandidate(self.name_ent[n], n, qt, qr, words, ns.score))
+        return out
+
     def match(
         self,
         query: Query | str,
@@ -584,35 +624,16 @@ class Index:
             v = norm_id(ident)
             for e in self.ids.get(v, ()) if len(v) >= 4 else ():
                 best[e] = (1.0, -1, (), ("", ""), 0)
-        for raw in q.names:
-            qt = tokens(raw)
-            if not qt:
+        for c in self.name_scores(q, threshold - CONTEXT_REACH):
+            e = c.entity
+            if e in best and best[e][1] == c.name:
                 continue
-            memo = [self.spellings(t) for t in qt]
-            qj = _join(qt)
-            qr = raw_forms(raw)
-            for n in self.boundary_candidates(qt) + self.candidates(qt, spellings=memo):
-                e = self.name_ent[n]
-                if e in best and best[e][1] == n:
-                    continue
-                ns = score_tokens(
-                    qt,
-                    self.name_toks[n],
-                    self.weight,
-                    name_joined=self.name_join[n],
-                    query_joined=qj,
-                    memo=memo,
-                    raw=(qr, self.name_raw[n]),
-                    explain=False,
-                )
-                if ns.score < threshold - CONTEXT_REACH:
-                    continue
-                got = self.context(q, ctx, e, n, qt, ns.score, len(raw.split()))
-                if got is None:
-                    continue
-                final = got[0]
-                if final >= threshold and (e not in best or final > best[e][0]):
-                    best[e] = (final, n, qt, qr, len(raw.split()))
+            got = self.context(q, ctx, e, c.name, c.query_tokens, c.score, c.query_words)
+            if got is None:
+                continue
+            final = got[0]
+            if final >= threshold and (e not in best or final > best[e][0]):
+                best[e] = (final, c.name, c.query_tokens, c.query_raw, c.query_words)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
         out: list[Match] = []
         for e, (score, n, qt, qr, qwords) in ranked:
