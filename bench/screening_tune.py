@@ -128,7 +128,7 @@ def _set(values: dict[str, float]) -> None:
 
 def run() -> None:
     setup = prepare()
-    plain = _prepare(setup, [*setup.labels, *setup.hard], False)
+    plain = _prepare(setup, [*setup.labels, *setup.hard_name_only], False)
     ctx = _prepare(setup, [*setup.contextual, *setup.hard], True)
     current = {k: float(getattr(matcher, k)) for k in SPACE}
     rng = random.Random(SEED)
