@@ -39,6 +39,9 @@ How a query is scored against one listed name (every step shows in the explanati
      distinctive the listed name is: its words' shares of entries, counted on the
      loaded lists themselves (the mean over its words; a word in ``GENERIC_SHARE`` of the entries or more —
      ministry, defence, industries, army… on real lists — is generic).
+     A country the query's name itself states in a word the listed name does not hold
+     ("Ministry of National Defense of Poland") counts as a query country, with or
+     without a country field (organisations only: "Jordan" is also a given name).
    * ``birth_date`` and ``identifiers``: agreement adds, disagreement subtracts.
    * ``weak_alias``: a name the list marks weak (OFAC's remarks a.k.a.s, UN "Low", FtM
      ``weakAlias``) makes a match only with an agreeing birth date or identifier.
@@ -53,6 +56,7 @@ suffix), so a query scores a few dozen names, not the whole list.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -64,7 +68,7 @@ from rapidfuzz.distance import OSA, DamerauLevenshtein, Levenshtein
 
 from secassist.vetting.screening.entities import ListEntity
 from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, tokens
-from secassist.vetting.screening.parsers.common import norm_id
+from secassist.vetting.screening.parsers.common import country_code, norm_id
 
 ALGORITHM = "secassist-context-v3"
 DEFAULT_THRESHOLD = 0.75
@@ -154,6 +158,14 @@ class QueryContext:
             tuple(d.strip()[:10] for d in q.birth_dates if d.strip()),
             ids,
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def named_country(word: str) -> str | None:
+    """The country (ISO alpha-2, lower case) a name word spells — ``poland``, ``jordan``,
+    ``korea`` — by the territory database the list parsers use; None for any other word
+    and for words under four letters (codes and initials are not country names)."""
+    return country_code(word) if len(word) >= 4 and word.isalpha() else None
 
 
 def schema_class(schema: str | None) -> str | None:
@@ -508,6 +520,17 @@ class Index:
             out.extend(self.joined_names.get(t.canon, ()))
         return list(dict.fromkeys(out))[:CANDIDATES]
 
+    def named_countries(self, qt: Sequence[Token], n: int) -> frozenset[str]:
+        """Countries the query's name itself states in words the listed name ``n`` does not
+        hold ("Ministry of National Defense *of Poland*", "*Albania* Army"): an
+        organisation's name that says its country says it as plainly as a country field."""
+        held = {t.canon for t in self.name_toks[n]}
+        return frozenset(
+            c
+            for t in qt
+            if t.canon not in held and not t.numeric and (c := named_country(t.canon)) is not None
+        )
+
     def context(
         self,
         q: Query,
@@ -541,27 +564,29 @@ class Index:
             score -= TYPE_PENALTY
             feats.append(Feature("schema", -TYPE_PENALTY, f"a {ctx.schema} query against a listed {kind}"))
         listed = self.ent_countries[e]
-        if ctx.countries and listed:
+        countries = ctx.countries
+        named: frozenset[str] = frozenset()
+        if listed and "person" not in (kind, ctx.schema):
+            named = self.named_countries(qt, n)
+            countries = countries | named
+        if countries and listed:
             info = self.name_info[n]
             feats.append(
                 Feature(
                     "information", round(info, 4), "how distinctive the listed name is on the loaded lists"
                 )
             )
-            if ctx.countries.intersection(listed):
+            said = ", ".join(sorted(countries)) + (
+                f" (named in the query: {', '.join(sorted(named))})" if named else ""
+            )
+            if countries.intersection(listed):
                 score += COUNTRY_AGREE
-                feats.append(
-                    Feature("country", COUNTRY_AGREE, f"{', '.join(sorted(ctx.countries))} is listed")
-                )
+                feats.append(Feature("country", COUNTRY_AGREE, f"{said} is listed"))
             else:
                 cost = COUNTRY_MIN + COUNTRY_GENERIC * (1.0 - info)
                 score -= cost
                 feats.append(
-                    Feature(
-                        "country",
-                        round(-cost, 4),
-                        f"{', '.join(sorted(ctx.countries))} is not among the listed {', '.join(listed)}",
-                    )
+                    Feature("country", round(-cost, 4), f"{said} is not among the listed {', '.join(listed)}")
                 )
         supported = False
         agree = dates_agree(ctx.birth_dates, self.ent_dates[e])
