@@ -35,7 +35,8 @@ How a query is scored against one listed name (every step shows in the explanati
    * ``country``: a country of the query on the entry's countries (any role) adds
      ``COUNTRY_AGREE``; a country disagreeing with every listed one costs between
      ``COUNTRY_MIN`` (a distinctive name: front companies relocate, addresses go stale)
-     and ``COUNTRY_MIN + COUNTRY_GENERIC`` (a generic name). ``information`` is how
+     and ``COUNTRY_MIN + COUNTRY_GENERIC`` (a generic name; ``COUNTRY_GENERIC_PERSON``
+     for a listed person). ``information`` is how
      distinctive the listed name is: its words' shares of entries, counted on the
      loaded lists themselves (the mean over its words; a word in ``GENERIC_SHARE`` of the entries or more —
      ministry, defence, industries, army… on real lists — is generic).
@@ -89,6 +90,10 @@ TYPE_PENALTY = 0.2  # person against organisation, vessel or aircraft
 COUNTRY_AGREE = 0.05
 COUNTRY_MIN = 0.04  # disagreeing country, distinctive name
 COUNTRY_GENERIC = 0.3  # extra for a generic name
+# ... for a listed person: persons move and hold other nationalities, and a person's name is
+# "generic" on the lists' own counts (common given names), so a disagreeing country costs a
+# person little; an organisation's generic name (ministry, army) is tied to its state.
+COUNTRY_GENERIC_PERSON = 0.1
 GENERIC_SHARE = 0.002  # a word in this share of the entries (or 15 entries, if more) is generic
 GENERIC_FLOOR = 30
 DATE_AGREE = 0.05
@@ -583,7 +588,8 @@ class Index:
                 score += COUNTRY_AGREE
                 feats.append(Feature("country", COUNTRY_AGREE, f"{said} is listed"))
             else:
-                cost = COUNTRY_MIN + COUNTRY_GENERIC * (1.0 - info)
+                generic = COUNTRY_GENERIC_PERSON if kind == "person" else COUNTRY_GENERIC
+                cost = COUNTRY_MIN + generic * (1.0 - info)
                 score -= cost
                 feats.append(
                     Feature("country", round(-cost, 4), f"{said} is not among the listed {', '.join(listed)}")
