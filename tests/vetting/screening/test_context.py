@@ -281,3 +281,25 @@ def test_api_passes_context(
     run = client.get(f"/api/v1/screening/screenings/{out['screening_id']}", headers=pm).json()
     assert [p["schema"] for p in run["query"]["parties"]] == ["Organization", "Organization"]
     assert [p["country"] for p in run["query"]["parties"]] == ["PL", "KP"]
+
+
+def test_a_country_the_name_states_counts_as_the_query_country(index: Index) -> None:
+    """ "... of Poland" says the country as plainly as a country field: by name alone the
+    Polish ministry is not the DPRK's, while the bare name still is (nothing tells them
+    apart), and a listed name holding the country word is not penalised for it."""
+    assert _hit(index, "Ministry of National Defence", "un_sc_sanctions", "KPe.054") is not None
+    assert _hit(index, "Ministry of National Defense of Poland", "un_sc_sanctions", "KPe.054") is None
+    shown = _hit(index, "Korea Mining Development Trading Corporation", "un_sc_sanctions", "KPe.001")
+    assert shown is not None
+    assert (_feat(shown, "country") or 0.0) >= 0.0  # "korea" is in the listed name: no country said
+
+
+def test_ofac_entry_without_country_takes_its_programs_state(parsed: dict[str, ParsedList]) -> None:
+    from secassist.vetting.screening.parsers.ofac import regime_countries
+
+    assert regime_countries(["SDGT", "SYRIA", "IRGC"]) == ["sy", "ir"]
+    assert regime_countries(["SDNTK", "BALKANS", "UKRAINE-EO13660"]) == []
+    sdn = parsed["ofac_sdn_2019-01"].entities
+    regime = [e for e in sdn if any(c.role == "regime" for c in e.countries)]
+    assert regime
+    assert all(len({c.role for c in e.countries}) == 1 for e in regime)  # only when no other country
