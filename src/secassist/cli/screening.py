@@ -14,6 +14,7 @@ match's features (``{name: value}``) and their explanation (``{name: detail}``).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from secassist.workflows.rescreen import RescreenReport
 
 app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
+
+
+_ISO_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 
 
 class MatchInput(StrEnum):
@@ -308,19 +312,54 @@ def lists_(fmt: FormatOpt = Format.table) -> None:
 def screen_(
     names: Annotated[list[str], typer.Argument(help="Names of one party (aliases).")],
     identifier: Annotated[list[str] | None, typer.Option("--id", help="An identifier (repeatable).")] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="The party's FtM schema: Person, Organization, PublicBody, Vessel..."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="The party's country (ISO 3166-1 alpha-2).")
+    ] = None,
+    birth_date: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--birth-date", help="A birth or incorporation date, ISO (YYYY[-MM[-DD]]) (repeatable)."
+        ),
+    ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="What the screening is for.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Screen one party against the active lists and keep the screening (audited)."""
-    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
+    """Screen one party against the active lists and keep the screening (audited). The
+    context options are scored as the matcher's context features (schema, country, birth
+    date, identifiers); without them the party is screened by its names alone."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD, SCHEMA_CLASS
     from secassist.vetting.screening.service import Party, screen
 
+    if schema is not None and schema not in {*SCHEMA_CLASS, "LegalEntity"}:
+        known = ", ".join(sorted({*SCHEMA_CLASS, "LegalEntity"}))
+        raise ValidationFailedError(f"--schema {schema!r} is not one of {known}", field="--schema")
+    code = (country or "").strip()
+    if country is not None and not (len(code) == 2 and code.isalpha()):
+        raise ValidationFailedError(f"--country {country!r} is not an ISO alpha-2 code", field="--country")
+    dates = [d.strip() for d in birth_date or []]
+    for d in dates:
+        if not _ISO_DATE.fullmatch(d):
+            raise ValidationFailedError(
+                f"--birth-date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD", field="--birth-date"
+            )
+    party = Party(
+        names=list(names),
+        identifiers=list(identifier or []),
+        country=code.upper() or None,
+        schema=schema,
+        birth_dates=dates,
+    )
     with uow() as session:
         run = screen(
             session,
             actor=acting(session),
-            parties=[Party(names=list(names), identifiers=list(identifier or []))],
+            parties=[party],
             subject=subject,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         )
