@@ -72,7 +72,8 @@ def test_a_lead_nation_lot_transfer_and_the_inboxes(
     ref = poland.case_ref
     ok(app_env, "cases", "participants", ref, "--add", "DE", "--assurances", "DE", "--signed", "2026-01-02",
        "--named-in-notification", "DE")  # fmt: skip
-    dod = {**app_env, "SECASSIST_AS": world.dod.username}  # deliveries are the implementing agency's
+    # deliveries are the implementing agency's to record; the transfer is State's
+    dod = {**app_env, "SECASSIST_AS": world.dod.username}
     got = json.loads(
         ok(dod, "equipment", "deliver", ref, "002", "--site", "Rzeszow depot", "--quantity", "500",
            "--on", "2026-01-15", "--format", "json")
