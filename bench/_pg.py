@@ -117,7 +117,7 @@ def persistent_server(directory: Path) -> Iterator[str]:
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c checkpoint_timeout=30min "
-        "-c maintenance_work_mem=512MB -c shared_buffers=512MB"
+        "-c maintenance_work_mem=512MB -c shared_buffers=512MB -c wal_level=minimal -c max_wal_senders=0"
     )
     subprocess.run(
         _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-w",

@@ -307,6 +307,25 @@ def test_proofs_from_the_store_verify_against_the_root(session_factory: sessionm
         )
 
 
+def test_batched_proofs_equal_the_proofs_one_at_a_time(session_factory: sessionmaker[Session]) -> None:
+    n = 37
+    append(session_factory, n)
+    with read_only(session_factory) as s:
+        for size in (None, 1, 20, n):
+            in_tree = n if size is None else size
+            picked = [seq for seq in (0, 3, 3, 19, 20, 36, 11) if seq < in_tree]
+            batch = service.inclusion_proofs(s, picked, size)
+            assert batch == [service.inclusion_proof(s, seq, size) for seq in sorted(set(picked))]
+        # A trace against an older checkpoint leaves out the steps recorded after it.
+        older = service.inclusion_proofs(s, [2, 30, 9], 10, skip_outside=True)
+        assert [p["leaf_index"] for p in older] == [2, 9]
+        assert service.inclusion_proofs(s, []) == []
+        with pytest.raises(ValidationFailedError, match="entry 30 is not in a tree of size 10"):
+            service.inclusion_proofs(s, [2, 30], 10)
+        with pytest.raises(ValidationFailedError, match=r"tree size 99 is outside 0\.\.37"):
+            service.inclusion_proofs(s, [2], 99)
+
+
 def test_proof_requests_outside_the_tree_are_clear_errors(session_factory: sessionmaker[Session]) -> None:
     append(session_factory, 4)
     with read_only(session_factory) as s:

@@ -339,6 +339,73 @@ def inclusion_proof(session: Session, seq: int, size: int | None = None) -> Incl
     }
 
 
+@functools.lru_cache(maxsize=64)
+def _size_and_entries(n: int) -> Prepared:
+    """The tree size with the entries of ``n`` sequence numbers (binds ``s0``..``s{n-1}``),
+    one row per entry found (one row of NULL entry columns when none is): compiled once
+    per count, like :data:`_SIZE_AND_ENTRY` for one."""
+    return Prepared(
+        select(AuditHead.size, *_ENTRY_COLUMNS)
+        .select_from(AuditHead)
+        .outerjoin(AuditEntry, AuditEntry.seq.in_([bindparam(f"s{i}") for i in range(n)]))
+        .where(AuditHead.id == 1)
+    )
+
+
+def inclusion_proofs(
+    session: Session, seqs: Iterable[int], size: int | None = None, *, skip_outside: bool = False
+) -> list[InclusionProofDoc]:
+    """:func:`inclusion_proof` of each of ``seqs`` (ascending, once each) in one tree size
+    (default: current), in two queries whatever their number: the size with the entries,
+    then the union of the nodes every proof needs (proofs in one tree share their upper
+    nodes: a trace's dozen proofs need about twice the nodes of one). An entry outside the
+    tree is refused, or left out with ``skip_outside`` (a trace checked against an older
+    checkpoint has steps recorded after it)."""
+    wanted = sorted(set(seqs))
+    buffer.write_pending(session)
+    current = 0 if wanted else tree_size(session)
+    entries: dict[int, tuple[Any, ...]] = {}
+    for lo in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[lo : lo + LOOKUP_CHUNK]
+        for row in _size_and_entries(len(chunk)).all(session, {f"s{i}": v for i, v in enumerate(chunk)}):
+            current = int(row[0] or 0)
+            if row[1] is not None:
+                entries[int(row[1])] = row[1:]
+    if size is None:
+        size = current
+    else:
+        _check_size(size, current)
+    if skip_outside:
+        wanted = [seq for seq in wanted if 0 <= seq < size]
+    for seq in wanted:
+        if not 0 <= seq < size:
+            raise ValidationFailedError(f"entry {seq} is not in a tree of size {size}", field="seq")
+        if seq not in entries:
+            raise NotFoundError(f"no audit entry {seq}")
+    if not wanted:
+        return []
+    plan = merkle.root_plan(size)
+    ranges = {seq: merkle.inclusion_ranges(seq, size) for seq in wanted}
+    # The proofs share their upper ranges: decompose and fold each distinct range once.
+    parts = {r: merkle.decompose(*r) for path in ranges.values() for r in path}
+    need: set[merkle.Node] = set(plan).union(*parts.values(), ((0, seq) for seq in wanted))
+    nodes = fetch_nodes(session, need)
+    hashes = {r: merkle.fold([nodes[n] for n in p]).hex() for r, p in parts.items()}
+    root_hash = merkle.fold([nodes[n] for n in plan]).hex()
+    return [
+        {
+            "type": "inclusion",
+            "leaf_index": seq,
+            "tree_size": size,
+            "leaf_hash": nodes[(0, seq)].hex(),
+            "path": [hashes[r] for r in ranges[seq]],
+            "root_hash": root_hash,
+            "entry": entry_document(EntryFields._make(entries[seq])),
+        }
+        for seq in wanted
+    ]
+
+
 def consistency_proof(session: Session, old: int, new: int | None = None) -> ConsistencyProofDoc:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
     new = _resolve_size(session, new)
