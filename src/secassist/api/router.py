@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
 from secassist.api.routes import (
     audit,
@@ -17,6 +18,7 @@ from secassist.api.routes import (
     vetting,
 )
 from secassist.api.routes import identity as identity_routes
+from secassist.http.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
 
 API_PREFIX = "/api/v1"
 
@@ -35,3 +37,14 @@ for _module in (
     transfers,
 ):
     router.include_router(_module.router)
+
+# Declare, on every operation, the problem-JSON errors it can answer with, so a client
+# (and the schema fuzzer) knows every status it may see: reads can fail on credentials,
+# scope, a missing row, bad input or a busy pool; writes also on a conflict, a body too
+# large or a malformed body. An operation's own declarations take precedence.
+for _route in router.routes:
+    if isinstance(_route, APIRoute):
+        _statuses = (
+            WRITE_ERRORS if (_route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"} else READ_ERRORS
+        )
+        _route.responses = {**problem_responses(_statuses), **_route.responses}

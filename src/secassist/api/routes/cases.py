@@ -45,6 +45,7 @@ from secassist.http.deps import (
     clock_of,
     model_response,
 )
+from secassist.http.params import Id, Offset
 from secassist.identity.policy import Principal
 from secassist.workflows import offer as offer_workflow
 
@@ -66,14 +67,14 @@ def receive_lor(body: LorCreate, request: Request, principal: WriterDep, session
 
 
 @router.get("/lors/{lor_id}", response_model=LorRead)
-def get_lor(lor_id: int, principal: PrincipalDep, session: ReadSessionDep) -> LorRead:
+def get_lor(lor_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> LorRead:
     """One LOR with what it still lacks before it counts as complete."""
     return present.lor_read(lors.get_lor(session, actor=principal, lor_id=lor_id))
 
 
 @router.patch("/lors/{lor_id}", response_model=LorRead)
 def update_lor(
-    lor_id: int, body: LorUpdate, request: Request, principal: WriterDep, session: WriteSessionDep
+    lor_id: Id, body: LorUpdate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> LorRead:
     """Fill in or correct an LOR that is not yet complete."""
     lor = lors.update_lor(
@@ -95,7 +96,7 @@ def list_cases(
     financing: str | None = None,
     q: str | None = Query(default=None, description="Text in the identifier or title."),
     limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> Response:
     """The cases the caller may see, newest first, with their values derived from the lines."""
     page = queries.list_cases(
@@ -227,7 +228,7 @@ def add_line(
 @router.patch("/cases/{ref}/lines/{line_id}", response_model=LineRead)
 def update_line(
     ref: str,
-    line_id: int,
+    line_id: Id,
     body: LineUpdate,
     request: Request,
     principal: WriterDep,
@@ -245,7 +246,7 @@ def update_line(
 @router.post("/cases/{ref}/lines/{line_id}/complete", response_model=LineRead)
 def complete_line(
     ref: str,
-    line_id: int,
+    line_id: Id,
     body: LineComplete,
     request: Request,
     principal: WriterDep,
@@ -265,7 +266,7 @@ def case_lines(
     principal: PrincipalDep,
     session: ReadSessionDep,
     limit: int = Query(default=200, ge=1, le=queries.MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[LineRead]:
     """Every case line the caller may see (a contractor: the lines it supplies)."""
     rows = queries.visible_lines(session, actor=principal, limit=limit, offset=offset)
@@ -298,7 +299,7 @@ def propose_amendment(
 @router.post("/cases/{ref}/amendments/{number}/accept", response_model=AmendmentRead)
 def accept_amendment(
     ref: str,
-    number: int,
+    number: Id,
     body: AmendmentAccept,
     request: Request,
     principal: WriterDep,

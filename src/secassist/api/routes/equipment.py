@@ -48,6 +48,7 @@ from secassist.http.deps import (
     clock_of,
     model_response,
 )
+from secassist.http.params import MAX_INT64, Id
 from secassist.workflows.deliver import deliver as run_deliver
 from secassist.workflows.deliver import line_ref
 from secassist.workflows.trace_item import trace as run_trace
@@ -92,7 +93,8 @@ def trace(
     session: ReadSessionDep,
     item_type: Annotated[str | None, Query(max_length=32)] = None,
     tree_size: Annotated[
-        int | None, Query(ge=1, description="Prove against this tree size (a signed checkpoint's).")
+        int | None,
+        Query(ge=1, le=MAX_INT64, description="Prove against this tree size (a signed checkpoint's)."),
     ] = None,
 ) -> Response:
     """One serial's chain — funding, case, line, notification, every custody event — each
@@ -238,7 +240,7 @@ def record_incident(
 
 @router.post("/incidents/{incident_id}/report", response_model=IncidentRead)
 def report_incident(
-    incident_id: int, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
+    incident_id: Id, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> IncidentRead:
     """Record the date the incident was reported to the offices."""
     row = monitoring.report_incident(
@@ -249,7 +251,7 @@ def report_incident(
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentRead)
 def close_incident(
-    incident_id: int, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
+    incident_id: Id, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> IncidentRead:
     """Close an incident (recovered, or the investigation ended)."""
     row = monitoring.close_incident(
