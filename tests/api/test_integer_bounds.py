@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.http.params import MAX_INT64
+from secassist.core.types import MAX_INT64
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
@@ -87,6 +87,17 @@ def test_a_huge_integer_anywhere_is_a_422_naming_it(client: TestClient, bearer: 
         f"{API}/programs/entries?limit=0",
         f"{API}/audit/entries/{HUGE}",
         f"{API}/cases/lors/{-1}",
+        # Identifiers that may also be ids: a huge number or a non-ASCII digit is no id.
+        f"{API}/cases/{HUGE}/timeline",
+        f"{API}/cases/{HUGE}/gates",
+        f"{API}/cases/%C2%B2/timeline",  # "²": str.isdigit says yes, int() says no
+        f"{API}/screening/screenings/{HUGE}",
+        f"{API}/programs/appropriations/{HUGE}",
+        # Dates are YYYY-MM-DD, not a Unix time ("0" was read as 1970-01-01).
+        f"{API}/reference/nato/members?on=0",
+        f"{API}/cases/metrics?as_of=0",
+        f"{API}/programs/totals?on=0",
+        f"{API}/equipment/delinquency?as_of=0",
     ],
 )
 def test_named_operations_reject_out_of_range_values(

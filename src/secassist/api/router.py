@@ -22,6 +22,22 @@ from secassist.http.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
 
 API_PREFIX = "/api/v1"
 
+
+def _declare_problems(module_router: APIRouter) -> None:
+    """Declare, on every operation, the problem-JSON errors it can answer with, so a
+    client (and the schema fuzzer) knows every status it may see: reads can fail on
+    credentials, scope, a missing row, bad input or a busy pool; writes also on a
+    conflict, a body too large or a malformed body. An operation's own declarations
+    take precedence."""
+    for route in module_router.routes:
+        if isinstance(route, APIRoute):
+            writes = (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+            route.responses = {
+                **problem_responses(WRITE_ERRORS if writes else READ_ERRORS),
+                **route.responses,
+            }
+
+
 router = APIRouter(prefix=API_PREFIX)
 for _module in (
     health,
@@ -36,15 +52,5 @@ for _module in (
     equipment,
     transfers,
 ):
+    _declare_problems(_module.router)
     router.include_router(_module.router)
-
-# Declare, on every operation, the problem-JSON errors it can answer with, so a client
-# (and the schema fuzzer) knows every status it may see: reads can fail on credentials,
-# scope, a missing row, bad input or a busy pool; writes also on a conflict, a body too
-# large or a malformed body. An operation's own declarations take precedence.
-for _route in router.routes:
-    if isinstance(_route, APIRoute):
-        _statuses = (
-            WRITE_ERRORS if (_route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"} else READ_ERRORS
-        )
-        _route.responses = {**problem_responses(_statuses), **_route.responses}

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-# The largest value of a signed 64-bit integer column.
-MAX_INT64 = 2**63 - 1
+from secassist.core.types import MAX_INT64
+
 # Fiscal years the ledger can hold: U.S. appropriations start in FY 1790; a bound well
 # beyond any plausible future appropriation keeps the value a small integer.
 MIN_FISCAL_YEAR = 1790

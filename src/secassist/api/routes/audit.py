@@ -25,8 +25,9 @@ from secassist.audit import keys, queries, service
 from secassist.audit.canonical import EntryDocument
 from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
 from secassist.core.errors import NotFoundError
+from secassist.core.types import MAX_INT64
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
-from secassist.http.params import MAX_INT64, Seq
+from secassist.http.params import Seq
 from secassist.identity.policy import Principal, may_read_audit_entry, require_permission
 
 router = APIRouter(prefix="/audit", tags=["audit"])

@@ -11,8 +11,6 @@ reason: the request is valid, the case's state does not allow it yet.
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Request, Response, status
 
 from secassist.cases import amendments, lors, metrics, present, queries, service
@@ -37,6 +35,7 @@ from secassist.cases.schemas import (
     OfferIn,
     TimelineRead,
 )
+from secassist.core.types import IsoDate
 from secassist.http.deps import (
     PrincipalDep,
     ReadSessionDep,
@@ -115,7 +114,7 @@ def list_cases(
 
 @router.get("/cases/metrics", response_model=MetricsRead)
 def case_metrics(
-    request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: date | None = None
+    request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: IsoDate | None = None
 ) -> MetricsRead:
     """Processing metrics over the caller's cases as of a date (default today): days LOR
     complete → offered, the AOD share (target 85%), the 120-day metric, dwell per status."""
@@ -140,7 +139,7 @@ def get_case(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> Resp
 
 @router.get("/cases/{ref}/timeline", response_model=TimelineRead)
 def timeline(
-    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: date | None = None
+    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: IsoDate | None = None
 ) -> TimelineRead:
     """The case's milestones (AOD, days to offer), status phases with days, and events."""
     day = as_of or clock_of(request).today()
@@ -150,7 +149,7 @@ def timeline(
 
 @router.get("/cases/{ref}/gates", response_model=list[GateRead])
 def gates(
-    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
+    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: IsoDate | None = None
 ) -> list[GateRead]:
     """Each offer gate's answer (vetting, notification, funding…) with its reason."""
     case = service.resolve_case(session, actor=principal, ref=ref)

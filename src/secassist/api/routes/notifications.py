@@ -7,12 +7,11 @@ after formal notification; an id outside the caller's scope answers 404.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.core.types import to_money
+from secassist.core.types import IsoDate, to_money
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
 from secassist.http.params import Id
 from secassist.notification import queries, service
@@ -53,7 +52,7 @@ def list_notifications(
 @router.get("/requirement", response_model=RequirementRead)
 def requirement_calc(
     country: str,
-    on: Annotated[date, Query(alias="date")],
+    on: Annotated[IsoDate, Query(alias="date")],
     mde: str,
     total: str,
     design_construction: str = "0",

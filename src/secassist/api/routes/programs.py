@@ -4,11 +4,11 @@ writes need ``program:write`` and, from a browser session, the CSRF header."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
 from secassist.http.params import AfterId, FiscalYear, Id, IdFilter
 from secassist.programs import oversight, queries, service
@@ -141,7 +141,7 @@ def entries(
     country: str | None = None,
     kind: Literal["appropriation", "allocation", "obligation", "expenditure"] | None = None,
     case_id: IdFilter = None,
-    on: date | None = None,
+    on: IsoDate | None = None,
     after_id: AfterId = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
 ) -> list[EntryRead]:
@@ -173,7 +173,7 @@ def totals(
     request: Request,
     principal: PrincipalDep,
     session: ReadSessionDep,
-    on: date | None = None,
+    on: IsoDate | None = None,
     program: str | None = None,
     fiscal_year: FiscalYear = None,
     region: str | None = None,
@@ -195,7 +195,7 @@ def totals(
 
 @router.get("/cases/{case_id}/funding", response_model=CaseFundingRead)
 def case_funding(
-    case_id: Id, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
+    case_id: Id, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: IsoDate | None = None
 ) -> CaseFundingRead:
     """What the ledger holds for one FMS case, by program and by line, as of ``on``."""
     f = oversight.case_funding(

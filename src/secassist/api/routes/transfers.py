@@ -15,13 +15,13 @@ certify) and, from a browser session, the CSRF header.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import ValidationFailedError
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
 from secassist.http.params import Id
 from secassist.identity.policy import Principal
@@ -93,7 +93,7 @@ def overdue(
     request: Request,
     principal: PrincipalDep,
     session: ReadSessionDep,
-    on: Annotated[date | None, Query(description="As of (default today).")] = None,
+    on: Annotated[IsoDate | None, Query(description="As of (default today).")] = None,
 ) -> list[TransferRow]:
     """Temporary transfers executed and not returned by their return date (``transfers overdue``)."""
     day = on or clock_of(request).today()

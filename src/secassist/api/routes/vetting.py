@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, status
 from sqlalchemy.orm import Session
 
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
 from secassist.http.params import Id, IdFilter
 from secassist.identity.policy import Principal
@@ -271,7 +272,7 @@ def unit(unit_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> schem
 
 
 @router.get("/leahy/units/{unit_id}/status", response_model=LeahyStatusOut)
-def unit_status(unit_id: Id, on: date, principal: PrincipalDep, session: ReadSessionDep) -> LeahyStatusOut:
+def unit_status(unit_id: Id, on: IsoDate, principal: PrincipalDep, session: ReadSessionDep) -> LeahyStatusOut:
     """The unit's Leahy status on a date (what the policy rule and the obligation gate see)."""
     u = leahy.get_unit(session, actor=principal, unit_id=unit_id)
     st = leahy.status_on(session, u.id, on)
