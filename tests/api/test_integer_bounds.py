@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.core.types import MAX_INT64
+from secassist.core.types import MAX_INT64, MAX_ROW_ID
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
@@ -108,3 +108,27 @@ def test_named_operations_reject_out_of_range_values(
     assert r.status_code != 500
     if r.status_code == 422:
         assert r.json()["code"] == "validation.failed"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lors/{}",
+        "/users/{}",
+        "/organizations/{}",
+        "/notifications/{}",
+        "/transfers/{}",
+        "/programs/entries/{}",
+        "/programs/appropriations/{}",
+        "/cases/{}/timeline",
+    ],
+)
+def test_ids_are_bounded_by_the_32_bit_primary_keys(
+    client: TestClient, bearer: dict[str, str], path: str
+) -> None:
+    # Primary keys are INTEGER: 32-bit on PostgreSQL, where 2**63 - 1 was "integer out of
+    # range" (a 500). The largest id is simply missing; one more is not an id at all.
+    largest = client.get(API + path.format(MAX_ROW_ID), headers=bearer)
+    assert largest.status_code == 404, largest.text
+    beyond = client.get(API + path.format(MAX_ROW_ID + 1), headers=bearer)
+    assert beyond.status_code in (404, 422), beyond.text  # 404: a case identifier, not an id

@@ -38,8 +38,12 @@ def to_money(value: object, *, field: str = "amount", allow_negative: bool = Fal
 Money = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
 
 
-# The largest value of a signed 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT).
+# The largest value of a signed 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT:
+# the audit log's sequence numbers and tree sizes).
 MAX_INT64 = 2**63 - 1
+# The largest row id: primary keys are INTEGER, 32-bit on PostgreSQL (64-bit on SQLite);
+# a larger id is no row's on either, and would overflow PostgreSQL's parameter.
+MAX_ROW_ID = 2**31 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -48,13 +52,13 @@ def row_id_of(text: str) -> int | None:
 
     ``str.isdigit`` also accepts superscripts and other scripts' digits (``"²"``), which
     ``int`` then refuses; and a number beyond 64 bits overflows the database driver. A
-    number too large for any column comes back as 0, which no row has (ids start at 1),
+    number beyond :data:`MAX_ROW_ID` comes back as 0, which no row has (ids start at 1),
     so the lookup answers "not found" like any other missing id.
     """
     if not _ASCII_DIGITS.fullmatch(text):
         return None
     value = int(text)
-    return value if value <= MAX_INT64 else 0
+    return value if value <= MAX_ROW_ID else 0
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
