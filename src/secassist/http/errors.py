@@ -42,7 +42,8 @@ class Problem(BaseModel):
     retry_after: int | None = None
 
 
-_PROBLEM_SCHEMA = Problem.model_json_schema()
+# Declared once in the document's components; every error response refers to it.
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _WHY = {
     400: "Malformed request.",
     401: "No valid credential (token or session).",
@@ -60,9 +61,26 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
 def problem_responses(statuses: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problem JSON an operation can answer with."""
     return {
-        status: {"description": _WHY[status], "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+        status: {"description": _WHY[status], "content": {PROBLEM: {"schema": _PROBLEM_REF}}}
         for status in statuses
     }
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Add the ``Problem`` schema that :func:`problem_responses` refers to to the app's
+    OpenAPI document (once, rather than inline in each of several hundred responses)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                Problem.model_json_schema()
+            )
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _is_api(request: Request) -> bool:
