@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help bootstrap run test lint format typecheck pytest bench migration docs clean
+.PHONY: help bootstrap run test fuzz lint format typecheck pytest bench migration docs clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -15,6 +15,9 @@ run: ## Migrate the SQLite database, load the demo data, serve on http://127.0.0
 
 test: ## ruff, mypy --strict, the whole suite on SQLite and on a throwaway PostgreSQL
 	scripts/test
+
+fuzz: bootstrap ## Schema fuzzing of every API operation, many random examples, SQLite and PostgreSQL (FUZZ_EXAMPLES=100)
+	scripts/fuzz
 
 lint: bootstrap ## ruff check and format check only
 	.venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench

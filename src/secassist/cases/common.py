@@ -23,6 +23,7 @@ from secassist.core.errors import (
     UnknownCodeError,
     ValidationFailedError,
 )
+from secassist.core.types import row_id_of
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal, actor_of, require_permission, row_rule, scope
 from secassist.reference.service import get_reference
@@ -219,8 +220,8 @@ def get_case(session: Session, *, actor: Principal | None, case_id: int) -> Case
 def resolve_case(session: Session, *, actor: Principal | None, ref: str | int) -> Case:
     """A case by numeric id or by identifier (``PL-D-AAA``), scoped like :func:`get_case`."""
     text = str(ref).strip().upper()
-    if text.isdigit():
-        return get_case(session, actor=actor, case_id=int(text))
+    if (case_id := row_id_of(text)) is not None:
+        return get_case(session, actor=actor, case_id=case_id)
     if not IDENTIFIER.match(text):
         raise NotFoundError("case not found")
     case = session.scalar(scoped_cases(actor).where(Case.identifier == text))

@@ -36,6 +36,7 @@ from secassist.cases.lifecycle import parse_status
 from secassist.cases.models import FINANCING, Amendment, Case, CaseEvent, CaseLine, Lor
 from secassist.cases.records import AmendmentRec, CaseRec, EventRec, LineRec, LorRec
 from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.core.types import row_id_of
 from secassist.identity.policy import EVERYTHING, Principal, Resource, RowRule, row_rule, scope, visible
 from secassist.storage.prepared import Prepared, connection_of
 
@@ -265,8 +266,8 @@ def _case_with_lor(conn: Connection, actor: Principal | None, ref: str | int) ->
     """The case (by id or identifier, scoped) and its LOR in one query; 404 otherwise."""
     key = str(ref).strip().upper()
     value: int | str
-    if key.isdigit():
-        by_identifier, value = False, int(key)
+    if (row_id := row_id_of(key)) is not None:
+        by_identifier, value = False, row_id
     elif IDENTIFIER.match(key):
         by_identifier, value = True, key
     else:

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     # key), tied to the database: default, in development only, <SQLite file>-audit-keys/
     # beside the database file; required in production, for PostgreSQL and in-memory SQLite.
     audit_key_path: Path | None = None
+    # Request-size limits, enforced before a body is read (413 Content Too Large): any
+    # body (JSON, forms) at most SECASSIST_MAX_BODY_BYTES; a multipart upload (inventory
+    # scans) at most SECASSIST_MAX_UPLOAD_BYTES: a 32 MiB file plus the form around it.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    max_upload_bytes: int = Field(default=33 * 1024 * 1024, ge=1024, le=4 * 1024**3)
     # The log's name in signed checkpoints (C2SP "origin"); make it unique per deployment.
     audit_origin: str = "secassist.local/audit"
     # How far ahead of today a program ledger entry (or an appropriation's first day of

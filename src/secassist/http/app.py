@@ -19,7 +19,9 @@ from secassist.api.router import API_PREFIX
 from secassist.api.router import router as api_router
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
-from secassist.http.errors import install_error_handlers
+from secassist.http.deps import SESSION_COOKIE
+from secassist.http.edge import RequestLimits, SecurityHeaders
+from secassist.http.errors import install_error_handlers, install_problem_schema
 from secassist.reference.service import get_reference
 from secassist.storage.engine import engine_from_settings, make_session_factory, ping
 from secassist.storage.migrate import ensure_at_head
@@ -66,4 +68,8 @@ def create_app(
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app, error_page=_error_page)
+    install_problem_schema(app)
+    # Outermost last: the headers go on every answer, the limits' early refusals included.
+    app.add_middleware(RequestLimits, api_prefix=API_PREFIX, session_cookie=SESSION_COOKIE)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -12,16 +12,75 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from secassist.core.errors import SecassistError
+from secassist.http.edge import TOO_LARGE_CODE, TOO_LARGE_TITLE
 from secassist.storage.engine import translate_error
 
 # An error page: (request, status, title, detail) -> response.
 ErrorPage = Callable[[Request, int, str, str], Response]
 
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """The body of every API error: RFC 9457 problem details, with a stable ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    # Validation failures: one {field, message, ...} per problem.
+    errors: list[dict[str, Any]] | None = None
+    # 503 and some 409s: seconds to wait before retrying (also the Retry-After header).
+    retry_after: int | None = None
+
+
+# Declared once in the document's components; every error response refers to it.
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_WHY = {
+    400: "Malformed request.",
+    401: "No valid credential (token or session).",
+    403: "The caller's role may not do this (or a CSRF check failed).",
+    404: "No such resource, or none the caller may see.",
+    409: "Conflicts with the current state (stale version, refused transition); retry or re-read.",
+    413: "Request body larger than the configured limit.",
+    422: "Invalid input: each error names its field.",
+    503: "Busy (no database connection free in time): retry after Retry-After seconds.",
+}
+READ_ERRORS = (401, 403, 404, 422, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
+
+
+def problem_responses(statuses: tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problem JSON an operation can answer with."""
+    return {
+        status: {"description": _WHY[status], "content": {PROBLEM: {"schema": _PROBLEM_REF}}}
+        for status in statuses
+    }
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Add the ``Problem`` schema that :func:`problem_responses` refers to to the app's
+    OpenAPI document (once, rather than inline in each of several hundred responses)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+                Problem.model_json_schema()
+            )
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _is_api(request: Request) -> bool:
@@ -85,8 +144,12 @@ def install_error_handlers(app: FastAPI, *, error_page: ErrorPage) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        title = {404: "Not found", 405: "Method not allowed", 413: TOO_LARGE_TITLE}.get(
+            exc.status_code, "Error"
+        )
+        code = {404: "not_found", 405: "method_not_allowed", 413: TOO_LARGE_CODE}.get(
+            exc.status_code, "http_error"
+        )
         if _is_api(request):
             return _problem(exc.status_code, title, str(exc.detail), code)
         return _web_error(request, exc.status_code, title, str(exc.detail))

@@ -8,6 +8,7 @@ unscoped. The writes are in :mod:`secassist.programs.service`.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.core.types import row_id_of
 from secassist.identity.policy import Principal, Resource, scope
 from secassist.programs.catalog import program as catalog_program
 from secassist.programs.models import Appropriation, LedgerEntry
@@ -48,10 +50,10 @@ def resolve_appropriation(session: Session, *, actor: Principal | None, ref: str
     exactly one appropriation has them; several (a base act and a supplemental) are refused
     with their ids, so the caller gives the id."""
     text = ref.strip()
-    if text.isdigit():
-        return get_appropriation(session, actor=actor, appropriation_id=int(text))
+    if (appropriation_id := row_id_of(text)) is not None:
+        return get_appropriation(session, actor=actor, appropriation_id=appropriation_id)
     program, sep, year = text.partition("/")
-    if not sep or not year.strip().isdigit():
+    if not sep or not re.fullmatch(r"[0-9]{4}", year.strip()):
         raise ValidationFailedError(
             f"appropriation: {ref!r} is neither an id nor PROGRAM/FY (FMF/2024)", field="appropriation"
         )

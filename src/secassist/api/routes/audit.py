@@ -35,7 +35,9 @@ from secassist.audit.schemas import (
     WitnessView,
 )
 from secassist.core.errors import NotFoundError
+from secassist.core.types import MAX_INT64
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
+from secassist.http.params import Seq
 from secassist.identity.policy import Principal, may_read_audit_entry, require_permission
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -65,7 +67,9 @@ def entries(
     session: ReadSessionDep,
     tag: Annotated[str | None, Query(description="Tag prefix, e.g. identity:user.")] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    after: Annotated[int | None, Query(ge=-1, description="Entries with seq greater than this.")] = None,
+    after: Annotated[
+        int | None, Query(ge=-1, le=MAX_INT64, description="Entries with seq greater than this.")
+    ] = None,
 ) -> Any:
     """Log entries in order, paged by ``after`` (the last seq seen)."""
     _authorize(principal)
@@ -92,7 +96,7 @@ def entries(
 
 
 @router.get("/entries/{seq}")
-def entry(seq: int, principal: PrincipalDep, session: ReadSessionDep) -> dict[str, Any]:
+def entry(seq: Seq, principal: PrincipalDep, session: ReadSessionDep) -> dict[str, Any]:
     """One entry as the JSON document its leaf hash covers (RFC 8785 canonical form hashed),
     or, outside the caller's scope, its redacted form with the leaf hash."""
     _authorize(principal)
@@ -105,10 +109,12 @@ def entry(seq: int, principal: PrincipalDep, session: ReadSessionDep) -> dict[st
 
 @router.get("/proofs/inclusion/{seq}", response_model=InclusionProof)
 def inclusion(
-    seq: int,
+    seq: Seq,
     principal: PrincipalDep,
     session: ReadSessionDep,
-    tree_size: Annotated[int | None, Query(ge=0, description="Default: the current size.")] = None,
+    tree_size: Annotated[
+        int | None, Query(ge=0, le=MAX_INT64, description="Default: the current size.")
+    ] = None,
 ) -> Any:
     """RFC 9162 inclusion proof of entry ``seq``, with the entry document (redacted
     outside the caller's scope: the proof then starts from ``leaf_hash``)."""
@@ -123,8 +129,8 @@ def inclusion(
 def consistency(
     principal: PrincipalDep,
     session: ReadSessionDep,
-    old: Annotated[int, Query(ge=1, description="The older tree size.")],
-    new: Annotated[int | None, Query(ge=1, description="Default: the current size.")] = None,
+    old: Annotated[int, Query(ge=1, le=MAX_INT64, description="The older tree size.")],
+    new: Annotated[int | None, Query(ge=1, le=MAX_INT64, description="Default: the current size.")] = None,
 ) -> Any:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
     _authorize(principal)

@@ -11,8 +11,6 @@ reason: the request is valid, the case's state does not allow it yet.
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Request, Response, status
 
 from secassist.cases import amendments, lors, metrics, present, queries, service
@@ -37,6 +35,7 @@ from secassist.cases.schemas import (
     OfferIn,
     TimelineRead,
 )
+from secassist.core.types import IsoDate
 from secassist.http.deps import (
     PrincipalDep,
     ReadSessionDep,
@@ -45,6 +44,7 @@ from secassist.http.deps import (
     clock_of,
     model_response,
 )
+from secassist.http.params import Id, Offset
 from secassist.identity.policy import Principal
 from secassist.workflows import offer as offer_workflow
 
@@ -66,14 +66,14 @@ def receive_lor(body: LorCreate, request: Request, principal: WriterDep, session
 
 
 @router.get("/lors/{lor_id}", response_model=LorRead)
-def get_lor(lor_id: int, principal: PrincipalDep, session: ReadSessionDep) -> LorRead:
+def get_lor(lor_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> LorRead:
     """One LOR with what it still lacks before it counts as complete."""
     return present.lor_read(lors.get_lor(session, actor=principal, lor_id=lor_id))
 
 
 @router.patch("/lors/{lor_id}", response_model=LorRead)
 def update_lor(
-    lor_id: int, body: LorUpdate, request: Request, principal: WriterDep, session: WriteSessionDep
+    lor_id: Id, body: LorUpdate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> LorRead:
     """Fill in or correct an LOR that is not yet complete."""
     lor = lors.update_lor(
@@ -95,7 +95,7 @@ def list_cases(
     financing: str | None = None,
     q: str | None = Query(default=None, description="Text in the identifier or title."),
     limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> Response:
     """The cases the caller may see, newest first, with their values derived from the lines."""
     page = queries.list_cases(
@@ -114,7 +114,7 @@ def list_cases(
 
 @router.get("/cases/metrics", response_model=MetricsRead)
 def case_metrics(
-    request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: date | None = None
+    request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: IsoDate | None = None
 ) -> MetricsRead:
     """Processing metrics over the caller's cases as of a date (default today): days LOR
     complete → offered, the AOD share (target 85%), the 120-day metric, dwell per status."""
@@ -139,7 +139,7 @@ def get_case(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> Resp
 
 @router.get("/cases/{ref}/timeline", response_model=TimelineRead)
 def timeline(
-    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: date | None = None
+    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: IsoDate | None = None
 ) -> TimelineRead:
     """The case's milestones (AOD, days to offer), status phases with days, and events."""
     day = as_of or clock_of(request).today()
@@ -149,7 +149,7 @@ def timeline(
 
 @router.get("/cases/{ref}/gates", response_model=list[GateRead])
 def gates(
-    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
+    ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: IsoDate | None = None
 ) -> list[GateRead]:
     """Each offer gate's answer (vetting, notification, funding…) with its reason."""
     case = service.resolve_case(session, actor=principal, ref=ref)
@@ -228,7 +228,7 @@ def add_line(
 @router.patch("/cases/{ref}/lines/{line_id}", response_model=LineRead)
 def update_line(
     ref: str,
-    line_id: int,
+    line_id: Id,
     body: LineUpdate,
     request: Request,
     principal: WriterDep,
@@ -246,7 +246,7 @@ def update_line(
 @router.post("/cases/{ref}/lines/{line_id}/complete", response_model=LineRead)
 def complete_line(
     ref: str,
-    line_id: int,
+    line_id: Id,
     body: LineComplete,
     request: Request,
     principal: WriterDep,
@@ -266,7 +266,7 @@ def case_lines(
     principal: PrincipalDep,
     session: ReadSessionDep,
     limit: int = Query(default=200, ge=1, le=queries.MAX_PAGE),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[LineRead]:
     """Every case line the caller may see (a contractor: the lines it supplies)."""
     rows = queries.visible_lines(session, actor=principal, limit=limit, offset=offset)
@@ -299,7 +299,7 @@ def propose_amendment(
 @router.post("/cases/{ref}/amendments/{number}/accept", response_model=AmendmentRead)
 def accept_amendment(
     ref: str,
-    number: int,
+    number: Id,
     body: AmendmentAccept,
     request: Request,
     principal: WriterDep,

@@ -15,13 +15,13 @@ CSRF header.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
 from secassist.cases.service import case_facts
 from secassist.core.errors import ValidationFailedError
+from secassist.core.types import MAX_INT64, IsoDate
 from secassist.equipment import monitoring, queries, service
 from secassist.equipment.models import Item
 from secassist.equipment.reconcile import reconcile as run_reconcile
@@ -48,6 +48,7 @@ from secassist.http.deps import (
     clock_of,
     model_response,
 )
+from secassist.http.params import Id
 from secassist.workflows.deliver import deliver as run_deliver
 from secassist.workflows.deliver import line_ref
 from secassist.workflows.trace_item import trace as run_trace
@@ -92,7 +93,8 @@ def trace(
     session: ReadSessionDep,
     item_type: Annotated[str | None, Query(max_length=32)] = None,
     tree_size: Annotated[
-        int | None, Query(ge=1, description="Prove against this tree size (a signed checkpoint's).")
+        int | None,
+        Query(ge=1, le=MAX_INT64, description="Prove against this tree size (a signed checkpoint's)."),
     ] = None,
 ) -> Response:
     """One serial's chain — funding, case, line, notification, every custody event — each
@@ -105,7 +107,7 @@ def trace(
 def delinquency(
     principal: PrincipalDep,
     session: ReadSessionDep,
-    as_of: Annotated[date, Query(description="The date; a future date is a projection.")],
+    as_of: Annotated[IsoDate, Query(description="The date; a future date is a projection.")],
     country: CountryQ = None,
 ) -> Response:
     """EEUM inventory delinquency as of a date, by holder country, with the delinquent
@@ -182,7 +184,7 @@ def reconcile(
     principal: WriterDep,
     session: WriteSessionDep,
     file: Annotated[UploadFile, File(description="The scanner's export: CSV or XLSX naming serial.")],
-    on: Annotated[date, Query(description="The scan's date.")],
+    on: Annotated[IsoDate, Query(description="The scan's date.")],
     apply: Annotated[bool, Query(description="Record an inventory event per item found.")] = False,
 ) -> Response:
     """Reconcile a site's scanned serial list: found / missing / unexpected / wrong_site /
@@ -215,7 +217,7 @@ def list_incidents(
     session: ReadSessionDep,
     country: CountryQ = None,
     open: Annotated[bool, Query(description="Only incidents open on ``on`` (default today).")] = False,
-    on: date | None = None,
+    on: IsoDate | None = None,
 ) -> list[IncidentRead]:
     """Possible end-use violations the caller may see, newest discovery first."""
     open_on = (on or clock_of(request).today()) if open else None
@@ -238,7 +240,7 @@ def record_incident(
 
 @router.post("/incidents/{incident_id}/report", response_model=IncidentRead)
 def report_incident(
-    incident_id: int, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
+    incident_id: Id, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> IncidentRead:
     """Record the date the incident was reported to the offices."""
     row = monitoring.report_incident(
@@ -249,7 +251,7 @@ def report_incident(
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentRead)
 def close_incident(
-    incident_id: int, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
+    incident_id: Id, body: IncidentDate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> IncidentRead:
     """Close an incident (recovered, or the investigation ended)."""
     row = monitoring.close_incident(

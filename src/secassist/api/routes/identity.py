@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from secassist.core.clock import now
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
+from secassist.http.params import Id, IdFilter
 from secassist.identity import queries, service
 from secassist.identity import tokens as token_service
 from secassist.identity.models import ApiToken, Organization, User
@@ -91,14 +92,14 @@ def organizations(
 
 
 @router.get("/organizations/{org_id}", response_model=OrganizationOut)
-def organization(org_id: int, principal: PrincipalDep, session: ReadSessionDep) -> OrganizationOut:
+def organization(org_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> OrganizationOut:
     """One organization; 404 when it does not exist or is outside the caller's scope."""
     return _org_out(queries.visible_organization(session, actor=principal, org_id=org_id))
 
 
 @router.get("/users", response_model=list[UserOut])
 def users(
-    principal: PrincipalDep, session: ReadSessionDep, organization_id: int | None = None
+    principal: PrincipalDep, session: ReadSessionDep, organization_id: IdFilter = None
 ) -> list[UserOut]:
     """The users the caller may see."""
     found = queries.list_users(session, actor=principal, organization_id=organization_id)
@@ -107,7 +108,7 @@ def users(
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def user(user_id: int, principal: PrincipalDep, session: ReadSessionDep) -> UserOut:
+def user(user_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> UserOut:
     """One user; 404 when it does not exist or is outside the caller's scope."""
     found = queries.visible_user(session, actor=principal, user_id=user_id)
     return _user_out(found, queries.roles_by_user(session, [found.id])[found.id])
@@ -136,7 +137,7 @@ def issue_token(
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, request: Request, principal: WriterDep, session: WriteSessionDep) -> Response:
+def revoke_token(token_id: Id, request: Request, principal: WriterDep, session: WriteSessionDep) -> Response:
     """Revoke one of your tokens (an administrator: anyone's); 404 for anyone else's."""
     token_service.revoke_token(session, actor=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

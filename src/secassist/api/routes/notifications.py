@@ -7,13 +7,13 @@ after formal notification; an id outside the caller's scope answers 404.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from secassist.core.types import to_money
+from secassist.core.types import IsoDate, to_money
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
+from secassist.http.params import Id
 from secassist.notification import queries, service
 from secassist.notification.render import render_pdf, render_text
 from secassist.notification.schemas import (
@@ -52,7 +52,7 @@ def list_notifications(
 @router.get("/requirement", response_model=RequirementRead)
 def requirement_calc(
     country: str,
-    on: Annotated[date, Query(alias="date")],
+    on: Annotated[IsoDate, Query(alias="date")],
     mde: str,
     total: str,
     design_construction: str = "0",
@@ -86,14 +86,14 @@ def requirement_calc(
 
 @router.get("/{notification_id}", response_model=NotificationRead)
 def get_notification(
-    notification_id: int, principal: PrincipalDep, session: ReadSessionDep
+    notification_id: Id, principal: PrincipalDep, session: ReadSessionDep
 ) -> NotificationRead:
     """One notification; 404 when missing or outside the caller's scope."""
     return _out(queries.get_notification(session, actor=principal, notification_id=notification_id))
 
 
 @router.get("/{notification_id}/sources", response_model=list[SourceRead])
-def get_sources(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> list[SourceRead]:
+def get_sources(notification_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> list[SourceRead]:
     """The published texts this notification was read from."""
     return [
         SourceRead.model_validate(s)
@@ -102,14 +102,14 @@ def get_sources(notification_id: int, principal: PrincipalDep, session: ReadSess
 
 
 @router.get("/{notification_id}/notice.txt", response_class=Response)
-def notice_text(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Response:
+def notice_text(notification_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The Federal Register transmittal as text."""
     n = queries.get_notification(session, actor=principal, notification_id=notification_id)
     return Response(render_text(notice_content(session, n)), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/{notification_id}/notice.pdf", response_class=Response)
-def notice_pdf(notification_id: int, principal: PrincipalDep, session: ReadSessionDep) -> Response:
+def notice_pdf(notification_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> Response:
     """The Federal Register transmittal as PDF."""
     n = queries.get_notification(session, actor=principal, notification_id=notification_id)
     name = f"transmittal-{n.transmittal or n.id}.pdf"
@@ -130,7 +130,7 @@ def create(
 
 @router.post("/for-case/{case_id}", response_model=NotificationRead, status_code=status.HTTP_201_CREATED)
 def create_for_case(
-    case_id: int, request: Request, principal: WriterDep, session: WriteSessionDep
+    case_id: Id, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Open a case's notification from the case's facts (404 for a case the caller may not see)."""
     return _out(prepare_for_case(session, actor=principal, case_id=case_id))
@@ -138,7 +138,7 @@ def create_for_case(
 
 @router.post("/{notification_id}/informal-review", response_model=NotificationRead)
 def informal(
-    notification_id: int,
+    notification_id: Id,
     body: InformalIn,
     request: Request,
     principal: WriterDep,
@@ -153,7 +153,7 @@ def informal(
 
 @router.post("/{notification_id}/formal-notification", response_model=NotificationRead)
 def formal(
-    notification_id: int, body: FormalIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    notification_id: Id, body: FormalIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record the formal notification to Congress: the review period starts."""
     n = service.record_formal_notification(
@@ -164,7 +164,7 @@ def formal(
 
 @router.post("/{notification_id}/emergency-waiver", response_model=NotificationRead)
 def waiver(
-    notification_id: int, body: WaiverIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    notification_id: Id, body: WaiverIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> NotificationRead:
     """Record an emergency waiver of the review period with its justification."""
     n = service.record_emergency_waiver(
@@ -175,7 +175,7 @@ def waiver(
 
 @router.post("/{notification_id}/disapproval", response_model=NotificationRead)
 def disapproval(
-    notification_id: int,
+    notification_id: Id,
     body: DisapprovalIn,
     request: Request,
     principal: WriterDep,

@@ -4,11 +4,13 @@ writes need ``program:write`` and, from a browser session, the CSRF header."""
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
+from secassist.http.params import AfterId, FiscalYear, Id, IdFilter
 from secassist.programs import oversight, queries, service
 from secassist.programs.catalog import catalog
 from secassist.programs.schemas import (
@@ -42,7 +44,7 @@ def appropriations(
     principal: PrincipalDep,
     session: ReadSessionDep,
     program: str | None = None,
-    fiscal_year: int | None = None,
+    fiscal_year: FiscalYear = None,
 ) -> list[AppropriationRead]:
     """Appropriations (State, DoD, auditors; partners and SCOs see none)."""
     found = queries.list_appropriations(session, actor=principal, program=program, fiscal_year=fiscal_year)
@@ -51,7 +53,7 @@ def appropriations(
 
 @router.get("/appropriations/{appropriation_id}", response_model=AppropriationRead)
 def appropriation(
-    appropriation_id: int, principal: PrincipalDep, session: ReadSessionDep
+    appropriation_id: Id, principal: PrincipalDep, session: ReadSessionDep
 ) -> AppropriationRead:
     """One appropriation; 404 when missing or invisible."""
     return AppropriationRead.of(
@@ -118,7 +120,7 @@ def expend(
 
 @router.post("/entries/{entry_id}/reversal", response_model=EntryRead, status_code=status.HTTP_201_CREATED)
 def reverse(
-    entry_id: int, body: ReversalCreate, request: Request, principal: WriterDep, session: WriteSessionDep
+    entry_id: Id, body: ReversalCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> EntryRead:
     """Reverse an entry (the correction of the append-only ledger)."""
     entry = service.reverse(
@@ -136,13 +138,13 @@ def reverse(
 def entries(
     principal: PrincipalDep,
     session: ReadSessionDep,
-    appropriation_id: int | None = None,
+    appropriation_id: IdFilter = None,
     country: str | None = None,
-    kind: str | None = None,
-    case_id: int | None = None,
-    on: date | None = None,
-    after_id: int | None = None,
-    limit: int = 100,
+    kind: Literal["appropriation", "allocation", "obligation", "expenditure"] | None = None,
+    case_id: IdFilter = None,
+    on: IsoDate | None = None,
+    after_id: AfterId = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
 ) -> list[EntryRead]:
     """The ledger, in id order, scoped and filtered; page with ``after_id``."""
     found = queries.list_entries(
@@ -161,7 +163,7 @@ def entries(
 
 
 @router.get("/entries/{entry_id}", response_model=EntryRead)
-def entry(entry_id: int, principal: PrincipalDep, session: ReadSessionDep) -> EntryRead:
+def entry(entry_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> EntryRead:
     """One ledger entry; 404 when missing or outside the caller's scope."""
     found = queries.get_entry(session, actor=principal, entry_id=entry_id)
     return EntryRead.of(found, queries.reversed_ids(session, [found.id]).get(found.id))
@@ -172,9 +174,9 @@ def totals(
     request: Request,
     principal: PrincipalDep,
     session: ReadSessionDep,
-    on: date | None = None,
+    on: IsoDate | None = None,
     program: str | None = None,
-    fiscal_year: int | None = None,
+    fiscal_year: FiscalYear = None,
     region: str | None = None,
     country: str | None = None,
 ) -> TotalsRead:
@@ -194,7 +196,7 @@ def totals(
 
 @router.get("/cases/{case_id}/funding", response_model=CaseFundingRead)
 def case_funding(
-    case_id: int, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: date | None = None
+    case_id: Id, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: IsoDate | None = None
 ) -> CaseFundingRead:
     """What the ledger holds for one FMS case, by program and by line, as of ``on``; 404
     when the case is missing or outside the caller's scope."""

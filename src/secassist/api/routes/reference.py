@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from secassist.core.types import IsoDate
 from secassist.http.deps import ReferenceDep
 from secassist.reference.schemas import CodesAsOf, CountryOut, ItarAsOf, ItarEntryOut
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 
-OnQuery = Annotated[date, Query(description="As-of date (YYYY-MM-DD).")]
+OnQuery = Annotated[IsoDate, Query(description="As-of date (YYYY-MM-DD).")]
 
 
 @router.get("/countries", response_model=list[CountryOut])

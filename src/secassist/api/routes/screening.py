@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, status
 
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep
+from secassist.http.params import Id
 from secassist.vetting.screening import queries, service
 from secassist.vetting.screening.matcher import ALGORITHM, DEFAULT_THRESHOLD
 from secassist.vetting.screening.models import ScreeningDisposition, ScreeningListVersion, ScreeningRun
@@ -179,14 +180,14 @@ def screenings(principal: PrincipalDep, session: ReadSessionDep) -> list[RunOut]
 
 
 @router.get("/screenings/{run_id}", response_model=RunOut)
-def screening(run_id: int, principal: PrincipalDep, session: ReadSessionDep) -> RunOut:
+def screening(run_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> RunOut:
     run = queries.get_run(session, actor=principal, run_id=run_id)
     return run_out(run, queries.dispositions(session, run=run))
 
 
 @router.post("/screenings/{run_id}/dispositions", response_model=RunOut, status_code=status.HTTP_201_CREATED)
 def dispose(
-    run_id: int, body: DispositionIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    run_id: Id, body: DispositionIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> RunOut:
     """Record an analyst's disposition of one result."""
     service.record_disposition(

@@ -15,14 +15,15 @@ certify) and, from a browser session, the CSRF header.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import ValidationFailedError
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
+from secassist.http.params import Id
 from secassist.identity.policy import Principal
 from secassist.transfers import queries
 from secassist.transfers import service as transfers
@@ -95,7 +96,7 @@ def overdue(
     request: Request,
     principal: PrincipalDep,
     session: ReadSessionDep,
-    on: Annotated[date | None, Query(description="As of (default today).")] = None,
+    on: Annotated[IsoDate | None, Query(description="As of (default today).")] = None,
 ) -> list[TransferRow]:
     """Temporary transfers executed and not returned by their return date (``transfers overdue``)."""
     day = on or clock_of(request).today()
@@ -139,7 +140,7 @@ def case_holdings(case_ref: str, principal: PrincipalDep, session: ReadSessionDe
 
 
 @router.get("/{request_id}", response_model=TransferRead)
-def get_transfer(request_id: int, principal: PrincipalDep, session: ReadSessionDep) -> TransferRead:
+def get_transfer(request_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> TransferRead:
     """One request: its items, findings with rationale and evidence, the §3(d) requirement,
     certification, State's decision and the execution."""
     return read_of(session, queries.get_request(session, actor=principal, request_id=request_id))
@@ -171,7 +172,7 @@ def create(
 
 @router.post("/{request_id}/decision", response_model=TransferRead)
 def decide(
-    request_id: int, body: DecisionIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    request_id: Id, body: DecisionIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> TransferRead:
     """State approves or denies, with provisos; a blocking finding means no approval
     (``transfers decide``)."""
@@ -185,7 +186,7 @@ def decide(
 
 @router.post("/{request_id}/certification", response_model=TransferRead)
 def certify(
-    request_id: int, body: DateIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    request_id: Id, body: DateIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> TransferRead:
     """The §3(d) certification formally sent to Congress: its review period starts, and
     congressional staff may read the request (``transfers certify``)."""
@@ -197,7 +198,7 @@ def certify(
 
 @router.post("/{request_id}/execution", response_model=TransferRead)
 def execute(
-    request_id: int, body: ExecuteIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    request_id: Id, body: ExecuteIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> TransferRead:
     """Execute an approved request: custody, holder and EEUM responsibility, and both
     offices' inbox entries in one commit (``transfers execute``)."""
@@ -210,7 +211,7 @@ def execute(
 
 @router.post("/{request_id}/return", response_model=TransferRead)
 def return_(
-    request_id: int, body: DateIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    request_id: Id, body: DateIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> TransferRead:
     """Record the return of a temporary transfer (``transfers return``)."""
     done = return_transfer(

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, status
 from sqlalchemy.orm import Session
 
+from secassist.core.types import IsoDate
 from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
+from secassist.http.params import Id, IdFilter
 from secassist.identity.policy import Principal
 from secassist.vetting import history, leahy, queries, schemas, service
 from secassist.vetting.decisions_models import VettingProposal
@@ -82,7 +84,7 @@ def proposals(
 
 
 @router.get("/proposals/{proposal_id}", response_model=schemas.ProposalRead)
-def proposal(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.ProposalRead:
+def proposal(proposal_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> schemas.ProposalRead:
     return _proposal_out(
         session, principal, service.get_proposal(session, actor=principal, proposal_id=proposal_id)
     )
@@ -94,7 +96,7 @@ def proposal(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep)
     status_code=status.HTTP_201_CREATED,
 )
 def determination(
-    proposal_id: int,
+    proposal_id: Id,
     body: DeterminationIn,
     request: Request,
     principal: WriterDep,
@@ -115,7 +117,7 @@ def determination(
     status_code=status.HTTP_201_CREATED,
 )
 def evaluate(
-    proposal_id: int, request: Request, principal: WriterDep, session: WriteSessionDep
+    proposal_id: Id, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """Evaluate under the profile the proposal's date picks: a new decision with every finding."""
     d = service.evaluate_proposal(session, actor=principal, proposal_id=proposal_id, clock=clock_of(request))
@@ -123,7 +125,7 @@ def evaluate(
 
 
 @router.get("/proposals/{proposal_id}/notes", response_model=list[schemas.NoteRead])
-def notes(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) -> list[schemas.NoteRead]:
+def notes(proposal_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> list[schemas.NoteRead]:
     """Pre-decisional notes (none for DoD)."""
     return [
         schemas.note_read(n) for n in service.list_notes(session, actor=principal, proposal_id=proposal_id)
@@ -134,7 +136,7 @@ def notes(proposal_id: int, principal: PrincipalDep, session: ReadSessionDep) ->
     "/proposals/{proposal_id}/notes", response_model=schemas.NoteRead, status_code=status.HTTP_201_CREATED
 )
 def add_note(
-    proposal_id: int, body: NoteIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    proposal_id: Id, body: NoteIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.NoteRead:
     n = service.add_note(
         session, actor=principal, proposal_id=proposal_id, body=body.body, clock=clock_of(request)
@@ -181,7 +183,7 @@ def decisions(
 
 
 @router.get("/decisions/{decision_id}", response_model=schemas.DecisionRead)
-def decision(decision_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.DecisionRead:
+def decision(decision_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> schemas.DecisionRead:
     """A decision with every finding's rationale, evidence and authority, and its sign-offs."""
     return queries.read_decision(
         session, service.get_decision(session, actor=principal, decision_id=decision_id)
@@ -194,7 +196,7 @@ def decision(decision_id: int, principal: PrincipalDep, session: ReadSessionDep)
     status_code=status.HTTP_201_CREATED,
 )
 def signoff(
-    decision_id: int, body: SignoffIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    decision_id: Id, body: SignoffIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     service.record_signoff(
         session, actor=principal, decision_id=decision_id, clock=clock_of(request), **body.model_dump()
@@ -206,7 +208,7 @@ def signoff(
 
 @router.post("/decisions/{decision_id}/finalize", response_model=schemas.DecisionRead)
 def finalize(
-    decision_id: int, body: FinalizeIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    decision_id: Id, body: FinalizeIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DecisionRead:
     """The final decision with provisos (a block can only be denied)."""
     d = service.finalize_decision(
@@ -265,12 +267,12 @@ def create_unit(
 
 
 @router.get("/leahy/units/{unit_id}", response_model=schemas.UnitRead)
-def unit(unit_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.UnitRead:
+def unit(unit_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> schemas.UnitRead:
     return schemas.unit_read(leahy.get_unit(session, actor=principal, unit_id=unit_id))
 
 
 @router.get("/leahy/units/{unit_id}/status", response_model=LeahyStatusOut)
-def unit_status(unit_id: int, on: date, principal: PrincipalDep, session: ReadSessionDep) -> LeahyStatusOut:
+def unit_status(unit_id: Id, on: IsoDate, principal: PrincipalDep, session: ReadSessionDep) -> LeahyStatusOut:
     """The unit's Leahy status on a date (what the policy rule and the obligation gate see)."""
     u = leahy.get_unit(session, actor=principal, unit_id=unit_id)
     st = leahy.status_on(session, u.id, on)
@@ -285,7 +287,7 @@ def unit_status(unit_id: int, on: date, principal: PrincipalDep, session: ReadSe
     status_code=status.HTTP_201_CREATED,
 )
 def request_vetting(
-    unit_id: int, body: VettingIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    unit_id: Id, body: VettingIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
     v = leahy.request_vetting(
         session, actor=principal, unit_id=unit_id, clock=clock_of(request), **body.model_dump()
@@ -295,7 +297,7 @@ def request_vetting(
 
 @router.get("/leahy/vettings", response_model=list[schemas.LeahyVettingRead])
 def vettings(
-    principal: PrincipalDep, session: ReadSessionDep, unit_id: int | None = None, status: str | None = None
+    principal: PrincipalDep, session: ReadSessionDep, unit_id: IdFilter = None, status: str | None = None
 ) -> list[schemas.LeahyVettingRead]:
     return [
         schemas.vetting_read(v)
@@ -304,13 +306,13 @@ def vettings(
 
 
 @router.get("/leahy/vettings/{vetting_id}", response_model=schemas.LeahyVettingRead)
-def vetting(vetting_id: int, principal: PrincipalDep, session: ReadSessionDep) -> schemas.LeahyVettingRead:
+def vetting(vetting_id: Id, principal: PrincipalDep, session: ReadSessionDep) -> schemas.LeahyVettingRead:
     return schemas.vetting_read(leahy.get_vetting(session, actor=principal, vetting_id=vetting_id))
 
 
 @router.post("/leahy/vettings/{vetting_id}/outcome", response_model=schemas.LeahyVettingRead)
 def outcome(
-    vetting_id: int, body: OutcomeIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    vetting_id: Id, body: OutcomeIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.LeahyVettingRead:
     """Decide a vetting; a denial opens a duty-to-inform task."""
     v = leahy.record_outcome(
@@ -330,7 +332,7 @@ def duty_to_inform(
 
 @router.post("/leahy/duty-to-inform/{task_id}/complete", response_model=schemas.DutyToInformRead)
 def inform_done(
-    task_id: int, body: InformedIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    task_id: Id, body: InformedIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> schemas.DutyToInformRead:
     """Record that the foreign government was informed."""
     t = leahy.complete_duty_to_inform(
@@ -352,7 +354,7 @@ def _remediation_out(r: Any) -> RemediationOut:
     status_code=status.HTTP_201_CREATED,
 )
 def remediate(
-    vetting_id: int, body: RemediationIn, request: Request, principal: WriterDep, session: WriteSessionDep
+    vetting_id: Id, body: RemediationIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> RemediationOut:
     """Steps toward eligibility after a denial (FAA §620M(b); 10 U.S.C. 362 corrective steps)."""
     r = leahy.propose_remediation(
@@ -363,7 +365,7 @@ def remediate(
 
 @router.post("/leahy/remediations/{remediation_id}/decision", response_model=RemediationOut)
 def decide_remediation(
-    remediation_id: int,
+    remediation_id: Id,
     body: RemediationDecisionIn,
     request: Request,
     principal: WriterDep,

@@ -17,6 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.core.types import row_id_of
 from secassist.identity.policy import Principal, require_permission, scope
 from secassist.vetting.screening.entities import ListEntity
 from secassist.vetting.screening.matcher import Index
@@ -127,8 +128,8 @@ def find_run(session: Session, *, actor: Principal | None, ref: str) -> Screenin
     """A screening by its id, or by its subject (``--subject`` when it was kept) when exactly
     one screening the actor may see has it; several are refused with their ids."""
     text = ref.strip()
-    if text.isdigit():
-        return get_run(session, actor=actor, run_id=int(text))
+    if (run_id := row_id_of(text)) is not None:
+        return get_run(session, actor=actor, run_id=run_id)
     found = list(
         session.scalars(_visible_runs(actor).where(ScreeningRun.subject == text).order_by(ScreeningRun.id))
     )
