@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from secassist.web import (
     auth,
     cases,
+    countries,
     equipment,
     lead_nation,
     notifications,
@@ -23,6 +24,7 @@ _MODULES = (
     routes,
     auth,
     cases,
+    countries,
     screening,
     vetting,
     programs,
