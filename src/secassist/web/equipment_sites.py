@@ -84,6 +84,7 @@ def add_site(
         return login_redirect(f"/equipment/countries/{quote(cc)}")
     p = allowed(web_user, WRITE)
     code = country_code(cc)
+    queries.require(p, "write", code, what="country")  # another country: 404, as its pages
     form = FormState({"name": name, "organization": organization})
     try:
         with form_write(request, csrf) as s:
@@ -212,6 +213,7 @@ def add_unit(
         return login_redirect(f"/equipment/countries/{quote(cc)}")
     p = allowed(web_user, WRITE)
     code = country_code(cc)
+    queries.require(p, "write", code, what="country")  # another country: 404, as its pages
     form = FormState({"name": name, "leahy_unit": leahy_unit})
     try:
         link = int(leahy_unit) if leahy_unit.strip().isdigit() else None
@@ -277,6 +279,7 @@ def add_check(
         return login_redirect(f"/equipment/countries/{quote(cc)}")
     p = allowed(web_user, WRITE)
     code = country_code(cc)
+    queries.require(p, "write", code, what="country")  # another country: 404, as its pages
     form = FormState({"on": on, "office": office, "findings": findings})
     notes = [x.strip() for x in findings.splitlines() if x.strip()]
     try:
