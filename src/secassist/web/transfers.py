@@ -69,6 +69,13 @@ def may(p: Principal, action: str) -> bool:
     return f"transfer:{action}" in p.permissions and p.org_kind is not OrgKind.auditor
 
 
+def _must(p: Principal, action: str) -> Principal:
+    """A form post: refused (403) for a role that may not do it, before anything is read."""
+    if not may(p, action):
+        raise PermissionDeniedError(f"your role may not {'decide' if action == 'approve' else 'do'} this")
+    return p
+
+
 def _day(value: str, field: str, *, required: bool = True) -> date | None:
     text = value.strip()
     if not text:
@@ -216,7 +223,7 @@ def file_request(
     Serialized items by their serials, or units of a bulk lot by its number and a quantity."""
     if web_user is None:
         return _login("/transfers/new")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "write")
     values = {"from": from_, "to": to, "kind": kind, "on": on, "return_by": return_by,
               "end_use": end_use, "end_user": end_user, "serials": serials, "lot": lot,
               "quantity": quantity}  # fmt: skip
@@ -323,7 +330,7 @@ def decide(
     """State approves or denies, one proviso a line; a blocking finding means no approval."""
     if web_user is None:
         return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "approve")
     values = {"decision": decision, "on": on, "provisos": provisos, "valid_until": valid_until}
     try:
         day = _day(on, "on")
@@ -362,7 +369,7 @@ def _dated_step(
     the page again with the error beside the date."""
     if web_user is None:
         return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "write" if form == "return" else "approve")
     try:
         day = _day(on, "on")
         assert day is not None  # required: _day raised on an empty date
@@ -399,7 +406,7 @@ def execute(
     A lot request names the recipient's receiving site, where the split-off units go."""
     if web_user is None:
         return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "write")
     try:
         day = _day(on, "on")
         assert day is not None  # required: _day raised on an empty date
@@ -475,8 +482,7 @@ def lead_nation_transfer(
     if web_user is None:
         return _login(f"/transfers/lead-nation/{quote(case_ref)}")
     p = _reader(web_user)
-    if not may(p, "write"):
-        raise PermissionDeniedError("your role may not transfer")
+    _must(p, "write")
     form = FormState({"to": to, "on": on, "serials": serials, "lot": lot, "quantity": quantity, "site": site})
     with read_only(session_factory(request)) as s:
         ref = lead_nation_holdings.lead_nation_case(s, actor=p, case_ref=case_ref).identifier
