@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,7 @@ from secassist.equipment import queries
 from secassist.equipment.models import Incident, Item, RecipientUnit, RoutineCheck, Site
 from secassist.storage.uow import read_only
 from tests.web.test_equipment_pages import OTHER_SITE, SITE, Fleet, _login, fleet
+from tests.web.test_login_browser import fill_login
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 __all__ = ["fleet"]  # the fixture, imported for the tests below
@@ -309,3 +312,25 @@ def test_incident_forms_and_closing_asks_once(
         == 403
     )
     assert _audit(session_factory) == before + 3
+
+
+@pytest.mark.browser
+def test_upload_an_inventory_file_in_a_browser(
+    page: Page, live_server: str, fleet: Fleet, tmp_path: Path
+) -> None:
+    """The SCO uploads a scan: the dry run's result is shown first, nothing recorded; applying
+    it lands on the site page with the confirmation and the inventory listed."""
+    scan = tmp_path / "scan.csv"
+    scan.write_bytes(b"serial\nWN-1\nWN-2\nX-404\n")
+    page.goto(f"/equipment/sites/{fleet.site_id}")
+    fill_login(page, "odc.poland", "demo-odc.poland!")
+    expect(page).to_have_url(f"{live_server}/equipment/sites/{fleet.site_id}")
+    page.get_by_label("Scanned serial list (CSV or XLSX)").set_input_files(str(scan))
+    page.get_by_role("button", name="Dry run").click()
+    expect(page.get_by_test_id("count-found")).to_have_text("2")
+    expect(page.get_by_test_id("count-unexpected")).to_have_text("1")
+    expect(page.get_by_test_id("site-inventories")).to_contain_text("No inventory recorded yet")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(f"{live_server}/equipment/sites/{fleet.site_id}")
+    expect(page.get_by_test_id("flash")).to_have_text("Applied scan.csv: 2 inventory events recorded.")
+    expect(page.get_by_test_id("site-inventories")).to_contain_text("odc.poland")
