@@ -1,15 +1,16 @@
-"""Equipment forms (issue #15, "every job on the web"): a delivery against a case line, a
-custody event on an item, a storage site and its physical-security inspections, a recipient
-unit, a routine end-use check, and an incident (recorded, reported to the offices, closed).
+"""Equipment forms (issue #15, "every job on the web"): a delivery against a case line and a
+custody event on an item, plus the form pattern the other equipment forms share
+(:mod:`secassist.web.equipment_sites` for sites, inspections, units and routine checks;
+:mod:`secassist.web.equipment_incidents` for incidents).
 
-Each form is its own page (``equipment/form.html``) and goes through the same services and
-workflows as ``secassist equipment`` and ``/api/v1/equipment``: the access policy is
-checked again there, on the record. A form is offered only to a role that may do it (the
-page answers 404 otherwise, as for a record one may not see); a post from any other role is
-refused (403) before anything is read. A refused form is shown again (422) with what was
-typed and the error beside its field — a custody event the chronology forbids names its
-rule there — and nothing is written; a success redirects to the page the change shows on,
-with a confirmation. Closing an incident asks once (:mod:`secassist.web.forms`).
+Each form is its own page (``equipment/form.html``, fields listed by a :class:`Spec`) and
+goes through the same services and workflows as ``secassist equipment`` and
+``/api/v1/equipment``: the access policy is checked again there, on the record. A form is
+offered only to a role that may use it (the page answers 404 otherwise, as for a record one
+may not see); a post from any other role is refused (403) before anything is read. A refused
+form is shown again (422) with what was typed and the error beside its field — a custody
+event the chronology forbids names its rule there — and nothing is written; a success
+redirects to the page the change shows on, with a confirmation (:mod:`secassist.web.forms`).
 """
 
 from __future__ import annotations
