@@ -203,7 +203,12 @@ def test_upload_dry_run_then_apply(
     assert counts == {"found": "3", "missing": "2", "unexpected": "1", "wrong_site": "1", "gone": "0"}
     assert "WN-4 (registered at " + OTHER_SITE in dry.text
     fields = _hidden(dry.text, "apply-form")
-    assert set(fields) == {"csrf", "sha256", "name", "on", "content"}
+    assert set(fields) == {"csrf", "sha256", "name", "on", "content", "confirmed"}
+    # Applying asks once: without the dry run's confirmation it is refused, writing nothing.
+    unasked = {k: v for k, v in fields.items() if k != "confirmed"}
+    assert client.post(f"/equipment/sites/{fleet.site_id}/reconcile/apply", data=unasked).status_code == 422
+    other_day = {**fields, "on": "2025-01-02"}  # the token binds the date the dry run showed
+    assert client.post(f"/equipment/sites/{fleet.site_id}/reconcile/apply", data=other_day).status_code == 422
     # A forged form without the CSRF token changes nothing.
     assert client.post(f"/equipment/sites/{fleet.site_id}/reconcile/apply",
                        data={**fields, "csrf": "x"}).status_code == 403  # fmt: skip
@@ -216,15 +221,16 @@ def test_upload_dry_run_then_apply(
         f"/equipment/sites/{fleet.site_id}/reconcile/apply", data=fields, follow_redirects=False
     )
     assert done.status_code == 303
-    assert done.headers["location"] == f"/equipment/sites/{fleet.site_id}?recorded=3"
+    assert done.headers["location"] == f"/equipment/sites/{fleet.site_id}"
     assert _counts(session_factory) == (before[0] + 1, before[1] + 3)
     site = client.get(done.headers["location"]).text
-    assert "Applied: 3 inventory events recorded." in site
+    assert "Applied scan.csv: 3 inventory events recorded." in site
+    assert "Applied scan.csv" not in client.get(done.headers["location"]).text  # shown once
     # The same file again records nothing more (the service is idempotent).
     again = client.post(
         f"/equipment/sites/{fleet.site_id}/reconcile/apply", data=fields, follow_redirects=False
     )
-    assert again.headers["location"].endswith("recorded=0")
+    assert "0 inventory events recorded" in client.get(again.headers["location"]).text
     assert _counts(session_factory) == (before[0] + 1, before[1] + 3)
 
 

@@ -21,6 +21,7 @@ from secassist.equipment.models import (
     Item,
     Lot,
     RecipientUnit,
+    RoutineCheck,
     Site,
     SiteInspection,
 )
@@ -66,6 +67,27 @@ def list_sites(session: Session, *, actor: Principal | None, country: str | None
     if country:
         stmt = stmt.where(Site.country_code == country.strip().upper())
     return list(session.scalars(stmt.order_by(Site.country_code, Site.name)))
+
+
+def list_units(
+    session: Session, *, actor: Principal | None, country: str | None = None
+) -> list[RecipientUnit]:
+    """Recipient units the actor may see, by country and name."""
+    stmt = scoped(select(RecipientUnit), actor, RecipientUnit.country_code)
+    if country:
+        stmt = stmt.where(RecipientUnit.country_code == country.strip().upper())
+    return list(session.scalars(stmt.order_by(RecipientUnit.country_code, RecipientUnit.name)))
+
+
+def list_checks(
+    session: Session, *, actor: Principal | None, country: str | None = None, limit: int = 50
+) -> list[RoutineCheck]:
+    """Routine end-use checks the actor may see, newest first."""
+    stmt = scoped(select(RoutineCheck), actor, RoutineCheck.country_code)
+    if country:
+        stmt = stmt.where(RoutineCheck.country_code == country.strip().upper())
+    order = (RoutineCheck.checked_on.desc(), RoutineCheck.id.desc())
+    return list(session.scalars(stmt.order_by(*order).limit(limit)))
 
 
 def get_unit(

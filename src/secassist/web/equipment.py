@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +36,7 @@ from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user, require_csrf
+from secassist.web.forms import ConfirmField, confirmation, is_confirmed, redirect_with_flash
 from secassist.web.render import page
 from secassist.workflows.trace_item import trace as trace_item
 
@@ -63,6 +65,11 @@ def _reader(web_user: WebUser) -> Principal:
     if READ not in web_user.principal.permissions:
         raise NotFoundError("page not found")
     return web_user.principal
+
+
+def may_write(p: Principal) -> bool:
+    """Whether to offer the equipment forms (the services check again, on the record)."""
+    return "equipment:write" in p.permissions and p.org_kind is not OrgKind.auditor
 
 
 def _day(value: str | None, field: str, default: date) -> date:
@@ -125,6 +132,8 @@ def index(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Re
         rows=rows,
         report=report,
         today=today,
+        may_write=may_write(p),
+        may_deliver=may_write(p) and "case_line:write" in p.permissions,
         usd=inspectors_usd,
         percent=percent,
     )
@@ -165,6 +174,9 @@ def country(
         horizon=day + timedelta(days=DUE_WITHIN_DAYS),
         incidents=monitoring.list_incidents(session, actor=p, country=code, open_on=day),
         sites=queries.list_sites(session, actor=p, country=code),
+        units=queries.list_units(session, actor=p, country=code),
+        checks=[(c, json.loads(c.findings)) for c in queries.list_checks(session, actor=p, country=code)],
+        may_write=may_write(p),
         usd=inspectors_usd,
         percent=percent,
     )
@@ -194,6 +206,7 @@ def incidents(
         state=status or "",
         countries=queries.countries_with_equipment(session, actor=p),
         today=clock_of(request).today(),
+        may_write=may_write(p),
     )
 
 
@@ -229,6 +242,7 @@ def item(
         due=next_due(row),
         value=queries.dollars(row.unit_value_cents),
         today=clock_of(request).today(),
+        may_write=may_write(p),
     )
 
 
@@ -244,6 +258,7 @@ class Preview:
     on: date
     sha256: str
     content: str | None  # base64, or None when the file must be chosen again
+    token: str  # the confirm-once token of exactly this file, name and date at this site
 
 
 def _site_page(
@@ -257,7 +272,6 @@ def _site_page(
     upload_error: str | None = None,
     error_field: str | None = None,
     scan_on: date | None = None,
-    recorded: int | None = None,
 ) -> Response:
     today = clock_of(request).today()
     held = queries.items_at_site(session, actor=p, site_id=site.id)
@@ -278,8 +292,7 @@ def _site_page(
         outcomes=OUTCOMES,
         upload_error=upload_error,
         error_field=error_field,
-        recorded=recorded,
-        may_write="equipment:write" in p.permissions and p.org_kind is not OrgKind.auditor,
+        may_write=may_write(p),
     )
 
 
@@ -289,7 +302,6 @@ def site_page(
     request: Request,
     web_user: WebUserDep,
     session: ReadSessionDep,
-    recorded: int | None = None,
 ) -> Response:
     """A site: what it holds (state, next inventory due), its physical-security
     inspections and inventories, and the form to reconcile a scanned serial list."""
@@ -297,7 +309,7 @@ def site_page(
         return _login(f"/equipment/sites/{site_id}")
     p = _reader(web_user)
     site = queries.get_site(session, actor=p, ref=site_id)
-    return _site_page(request, session, p, site, recorded=recorded)
+    return _site_page(request, session, p, site)
 
 
 def _read_upload(upload: UploadFile | None) -> tuple[bytes, str] | None:
@@ -341,8 +353,18 @@ def reconcile_preview(
             upload_error=exc.message, error_field=exc.field, scan_on=day,
         )  # fmt: skip
     inline = base64.b64encode(data).decode("ascii") if len(data) <= INLINE_LIMIT else None
-    preview = Preview(result, name, day, hashlib.sha256(data).hexdigest(), inline)
+    digest = hashlib.sha256(data).hexdigest()
+    ask = _apply_values(digest, name, day)
+    token = confirmation(
+        request, action=f"reconcile:{site.id}", summary="", url="", values=ask, cancel=""
+    ).token
+    preview = Preview(result, name, day, digest, inline, token)
     return _site_page(request, session, p, site, preview=preview, scan_on=day)
+
+
+def _apply_values(sha256: str, name: str, on: date | str) -> dict[str, str]:
+    """What the apply step confirms: the file's digest, its name and the scan's date."""
+    return {"sha256": sha256, "name": name, "on": on if isinstance(on, str) else on.isoformat()}
 
 
 @router.post("/equipment/sites/{site_id}/reconcile/apply")
@@ -355,13 +377,19 @@ def reconcile_apply(
     on: Annotated[str, Form(max_length=10)],
     content: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
+    confirmed: ConfirmField = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Apply the previewed scan: one inventory and one ``inventoried`` event per item found
-    (idempotent), in one unit of work; back to the site page with the count recorded."""
+    (idempotent), in one unit of work; back to the site page with the count recorded.
+
+    Applying asks once: only the apply form of a dry run carries the confirmation token of
+    that file, name and date at this site, so nothing is applied that was not previewed."""
     if web_user is None:
         return _login(f"/equipment/sites/{site_id}")
     p = _reader(web_user)
+    if not is_confirmed(request, f"reconcile:{site_id}", _apply_values(sha256, name, on), confirmed):
+        raise ValidationFailedError("file: run the dry run first, then apply what it shows", field="file")
     if content:
         try:
             data = base64.b64decode(content, validate=True)
@@ -379,4 +407,6 @@ def reconcile_apply(
     day = _day(on, "on", clock_of(request).today())
     with form_write(request, csrf) as s:
         result = reconcile(s, actor=p, data=data, name=name, site=site_id, on=day, apply=True)
-    return RedirectResponse(f"/equipment/sites/{site_id}?recorded={result.recorded}", status_code=303)
+    n = result.recorded
+    done = f"Applied {name}: {n} inventory event{'' if n == 1 else 's'} recorded."
+    return redirect_with_flash(request, f"/equipment/sites/{site_id}", done)

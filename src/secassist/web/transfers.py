@@ -21,7 +21,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from secassist.core.clock import Clock
-from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
+from secassist.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnknownCodeError,
+    ValidationFailedError,
+)
+from secassist.equipment import custody
+from secassist.equipment import queries as equipment
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
@@ -32,9 +40,10 @@ from secassist.transfers import service as transfers
 from secassist.transfers.models import TransferRequest
 from secassist.transfers.schemas import provisos_of, usd
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
-from secassist.web.forms import redirect_with_flash
-from secassist.web.render import page
+from secassist.web.forms import FORM_ERRORS, CsrfField, FormState, error_field, redirect_with_flash
+from secassist.web.render import page, party_name
 from secassist.workflows import lead_nation_holdings
+from secassist.workflows.lead_nation import transfer_lead_nation
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
 from secassist.workflows.transfer_request import findings, request_transfer
 
@@ -60,6 +69,13 @@ def may(p: Principal, action: str) -> bool:
     return f"transfer:{action}" in p.permissions and p.org_kind is not OrgKind.auditor
 
 
+def _must(p: Principal, action: str) -> Principal:
+    """A form post: refused (403) for a role that may not do it, before anything is read."""
+    if not may(p, action):
+        raise PermissionDeniedError(f"your role may not {'decide' if action == 'approve' else 'do'} this")
+    return p
+
+
 def _day(value: str, field: str, *, required: bool = True) -> date | None:
     text = value.strip()
     if not text:
@@ -72,10 +88,36 @@ def _day(value: str, field: str, *, required: bool = True) -> date | None:
         raise ValidationFailedError(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
+def _count(value: str, field: str) -> int | None:
+    """A whole number typed in a form (empty: None)."""
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailedError(f"{field}: {text!r} is not a whole number", field=field)
+    return int(text)
+
+
+HOLDINGS_SHOWN = 200  # the holder's items listed beside the form; more are typed
+
+
+def _holdings(session: Session, p: Principal) -> list[dict[str, str]]:
+    """The items the user's country holds (the equipment scope: its own, never another's),
+    to pick serials from; a user bound to no country types them."""
+    if p.country is None or "equipment:read" not in p.permissions:
+        return []
+    rows, _ = equipment.page_items(session, actor=p, country=p.country, limit=HOLDINGS_SHOWN)
+    return [
+        {"serial": r.serial, "item_type": r.item_type, "case": r.case, "site": r.site or ""}
+        for r in rows
+        if r.state in custody.HELD
+    ]
+
+
 def _field(exc: ValidationFailedError | NotFoundError | ConflictError) -> str:
     """The form field an error names (``serial`` of the registry is the ``serials`` box)."""
     field = str(exc.detail.get("field") or "")
-    return {"serial": "serials", "from_country": "from", "to_party": "to", "lot": "serials"}.get(field, field)
+    return {"serial": "serials", "from_country": "from", "to_party": "to", "lot_id": "lot"}.get(field, field)
 
 
 def _party_name(code: str) -> str:
@@ -133,6 +175,8 @@ def transfer_list(
 def _new_page(
     request: Request, p: Principal, values: dict[str, str], errors: dict[str, str], status: int = 200
 ) -> Response:
+    with read_only(session_factory(request)) as s:
+        held = _holdings(s, p)
     return page(
         request,
         "transfers/new.html",
@@ -142,6 +186,8 @@ def _new_page(
         errors=errors,
         kinds=rules.KINDS,
         temporary=sorted(rules.TEMPORARY),
+        holdings=held,
+        holdings_cap=HOLDINGS_SHOWN,
     )
 
 
@@ -169,25 +215,35 @@ def file_request(
     end_use: FormStr = "",
     end_user: Annotated[str, Form(max_length=300)] = "",
     serials: Annotated[str, Form(max_length=200_000)] = "",
+    lot: Annotated[str, Form(max_length=20)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """File the request and run its checks; refused input is shown again beside its field."""
+    """File the request and run its checks; refused input is shown again beside its field.
+    Serialized items by their serials, or units of a bulk lot by its number and a quantity."""
     if web_user is None:
         return _login("/transfers/new")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "write")
     values = {"from": from_, "to": to, "kind": kind, "on": on, "return_by": return_by,
-              "end_use": end_use, "end_user": end_user, "serials": serials}  # fmt: skip
+              "end_use": end_use, "end_user": end_user, "serials": serials, "lot": lot,
+              "quantity": quantity}  # fmt: skip
     try:
         day = _day(on, "on")
         assert day is not None
         back = _day(return_by, "return_by", required=False)
         names = serials.replace(",", " ").split()
-        if not names:
-            raise ValidationFailedError("serials: name at least one serial", field="serials")
+        lot_id, units = _count(lot, "lot"), _count(quantity, "quantity")
+        if not names and lot_id is None:
+            raise ValidationFailedError("serials: name at least one serial, or a lot", field="serials")
+        if names and lot_id is not None:
+            raise ValidationFailedError("serials: serials or a lot, not both", field="serials")
+        if lot_id is not None and not units:
+            raise ValidationFailedError("quantity: how many units of the lot", field="quantity")
         with form_write(request, csrf) as s:
             filed = request_transfer(
                 s, actor=p, from_country=from_, to_party=to, kind=kind, on=day, end_use=end_use,
-                end_user=end_user or None, return_by=back, serials=names, clock=clock_of(request),
+                end_user=end_user or None, return_by=back, serials=names, lot_id=lot_id,
+                quantity=units if lot_id is not None else None, clock=clock_of(request),
             )  # fmt: skip
             rid = filed.request.id
     except (ValidationFailedError, NotFoundError, ConflictError) as exc:
@@ -274,7 +330,7 @@ def decide(
     """State approves or denies, one proviso a line; a blocking finding means no approval."""
     if web_user is None:
         return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "approve")
     values = {"decision": decision, "on": on, "provisos": provisos, "valid_until": valid_until}
     try:
         day = _day(on, "on")
@@ -313,7 +369,7 @@ def _dated_step(
     the page again with the error beside the date."""
     if web_user is None:
         return _login(f"/transfers/{request_id}")
-    p = _reader(web_user)
+    p = _must(_reader(web_user), "write" if form == "return" else "approve")
     try:
         day = _day(on, "on")
         assert day is not None  # required: _day raised on an empty date
@@ -343,10 +399,26 @@ def execute(
     request: Request,
     web_user: WebUserDep,
     on: Annotated[str, Form(max_length=10)] = "",
+    site: Annotated[str, Form(max_length=300)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Execute an approved request: custody, holder and EEUM responsibility in one commit."""
-    return _dated_step(request, web_user, request_id, on, csrf, "execution", execute_transfer)
+    """Execute an approved request: custody, holder and EEUM responsibility in one commit.
+    A lot request names the recipient's receiving site, where the split-off units go."""
+    if web_user is None:
+        return _login(f"/transfers/{request_id}")
+    p = _must(_reader(web_user), "write")
+    try:
+        day = _day(on, "on")
+        assert day is not None  # required: _day raised on an empty date
+        with form_write(request, csrf) as s:
+            execute_transfer(
+                s, actor=p, request_id=request_id, on=day, site=site.strip() or None, clock=clock_of(request)
+            )
+    except (ValidationFailedError, NotFoundError, ConflictError) as exc:
+        return _refused(request, p, request_id, "execution", {"on": on, "site": site}, exc)
+    return redirect_with_flash(
+        request, f"/transfers/{request_id}", f"Transfer {request_id}: execution recorded."
+    )
 
 
 @router.post("/transfers/{request_id}/return", response_class=HTMLResponse)
@@ -359,3 +431,75 @@ def return_(
 ) -> Response:
     """Record the return of a temporary transfer."""
     return _dated_step(request, web_user, request_id, on, csrf, "return", return_transfer)
+
+
+# --- a lead-nation transfer --------------------------------------------------------------
+# The case's participants and holdings are web/lead_nation.py's pages; this is the form that
+# moves articles among them (``secassist transfers lead-nation``).
+
+
+def _lead_nation_page(request: Request, case_ref: str, form: FormState, *, status: int = 200) -> Response:
+    return page(
+        request,
+        "transfers/lead_nation_transfer.html",
+        active="transfers",
+        status=status,
+        case_ref=case_ref,
+        form=form,
+    )
+
+
+@router.get("/transfers/lead-nation/{case_ref}/transfer", response_class=HTMLResponse)
+def lead_nation_form(
+    case_ref: str, request: Request, web_user: WebUserDep, session: ReadSessionDep
+) -> Response:
+    """The form moving items (or units of a lot) of a lead-nation case to a participant."""
+    if web_user is None:
+        return _login(f"/transfers/lead-nation/{quote(case_ref)}/transfer")
+    p = _reader(web_user)
+    if not may(p, "write"):
+        raise NotFoundError("page not found")
+    case = lead_nation_holdings.lead_nation_case(session, actor=p, case_ref=case_ref)
+    values = {"on": clock_of(request).today().isoformat()}
+    return _lead_nation_page(request, case.identifier, FormState(values))
+
+
+@router.post("/transfers/lead-nation/{case_ref}/transfer", response_class=HTMLResponse)
+def lead_nation_transfer(
+    case_ref: str,
+    request: Request,
+    web_user: WebUserDep,
+    to: Annotated[str, Form(max_length=8)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+    serials: Annotated[str, Form(max_length=200_000)] = "",
+    lot: Annotated[str, Form(max_length=20)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "",
+    site: Annotated[str, Form(max_length=300)] = "",
+    csrf: CsrfField = "",
+) -> Response:
+    """Move the articles under the case's authority (the first transfer to a participant
+    records the written notice to State); a refusal is shown beside its field, nothing written."""
+    if web_user is None:
+        return _login(f"/transfers/lead-nation/{quote(case_ref)}")
+    p = _reader(web_user)
+    _must(p, "write")
+    form = FormState({"to": to, "on": on, "serials": serials, "lot": lot, "quantity": quantity, "site": site})
+    with read_only(session_factory(request)) as s:
+        ref = lead_nation_holdings.lead_nation_case(s, actor=p, case_ref=case_ref).identifier
+    try:
+        day = _day(on, "on")
+        assert day is not None
+        lot_id = _count(lot, "lot")
+        with form_write(request, csrf) as s:
+            done = transfer_lead_nation(
+                s, actor=p, case_ref=ref, to=to, on=day, serials=serials.replace(",", " ").split(),
+                lot_id=lot_id, quantity=_count(quantity, "quantity"), site=site.strip() or None,
+                clock=clock_of(request),
+            )  # fmt: skip
+            moved, target, authority = len(done.serials), done.to, done.authority
+    except FORM_ERRORS as exc:
+        aliases = {"serial": "serials", "lot_id": "lot", "case": "form"}
+        return _lead_nation_page(request, ref, form.error(error_field(exc, aliases), exc.message), status=422)
+    what = f"{moved} item(s)" if lot_id is None else f"{quantity.strip()} units of lot {lot_id}"
+    done_msg = f"Case {ref}: {what} to {party_name(target)} under {authority}."
+    return redirect_with_flash(request, f"/transfers/lead-nation/{quote(ref)}", done_msg)
