@@ -20,9 +20,10 @@ policy: a gate's reason is shown only to a viewer who may read the record it res
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -36,13 +37,17 @@ from secassist.cases.errors import CaseVersionConflictError, OfferBlockedError
 from secassist.cases.lifecycle import AMENDABLE, EDITABLE, LABELS, MAIN_LINE, PURCHASER_MAY, Status
 from secassist.cases.models import FINANCING, LOA_TYPES, REQUEST_TYPES
 from secassist.cases.schemas import CaseRead, EventRead, LorRead
-from secassist.core.errors import PermissionDeniedError, SecassistError, ValidationFailedError
+from secassist.core.errors import NotFoundError, PermissionDeniedError, SecassistError, ValidationFailedError
+from secassist.equipment import queries as equipment_queries
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity import queries as identity_queries
 from secassist.identity.permissions import OrgKind
-from secassist.identity.policy import Principal, Resource, visible
+from secassist.identity.policy import Principal, Resource, allowed, visible
+from secassist.notification import queries as notification_queries
+from secassist.programs import queries as program_queries
 from secassist.reference.service import get_reference
 from secassist.storage.uow import read_only
+from secassist.vetting import service as vetting_service
 from secassist.web.auth import WebUser, WebUserDep, load_web_user, require_csrf
 from secassist.web.auth import form_write as _form_write
 from secassist.web.forms import (
@@ -57,6 +62,7 @@ from secassist.web.forms import (
 from secassist.web.render import page
 from secassist.workflows import offer as offer_workflow
 from secassist.workflows.gates import GateResult
+from secassist.workflows.vetting_case import case_reference
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 PAGE = 50
@@ -508,7 +514,26 @@ def _case_view(
         form=form,
         today=today,
         dwell=metrics.timeline(events_then, day),
+        **chain(session, p, case.id, case.country),
     )
+
+
+def chain(session: Session, p: Principal, case_id: int, country: str | None) -> dict[str, Any]:
+    """The rest of the case's chain, each part only as far as the user's role and the
+    policy let it see (every read is the domain's scoped query): the vetting decision,
+    the notification, the funding entries, and the delivered items with their holders."""
+    out: dict[str, Any] = {"vetting": None, "notice": None, "funding": None, "items": None}
+    if allowed(p, "read", Resource("vetting", country=country)):
+        out["vetting"] = vetting_service.current_decision(session, reference=case_reference(case_id))
+    found = notification_queries.for_case(session, case_id)
+    if found is not None and "notification:read" in p.permissions:
+        with suppress(NotFoundError):  # not yet formally notified: invisible to this role
+            out["notice"] = notification_queries.get_notification(session, actor=p, notification_id=found.id)
+    if "program:read" in p.permissions:
+        out["funding"] = program_queries.list_entries(session, actor=p, case_id=case_id, limit=200)
+    if "equipment:read" in p.permissions:
+        out["items"] = equipment_queries.list_items(session, actor=p, case_id=case_id)
+    return out
 
 
 @router.get("/cases/{ref}", response_class=HTMLResponse)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from secassist.web import (
     auth,
     cases,
+    countries,
     equipment,
     lead_nation,
     leahy,
@@ -24,6 +25,7 @@ _MODULES = (
     routes,
     auth,
     cases,
+    countries,
     screening,
     vetting,
     leahy,
