@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.vetting",
     "bench.notices",
     "bench.equipment",
+    "bench.transfers",
 ]
 
 

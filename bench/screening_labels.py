@@ -364,12 +364,12 @@ def with_context(
         e = by_key.get((lb.list_name or "", lb.entity_id or ""))
         if e is None or not e.countries:
             continue
-        own = e.countries[0].lower()
+        own = e.countries[0].code
         h = hashlib.sha256(lb.query.encode()).digest()[1]
         other = next(
             c
             for c in OTHER_COUNTRIES[h % len(OTHER_COUNTRIES) :] + OTHER_COUNTRIES
-            if c not in {x.lower() for x in e.countries}
+            if c not in {x.code for x in e.countries}
         )
         schema = e.schema if e.schema != "LegalEntity" else None
         out.append(replace(lb, variant="context_own", schema=schema, country=own))

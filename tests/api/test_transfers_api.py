@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit.models import AuditEntry
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import start_web_session
+from secassist.identity.permissions import REVIEW_OFFICES
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.transfers.models import InboxEntry
 from tests.api.test_errors import assert_problem
 from tests.cases.factories import World
 from tests.equipment.factories import Poland, snapshot
+from tests.identity.factories import office_reviewer
 from tests.transfers.conftest import clock, nvds, poland, world
 from tests.transfers.test_certification import TLAM, tomahawks
 
@@ -42,6 +44,11 @@ def tokens(session_factory: sessionmaker[Session], world: World) -> dict[str, H]
         for key in ("state", "dod", "pl", "pl_sco", "jp", "congress", "auditor"):
             raw, _ = issue_token(s, actor=None, user_id=getattr(world, key).user_id, name="t", scopes=None)
             out[key] = {"Authorization": f"Bearer {raw}"}
+        for office in REVIEW_OFFICES:  # a reviewer of each office signs off for it
+            raw, _ = issue_token(
+                s, actor=None, user_id=office_reviewer(s, office).user_id, name="t", scopes=None
+            )
+            out[office] = {"Authorization": f"Bearer {raw}"}
     return out
 
 
@@ -67,15 +74,16 @@ def _file(client: TestClient, h: H, **kw: Any) -> dict[str, Any]:
     return doc
 
 
-def _sign_off(client: TestClient, doc: dict[str, Any], h: H) -> None:
-    """Every office the vetting decision's concerns name concurs (through the vetting API)."""
+def _sign_off(client: TestClient, doc: dict[str, Any], tokens: dict[str, H]) -> None:
+    """Every office the vetting decision's concerns name concurs, each by a reviewer of that
+    office (through the vetting API)."""
     did = doc["vetting_decision_id"]
-    d = client.get(f"/api/v1/vetting/decisions/{did}", headers=h).json()
+    d = client.get(f"/api/v1/vetting/decisions/{did}", headers=tokens["state"]).json()
     for office in d["missing_signoffs"]:
         r = client.post(
             f"/api/v1/vetting/decisions/{did}/signoffs",
             json={"office": office, "concur": True, "comment": "test"},
-            headers=h,
+            headers=tokens[office],
         )
         assert r.status_code == 201, r.text
 
@@ -103,7 +111,7 @@ def test_request_decide_execute_and_the_registry_shows_the_new_holder(
         f"{API}/{rid}/decision", json={"decision": "approve", "on": "2026-02-02"}, headers=tokens["pl"]
     )
     assert_problem(r, 403, "permission.denied")
-    _sign_off(client, doc, tokens["state"])
+    _sign_off(client, doc, tokens)
     r = client.post(
         f"{API}/{rid}/decision",
         json={"decision": "approve", "on": "2026-02-02", "provisos": ["No further retransfer"]},
@@ -209,7 +217,7 @@ def test_congress_sees_a_request_once_its_certification_is_submitted(
     assert (doc["notification"]["section"], doc["notification"]["review_days"]) == ("3(d)", 15)
     rid = doc["id"]
     assert_problem(client.get(f"{API}/{rid}", headers=tokens["congress"]), 404, "not_found")
-    _sign_off(client, doc, tokens["state"])
+    _sign_off(client, doc, tokens)
     r = client.post(
         f"{API}/{rid}/decision", json={"decision": "approve", "on": "2026-02-02"}, headers=tokens["state"]
     )
@@ -239,7 +247,7 @@ def test_a_temporary_transfer_is_overdue_until_returned(
     doc = _file(client, tokens["pl"], serials=("N-3",), kind="temporary_repair", return_by="2026-03-01")
     assert doc["notification"]["exclusion"].startswith("temporary transfer for repair")
     rid = doc["id"]
-    _sign_off(client, doc, tokens["state"])
+    _sign_off(client, doc, tokens)
     r = client.post(
         f"{API}/{rid}/decision", json={"decision": "approve", "on": "2026-02-02"}, headers=tokens["state"]
     )

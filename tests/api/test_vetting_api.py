@@ -16,6 +16,7 @@ from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
 from tests.api.test_errors import assert_problem
 from tests.cases.factories import add_lines, drive, make_world, open_case
+from tests.identity.factories import office_reviewer
 from tests.vetting.factories import People, people, proposal_data  # noqa: F401  (a fixture)
 
 API = "/api/v1/vetting"
@@ -25,7 +26,7 @@ API = "/api/v1/vetting"
 def auth(session_factory: sessionmaker[Session], people: People) -> dict[str, dict[str, str]]:  # noqa: F811
     out = {}
     with unit_of_work(session_factory) as s:
-        for who in ("state", "dod", "partner_pl", "auditor"):
+        for who in ("state", "dod", "partner_pl", "auditor", "pm_reviewer", "hr_reviewer", "tech_reviewer"):
             p = getattr(people, who)
             raw, _ = issue_token(s, actor=None, user_id=p.user_id, name="test")
             out[who] = {"Authorization": f"Bearer {raw}"}
@@ -76,13 +77,37 @@ def test_propose_evaluate_sign_off_finalize(client: TestClient, auth: dict[str, 
         client.get(f"{API}/queue?office=technology_security", headers=auth["dod"]).json()[0]["decision_id"]
         == d["id"]
     )
+    # The API applies the same duties (issue #16): the decider is no human-rights reviewer …
+    assert_problem(
+        client.post(
+            f"{API}/decisions/{d['id']}/signoffs",
+            headers=st,
+            json={"office": "human_rights", "concur": True, "comment": "concur"},
+        ),
+        403,
+        "duty.separation",
+    )
+    reviewers = {
+        "political_military": "pm_reviewer",
+        "human_rights": "hr_reviewer",
+        "technology_security": "tech_reviewer",
+    }
     for office in d["missing_signoffs"]:
         r = client.post(
             f"{API}/decisions/{d['id']}/signoffs",
-            headers=st,
+            headers=auth[reviewers[office]],
             json={"office": office, "concur": True, "comment": "concur"},
         )
         assert r.status_code == 201, r.text
+    # … and a reviewer who signed off may not approve.
+    body = assert_problem(
+        client.post(
+            f"{API}/decisions/{d['id']}/finalize", headers=auth["hr_reviewer"], json={"decision": "approve"}
+        ),
+        403,
+        "duty.separation",
+    )
+    assert "signed off for human_rights" in body["detail"]
     r = client.post(
         f"{API}/decisions/{d['id']}/finalize",
         headers=st,
@@ -222,11 +247,14 @@ def test_vet_a_real_case_and_the_offer_gate_clears(
     assert [f["factor"] for f in d["findings"] if f["outcome"] != "clear"] == [
         "regional_stability"
     ]  # no register
-    client.post(
+    with unit_of_work(session_factory) as s:
+        pm = issue_token(s, actor=None, user_id=office_reviewer(s, "political_military").user_id, name="t")[0]
+    r = client.post(
         f"{API}/decisions/{d['id']}/signoffs",
-        headers=h,
+        headers={"Authorization": f"Bearer {pm}"},
         json={"office": "political_military", "concur": True, "comment": "ok"},
     )
+    assert r.status_code == 201, r.text
     client.post(f"{API}/decisions/{d['id']}/finalize", headers=h, json={"decision": "approve"})
     gate = vetting_gate()
     assert gate["satisfied"], gate

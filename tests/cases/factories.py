@@ -136,6 +136,8 @@ def drive(
                 offer_expires_on=clock.today() + timedelta(days=90),
                 initial_deposit=Decimal("1000000.00"),
                 gates_checked=target is Status.offered,
+                # The USG records the purchaser's acceptance on its behalf, naming the signed LOA.
+                acceptance_document="test: LOA signed by the purchaser",
                 clock=clock,
             )
 

@@ -16,7 +16,7 @@ from secassist.cases.errors import CaseVersionConflictError, TransitionNotAllowe
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import CaseEvent
 from secassist.core.clock import FixedClock
-from secassist.core.errors import ConflictError, ValidationFailedError
+from secassist.core.errors import ConflictError, SeparationOfDutiesError, ValidationFailedError
 from secassist.storage.uow import unit_of_work
 from tests.cases.factories import World, add_lines, drive, open_case
 
@@ -219,3 +219,41 @@ def test_dates_cannot_run_backwards_or_into_the_future(
             with pytest.raises(ValidationFailedError) as e:
                 service.advance(s, actor=None, case_id=cid, to="lor_complete", on=on, clock=clock)
             assert e.value.field == "on"
+
+
+def test_the_purchaser_accepts_or_an_agency_on_its_behalf_naming_the_signed_loa(
+    session_factory: sessionmaker[Session], clock: FixedClock, world: World
+) -> None:
+    """Separation of duties (issue #16): acceptance is the purchaser's act."""
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    drive(session_factory, cid, Status.offered, clock)
+    accept = {"case_id": cid, "to": "accepted", "initial_deposit": "5", "clock": clock}
+    # State holds case:write but acceptance is not its act (the probe's finding).
+    with unit_of_work(session_factory) as s, pytest.raises(SeparationOfDutiesError) as e:
+        service.advance(s, actor=world.state, acceptance_document="LOA PL-D-AAA", **accept)
+    assert (e.value.code, e.value.rule) == ("duty.separation", "acceptance_party")
+    with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError) as v:
+        service.advance(s, actor=world.dod, **accept)
+    assert v.value.field == "acceptance_document"
+    with unit_of_work(session_factory) as s:
+        assert service.get_case(s, actor=None, case_id=cid).status == "offered"
+        case = service.advance(
+            s, actor=world.dod, acceptance_document=" LOA PL-D-AAA, signed 2026-06-03 ", **accept
+        )
+        assert (case.status, case.acceptance_document) == ("accepted", "LOA PL-D-AAA, signed 2026-06-03")
+
+
+def test_the_partner_records_its_own_acceptance(
+    session_factory: sessionmaker[Session], clock: FixedClock, world: World
+) -> None:
+    with unit_of_work(session_factory) as s:
+        cid = open_case(s, None, clock)
+        add_lines(s, None, cid, clock)
+    drive(session_factory, cid, Status.offered, clock)
+    with unit_of_work(session_factory) as s:
+        case = service.advance(
+            s, actor=world.pl, case_id=cid, to="accepted", initial_deposit="5", clock=clock
+        )
+        assert (case.status, case.acceptance_document) == ("accepted", None)

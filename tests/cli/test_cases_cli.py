@@ -14,6 +14,7 @@ from secassist.cases import lors, service
 from secassist.notification import service as notification
 from secassist.storage.uow import unit_of_work
 from secassist.workflows.notification_case import prepare_for_case
+from tests.identity.factories import make_org, make_user
 from tests.support import run_cli
 from tests.vetting.factories import clear_vetting
 
@@ -42,11 +43,20 @@ def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: se
             s, actor=None, notification_id=n.id, on=date.today() - timedelta(days=20)
         )
     clear_vetting(session_factory, 1, date.today())
-    r = run_cli(
-        app_env, "cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"
-    )
+    # Accounts exist now: each change names the person making it (issue #16).
+    with unit_of_work(session_factory) as s:
+        make_user(s, make_org(s, "DSCA", "dod"), "dsca.case", ["case_manager"])
+        make_user(s, make_org(s, "MoD Poland", "partner", "PL"), "pl.mod", ["partner_staff"])
+    offer = ["cases", "advance", "PL-B-AAA", "--to", "offered", "--oed", "2099-01-31", "--version", "7"]
+    r = run_cli(app_env, *offer)
+    assert r.returncode == 77
+    assert "error [cli.actor_required]: --as: name the user you act as" in r.stderr
+    app_env = {**app_env, "SECASSIST_AS": "dsca.case"}
+    r = run_cli(app_env, *offer)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "PL-B-AAA is offered (version 8)"
+    entries = run_cli(app_env, "audit", "entries", "--tag", "case:status:offered", "--format", "json").stdout
+    assert [e["actor"] for e in json.loads(entries)] == ["dsca.case (DSCA)"]
 
     listed = json.loads(run_cli(app_env, "cases", "list", "--format", "json").stdout)
     assert [(c["identifier"], c["status"], c["mde_value"]) for c in listed] == [
@@ -63,6 +73,16 @@ def test_cases_from_intake_to_offer(app_env: dict[str, str], session_factory: se
     assert "Proposed (P)" in table
     m = json.loads(run_cli(app_env, "cases", "metrics", "--format", "json").stdout)
     assert (m["cases"], m["offered"]) == (1, 1)
+
+    # The purchaser's acceptance: the agency records it only naming the signed LOA.
+    accept = ["cases", "advance", "PL-B-AAA", "--to", "accepted", "--deposit", "1000000"]
+    r = run_cli(app_env, *accept)
+    assert r.returncode == 65
+    assert "acceptance_document: recording the purchaser's acceptance on its behalf" in r.stderr
+    r = run_cli(app_env, "--as", "pl.mod", *accept)
+    assert (r.returncode, r.stdout.strip()) == (0, "PL-B-AAA is accepted (version 9)"), r.stderr
+    shown = json.loads(run_cli(app_env, "cases", "show", "PL-B-AAA", "--format", "json").stdout)
+    assert (shown["status"], shown["acceptance_document"]) == ("accepted", None)
 
 
 def test_bad_input_exits_with_the_field_named(

@@ -52,12 +52,14 @@ def as_csv(proc: subprocess.CompletedProcess[str]) -> list[dict[str, str]]:
 
 @pytest.fixture
 def orgs(app_env: dict[str, str], session_factory: sessionmaker[Session]) -> dict[str, str]:
-    """Three organizations, made through the services."""
+    """Three organizations, made through the services, and the administrator ``root`` the
+    commands act as (``SECASSIST_AS``)."""
     with unit_of_work(session_factory) as s:
-        make_org(s, "State PM", "state")
+        state = make_org(s, "State PM", "state")
         make_org(s, "Poland MoD", "partner", "PL")
         make_org(s, "Japan MoD", "partner", "JP")
-    return app_env
+        make_user(s, state, "root", ["admin"], password=PASSWORD)
+    return {**app_env, "SECASSIST_AS": "root"}
 
 
 def add_user(session_factory: sessionmaker[Session], username: str, org: str, *roles: str) -> None:
@@ -83,7 +85,7 @@ def test_orgs_add_and_list_in_every_format(app_env: dict[str, str]) -> None:
         ("Japan MoD", "partner", "JP", 0),
     ]
     table = as_csv(ok(orgs, "orgs", "list", "-f", "csv"))
-    assert list(table[0]) == ["id", "name", "kind", "country", "users", "created_at"]
+    assert list(table[0]) == ["id", "name", "kind", "country", "office", "users", "created_at"]
     assert [r["country"] for r in table] == ["", "PL", "JP"]
     shown = ok(orgs, "orgs", "list").stdout
     assert "Organizations" in shown
@@ -123,7 +125,7 @@ def test_users_add_reads_the_password_from_stdin(
         orgs, "users", "add", "anna", "--org", "Poland MoD", "--role", "partner_staff",
         "--display-name", "Anna Nowak", stdin=PASSWORD + "\nignored second line\n",
     )  # fmt: skip
-    assert "created user anna (id 1) in Poland MoD" in proc.stderr
+    assert "created user anna (id 2) in Poland MoD" in proc.stderr
     assert PASSWORD not in proc.stdout + proc.stderr
     with unit_of_work(session_factory) as s:
         assert authenticate(s, username="anna", password=PASSWORD).reason == "ok"
@@ -146,8 +148,8 @@ def test_users_list_in_every_format(orgs: dict[str, str], session_factory: sessi
         "--display-name", "Pat Morgan", stdin=PASSWORD,
     )  # fmt: skip
     rows = as_json(ok(orgs, "users", "list", "--format", "json"))
-    assert rows[1] == {
-        "id": 2,
+    assert rows[2] == {
+        "id": 3,
         "username": "pat",
         "display_name": "Pat Morgan",
         "organization": "State PM",
@@ -157,10 +159,12 @@ def test_users_list_in_every_format(orgs: dict[str, str], session_factory: sessi
         "active": True,
         "locked_until": None,
         "last_login_at": None,
+        "os_user": None,
     }
     assert "password" not in json.dumps(rows)
     table = as_csv(ok(orgs, "users", "list", "-f", "csv"))
     assert [(r["username"], r["roles"], r["country"]) for r in table] == [
+        ("root", "admin", ""),
         ("anna", "partner_staff", "PL"),
         ("pat", "admin policy_officer", ""),
     ]
@@ -175,7 +179,8 @@ def test_users_disable_and_enable(orgs: dict[str, str], session_factory: session
     with unit_of_work(session_factory) as s:
         assert authenticate(s, username="anna", password=PASSWORD).reason == "disabled"
     assert "enabled user anna" in ok(orgs, "users", "enable", "anna").stderr
-    assert as_json(ok(orgs, "users", "list", "-f", "json"))[0]["active"] is True
+    listed = as_json(ok(orgs, "users", "list", "--org", "Poland MoD", "-f", "json"))
+    assert listed[0]["active"] is True
 
 
 ADD = ["anna", "--org", "Poland MoD", "--role"]

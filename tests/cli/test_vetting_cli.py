@@ -15,6 +15,7 @@ from secassist.core.clock import FixedClock
 from secassist.storage.uow import unit_of_work
 from tests.cases.factories import add_lines, open_case
 from tests.conftest import SHARED_DATA
+from tests.identity.factories import make_org, make_user, office_reviewer
 from tests.support import run_cli
 from tests.vetting.factories import proposal_data
 
@@ -30,8 +31,25 @@ def test_profiles_and_rules_need_no_database(app_env: dict[str, str]) -> None:
     assert "more likely than not" in hr["authority"]
 
 
-def test_propose_evaluate_sign_off_finalize(app_env: dict[str, str], tmp_path: Path) -> None:
+def officers(session_factory: sessionmaker[Session], app_env: dict[str, str]) -> dict[str, str]:
+    """A reviewer of each office (``<office>.reviewer``) and the deciding officer ``decider``,
+    whom the commands act as unless ``--as`` names another (SECASSIST_AS)."""
+    with unit_of_work(session_factory) as s:
+        for office in ("political_military", "human_rights", "technology_security"):
+            office_reviewer(s, office)
+        make_user(s, make_org(s, "State PM", "state"), "decider", ["policy_officer"])
+    return {**app_env, "SECASSIST_AS": "decider"}
+
+
+def reviewer(office: str) -> str:
+    return f"{office.replace('_', '-')}.reviewer"
+
+
+def test_propose_evaluate_sign_off_finalize(
+    app_env: dict[str, str], session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
     assert run_cli(app_env, "db", "upgrade").returncode == 0
+    app_env = officers(session_factory, app_env)
     data = proposal_data("PL", "2025-06-01", financing=["fmf"])
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -48,9 +66,29 @@ def test_propose_evaluate_sign_off_finalize(app_env: dict[str, str], tmp_path: P
     r = run_cli(app_env, "vetting", "finalize", str(d["id"]), "--decision", "approve")
     assert r.returncode == 65
     assert "sign-off still needed" in r.stderr
+    # The decider may not sign off for an office he is not of (issue #16).
+    r = run_cli(app_env, "vetting", "signoff", str(d["id"]), "--office", "human_rights", "--comment", "x")
+    assert r.returncode == 77
+    assert "error [duty.separation]: office: decider" in r.stderr
     for office in item["missing_signoffs"]:
-        r = run_cli(app_env, "vetting", "signoff", str(d["id"]), "--office", office, "--comment", "concur")
+        r = run_cli(
+            app_env, "--as", reviewer(office), "vetting", "signoff", str(d["id"]), "--office", office,
+            "--comment", "concur",
+        )  # fmt: skip
         assert r.returncode == 0, r.stderr
+    # A reviewer who signed off may not approve on his own sign-off.
+    r = run_cli(
+        app_env,
+        "--as",
+        reviewer("human_rights"),
+        "vetting",
+        "finalize",
+        str(d["id"]),
+        "--decision",
+        "approve",
+    )
+    assert r.returncode == 77
+    assert "signed off for human_rights and may not also approve" in r.stderr
     r = run_cli(app_env, "vetting", "finalize", str(d["id"]), "--decision", "approve", "--proviso", "EUM")
     assert r.returncode == 0, r.stderr
     r = run_cli(app_env, "vetting", "decisions", "--format", "csv")
@@ -112,6 +150,7 @@ def test_sign_off_and_finalize_a_cases_decision_by_the_case(
     with unit_of_work(session_factory) as s:
         cid = open_case(s, None, clock)
         add_lines(s, None, cid, clock)
+    app_env = officers(session_factory, app_env)
     r = run_cli(
         app_env, "vetting", "signoff", "--case", "PL-D-AAA", "--office", "human_rights", "--comment", "x"
     )
@@ -128,8 +167,9 @@ def test_sign_off_and_finalize_a_cases_decision_by_the_case(
     assert item["missing_signoffs"]
     for office in item["missing_signoffs"]:
         r = run_cli(
-            app_env, "vetting", "signoff", "--case", "PL-D-AAA", "--office", office, "--comment", "ok"
-        )
+            app_env, "--as", reviewer(office), "vetting", "signoff", "--case", "PL-D-AAA", "--office", office,
+            "--comment", "ok",
+        )  # fmt: skip
         assert r.returncode == 0, r.stderr
         assert f"on decision {decision['id']}" in r.stderr
     r = run_cli(app_env, "vetting", "signoff", str(decision["id"]), "--case", "PL-D-AAA", "--office", "x",

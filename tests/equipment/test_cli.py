@@ -6,8 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.cases.factories import World
 from tests.equipment.factories import Poland
 from tests.support import run_cli
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str], world: World) -> dict[str, str]:
+    """The commands act as the world's DoD case manager (issue #16: a person, not the system)."""
+    return {**app_env, "SECASSIST_AS": world.dod.username}
 
 
 def ok(env: dict[str, str], *args: str) -> str:

@@ -116,9 +116,14 @@ def test_no_accepted_sequence_puts_an_item_in_two_places_or_alive_after_its_end(
             new = apply(pos, ev, today=TODAY)
         except CustodyRefusedError:
             continue
-        # one place: a delivered item always has exactly one site; the event either moved
-        # it (a movement kind, or the recovery of a missing item) or kept it where it was
-        assert new.site is not None
+        # The one way back from an end: the new holder of a transferred item receives it
+        # (transfers/, AECA §3); its site is the recipient's, possibly not yet registered.
+        taken_over = pos.state == "transferred" and kind == "received"
+        # one place: a delivered item has exactly one site (or, taken over without one, none
+        # until it is stored somewhere: delivery needs a site, so only a take-over leaves
+        # none); the event either moved it (a movement kind, or the recovery of a missing
+        # item) or kept it where it was
+        assert new.site is not None or (site is None and (taken_over or pos.site is None))
         moved = kind in (
             "delivered",
             "received",
@@ -129,7 +134,7 @@ def test_no_accepted_sequence_puts_an_item_in_two_places_or_alive_after_its_end(
             "transferred",
         ) or (kind == "inventoried" and pos.state in MISSING)
         assert moved or new.site == pos.site
-        if pos.state in ENDED:
+        if pos.state in ENDED and not taken_over:
             pytest.fail(f"{kind} accepted after the item was {pos.state}")
         assert pos.last_on is None or on >= pos.last_on
         assert on <= TODAY

@@ -22,10 +22,16 @@ DEFAULT_ROLE = {
 
 
 def make_org(
-    session: Session, name: str, kind: str, country: str | None = None, *, clock: Clock | None = None
+    session: Session,
+    name: str,
+    kind: str,
+    country: str | None = None,
+    *,
+    office: str | None = None,
+    clock: Clock | None = None,
 ) -> Organization:
     return service.create_organization(
-        session, actor=None, name=name, kind=kind, country_code=country, clock=clock
+        session, actor=None, name=name, kind=kind, country_code=country, office=office, clock=clock
     )
 
 
@@ -83,3 +89,18 @@ def synthetic(
 def scoped(p: Principal, without: set[str]) -> Principal:
     """``p`` acting through a token whose scopes leave out ``without``."""
     return replace(p, permissions=p.permissions - without, via_token=True)
+
+
+def office_reviewer(session: Session, office: str) -> Principal:
+    """A State policy officer of the vetting review office ``office`` (its organization and
+    user made on first use): who may sign off for that office."""
+    from sqlalchemy import select
+
+    from secassist.identity.models import User
+
+    username = f"{office.replace('_', '-')}.reviewer"
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        org = make_org(session, f"State {office} office", "state", office=office)
+        user = make_user(session, org, username, ["policy_officer"])
+    return principal_of(session, user)

@@ -95,7 +95,9 @@ def expected_for_own_record(cell: Cell) -> bool:
     elif kind in (OrgKind.sco, OrgKind.partner):
         sees = sees and r in COUNTRY_RECORDS | {"reference", "report"}
     elif kind == OrgKind.congress:
-        sees = sees and (r in ("notification", "transfer", "report", "reference") or own_identity)
+        sees = sees and (
+            r in ("notification", "transfer", "report", "reference", "checkpoint") or own_identity
+        )
     elif kind == OrgKind.industry:
         sees = sees and (r in ("case_line", "reference") or own_identity)
     if not sees:

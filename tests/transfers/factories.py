@@ -15,6 +15,7 @@ from secassist.vetting import queries as vetting_queries
 from secassist.vetting import service as vetting
 from secassist.vetting.proposal import Determination, ScreeningOutcome
 from secassist.workflows.transfer_request import Filed, request_transfer
+from tests.identity.factories import office_reviewer
 
 CLEAR = ScreeningOutcome(status="clear")  # asserted: cites no screening record
 JUDGED = [
@@ -47,5 +48,5 @@ def sign_off(s: Session, filed: Filed) -> None:
     """Every office the vetting decision's concerns name concurs."""
     assert filed.decision is not None
     for office in vetting_queries.missing_signoffs(s, filed.decision):
-        vetting.record_signoff(s, actor=None, decision_id=filed.decision.id, office=office, concur=True,
-                               comment="test")  # fmt: skip
+        vetting.record_signoff(s, actor=office_reviewer(s, office), decision_id=filed.decision.id,
+                               office=office, concur=True, comment="test")  # fmt: skip

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.clock import FixedClock
 from secassist.storage.uow import unit_of_work
+from tests.cases.factories import World
 from tests.equipment.factories import Poland
 from tests.support import run_cli
 from tests.transfers.factories import file, sign_off
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str], world: World) -> dict[str, str]:
+    """The commands act as the world's State policy officer (issue #16: a person, not the system)."""
+    return {**app_env, "SECASSIST_AS": world.state.username}
 
 
 def ok(env: dict[str, str], *args: str) -> str:

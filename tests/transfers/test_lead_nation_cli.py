@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tests.cases.factories import World
 from tests.equipment.factories import Poland
 from tests.support import run_cli
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str], world: World) -> dict[str, str]:
+    """The commands act as the world's State policy officer (issue #16: a person, not the system)."""
+    return {**app_env, "SECASSIST_AS": world.state.username}
 
 
 def ok(env: dict[str, str], *args: str) -> str:
@@ -58,13 +67,14 @@ def test_participants_and_lead_nation_transfers(
 
 
 def test_a_lead_nation_lot_transfer_and_the_inboxes(
-    nvds: list[str], poland: Poland, app_env: dict[str, str]
+    nvds: list[str], poland: Poland, app_env: dict[str, str], world: World
 ) -> None:
     ref = poland.case_ref
     ok(app_env, "cases", "participants", ref, "--add", "DE", "--assurances", "DE", "--signed", "2026-01-02",
        "--named-in-notification", "DE")  # fmt: skip
+    dod = {**app_env, "SECASSIST_AS": world.dod.username}  # deliveries are the implementing agency's
     got = json.loads(
-        ok(app_env, "equipment", "deliver", ref, "002", "--site", "Rzeszow depot", "--quantity", "500",
+        ok(dod, "equipment", "deliver", ref, "002", "--site", "Rzeszow depot", "--quantity", "500",
            "--on", "2026-01-15", "--format", "json")
     )  # fmt: skip
     lot = str(got["lot"]["lot_id"])

@@ -11,14 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
 from secassist.core.clock import FixedClock
+from secassist.core.errors import SeparationOfDutiesError
 from secassist.equipment import monitoring
 from secassist.equipment.models import CustodyEvent, Item
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.transfers import queries, service
 from secassist.transfers.errors import TransferRefusedError
+from secassist.vetting import queries as vetting_queries
 from secassist.workflows.trace_item import trace
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
 from tests.cases.factories import World
+from tests.identity.factories import office_reviewer
 from tests.transfers.factories import file, sign_off
 
 
@@ -234,3 +237,29 @@ def test_access_holder_recipient_and_congress(
         assert {r.id for r in queries.list_requests(s, actor=world.state)} == {rid, jp}
     with unit_of_work(session_factory) as s, pytest.raises(Exception, match="certification"):
         service.certify(s, actor=None, request_id=rid, on=clock.today())
+
+
+def test_the_decider_may_not_approve_on_their_own_signoff(
+    session_factory: sessionmaker[Session], nvds: list[str], clock: FixedClock, world: World
+) -> None:
+    """Separation of duties (issue #16): State's decision finalizes the vetting decision, so
+    an officer who signed off for an office may not approve; another officer may."""
+    with unit_of_work(session_factory) as s:
+        filed = file(s, clock, ["N-1"])
+        assert filed.decision is not None
+        offices = vetting_queries.missing_signoffs(s, filed.decision)
+        assert offices
+        sign_off(s, filed)
+        signer = office_reviewer(s, offices[0])
+        rid = filed.request.id
+    # (the unit of work inside: it sees the error and rolls back, as an adapter's does)
+    with (
+        pytest.raises(SeparationOfDutiesError, match=f"signed off for {offices[0]} and may not also approve"),
+        unit_of_work(session_factory) as s,
+    ):
+        decide_transfer(s, actor=signer, request_id=rid, decision="approve", on=clock.today())
+    with read_only(session_factory) as s:
+        assert queries.get_request(s, actor=None, request_id=rid).status == "requested"
+    with unit_of_work(session_factory) as s:
+        req = decide_transfer(s, actor=world.state, request_id=rid, decision="approve", on=clock.today())
+        assert (req.status, req.decided_by) == ("approved", world.state.label)

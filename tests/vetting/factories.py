@@ -18,7 +18,7 @@ from secassist.vetting.proposal import Proposal, parse_proposal
 from secassist.vetting.rules import RULES
 from secassist.vetting.ruleset import get_ruleset
 from secassist.vetting.tables import embargoes, technology
-from tests.identity.factories import make_org, make_user, principal_of
+from tests.identity.factories import make_org, make_user, office_reviewer, principal_of
 
 CLEAR = {"status": "clear", "screening_id": "s-1"}
 
@@ -73,17 +73,36 @@ class People:
     auditor: Principal
     partner_pl: Principal
     sco_pl: Principal
+    pm_reviewer: Principal  # political-military office (State PM), not the decider
+    hr_reviewer: Principal  # human-rights office (DRL)
+    tech_reviewer: Principal  # technology-security office (ISN)
+
+    def reviewer(self, office: str) -> Principal:
+        """The user who signs off for ``office``."""
+        return {
+            "political_military": self.pm_reviewer,
+            "human_rights": self.hr_reviewer,
+            "technology_security": self.tech_reviewer,
+        }[office]
 
 
 @pytest.fixture
 def people(session_factory: sessionmaker[Session]) -> People:
     with unit_of_work(session_factory) as s:
+        pm = make_org(s, "State PM", "state", office="political_military")
         users = {
-            "state": make_user(s, make_org(s, "State PM", "state"), "pm.officer"),
+            "state": make_user(s, pm, "pm.officer"),
             "dod": make_user(s, make_org(s, "DSCA", "dod"), "dsca.case"),
             "auditor": make_user(s, make_org(s, "DoD IG", "auditor"), "ig.auditor"),
             "partner_pl": make_user(s, make_org(s, "MoD Poland", "partner", "PL"), "pl.mod"),
             "sco_pl": make_user(s, make_org(s, "ODC Poland", "sco", "PL"), "odc.pl"),
+            "pm_reviewer": make_user(s, pm, "pm.reviewer"),
+            "hr_reviewer": make_user(
+                s, make_org(s, "State DRL", "state", office="human_rights"), "drl.reviewer"
+            ),
+            "tech_reviewer": make_user(
+                s, make_org(s, "State ISN", "state", office="technology_security"), "isn.reviewer"
+            ),
         }
         return People(**{k: principal_of(s, u) for k, u in users.items()})
 
@@ -108,7 +127,12 @@ def clear_vetting(session_factory: sessionmaker[Session], case_id: int, on: date
         _, d = vet_case(s, actor=None, case=facts, on=on, screenings=names, determinations=judged)
         for office in queries.missing_signoffs(s, d):
             service.record_signoff(
-                s, actor=None, decision_id=d.id, office=office, concur=True, comment="test"
+                s,
+                actor=office_reviewer(s, office),
+                decision_id=d.id,
+                office=office,
+                concur=True,
+                comment="test",
             )
         service.finalize_decision(s, actor=None, decision_id=d.id, decision="approve")
         return d.id

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit.keys import TrustedKeys
 from secassist.audit.verify import verify_log
 from secassist.core.clock import FixedClock
-from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
+from secassist.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    SeparationOfDutiesError,
+    ValidationFailedError,
+)
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting import history, queries, service
 from tests.vetting.factories import People, day, make_proposal
@@ -60,7 +66,7 @@ def test_decision_flow_with_signoffs(
     with unit_of_work(session_factory) as s:
         service.record_signoff(
             s,
-            actor=people.state,
+            actor=people.reviewer("political_military"),
             decision_id=did,
             office="political_military",
             concur=True,
@@ -69,7 +75,12 @@ def test_decision_flow_with_signoffs(
         )
     with unit_of_work(session_factory) as s, pytest.raises(ConflictError, match="already signed"):
         service.record_signoff(
-            s, actor=people.state, decision_id=did, office="political_military", concur=True, comment="again"
+            s,
+            actor=people.reviewer("political_military"),
+            decision_id=did,
+            office="political_military",
+            concur=True,
+            comment="again",
         )
     with unit_of_work(session_factory) as s, pytest.raises(PermissionDeniedError):
         service.record_signoff(
@@ -78,7 +89,7 @@ def test_decision_flow_with_signoffs(
     with unit_of_work(session_factory) as s:
         service.record_signoff(
             s,
-            actor=people.state,
+            actor=people.reviewer("human_rights"),
             decision_id=did,
             office="human_rights",
             concur=True,
@@ -86,7 +97,7 @@ def test_decision_flow_with_signoffs(
         )
         service.record_signoff(
             s,
-            actor=people.state,
+            actor=people.reviewer("technology_security"),
             decision_id=did,
             office="technology_security",
             concur=False,
@@ -224,3 +235,88 @@ def test_a_proposal_dated_before_any_profile_is_refused(
 ) -> None:
     with unit_of_work(session_factory) as s, pytest.raises(ValidationFailedError, match="no policy profile"):
         service.create_proposal(s, actor=people.state, proposal=make_proposal("PL", "2017-01-01"))
+
+
+# --- separation of duties (issue #16) ------------------------------------------------------
+
+
+def _open_review(session_factory: sessionmaker[Session], people: People) -> int:
+    with unit_of_work(session_factory) as s:
+        pid = service.create_proposal(s, actor=people.state, proposal=concerns_proposal()).id
+        return service.evaluate_proposal(s, actor=people.state, proposal_id=pid).id
+
+
+def test_a_signoff_is_by_a_user_of_the_office_it_names(
+    session_factory: sessionmaker[Session], people: People
+) -> None:
+    did = _open_review(session_factory, people)
+    # One State officer may not sign off for the offices they are not of (the probe's case:
+    # the political-military officer signing for human rights and technology security).
+    for office in ("human_rights", "technology_security"):
+        with (
+            unit_of_work(session_factory) as s,
+            pytest.raises(SeparationOfDutiesError, match=f"not of the {office} office") as err,
+        ):
+            service.record_signoff(
+                s, actor=people.state, decision_id=did, office=office, concur=True, comment="x"
+            )
+        assert (err.value.code, err.value.rule) == ("duty.separation", "signoff_office")
+    with unit_of_work(session_factory) as s, pytest.raises(SeparationOfDutiesError, match="not the system"):
+        service.record_signoff(
+            s, actor=None, decision_id=did, office="human_rights", concur=True, comment="x"
+        )
+    with read_only(session_factory) as s:
+        assert queries.signoffs_of(s, did) == []
+    with unit_of_work(session_factory) as s:
+        row = service.record_signoff(
+            s, actor=people.hr_reviewer, decision_id=did, office="human_rights", concur=True, comment="ok"
+        )
+        assert row.user_id == people.hr_reviewer.user_id
+
+
+def test_approval_needs_the_signoffs_by_others_than_the_approver(
+    session_factory: sessionmaker[Session], people: People
+) -> None:
+    did = _open_review(session_factory, people)
+    with unit_of_work(session_factory) as s:
+        # The decider is of the political-military office and signs off for it himself …
+        service.record_signoff(
+            s, actor=people.state, decision_id=did, office="political_military", concur=True, comment="ok"
+        )
+        for office in ("human_rights", "technology_security"):
+            service.record_signoff(
+                s, actor=people.reviewer(office), decision_id=did, office=office, concur=True, comment="ok"
+            )
+    # … so he may not also approve: the approval rests on his own review.
+    with (
+        unit_of_work(session_factory) as s,
+        pytest.raises(SeparationOfDutiesError, match="signed off for political_military and may not") as err,
+    ):
+        service.finalize_decision(s, actor=people.state, decision_id=did, decision="approve")
+    assert err.value.rule == "own_signoff"
+    with read_only(session_factory) as s:
+        assert service.get_decision(s, actor=people.state, decision_id=did).status == "open"
+    # Another officer, who reviewed nothing, approves.
+    with unit_of_work(session_factory) as s:
+        final = service.finalize_decision(s, actor=people.pm_reviewer, decision_id=did, decision="approve")
+        assert (final.status, final.final_decision) == ("final", "approve")
+
+
+def test_the_signoff_decider_may_still_deny(session_factory: sessionmaker[Session], people: People) -> None:
+    """Denying rests on no one's concurrence: who reviewed may refuse."""
+    did = _open_review(session_factory, people)
+    with unit_of_work(session_factory) as s:
+        service.record_signoff(
+            s, actor=people.state, decision_id=did, office="political_military", concur=False, comment="no"
+        )
+        assert (
+            service.finalize_decision(s, actor=people.state, decision_id=did, decision="deny").status
+            == "final"
+        )
+
+
+def test_review_offices_match_the_identity_offices() -> None:
+    from secassist.identity.permissions import REVIEW_OFFICES
+    from secassist.vetting.findings import Office
+
+    assert tuple(o.value for o in Office) == REVIEW_OFFICES

@@ -7,6 +7,7 @@ written), and a role that may not (no form, and the post refused)."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,7 @@ def flash(client: TestClient, url: str) -> str:
 def error(page: str, field: str) -> str:
     m = re.search(rf'data-testid="error-{field}">(.*?)</p>', page, re.S)
     assert m, f"no error beside {field}"
-    return m.group(1)
+    return html.unescape(m.group(1))
 
 
 def count(factory: sessionmaker[Session], model: type[Any]) -> int:
@@ -318,3 +319,33 @@ def test_amendments_and_modifications(
     assert "Amendment 1 accepted and applied." in flash(client, "/cases/PL-D-AAA")
     with read_only(session_factory) as s:
         assert service.lines_of(s, case_id)[0].quantity == 6
+
+
+def test_an_agency_records_acceptance_naming_the_signed_loa(
+    client: TestClient, world: World, case_id: int, session_factory: sessionmaker[Session]
+) -> None:
+    drive(session_factory, case_id, Status.offered, FixedClock(CLOCK.now() + timedelta(days=5)))
+    csrf = login(client, session_factory, "state")  # State may not record the purchaser's act
+    accept = {"csrf": csrf, "version": version(session_factory, case_id), "to": "accepted",
+              "initial_deposit": "1010000.00", "acceptance_document": ""}  # fmt: skip
+    refused = post(client, "/cases/PL-D-AAA/advance", accept)
+    assert refused.status_code == 422
+    assert "may not record the purchaser's acceptance" in error(refused.text, "to")
+    csrf = login(client, session_factory, "dod")
+    page = client.get("/cases/PL-D-AAA").text
+    assert "Signed LOA (accepting on the purchaser&#39;s behalf)" in page
+    refused = post(client, "/cases/PL-D-AAA/advance", {**accept, "csrf": csrf})
+    assert refused.status_code == 422
+    assert "names the signed LOA" in error(refused.text, "acceptance_document")
+    assert 'value="1010000.00"' in refused.text
+    with read_only(session_factory) as s:
+        assert service.get_case(s, actor=None, case_id=case_id).status == "offered"
+    signed = {
+        **accept,
+        "csrf": csrf,
+        "acceptance_document": "PL-D-AAA LOA signed 2026-11-30, MoD letter 4411",
+    }
+    r = post(client, "/cases/PL-D-AAA/advance", signed)
+    assert r.status_code == 303
+    assert "Case PL-D-AAA is now Accepted." in flash(client, "/cases/PL-D-AAA")
+    assert "MoD letter 4411" in client.get("/cases/PL-D-AAA").text

@@ -2,7 +2,8 @@
 user whose office does it: Poland's MoD files its request (the completeness checklist);
 the Army's case manager (DSCA demo user) opens the case, adds a line and moves it along,
 and the offer is refused with the vetting gate's reason beside the status; the State PM
-officer vets the case from its page and records the final decision; the case manager then
+officer vets the case from its page, each concern's office signs off by its own reviewer
+and the officer records the final decision; the case manager then
 offers it; Poland sees its offer, without the U.S.-internal reasons behind the gates."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from secassist.demo.people import DECIDER, OFFICE_SIGNERS
 from secassist.web.cases import WITHHELD
 from tests.web.test_login_browser import fill_login
 
@@ -96,20 +98,25 @@ def test_letter_of_request_to_offer(page: Page) -> None:
     page.get_by_test_id("vet-form").get_by_role("button", name="File and evaluate").click()
     expect(page.get_by_test_id("flash")).to_contain_text("filed and evaluated: the rules recommend review")
     expect(page.get_by_test_id("findings")).to_be_visible()
+    proposal_url = page.url.removeprefix(page.url.split("/vetting/")[0]).split("#")[0]
     # A concern awaits the sign-off of the office the finding names; approving before it is refused.
     final = page.get_by_test_id("finalize-form")
     final.get_by_label("Final decision").select_option("approve")
     final.get_by_role("button", name="Record final decision").click()
     expect(page.get_by_test_id("error-decision")).to_contain_text("sign-off still needed from")
+    # Each office signs off by a user of that office; then the decider, who signed nothing.
     signoff = page.get_by_test_id("signoff-form")
     while signoff.count():
         office = signoff.get_by_label("Office").locator("option").first.get_attribute("value")
         assert office is not None
+        as_user(page, OFFICE_SIGNERS[office], proposal_url)
+        signoff = page.get_by_test_id("signoff-form")
         signoff.get_by_label("Office").select_option(office)
         signoff.get_by_label("Comment").fill(f"{office}: no objection for a training case")
         signoff.get_by_role("button", name="Sign off").click()
         expect(page.get_by_test_id("flash")).to_contain_text("Sign-off recorded")
         signoff = page.get_by_test_id("signoff-form")
+    as_user(page, DECIDER, proposal_url)
     final = page.get_by_test_id("finalize-form")
     final.get_by_label("Final decision").select_option("approve")
     final.get_by_label("Provisos (one a line)").fill("No retransfer without prior U.S. consent")

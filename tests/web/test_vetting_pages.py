@@ -60,6 +60,17 @@ def test_queue_and_findings_and_scope(web: TestClient, session_factory: sessionm
     form = {"office": "human_rights", "concur": "yes", "comment": "no GVHR concerns", "csrf": "wrong"}
     assert web.post(action.group(1), data=form).status_code == 403
     form["csrf"] = csrf_field(page)
+    # The policy officer is of the political-military office: the form applies the same
+    # duties as the services (issue #16), so the human-rights sign-off is refused …
+    refused = web.post(action.group(1), data=form)
+    assert refused.status_code == 422  # shown again, the duty's reason beside the office
+    assert re.search(r'data-testid="error-office">[^<]*not of the human_rights office', refused.text)
+    assert "no GVHR concerns" in refused.text
+    # … and recorded by the human-rights office's reviewer.
+    web.cookies.clear()
+    login(web, "drl.officer", "demo-drl.officer!")
+    page = web.get(f"/vetting/proposals/{ids['Philippines']}").text
+    form["csrf"] = csrf_field(page)
     r = web.post(action.group(1), data=form)
     assert r.status_code == 303
     after = web.get(r.headers["location"]).text
@@ -83,8 +94,8 @@ def test_dod_sees_findings_but_not_notes_partner_gets_404(
 @pytest.mark.browser
 def test_reviewer_signs_off_in_the_browser(page: Page, demo_db: None) -> None:
     page.goto("/login?next=/vetting")
-    page.get_by_label("Username").fill("pm.officer")
-    page.get_by_label("Password").fill("demo-pm.officer!")
+    page.get_by_label("Username").fill("isn.officer")  # the technology-security reviewer
+    page.get_by_label("Password").fill("demo-isn.officer!")
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_title("Vetting · secassist")
     page.get_by_test_id("queue").get_by_role("link", name=re.compile("Philippines")).click()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit.keys import TrustedKeys
 from secassist.audit.models import AuditEntry
 from secassist.audit.verify import verify_log
+from secassist.core.clock import FixedClock
 from secassist.core.errors import ValidationFailedError
 from secassist.identity.policy import Principal
 from secassist.storage.uow import read_only, unit_of_work
@@ -26,6 +27,8 @@ from secassist.vetting.screening.matcher import ALGORITHM
 from secassist.vetting.screening.models import ScreeningRun
 from secassist.vetting.screening.parsers import parse_path
 from secassist.workflows.rescreen import open_parties, rescreen_open
+from secassist.workflows.vetting_case import case_reference
+from tests.cases.factories import open_case
 from tests.identity.factories import make_org, make_user, principal_of
 from tests.support import run_cli
 from tests.vetting.factories import CLEAR, make_proposal
@@ -167,3 +170,29 @@ def test_cli_load_triggers_rescreen_and_rescreen_reports(app_env: dict[str, str]
     shown = run_cli(app_env, "screening", "alerts", "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout) == []
+
+
+def test_case_parties_are_rescreened_as_the_case_vetting_screens_them(
+    session_factory: sessionmaker[Session], analyst: Principal
+) -> None:
+    """A case's purchaser and end users are government bodies of the purchaser country:
+    re-screening passes that schema and country to the matcher, as the case's vetting does
+    (``workflows.vetting_case``), so an allied ministry is not re-flagged on its name alone."""
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    with unit_of_work(session_factory) as s:
+        service.load_list(s, actor=analyst, path=sanctions("un"))
+        case_id = open_case(s, None, clock)
+    ref = case_reference(case_id)
+    with read_only(session_factory) as s:
+        mine = [p for p in open_parties(s) if p.reference == ref]
+    assert {(p.party.role, p.party.country, p.party.schema) for p in mine} == {
+        ("purchaser", "PL", "PublicBody"),
+        ("end_user", "PL", "PublicBody"),
+    }
+    with unit_of_work(session_factory) as s:
+        report = rescreen_open(s, actor=analyst)
+    assert report.parties == len(mine)
+    with read_only(session_factory) as s:
+        for p in mine:
+            [party] = queries.latest_runs(s, subject=p.subject)[0].query["parties"]
+            assert (party["schema"], party["country"]) == ("PublicBody", "PL")

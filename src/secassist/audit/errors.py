@@ -30,3 +30,23 @@ class LogVerificationError(SecassistError):
     http_status = 409
     title = "Audit log does not verify"
     exit_code = 1
+
+
+class BackupError(SecassistError):
+    """A backup that cannot be made or restored: damaged, altered, of another database
+    kind or a newer schema. The message names the problem."""
+
+    code = "backup.invalid"
+    http_status = 422
+    title = "Invalid backup"
+    exit_code = 65  # EX_DATAERR
+
+
+class WitnessError(SecassistError):
+    """A witness refuses to countersign: the log does not extend the checkpoint it kept
+    (truncated, rewritten, forked), or the witness's own files are unusable."""
+
+    code = "audit.witness_refused"
+    http_status = 409
+    title = "Witness refuses the checkpoint"
+    exit_code = 1

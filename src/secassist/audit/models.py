@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from secassist.storage.base import Base
@@ -90,3 +90,20 @@ class AuditCheckpoint(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     key_id: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text)
+
+
+class AuditCosignature(Base):
+    """A witness's countersignature of a checkpoint (C2SP tlog-cosignature), append-only
+    like the checkpoint itself (migration 0015). Like a checkpoint it is a signed statement
+    *about* the log, so it is not an entry in it: its signature, under the witness's key
+    that only the witness holds, is what vouches for it."""
+
+    __tablename__ = "audit_cosignature"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoint.id"), index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The signature line as it is appended to the checkpoint note ("— name base64").
+    signature: Mapped[str] = mapped_column(Text)

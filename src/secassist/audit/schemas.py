@@ -62,3 +62,11 @@ class PublicKeyOut(BaseModel):
     key_id: str
     pem: str
     verifier_key: str
+
+
+class WitnessView(BaseModel):
+    """What a witness fetches: the latest signed checkpoint and the consistency proof from
+    the size it kept (null when it kept none, or when the log is now shorter: refuse it)."""
+
+    checkpoint: CheckpointOut
+    proof: ConsistencyProof | None

@@ -93,6 +93,9 @@ class Case(Base):
     offer_expires_on: Mapped[date | None] = mapped_column(Date)
     accepted_on: Mapped[date | None] = mapped_column(Date)
     initial_deposit: Mapped[Decimal | None] = mapped_column(Money())
+    # The signed LOA an implementing agency names when it records the purchaser's acceptance
+    # on its behalf (``service.check_acceptance``).
+    acceptance_document: Mapped[str | None] = mapped_column(String(200))
     implemented_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     restatements: Mapped[int] = mapped_column(Integer, default=0)

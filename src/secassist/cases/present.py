@@ -130,6 +130,7 @@ def case_read(d: CaseDetail) -> CaseRead:
         aod_group=c.aod_group,
         accepted_on=c.accepted_on,
         initial_deposit=c.initial_deposit,
+        acceptance_document=c.acceptance_document,
         implemented_on=c.implemented_on,
         closed_on=c.closed_on,
         restatements=c.restatements,

@@ -59,6 +59,7 @@ class CaseRec(NamedTuple):
     offer_expires_on: date | None
     accepted_on: date | None
     initial_deposit: Decimal | None
+    acceptance_document: str | None
     implemented_on: date | None
     closed_on: date | None
     restatements: int

@@ -182,6 +182,7 @@ class CaseRead(CaseSummary):
     aod_group: str | None
     accepted_on: date | None
     initial_deposit: Money | None
+    acceptance_document: str | None
     implemented_on: date | None
     closed_on: date | None
     restatements: int
@@ -199,6 +200,12 @@ class AdvanceIn(_In):
     on: date | None = None
     offer_expires_on: date | None = None
     initial_deposit: MoneyIn | None = None
+    acceptance_document: str | None = Field(
+        None,
+        max_length=200,
+        description="Accepting on the purchaser's behalf (an implementing agency): the signed LOA's "
+        "reference.",
+    )
     note: str | None = None
 
 

@@ -55,10 +55,12 @@ from secassist.core.errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    SeparationOfDutiesError,
     UnknownCodeError,
     ValidationFailedError,
 )
 from secassist.core.types import to_money
+from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
 from secassist.storage.base import Base
@@ -215,6 +217,47 @@ class _Plan:
     offer_expires_on: date | None
     deposit: Decimal | None
     note: str | None
+    document: str | None
+
+
+def check_acceptance(actor: Principal | None, case: Case, document: str | None) -> str | None:
+    """Who may record that the purchaser accepted the LOA, and with what (issue #16).
+
+    Acceptance is the purchaser's act: the purchaser signs the LOA (SAMM C5.4.8, LOA
+    acceptance [S12]). It is recorded by a user of the purchasing country's government
+    (a ``partner`` organization of the case's country), or by a DoD implementing agency on
+    the purchaser's behalf, which then names the signed document it holds
+    (``acceptance_document``, required). The console (no actor) records on the purchaser's
+    behalf as an agency does. Nobody else records it: not State, not the SCO (a U.S.
+    office), not another country. Returns the document reference, stripped."""
+    doc = (document or "").strip() or None
+    if doc is not None and len(doc) > 200:
+        raise ValidationFailedError(
+            "acceptance_document: at most 200 characters", field="acceptance_document"
+        )
+    if actor is not None and actor.org_kind is OrgKind.partner:
+        if case.country_code is None or actor.country != case.country_code:
+            raise SeparationOfDutiesError(
+                "acceptance_party",
+                f"{actor.username} is not of the purchaser ({case.purchaser_code}); only the purchaser "
+                "accepts its LOA",
+                field="to",
+            )
+        return doc
+    if actor is not None and actor.org_kind is not OrgKind.dod:
+        raise SeparationOfDutiesError(
+            "acceptance_party",
+            f"{actor.username} ({actor.org_kind.value}) may not record the purchaser's acceptance: the "
+            "purchaser records it, or an implementing agency on its behalf naming the signed LOA",
+            field="to",
+        )
+    if doc is None:
+        raise ValidationFailedError(
+            "acceptance_document: recording the purchaser's acceptance on its behalf names the signed "
+            "LOA (its document reference)",
+            field="acceptance_document",
+        )
+    return doc
 
 
 def _plan(
@@ -230,6 +273,7 @@ def _plan(
     note: str | None,
     gates_checked: bool,
     clock: Clock,
+    acceptance_document: str | None = None,
 ) -> _Plan:
     """Every check of a status change, without writing anything."""
     case = case_for_write(session, actor, case_id, expected_version)
@@ -265,7 +309,10 @@ def _plan(
         gates_checked=gates_checked,
     )
     lifecycle.check(current, target, ctx)
-    return _Plan(case, lor, current, target, on, offer_expires_on, deposit, text(note, "note") or None)
+    document = check_acceptance(actor, case, acceptance_document) if target is Status.accepted else None
+    return _Plan(
+        case, lor, current, target, on, offer_expires_on, deposit, text(note, "note") or None, document
+    )
 
 
 def check_advance(
@@ -278,6 +325,7 @@ def check_advance(
     expected_version: int | None = None,
     offer_expires_on: date | None = None,
     initial_deposit: object = None,
+    acceptance_document: str | None = None,
     clock: Clock | None = None,
 ) -> None:
     """Raise what :func:`advance` would raise, writing nothing (the offer gates aside:
@@ -294,6 +342,7 @@ def check_advance(
         note=None,
         gates_checked=True,
         clock=clock_of(clock),
+        acceptance_document=acceptance_document,
     )
 
 
@@ -309,13 +358,16 @@ def advance(
     initial_deposit: object = None,
     note: str | None = None,
     gates_checked: bool = False,
+    acceptance_document: str | None = None,
     clock: Clock | None = None,
 ) -> Case:
     """Move a case to status ``to`` on ``on`` (default today) if the lifecycle allows it.
 
     ``offered`` is reached only through the offer workflow (``workflows.offer``), which
     passes ``gates_checked=True`` after every offer gate is satisfied. A purchaser may
-    only accept; everything else is the USG's. Tag ``case:status:<to>``."""
+    only accept; everything else is the USG's. Acceptance is recorded by the purchaser or,
+    naming the signed LOA (``acceptance_document``), by an implementing agency on its
+    behalf (:func:`check_acceptance`). Tag ``case:status:<to>``."""
     c = clock_of(clock)
     plan = _plan(
         session,
@@ -329,6 +381,7 @@ def advance(
         note=note,
         gates_checked=gates_checked,
         clock=c,
+        acceptance_document=acceptance_document,
     )
     case, target, on = plan.case, plan.target, plan.on
     rows: list[Base] = [case]
@@ -340,6 +393,7 @@ def advance(
         case.offered_on, case.offer_expires_on = on, plan.offer_expires_on
     elif target is Status.accepted:
         case.accepted_on, case.initial_deposit = on, plan.deposit
+        case.acceptance_document = plan.document
     elif target is Status.implemented:
         case.implemented_on = on
     elif target is Status.closed:

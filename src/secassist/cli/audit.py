@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from secassist.cli import witness
 from secassist.cli.common import FormatOpt, read_session, settings, uow
 from secassist.cli.output import Format, emit_rows
 
@@ -27,6 +28,7 @@ app = typer.Typer(
     help="The tamper-evident audit log: signed checkpoints, proofs, verification.",
     no_args_is_help=True,
 )
+app.add_typer(witness.app, name="witness")
 
 
 class KeyFormat(StrEnum):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.errors import ValidationFailedError
 
@@ -203,7 +203,7 @@ def intake(
 
     with uow() as s:
         lor = receive_lor(
-            s, actor=None, purchaser=purchaser, request_type=request_type, financing=financing,
+            s, actor=acting(s), purchaser=purchaser, request_type=request_type, financing=financing,
             received_on=_date(received_on, "--received-on") or SystemClock().today(),
             reference_number=reference, articles_services=articles, end_users=end_user or [],
             loa_type=loa_type, desired_value=desired_value,
@@ -234,10 +234,10 @@ def open_(
         raise ValidationFailedError("lor_id: give the LOR's id or --lor-ref, not both", field="lor_id")
     with uow() as s:
         if lor_ref is not None:
-            lor_id = find_lor(s, actor=None, reference=lor_ref).id
+            lor_id = find_lor(s, actor=acting(s), reference=lor_ref).id
         assert lor_id is not None
         case = create_case(
-            s, actor=None, lor_id=lor_id, implementing_agency=agency, loa_type=loa_type, title=title,
+            s, actor=acting(s), lor_id=lor_id, implementing_agency=agency, loa_type=loa_type, title=title,
             designator=designator, aod_group=aod_group,
         )  # fmt: skip
         ident = case.identifier
@@ -264,7 +264,7 @@ def add_line(
 
     with uow() as s:
         line = add(
-            s, actor=None, case_id=_case_id(s, ref), item_type=item_type, description=description,
+            s, actor=acting(s), case_id=_case_id(s, ref), item_type=item_type, description=description,
             quantity=quantity, unit_cost=unit_cost, usml_category=usml, mde=mde, sme=sme, eeum=eeum,
             contractor_org_id=organization_id(s, contractor) if contractor else None,
             expected_version=version,
@@ -282,8 +282,8 @@ def complete_line(
     from secassist.cases.service import complete_line as complete
 
     with uow() as s:
-        line = resolve_line(s, actor=None, ref=ref, number=number)
-        complete(s, actor=None, case_id=line.case_id, line_id=line.id, on=_date(on, "--on"))
+        line = resolve_line(s, actor=acting(s), ref=ref, number=number)
+        complete(s, actor=acting(s), case_id=line.case_id, line_id=line.id, on=_date(on, "--on"))
     typer.echo(f"line {number.zfill(3)} supply/services complete")
 
 
@@ -295,6 +295,10 @@ def advance(
     version: Annotated[int | None, typer.Option(help="The case version you read (409 if stale).")] = None,
     oed: Annotated[str | None, typer.Option("--oed", help="Offer expiration date (offering).")] = None,
     deposit: Annotated[str | None, typer.Option(help="Initial deposit (accepting).")] = None,
+    document: Annotated[
+        str | None,
+        typer.Option("--document", help="Accepting on the purchaser's behalf: the signed LOA's reference."),
+    ] = None,
     note: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Move a case to another status; ``--to offered`` runs the offer workflow and its gates."""
@@ -305,13 +309,13 @@ def advance(
         cid = _case_id(s, ref)
         if to.strip().lower() == "offered":
             case, _ = offer_case(
-                s, actor=None, case_id=cid, offer_expires_on=_date(oed, "--oed"), on=_date(on, "--on"),
+                s, actor=acting(s), case_id=cid, offer_expires_on=_date(oed, "--oed"), on=_date(on, "--on"),
                 expected_version=version, note=note,
             )  # fmt: skip
         else:
             case = move(
-                s, actor=None, case_id=cid, to=to, on=_date(on, "--on"), expected_version=version,
-                initial_deposit=deposit, note=note,
+                s, actor=acting(s), case_id=cid, to=to, on=_date(on, "--on"), expected_version=version,
+                initial_deposit=deposit, note=note, acceptance_document=document,
             )  # fmt: skip
         ident, status, v = case.identifier, case.status, case.version
     typer.echo(f"{ident} is {status} (version {v})")
@@ -340,7 +344,7 @@ def amend(
 
     with uow() as s:
         a = propose_amendment(
-            s, actor=None, case_id=_case_id(s, ref), description=description,
+            s, actor=acting(s), case_id=_case_id(s, ref), description=description,
             quantity_changes=dict(_pairs(quantity, "--quantity")),
         )  # fmt: skip
         n, after = a.number, a.value_after
@@ -353,7 +357,7 @@ def accept_amendment(ref: RefArg, number: Annotated[int, typer.Argument()], on: 
     from secassist.cases.amendments import accept_amendment as accept
 
     with uow() as s:
-        accept(s, actor=None, case_id=_case_id(s, ref), number=number, on=_date(on, "--on"))
+        accept(s, actor=acting(s), case_id=_case_id(s, ref), number=number, on=_date(on, "--on"))
     typer.echo(f"amendment {number} accepted")
 
 
@@ -368,7 +372,7 @@ def modify(
 
     with uow() as s:
         m = issue_modification(
-            s, actor=None, case_id=_case_id(s, ref), description=description,
+            s, actor=acting(s), case_id=_case_id(s, ref), description=description,
             unit_costs=dict(_pairs(unit_cost, "--unit-cost")),
         )  # fmt: skip
         n, warning = m.number, m.warning
@@ -402,18 +406,18 @@ def participants(
         raise ValidationFailedError("--assurances and --signed go together", field="signed")
     with uow() as s:
         if add is not None:
-            parts.add_participant(s, actor=None, case_ref=ref, country=add)
+            parts.add_participant(s, actor=acting(s), case_ref=ref, country=add)
         if assurances is not None and signed is not None:
             parts.record_assurances(
                 s,
-                actor=None,
+                actor=acting(s),
                 case_ref=ref,
                 country=assurances,
                 signed_on=parse_date(signed, option="--signed"),
                 signatory=signatory or f"Government of {assurances.strip().upper()}",
             )
         if named is not None:
-            parts.mark_named_in_notification(s, actor=None, case_ref=ref, country=named)
+            parts.mark_named_in_notification(s, actor=acting(s), case_ref=ref, country=named)
         rows = parts.participant_rows(parts.participants_of(s, _case_id(s, ref)))
     if fmt is Format.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.errors import ValidationFailedError
 
@@ -50,7 +50,7 @@ def add_site(
     from secassist.equipment import sites
 
     with uow() as s:
-        site = sites.create_site(s, actor=None, country=country, name=name, organization=organization)
+        site = sites.create_site(s, actor=acting(s), country=country, name=name, organization=organization)
         typer.echo(f"site {site.id}: {site.name} ({site.country_code})")
 
 
@@ -105,7 +105,7 @@ def deliver(
     with uow() as s:
         d = run(
             s,
-            actor=None,
+            actor=acting(s),
             case_ref=case_ref,
             line_no=line_no,
             on=when,
@@ -158,7 +158,7 @@ def event(
     with uow() as s:
         ev = service.record_event(
             s,
-            actor=None,
+            actor=acting(s),
             serial=serial,
             kind=kind.strip().lower(),
             on=parse_date(on, option="on"),
@@ -271,7 +271,7 @@ def reconcile(
     with uow() as s:
         result = run(
             s,
-            actor=None,
+            actor=acting(s),
             data=file.read_bytes(),
             name=file.name,
             site=site,
@@ -303,7 +303,7 @@ def check(
     with uow() as s:
         row = checks.record_check(
             s,
-            actor=None,
+            actor=acting(s),
             country=country,
             on=parse_date(on, option="on"),
             office=office,
@@ -365,7 +365,7 @@ def lot_event(
     with uow() as s:
         ev, _ = lots.record_lot_event(
             s,
-            actor=None,
+            actor=acting(s),
             lot_id=lot_id,
             kind=kind.strip().lower(),
             quantity=quantity,
@@ -375,7 +375,7 @@ def lot_event(
             from_site=from_site,
             holder_country=holder_country,
         )
-        after = lots.holdings(s, actor=None, lot_id=lot_id)
+        after = lots.holdings(s, actor=acting(s), lot_id=lot_id)
         line = f"lot {lot_id}: {ev.kind} {ev.quantity} on {ev.occurred_on} (event {ev.seq})"
     if fmt is Format.json:
         _json(after.as_json())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 app = typer.Typer(
@@ -24,7 +24,7 @@ def unit_add(
     from secassist.vetting.leahy import create_unit
 
     with uow() as session:
-        uid = create_unit(session, actor=None, country=country, name=name, unit_type=unit_type).id
+        uid = create_unit(session, actor=acting(session), country=country, name=name, unit_type=unit_type).id
     typer.echo(uid)
 
 
@@ -54,7 +54,7 @@ def request(
     with uow() as session:
         vid = request_vetting(
             session,
-            actor=None,
+            actor=acting(session),
             unit_id=unit_id,
             requested_on=parse_date(on, option="--on"),
             purpose=purpose,
@@ -77,7 +77,7 @@ def outcome(
     with uow() as session:
         v = record_outcome(
             session,
-            actor=None,
+            actor=acting(session),
             vetting_id=vetting_id,
             outcome=result,
             decided_on=parse_date(on, option="--on"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer.exceptions import Abort, TyperException
@@ -10,6 +11,7 @@ from typer.exceptions import Abort, TyperException
 from secassist import __version__
 from secassist.cli import (
     audit,
+    backup,
     cases,
     db,
     demo,
@@ -27,6 +29,7 @@ from secassist.cli import (
     users,
     vetting,
 )
+from secassist.cli.common import AS_ENV, set_acting_as
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -35,6 +38,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def root(
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar=AS_ENV,
+            metavar="USER",
+            help="The secassist user you act as (default: the user your operating-system account "
+            "is mapped to). Changes are recorded under that person's name and duties.",
+        ),
+    ] = None,
+) -> None:
+    """Security assistance: programs, FMS cases, vetting, notification, end-use monitoring."""
+    set_acting_as(as_user)
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(reference.app, name="reference")
 app.add_typer(demo.app, name="demo")
@@ -52,6 +74,8 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(equipment.app, name="equipment")
 app.add_typer(transfers.app, name="transfers")
 app.command("serve")(serve.serve)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @app.command()

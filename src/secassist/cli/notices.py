@@ -76,12 +76,12 @@ def import_cmd(
     another source (Record, release) becomes another source of the same notification.
     Notices of sales with no case here are kept as public-record notifications.
     """
-    from secassist.cli.common import uow
+    from secassist.cli.common import acting, uow
     from secassist.workflows.notification_case import import_notices
 
     texts = [(str(path), text) for path, text in read_texts(paths)]
     with uow() as session:
-        report = import_notices(session, actor=None, texts=texts)
+        report = import_notices(session, actor=acting(session), texts=texts)
     outcome = {**dict.fromkeys(report.created, "created"), **dict.fromkeys(report.merged, "merged")}
     outcome |= dict.fromkeys(report.unchanged, "unchanged")
     rows = [

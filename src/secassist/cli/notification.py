@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date
+from secassist.cli.common import FormatOpt, acting, parse_date
 from secassist.cli.output import Format, emit_rows
 from secassist.core.types import to_money
 
@@ -94,10 +94,10 @@ def list_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Notifications, soonest review deadline first."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
 
-    with uow() as session:
+    with read_session() as session:
         if public:
             rows = [queries.public_row(n) for n in queries.public_records(session)]
             emit_rows(rows, fmt, columns=list(queries.PUBLIC_FIELDS), title="Notified sales (public)")
@@ -113,11 +113,11 @@ def show_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One notification, every field."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
     from secassist.notification.schemas import NotificationRead
 
-    with uow() as session:
+    with read_session() as session:
         n = queries.get_notification(session, actor=None, notification_id=notification_id)
         data = NotificationRead.model_validate(n).model_dump()
     emit_rows([{"field": k, "value": v} for k, v in data.items()], fmt, columns=["field", "value"])
@@ -131,12 +131,12 @@ def notice_cmd(
     ] = None,
 ) -> None:
     """The Federal Register transmittal of a notification (text, or PDF with --pdf)."""
-    from secassist.cli.common import uow
+    from secassist.cli.common import read_session
     from secassist.notification import queries
     from secassist.notification.render import render_pdf, render_text
     from secassist.workflows.notification_case import notice_content
 
-    with uow() as session:
+    with read_session() as session:
         n = queries.get_notification(session, actor=None, notification_id=notification_id)
         content = notice_content(session, n)
     if pdf is None:
@@ -159,7 +159,7 @@ def formal_cmd(
     with uow() as session:
         n = service.record_formal_notification(
             session,
-            actor=None,
+            actor=acting(session),
             notification_id=notification_id,
             on=parse_date(on, option="--on"),
             transmittal=transmittal,
@@ -178,7 +178,9 @@ def prepare_cmd(
     from secassist.workflows.notification_case import prepare_for_case
 
     with uow() as session:
-        n = prepare_for_case(session, actor=None, case_id=case_id, policy_justification=justification)
+        n = prepare_for_case(
+            session, actor=acting(session), case_id=case_id, policy_justification=justification
+        )
         typer.echo(
             f"notification {n.id} for case {case_id}: {n.section}, {n.purchaser}, total {n.total_value}"
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, read_session, uow
+from secassist.cli.common import FormatOpt, acting, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 app = typer.Typer(help="Organizations: add, list.", no_args_is_help=True)
@@ -21,12 +21,22 @@ def add(
     country: Annotated[
         str | None, typer.Option("--country", help="ISO alpha-2 code; SCOs and partners only.")
     ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office",
+            help="A State organization that is a vetting review office: political_military, "
+            "human_rights or technology_security (its users sign off for it).",
+        ),
+    ] = None,
 ) -> None:
     """Add an organization."""
     from secassist.identity.service import create_organization
 
     with uow() as session:
-        org = create_organization(session, actor=None, name=name, kind=kind, country_code=country)
+        org = create_organization(
+            session, actor=acting(session), name=name, kind=kind, country_code=country, office=office
+        )
         oid, oname = org.id, org.name
     typer.echo(f"created organization {oname} (id {oid})", err=True)
 
@@ -55,11 +65,15 @@ def list_(
                 "name": o.name,
                 "kind": o.kind,
                 "country": o.country_code,
+                "office": o.office,
                 "users": counts.get(o.id, 0),
                 "created_at": o.created_at,
             }
             for o in queries.list_organizations(session, actor=None, kind=kind)
         ]
     emit_rows(
-        rows, fmt, columns=["id", "name", "kind", "country", "users", "created_at"], title="Organizations"
+        rows,
+        fmt,
+        columns=["id", "name", "kind", "country", "office", "users", "created_at"],
+        title="Organizations",
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def add_appropriation(
     with uow() as s:
         appr, entry = service.create_appropriation(
             s,
-            actor=None,
+            actor=acting(s),
             program=program,
             fiscal_year=fiscal_year,
             amount=amount,
@@ -217,7 +217,7 @@ def allocate(
         _done(
             service.allocate(
                 s,
-                actor=None,
+                actor=acting(s),
                 appropriation_id=_appropriation_id(s, appropriation),
                 country=country,
                 amount=amount,
@@ -258,7 +258,7 @@ def obligate(
         _done(
             obligate_assistance(
                 s,
-                actor=None,
+                actor=acting(s),
                 appropriation_id=_appropriation_id(s, appropriation),
                 country=country,
                 amount=amount,
@@ -292,12 +292,18 @@ def expend(
     with uow() as s:
         if obligation_ref is not None:
             found = queries.entry_by_reference(
-                s, actor=None, reference=obligation_ref, kind="obligation", field="obligation_ref"
+                s, actor=acting(s), reference=obligation_ref, kind="obligation", field="obligation_ref"
             )
             obligation = found.id
         _done(
             service.expend(
-                s, actor=None, obligation_id=obligation, amount=amount, on=day, reference=reference, memo=memo
+                s,
+                actor=acting(s),
+                obligation_id=obligation,
+                amount=amount,
+                on=day,
+                reference=reference,
+                memo=memo,
             )
         )
 
@@ -323,8 +329,10 @@ def reverse(
     day = parse_date(on, option="--on")
     with uow() as s:
         if entry_ref is not None:
-            entry_id = queries.entry_by_reference(s, actor=None, reference=entry_ref, field="entry_ref").id
-        _done(service.reverse(s, actor=None, entry_id=entry_id, on=day, reason=reason))
+            entry_id = queries.entry_by_reference(
+                s, actor=acting(s), reference=entry_ref, field="entry_ref"
+            ).id
+        _done(service.reverse(s, actor=acting(s), entry_id=entry_id, on=day, reason=reason))
 
 
 @app.command("ledger")

@@ -14,6 +14,7 @@ match's features (``{name: value}``) and their explanation (``{name: detail}``).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from secassist.workflows.rescreen import RescreenReport
 
 app = typer.Typer(help="Sanctions and restricted-party screening.", no_args_is_help=True)
+
+
+_ISO_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 
 
 class MatchInput(StrEnum):
@@ -199,7 +203,7 @@ def load(
     when = parse_date(published, option="--published") if published else None
     with uow() as session:
         newest = session.scalar(select(func.max(ScreeningListVersion.id))) or 0
-        v = load_list(session, actor=None, path=path, published=when)
+        v = load_list(session, actor=acting(session), path=path, published=when)
         # The same content again (a rerun after a crash past the commit) is the version
         # already active: nothing was written, and the re-screening already ran with it.
         fresh = v.id > newest
@@ -209,7 +213,7 @@ def load(
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
-        report = rescreen_open(session, actor=None) if rescreen and fresh else None
+        report = rescreen_open(session, actor=acting(session)) if rescreen and fresh else None
     typer.echo(summary)
     if report is not None:
         typer.echo(_report_line(report))
@@ -235,7 +239,7 @@ def rescreen_(
 
     with uow() as session:
         report = rescreen_open(
-            session, actor=None, threshold=DEFAULT_THRESHOLD if threshold is None else threshold
+            session, actor=acting(session), threshold=DEFAULT_THRESHOLD if threshold is None else threshold
         )
     row = {
         "parties_screened": report.parties,
@@ -308,19 +312,54 @@ def lists_(fmt: FormatOpt = Format.table) -> None:
 def screen_(
     names: Annotated[list[str], typer.Argument(help="Names of one party (aliases).")],
     identifier: Annotated[list[str] | None, typer.Option("--id", help="An identifier (repeatable).")] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", help="The party's FtM schema: Person, Organization, PublicBody, Vessel..."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="The party's country (ISO 3166-1 alpha-2).")
+    ] = None,
+    birth_date: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--birth-date", help="A birth or incorporation date, ISO (YYYY[-MM[-DD]]) (repeatable)."
+        ),
+    ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="What the screening is for.")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Screen one party against the active lists and keep the screening (audited)."""
-    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD
+    """Screen one party against the active lists and keep the screening (audited). The
+    context options are scored as the matcher's context features (schema, country, birth
+    date, identifiers); without them the party is screened by its names alone."""
+    from secassist.core.errors import ValidationFailedError
+    from secassist.vetting.screening.matcher import DEFAULT_THRESHOLD, SCHEMA_CLASS
     from secassist.vetting.screening.service import Party, screen
 
+    if schema is not None and schema not in {*SCHEMA_CLASS, "LegalEntity"}:
+        known = ", ".join(sorted({*SCHEMA_CLASS, "LegalEntity"}))
+        raise ValidationFailedError(f"--schema {schema!r} is not one of {known}", field="--schema")
+    code = (country or "").strip()
+    if country is not None and not (len(code) == 2 and code.isalpha()):
+        raise ValidationFailedError(f"--country {country!r} is not an ISO alpha-2 code", field="--country")
+    dates = [d.strip() for d in birth_date or []]
+    for d in dates:
+        if not _ISO_DATE.fullmatch(d):
+            raise ValidationFailedError(
+                f"--birth-date {d!r} is not YYYY, YYYY-MM or YYYY-MM-DD", field="--birth-date"
+            )
+    party = Party(
+        names=list(names),
+        identifiers=list(identifier or []),
+        country=code.upper() or None,
+        schema=schema,
+        birth_dates=dates,
+    )
     with uow() as session:
         run = screen(
             session,
-            actor=None,
-            parties=[Party(names=list(names), identifiers=list(identifier or []))],
+            actor=acting(session),
+            parties=[party],
             subject=subject,
             threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         )
@@ -349,15 +388,15 @@ def dispose(
     from secassist.vetting.screening.service import record_disposition
 
     with uow() as session:
-        run_id = find_run(session, actor=None, ref=screening).id
+        run_id = find_run(session, actor=acting(session), ref=screening).id
         record_disposition(
             session,
-            actor=None,
+            actor=acting(session),
             run_id=run_id,
             list_name=list_name,
             entity_id=entity_id,
             disposition=disposition,
             note=note,
         )
-        status = get_run(session, actor=None, run_id=run_id).status
+        status = get_run(session, actor=acting(session), run_id=run_id).status
     typer.echo(f"screening {run_id}: {status}")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from secassist.cli.common import FormatOpt, read_session, uow
+from secassist.cli.common import FormatOpt, acting, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.cli.users import listing
 
@@ -42,7 +42,7 @@ def issue(
     with uow() as session:
         raw, token = issue_token(
             session,
-            actor=None,
+            actor=acting(session),
             user_id=user_by_name(session, username).id,
             name=name,
             scopes=scope or None,
@@ -63,7 +63,7 @@ def revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="The token
     from secassist.identity.tokens import revoke_token
 
     with uow() as session:
-        token = revoke_token(session, actor=None, token_id=token_id)
+        token = revoke_token(session, actor=acting(session), token_id=token_id)
         tid = token.id
     typer.echo(f"revoked token {tid}", err=True)
 

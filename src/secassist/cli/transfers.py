@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.clock import SystemClock
 
@@ -101,7 +101,7 @@ def request(
     with uow() as s:
         filed = request_transfer(
             s,
-            actor=None,
+            actor=acting(s),
             from_country=from_,
             to_party=to,
             kind=kind,
@@ -151,7 +151,7 @@ def decide(
     with uow() as s:
         req = decide_transfer(
             s,
-            actor=None,
+            actor=acting(s),
             request_id=request_id,
             decision=decision,
             on=_day(on, "--on"),
@@ -170,7 +170,7 @@ def certify(
     from secassist.transfers import service
 
     with uow() as s:
-        req = service.certify(s, actor=None, request_id=request_id, on=parse_date(on, option="--on"))
+        req = service.certify(s, actor=acting(s), request_id=request_id, on=parse_date(on, option="--on"))
         typer.echo(
             f"transfer request {req.id}: certified on {req.certified_on}, review ends {req.review_ends_on}"
         )
@@ -193,8 +193,8 @@ def execute(
 
     with uow() as s:
         done = execute_transfer(
-            s, actor=None, request_id=request_id, on=parse_date(on, option="--on"), serials=serial or None,
-            site=site,
+            s, actor=acting(s), request_id=request_id, on=parse_date(on, option="--on"),
+            serials=serial or None, site=site,
         )  # fmt: skip
         typer.echo(f"transfer request {done.request.id}: executed ({len(done.inbox)} office(s) notified)")
 
@@ -208,7 +208,7 @@ def return_(
     from secassist.workflows.transfer_execute import return_transfer
 
     with uow() as s:
-        done = return_transfer(s, actor=None, request_id=request_id, on=parse_date(on, option="--on"))
+        done = return_transfer(s, actor=acting(s), request_id=request_id, on=parse_date(on, option="--on"))
         typer.echo(f"transfer request {done.request.id}: returned")
 
 
@@ -281,8 +281,8 @@ def lead_nation(
 
     with uow() as s:
         done = transfer_lead_nation(
-            s, actor=None, case_ref=case_ref, to=to, on=parse_date(on, option="--on"), serials=serial or [],
-            lot_id=lot, quantity=quantity, site=site,
+            s, actor=acting(s), case_ref=case_ref, to=to, on=parse_date(on, option="--on"),
+            serials=serial or [], lot_id=lot, quantity=quantity, site=site,
         )  # fmt: skip
         doc = {
             "case": done.case_ref,

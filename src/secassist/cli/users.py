@@ -1,6 +1,9 @@
 """``secassist users``: the administrator's console for user accounts.
 
-Commands act as the system (no logged-in actor); every change is audited.
+Changes are made as the user ``--as`` names (or the one the operating-system account is
+mapped to, ``--os-user``/``map-os-user``), who needs the administrator's permissions;
+while the database has no account yet, the first ones are created as the system. Every
+change is audited.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, read_session, uow
+from secassist.cli.common import FormatOpt, acting, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.errors import NotFoundError, ValidationFailedError
 
@@ -30,6 +33,7 @@ USER_COLUMNS = [
     "active",
     "locked_until",
     "last_login_at",
+    "os_user",
 ]
 
 
@@ -68,6 +72,10 @@ def add(
     org: Annotated[str, typer.Option("--org", help="The organization's name.")],
     role: Annotated[list[str], typer.Option("--role", help="A role; repeat for several.")],
     display_name: Annotated[str, typer.Option("--display-name", help="Full name.")] = "",
+    os_user: Annotated[
+        str | None,
+        typer.Option("--os-user", help="The operating-system account the command line maps to this user."),
+    ] = None,
 ) -> None:
     """Add a user; the password is read from the first line of standard input."""
     from secassist.identity.service import create_user
@@ -76,12 +84,13 @@ def add(
     with uow() as session:
         user = create_user(
             session,
-            actor=None,
+            actor=acting(session),
             username=username,
             display_name=display_name,
             organization_id=organization_id(session, org),
             roles=role,
             password=password,
+            os_user=os_user,
         )
         uid, name = user.id, user.username
     typer.echo(f"created user {name} (id {uid}) in {org}", err=True)
@@ -115,6 +124,7 @@ def list_(
                     "active": u.is_active,
                     "locked_until": u.locked_until,
                     "last_login_at": u.last_login_at,
+                    "os_user": u.os_user,
                 }
             )
     emit_rows(rows, fmt, columns=USER_COLUMNS, title="Users")
@@ -124,9 +134,32 @@ def _set_active(username: str, active: bool) -> None:
     from secassist.identity.service import set_active, user_by_name
 
     with uow() as session:
-        user = set_active(session, actor=None, user_id=user_by_name(session, username).id, active=active)
+        user = set_active(
+            session, actor=acting(session), user_id=user_by_name(session, username).id, active=active
+        )
         name = user.username
     typer.echo(f"{'enabled' if active else 'disabled'} user {name}", err=True)
+
+
+@app.command("map-os-user")
+def map_os_user(
+    username: Annotated[str, typer.Argument(help="The secassist user.")],
+    account: Annotated[
+        str | None, typer.Argument(help="The operating-system account; omit to remove the mapping.")
+    ] = None,
+) -> None:
+    """Map an operating-system account to a user: commands run from that account without
+    ``--as`` act as that user."""
+    from secassist.identity.service import set_os_user, user_by_name
+
+    with uow() as session:
+        user = set_os_user(
+            session, actor=acting(session), user_id=user_by_name(session, username).id, os_user=account
+        )
+        name, mapped = user.username, user.os_user
+    typer.echo(
+        f"{name} is mapped to the account {mapped}" if mapped else f"{name} has no account mapped", err=True
+    )
 
 
 @app.command("disable")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secassist.cli.common import FormatOpt, parse_date, read_session, uow
+from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
 from secassist.cli.output import Format, emit_rows
 from secassist.core.errors import ValidationFailedError
 
@@ -85,7 +85,7 @@ def sipri_import(path: Annotated[Path, typer.Argument(help="A SIPRI trade-regist
     from secassist.vetting.sipri import import_register
 
     with uow() as session:
-        imp = import_register(session, actor=None, path=path)
+        imp = import_register(session, actor=acting(session), path=path)
         msg = (
             f"imported {imp.records} records, {imp.holdings} holdings from {imp.file_name} "
             f"(sha256 {imp.sha256[:12]})"
@@ -103,7 +103,7 @@ def propose(path: Annotated[Path, typer.Argument(help="A proposal as YAML or JSO
     raw, _ = read_yaml(path)  # a malformed file: ReferenceDataError naming file and line
     proposal = parse_proposal(raw, where=path.name)
     with uow() as session:
-        pid = create_proposal(session, actor=None, proposal=proposal).id
+        pid = create_proposal(session, actor=acting(session), proposal=proposal).id
     typer.echo(pid)
 
 
@@ -164,9 +164,9 @@ def evaluate(
         )
     with uow() as session:
         if reference is not None:
-            proposal_id = find_proposal(session, actor=None, reference=reference).id
+            proposal_id = find_proposal(session, actor=acting(session), reference=reference).id
         assert proposal_id is not None
-        did = evaluate_proposal(session, actor=None, proposal_id=proposal_id).id
+        did = evaluate_proposal(session, actor=acting(session), proposal_id=proposal_id).id
     _show(did, fmt)
 
 
@@ -245,7 +245,7 @@ def determine(
     with uow() as session:
         record_determination(
             session,
-            actor=None,
+            actor=acting(session),
             proposal_id=proposal_id,
             factor=factor,
             assessment=assessment,
@@ -291,7 +291,9 @@ def signoff(
 
     with uow() as session:
         did = _decision_id(session, decision_id, case)
-        record_signoff(session, actor=None, decision_id=did, office=office, concur=concur, comment=comment)
+        record_signoff(
+            session, actor=acting(session), decision_id=did, office=office, concur=concur, comment=comment
+        )
     typer.echo(f"{office} {'concurred' if concur else 'did not concur'} on decision {did}", err=True)
 
 
@@ -312,7 +314,7 @@ def finalize(
     with uow() as session:
         d = finalize_decision(
             session,
-            actor=None,
+            actor=acting(session),
             decision_id=_decision_id(session, decision_id, case),
             decision=decision,
             provisos=proviso or [],
@@ -339,7 +341,7 @@ def enduse_add(
     with uow() as session:
         rid = add_enduse_record(
             session,
-            actor=None,
+            actor=acting(session),
             country=country,
             kind=kind,
             occurred_on=parse_date(on, option="--on"),
@@ -421,7 +423,12 @@ def case(
     ident: str | int = int(ref) if ref.isdigit() else ref
     with uow() as session:
         _, d = vet_case_ref(
-            session, actor=None, ref=ident, on=day, screenings=outcomes or None, recipient_unit_ids=unit or []
+            session,
+            actor=acting(session),
+            ref=ident,
+            on=day,
+            screenings=outcomes or None,
+            recipient_unit_ids=unit or [],
         )
         did = d.id
     _show(did, fmt)

@@ -136,6 +136,20 @@ class PermissionDeniedError(SecassistError):
     exit_code = 77  # EX_NOPERM
 
 
+class SeparationOfDutiesError(PermissionDeniedError):
+    """The actor holds the permission but this act is another person's duty: a sign-off
+    by a user outside the named office, an approval resting on the approver's own sign-off,
+    a purchaser's acceptance recorded by someone who is not the purchaser (issue #16).
+    ``rule`` names which (``signoff_office``, ``own_signoff``, ``acceptance_party``)."""
+
+    code = "duty.separation"
+    title = "Another person's duty"
+
+    def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field, rule=rule)
+        self.rule = rule
+
+
 class ReferenceDataError(SecassistError):
     """A reference data file is malformed; the message names the file and the entry."""
 

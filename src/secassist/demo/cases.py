@@ -34,6 +34,7 @@ from secassist.cases.lifecycle import Status
 from secassist.cases.models import Lor
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.errors import ValidationFailedError
+from secassist.demo import people
 from secassist.identity.models import Organization
 from secassist.notification import service as notification
 from secassist.notification.thresholds import load_thresholds, requirement
@@ -205,18 +206,19 @@ def _notify(session: Session, c: DemoCase, case_id: int, offered_on: date, clock
 
 
 def _vet(session: Session, case_id: int, on: date, clock: Clock) -> None:
-    """Vet the case as it stands, sign off every concern the rules raise and approve."""
+    """Vet the case as it stands; a user of each office the rules name signs off on its
+    concerns, and the deciding officer (another person) approves."""
     facts = service.case_facts(session, case_id)
     _, decision = vet_case(
         session, actor=None, case=facts, on=on, purchaser_name=purchaser_name(facts), clock=clock
     )
     for office in vetting_queries.missing_signoffs(session, decision):
         vetting.record_signoff(
-            session, actor=None, decision_id=decision.id, office=office, concur=True,
-            comment="demo: the office concurs (invented)", clock=clock,
+            session, actor=people.signer(session, office), decision_id=decision.id, office=office,
+            concur=True, comment="demo: the office concurs (invented)", clock=clock,
         )  # fmt: skip
     vetting.finalize_decision(
-        session, actor=None, decision_id=decision.id, decision="approve",
+        session, actor=people.principal(session, people.DECIDER), decision_id=decision.id, decision="approve",
         provisos=["Standard end-use and retransfer assurances in the LOA"], comment="demo", clock=clock,
     )  # fmt: skip
 
@@ -283,13 +285,27 @@ def _load_one(session: Session, c: DemoCase, index: int, contractor_id: int | No
         if target is Status.offered:
             _offer(session, c, case.id, day, where, clock)
             continue
-        deposit = (c.values.total / 10).quantize(Decimal("0.01")) if target is Status.accepted else None
+        if target is Status.accepted:
+            _accept(session, c, case.id, day, where, clock)
+            continue
         service.advance(
-            session, actor=None, case_id=case.id, to=target.value, on=day, clock=clock,
-            initial_deposit=deposit, note=f"demo: {where}",
+            session, actor=None, case_id=case.id, to=target.value, on=day, clock=clock, note=f"demo: {where}",
         )  # fmt: skip
     if c.status is Status.in_development and start + timedelta(days=LINES_ON) <= today:
         _add_lines(session, c, case.id, start + timedelta(days=LINES_ON), contractor_id, clock)
+
+
+def _accept(session: Session, c: DemoCase, case_id: int, day: date, where: str, clock: Clock) -> None:
+    """The purchaser accepts: recorded by its government's demo user where the demo has
+    one, otherwise on its behalf naming the signed LOA (invented)."""
+    deposit = (c.values.total / 10).quantize(Decimal("0.01"))
+    country = service.case_facts(session, case_id).country_code
+    buyer = people.purchaser_user(session, country)
+    document = None if buyer is not None else f"demo: LOA signed by the purchaser, case {case_id} (invented)"
+    service.advance(
+        session, actor=buyer, case_id=case_id, to=Status.accepted.value, on=day, clock=clock,
+        initial_deposit=deposit, note=f"demo: {where}", acceptance_document=document,
+    )  # fmt: skip
 
 
 def _add_lines(

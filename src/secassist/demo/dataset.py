@@ -1,8 +1,9 @@
 """The demo dataset: what `make run` shows a new user.
 
-Reference data, then one organization and one user per stakeholder kind, created through
-the identity services (so each is audited). Later domains add their demo records here,
-each marked as demo data.
+Reference data, then one organization and one user per stakeholder kind (and, at State,
+one per vetting review office, so that sign-offs and the final decision are by different
+people: ``demo/people.py``), created through the identity services (so each is audited).
+Later domains add their demo records here, each marked as demo data.
 
 THE DEMO PASSWORDS ARE PUBLISHED (they are printed by ``secassist demo logins`` and are in
 this file). They are for a laptop demo only; ``secassist demo load`` refuses to run in
@@ -35,6 +36,7 @@ class DemoOrg:
     name: str
     kind: str
     country: str | None = None
+    office: str | None = None  # a State vetting review office
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class DemoUser:
 
 
 STATE_PM = "Bureau of Political-Military Affairs (State PM)"
+STATE_DRL = "Bureau of Democracy, Human Rights, and Labor (State DRL)"
+STATE_ISN = "Bureau of International Security and Nonproliferation (State ISN)"
 DSCA = "Defense Security Cooperation Agency (DSCA)"
 USASAC = "U.S. Army Security Assistance Command (USASAC)"
 ODC_POLAND = "Office of Defense Cooperation Poland (SCO)"
@@ -62,7 +66,9 @@ CONTRACTOR = "Northwind Defense Systems (demo prime contractor)"
 DOD_IG = "DoD Office of Inspector General"
 
 DEMO_ORGS: tuple[DemoOrg, ...] = (
-    DemoOrg(STATE_PM, "state"),
+    DemoOrg(STATE_PM, "state", office="political_military"),
+    DemoOrg(STATE_DRL, "state", office="human_rights"),
+    DemoOrg(STATE_ISN, "state", office="technology_security"),
     DemoOrg(DSCA, "dod"),
     DemoOrg(USASAC, "dod"),
     DemoOrg(ODC_POLAND, "sco", "PL"),
@@ -77,6 +83,9 @@ DEMO_ORGS: tuple[DemoOrg, ...] = (
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("pm.officer", "Pat Morgan (policy officer)", STATE_PM, ("policy_officer",)),
     DemoUser("pm.admin", "Alex Reed (administrator)", STATE_PM, ("admin",)),
+    DemoUser("pm.reviewer", "Casey Grant (political-military reviewer)", STATE_PM, ("policy_officer",)),
+    DemoUser("drl.officer", "Jamie Rivera (human-rights reviewer)", STATE_DRL, ("policy_officer",)),
+    DemoUser("isn.officer", "Lee Kim (technology-security reviewer)", STATE_ISN, ("policy_officer",)),
     DemoUser("dsca.case", "Dana Case (case manager)", DSCA, ("case_manager",)),
     DemoUser("army.eum", "Sam Ortiz (end-use monitor)", USASAC, ("eum_monitor",)),
     DemoUser("odc.poland", "Jordan Lee (SCO Poland)", ODC_POLAND, ("sco_officer",)),
@@ -102,7 +111,7 @@ def load_demo(session: Session, *, clock: Clock | None = None) -> str:
     for o in DEMO_ORGS:
         if o.name not in org_ids:
             org = identity.create_organization(
-                session, actor=None, name=o.name, kind=o.kind, country_code=o.country
+                session, actor=None, name=o.name, kind=o.kind, country_code=o.country, office=o.office
             )
             org_ids[o.name] = org.id
             orgs_created += 1

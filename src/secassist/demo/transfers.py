@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.core.clock import Clock, SystemClock
+from secassist.demo import people
 from secassist.transfers.models import TransferRequest
 from secassist.vetting import queries as vetting_queries
 from secassist.vetting import service as vetting
@@ -94,7 +95,7 @@ def load_demo_transfers(session: Session, *, clock: Clock | None = None) -> str:
     for office in vetting_queries.missing_signoffs(session, repair.decision):
         vetting.record_signoff(
             session,
-            actor=None,
+            actor=people.signer(session, office),
             decision_id=repair.decision.id,
             office=office,
             concur=True,
@@ -102,7 +103,7 @@ def load_demo_transfers(session: Session, *, clock: Clock | None = None) -> str:
         )
     decide_transfer(
         session,
-        actor=None,
+        actor=people.principal(session, people.DECIDER),
         request_id=repair.request.id,
         decision="approve",
         on=today - timedelta(days=18),

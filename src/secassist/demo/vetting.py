@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from secassist.demo import people
 from secassist.identity import service as identity
 from secassist.identity.models import User
 from secassist.identity.policy import Principal
@@ -104,7 +105,10 @@ def load_vetting_demo(session: Session) -> str:
         )
         decision = service.evaluate_proposal(session, actor=actor, proposal_id=row.id)
         for s in entry.get("signoffs", []):
-            service.record_signoff(session, actor=actor, decision_id=decision.id, **s)
+            # Each office's sign-off by a user of that office, not the reviewer filing it.
+            service.record_signoff(
+                session, actor=people.signer(session, s["office"]), decision_id=decision.id, **s
+            )
         if "note" in entry:
             service.add_note(session, actor=actor, proposal_id=row.id, body=entry["note"])
         if "final" in entry:

@@ -5,15 +5,16 @@ everything before writing anything, and write exactly one audit entry per state 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from secassist.audit.service import add_recorded, record
 from secassist.core.clock import Clock, now
@@ -313,13 +314,21 @@ def _record_events(
     actor: Principal | None,
     recorded: Sequence[tuple[str, Item, CustodyEvent]],
     clock: Clock | None,
+    *,
+    positions: Sequence[custody.Position] | None = None,
 ) -> None:
     """One audit entry per event (the event row and the item's moved projection), then the
-    pointers from the events to their entries (see CustodyEntry), added together so that
-    recording many events does not flush one pointer at a time."""
+    pointers from the events to their entries (see CustodyEntry) in one bulk INSERT: they
+    are never read back through the session's objects, and building a mapped object per
+    pointer cost as much as the INSERT itself for a 1,000-item transfer."""
     who = actor_of(actor)
     pointers = []
-    for tag, item, ev in recorded:
+    for n, (tag, item, ev) in enumerate(recorded):
+        if positions is not None:
+            # The item as this event left it, set as loaded state: the entry's image
+            # carries it, and no UPDATE is flushed (the caller has written the rows).
+            for key, value in _projection(positions[n]).items():
+                set_committed_value(item, key, value)
         fields = record(
             session,
             actor=who,
@@ -329,8 +338,23 @@ def _record_events(
             rows=[ev, item],
             clock=clock,
         )
-        pointers.append(CustodyEntry(event_id=ev.id, audit_seq=fields.seq))
-    session.add_all(pointers)
+        pointers.append({"event_id": ev.id, "audit_seq": fields.seq})
+    if pointers:
+        session.execute(insert(CustodyEntry), pointers)
+
+
+def _ids_for_sqlite(session: Session, n: int) -> Iterator[int] | None:
+    """Ids for ``n`` new event rows on SQLite, so that the flush inserts them in one
+    executemany: SQLAlchemy cannot match a batch's RETURNING rows to their objects there
+    and inserts one row per statement (2,000 statements for a 1,000-item transfer).
+    A writing unit of work holds SQLite's write lock from BEGIN IMMEDIATE, so no one else
+    can take these ids; a session without it that races another writer gets the primary
+    key's IntegrityError, which :func:`_flush` reports as a conflict to retry. PostgreSQL
+    batches with RETURNING and keeps its sequence (None)."""
+    if n < 2 or session.get_bind().dialect.name != "sqlite":
+        return None
+    top = session.scalar(select(func.max(CustodyEvent.id))) or 0  # autoflushes what is pending first
+    return iter(range(top + 1, top + n + 1))
 
 
 def apply_events(
@@ -343,18 +367,27 @@ def apply_events(
     note: str | None = None,
     clock: Clock | None = None,
 ) -> list[CustodyEvent]:
-    """Append custody events to items (already resolved and access-checked; one event per
-    item): the rules of :mod:`~secassist.equipment.custody` decide, each item's projection
-    moves, one audit entry per event records both. Every event is judged before anything
-    is staged, so one refusal leaves nothing written; the rows are flushed together."""
+    """Append custody events to items (already resolved and access-checked; an item may
+    appear more than once, its events applied in the order given): the rules of
+    :mod:`~secassist.equipment.custody` decide, each item's projection moves, one audit
+    entry per event records the event and the item as that event left it. Every event is
+    judged before anything is staged, so one refusal leaves nothing written; the rows are
+    flushed together and each item is updated once, to its last position."""
     today = clock_of(clock).today()
-    moved = [(item, event, custody.apply(position_of(item), event, today=today)) for item, event in changes]
+    positions: dict[int, custody.Position] = {}
+    moved: list[tuple[Item, custody.Event, custody.Position]] = []
+    for item, event in changes:
+        before = positions.get(id(item))
+        pos = custody.apply(position_of(item) if before is None else before, event, today=today)
+        positions[id(item)] = pos
+        moved.append((item, event, pos))
     at = now(clock)
     rows: list[CustodyEvent] = []
+    ids = _ids_for_sqlite(session, len(moved))
     for item, event, pos in moved:
         row = _event_row(
             item.id,
-            item.events + 1,
+            pos.events,
             event,
             actor=actor,
             at=at,
@@ -362,11 +395,18 @@ def apply_events(
             performed_by=performed_by,
             note=note,
         )
+        if ids is not None:
+            row.id = next(ids)
         session.add(row)
-        for key, value in _projection(pos).items():
-            setattr(item, key, value)
         rows.append(row)
     _flush(session)
+    # The items' last positions in one executemany with the same columns for every item:
+    # set through the ORM, each item's UPDATE would name only its changed columns, and the
+    # flush would split a 1,000-item batch into hundreds of statements (and update an item
+    # once per event). The (item_id, seq) key of the events just flushed has already
+    # refused a concurrent event on any of these items.
+    last = {id(item): (item, pos) for item, _, pos in moved}
+    session.execute(update(Item), [{"id": item.id, **_projection(pos)} for item, pos in last.values()])
     _record_events(
         session,
         actor,
@@ -375,6 +415,7 @@ def apply_events(
             for (item, event, _), row in zip(moved, rows, strict=True)
         ],
         clock,
+        positions=[pos for _, _, pos in moved],
     )
     return rows
 

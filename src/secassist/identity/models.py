@@ -19,6 +19,11 @@ class Organization(Base):
             "kind IN ('state', 'dod', 'sco', 'congress', 'industry', 'partner', 'auditor')", name="kind"
         ),
         CheckConstraint("(kind IN ('sco', 'partner')) = (country_code IS NOT NULL)", name="country_for_kind"),
+        CheckConstraint(
+            "office IS NULL OR (kind = 'state' AND office IN "
+            "('political_military', 'human_rights', 'technology_security'))",
+            name="office_for_state",
+        ),
         audited(),
     )
 
@@ -26,6 +31,9 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     country_code: Mapped[str | None] = mapped_column(ForeignKey("reference_country.code"))
+    # The vetting review office a State organization is (``permissions.REVIEW_OFFICES``):
+    # its users, and only they, sign off for that office.
+    office: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -43,6 +51,9 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The operating-system account the command line maps to this user when no ``--as``
+    # names one (``cli.common.acting``).
+    os_user: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class UserRole(Base):

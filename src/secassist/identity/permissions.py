@@ -20,6 +20,12 @@ class OrgKind(StrEnum):
     auditor = "auditor"  # inspector general / GAO
 
 
+# The State offices that review a vetting decision's concerns and sign off on them (the
+# vetting engine's ``findings.Office``; tests/vetting keeps the two equal). A State
+# organization may be one of them; only its users sign off for it (issue #16).
+REVIEW_OFFICES = ("political_military", "human_rights", "technology_security")
+
+
 class Role(StrEnum):
     admin = "admin"
     policy_officer = "policy_officer"
@@ -37,6 +43,9 @@ RESOURCES = (
     "user",
     "token",
     "audit",
+    # Signed checkpoints and consistency proofs: hashes and sizes, no record content, so
+    # a witness outside the executive branch (committee staff) may fetch them.
+    "checkpoint",
     "reference",
     "program",
     "case",
@@ -108,6 +117,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     ),
     Role.congressional_staff: frozenset(
         _p("notification", "read")
+        | _p("checkpoint", "read")  # to witness the log (audit/witness.py)
         | _p("transfer", "read")
         | _p("report", "read")
         | _p("reference", "read")

@@ -105,7 +105,7 @@ def visible(p: Principal, r: Resource) -> bool:
     if kind == OrgKind.congress:
         if r.kind in ("notification", "transfer"):
             return r.formally_notified is True
-        return r.kind in ("report", "reference") or _own_identity(p, r)
+        return r.kind in ("report", "reference", "checkpoint") or _own_identity(p, r)
     if kind == OrgKind.industry:
         if r.kind == "case_line":
             return r.contractor_org_id is not None and r.contractor_org_id == p.org_id

@@ -18,7 +18,7 @@ from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
 from secassist.identity import passwords
 from secassist.identity.models import ApiToken, Organization, User, UserRole, WebSession
-from secassist.identity.permissions import KIND_ROLES, OrgKind, Role, permissions_for
+from secassist.identity.permissions import KIND_ROLES, REVIEW_OFFICES, OrgKind, Role, permissions_for
 from secassist.identity.policy import Principal, actor_of, require_permission
 from secassist.reference.models import CountryRow
 from secassist.reference.service import get_reference
@@ -43,9 +43,12 @@ def create_organization(
     name: str,
     kind: str,
     country_code: str | None = None,
+    office: str | None = None,
     clock: Clock | None = None,
 ) -> Organization:
-    """Create an organization; SCOs and partners must name their country, others must not."""
+    """Create an organization; SCOs and partners must name their country, others must not.
+    A State organization may be one of the vetting review offices (``office``, one of
+    :data:`~secassist.identity.permissions.REVIEW_OFFICES`): its users sign off for it."""
     if actor is not None:
         require_permission(actor, "organization:write")
     name = name.strip()
@@ -70,10 +73,24 @@ def create_organization(
         raise ValidationFailedError(
             f"country: a {org_kind.value} organization has no country", field="country"
         )
+    office = (office or "").strip() or None
+    if office is not None:
+        if org_kind is not OrgKind.state:
+            raise ValidationFailedError(
+                f"office: a {org_kind.value} organization is no vetting review office", field="office"
+            )
+        if office not in REVIEW_OFFICES:
+            raise ValidationFailedError(
+                f"office: one of {', '.join(REVIEW_OFFICES)}, not {office!r}", field="office"
+            )
     if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
         raise ConflictError(f"an organization named {name!r} already exists", field="name")
     org = Organization(
-        name=name, kind=org_kind.value, country_code=country_code or None, created_at=now(clock)
+        name=name,
+        kind=org_kind.value,
+        country_code=country_code or None,
+        office=office,
+        created_at=now(clock),
     )
     add_recorded(
         session,
@@ -134,9 +151,11 @@ def create_user(
     organization_id: int,
     roles: list[str],
     password: str,
+    os_user: str | None = None,
     clock: Clock | None = None,
 ) -> User:
-    """Create a user in an organization with roles that organization's kind may grant."""
+    """Create a user in an organization with roles that organization's kind may grant;
+    ``os_user`` maps an operating-system account to it for the command line."""
     if actor is not None:
         require_permission(actor, "user:write")
     username = username.strip().lower()
@@ -167,6 +186,7 @@ def create_user(
     passwords.check_strength(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"username {username!r} is taken", field="username")
+    os_user = _free_os_user(session, os_user, None)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -177,6 +197,7 @@ def create_user(
         locked_until=None,
         created_at=now(clock),
         last_login_at=None,
+        os_user=os_user,
     )
     session.add(user)
     session.flush()
@@ -191,6 +212,53 @@ def create_user(
         clock=clock,
     )
     return user
+
+
+OS_USER = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._@$-]{0,63}$")
+
+
+def _free_os_user(session: Session, os_user: str | None, user_id: int | None) -> str | None:
+    """A well-formed operating-system account name no other user is mapped to."""
+    name = (os_user or "").strip()
+    if not name:
+        return None
+    if not OS_USER.match(name):
+        raise ValidationFailedError(f"os_user: {name!r} is not an account name", field="os_user")
+    holder = session.scalar(select(User).where(User.os_user == name))
+    if holder is not None and holder.id != user_id:
+        raise ConflictError(f"os_user: {name!r} is already mapped to {holder.username}", field="os_user")
+    return name
+
+
+def set_os_user(
+    session: Session,
+    *,
+    actor: Principal | None,
+    user_id: int,
+    os_user: str | None,
+    clock: Clock | None = None,
+) -> User:
+    """Map an operating-system account to a user (``None`` removes the mapping): the
+    command line acts as that user when run from that account without ``--as``."""
+    if actor is not None:
+        require_permission(actor, "user:admin")
+    user = get_user(session, user_id)
+    user.os_user = _free_os_user(session, os_user, user.id)
+    add_recorded(
+        session,
+        [user],
+        actor=actor_of(actor),
+        tag="identity:user:os_user_set",
+        subject_type="user",
+        subject_id=user.id,
+        clock=clock,
+    )
+    return user
+
+
+def user_by_os_user(session: Session, os_user: str) -> User | None:
+    """The user an operating-system account is mapped to, if any."""
+    return session.scalar(select(User).where(User.os_user == os_user))
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -74,6 +74,11 @@ def items_of(session: Session, request_id: int) -> list[TransferItem]:
     )
 
 
+def approved_serials(session: Session, request_id: int) -> list[str]:
+    """The serials a request names (only the column: an execution checks thousands)."""
+    return list(session.scalars(select(TransferItem.serial).where(TransferItem.request_id == request_id)))
+
+
 def overdue_returns(session: Session, *, actor: Principal | None, on: date) -> list[TransferRequest]:
     """Temporary transfers executed and not returned by their return date, as of ``on``."""
     stmt = scoped(select(TransferRequest), actor).where(

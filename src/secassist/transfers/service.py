@@ -27,7 +27,7 @@ from secassist.reference.service import get_reference
 from secassist.transfers import rules
 from secassist.transfers.errors import TransferRefusedError
 from secassist.transfers.models import InboxEntry, TransferFinding, TransferItem, TransferRequest
-from secassist.transfers.queries import findings_of, get_request, items_of
+from secassist.transfers.queries import approved_serials, findings_of, get_request
 
 MAX_TEXT = 4000
 
@@ -312,7 +312,7 @@ def check_executable(
         raise TransferRefusedError(
             "lapsed", f"the approval of request {req.id} lapsed after {req.approval_expires_on}", field="on"
         )
-    approved = sorted(i.serial for i in items_of(session, req.id))
+    approved = sorted(approved_serials(session, req.id))
     if serials is not None and sorted(s.strip() for s in serials) != approved:
         raise TransferRefusedError(
             "serials", f"request {req.id} approved {', '.join(approved) or 'no serials'}", field="serials"

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
-from secassist.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
+from secassist.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    SeparationOfDutiesError,
+    ValidationFailedError,
+)
+from secassist.identity.models import Organization
 from secassist.identity.policy import Principal, Resource, actor_of, allowed
 from secassist.reference.service import get_reference
 from secassist.vetting.common import require, scoped
@@ -340,7 +347,12 @@ def record_signoff(
     comment: str,
     clock: Clock | None = None,
 ) -> VettingSignoff:
-    """A reviewing office signs off (concurs or not) on a decision's concerns."""
+    """A reviewing office signs off (concurs or not) on a decision's concerns.
+
+    The sign-off is the office's: only a user of an organization that is that office
+    (``identity_organization.office``) records it — one officer cannot speak for the
+    offices whose review the policy profile (``data/profiles.yaml``) requires for a concern;
+    a review by someone outside the office is no review (separation of duties, issue #16)."""
     d = _open_decision(session, actor, decision_id)
     try:
         off = Office(office)
@@ -348,6 +360,7 @@ def record_signoff(
         raise ValidationFailedError(
             f"office: one of {', '.join(o.value for o in Office)}, not {office!r}", field="office"
         ) from None
+    _require_office_member(session, actor, off)
     if off.value not in required_offices(d):
         raise ValidationFailedError(
             f"office: decision {d.id} needs no sign-off from {off.value} "
@@ -380,6 +393,63 @@ def record_signoff(
     return s
 
 
+def _require_office_member(session: Session, actor: Principal | None, office: Office) -> None:
+    if actor is None:
+        raise SeparationOfDutiesError(
+            "signoff_office",
+            f"office: a sign-off for {office.value} is by a user of that office, not the system",
+            field="office",
+        )
+    org = session.get_one(Organization, actor.org_id)
+    if org.office != office.value:
+        raise SeparationOfDutiesError(
+            "signoff_office",
+            f"office: {actor.username} ({org.name}) is not of the {office.value} office "
+            f"(their office: {org.office or 'none'}); a sign-off is by a user of the office it names",
+            field="office",
+        )
+
+
+def own_signoffs(session: Session, decision: VettingDecision, actor: Principal | None) -> list[str]:
+    """The offices whose sign-off on ``decision`` ``actor`` recorded itself."""
+    if actor is None:
+        return []
+    return [s.office for s in signoffs_of(session, decision.id) if s.user_id == actor.user_id]
+
+
+def check_approvable(session: Session, *, actor: Principal | None, decision_id: int) -> None:
+    """Raise what approving the open decision would raise, writing nothing (a workflow that
+    approves something else along with it checks this first)."""
+    d = _open_decision(session, actor, decision_id)
+    _check_approvable(session, actor, d)
+
+
+def _check_approvable(session: Session, actor: Principal | None, d: VettingDecision) -> None:
+    if d.recommendation == Recommendation.deny.value:
+        blocks = [f.factor for f in findings_of(session, d.id) if f.outcome == Outcome.block.value]
+        raise ValidationFailedError(
+            f"decision: cannot approve, blocked by {', '.join(blocks)}", field="decision"
+        )
+    missing = missing_signoffs(session, d)
+    if missing:
+        raise ValidationFailedError(
+            f"decision: sign-off still needed from {', '.join(missing)}", field="decision"
+        )
+    mine = own_signoffs(session, d, actor)
+    if mine:
+        raise SeparationOfDutiesError(
+            "own_signoff",
+            f"decision: {actor_of(actor).label} signed off for {', '.join(mine)} and may not also "
+            "approve; the approval needs the required sign-offs by other users",
+            field="decision",
+        )
+    against = [s.office for s in signoffs_of(session, d.id) if not s.concur]
+    if against:
+        raise ValidationFailedError(
+            f"decision: cannot approve, non-concurrence from {', '.join(against)}", field="decision"
+        )
+
+
 def finalize_decision(
     session: Session,
     *,
@@ -391,26 +461,14 @@ def finalize_decision(
     clock: Clock | None = None,
 ) -> VettingDecision:
     """The final decision, with provisos. A block can only be denied; approving a decision
-    with concerns needs every required office's concurrence."""
+    with concerns needs every required office's concurrence, given by users other than the
+    approver: who approves does not also review (separation of duties, issue #16). Denying
+    needs no sign-off."""
     d = _open_decision(session, actor, decision_id)
     if decision not in ("approve", "deny"):
         raise ValidationFailedError(f"decision: approve or deny, not {decision!r}", field="decision")
     if decision == "approve":
-        if d.recommendation == Recommendation.deny.value:
-            blocks = [f.factor for f in findings_of(session, d.id) if f.outcome == Outcome.block.value]
-            raise ValidationFailedError(
-                f"decision: cannot approve, blocked by {', '.join(blocks)}", field="decision"
-            )
-        missing = missing_signoffs(session, d)
-        if missing:
-            raise ValidationFailedError(
-                f"decision: sign-off still needed from {', '.join(missing)}", field="decision"
-            )
-        against = [s.office for s in signoffs_of(session, d.id) if not s.concur]
-        if against:
-            raise ValidationFailedError(
-                f"decision: cannot approve, non-concurrence from {', '.join(against)}", field="decision"
-            )
+        _check_approvable(session, actor, d)
     cleaned = [p.strip() for p in provisos if p.strip()]
     d.status = "final"
     d.final_decision = decision

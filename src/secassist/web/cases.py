@@ -503,7 +503,7 @@ def _case_view(
         as_of=day,
         labels={s.value: LABELS[s] for s in Status},
         moves=moves(case, p),
-        is_purchaser=p.org_kind in PURCHASER_KINDS,
+        is_purchaser=p.org_kind is OrgKind.partner,
         may_lines=may_edit_lines(p) and current in EDITABLE,
         may_amend=is_developer(p) and current in AMENDABLE,
         may_accept_amendment=may_accept_amendment(p) and current in AMENDABLE,
@@ -589,16 +589,20 @@ def advance(
     csrf: CsrfField = "",
     offer_expires_on: Annotated[str, Form(max_length=10)] = "",
     initial_deposit: Annotated[str, Form(max_length=30)] = "",
+    acceptance_document: Short = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     confirmed: ConfirmField = "",
 ) -> Response:
     """Move the case (offering runs the offer gates; a blocked gate's reason is shown beside
-    the status); cancelling asks once."""
+    the status); cancelling asks once. Acceptance is the purchaser's, or an implementing
+    agency's on its behalf naming the signed LOA (``service.check_acceptance``): who may
+    not is told beside the status, a missing document beside its field."""
     if web_user is None:
         return _login(f"/cases/{quote(ref)}")
     p, clock = web_user.principal, clock_of(request)
     values = {"to": to, "version": version, "offer_expires_on": offer_expires_on,
-              "initial_deposit": initial_deposit, "note": note}  # fmt: skip
+              "initial_deposit": initial_deposit, "acceptance_document": acceptance_document,
+              "note": note}  # fmt: skip
     form = FormState(values, name="advance")
     try:
         expected = int(version) if version.strip() else None
@@ -642,7 +646,8 @@ def advance(
         else:
             done = service.advance(
                 s, actor=actor, case_id=case.id, to=to, expected_version=expected,
-                initial_deposit=initial_deposit or None, note=note or None, clock=clock,
+                initial_deposit=initial_deposit or None, note=note or None,
+                acceptance_document=acceptance_document or None, clock=clock,
             )  # fmt: skip
         return f"Case {done.identifier} is now {LABELS[Status(done.status)]}."
 

@@ -73,10 +73,15 @@ def _case_parties(session: Session) -> list[OpenParty]:
     for case in session.scalars(select(Case).where(Case.status.not_in(closed)).order_by(Case.id)):
         ref = case_reference(case.id)
         country = None if case.purchaser_is_body else case.purchaser_code.upper()
-        # The names the case's vetting screens (workflows.vetting_case.vet_case).
+        # The names the case's vetting screens (workflows.vetting_case.vet_case), as it
+        # screens them: government bodies of the purchaser country.
         buyer = f"Government of {case.purchaser_code.upper()}"
-        out.append(OpenParty(ref, NamedParty(buyer, "purchaser", country)))
-        out += [OpenParty(ref, NamedParty(u, "end_user", country)) for u in case.end_users.split("\n") if u]
+        out.append(OpenParty(ref, NamedParty(buyer, "purchaser", country, "PublicBody")))
+        out += [
+            OpenParty(ref, NamedParty(u, "end_user", country, "PublicBody"))
+            for u in case.end_users.split("\n")
+            if u
+        ]
     return out
 
 
@@ -170,7 +175,7 @@ def rescreen_open(
         done = screening.rescreen_party(
             session,
             actor=actor,
-            party=screening.Party(names=[op.party.name], country=country),
+            party=screening.Party(names=[op.party.name], country=country, schema=op.party.schema),
             subject=op.subject,
             reference=op.reference,
             office=offices.get(country) if country else None,

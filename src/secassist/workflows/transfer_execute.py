@@ -31,8 +31,8 @@ from secassist.identity.policy import Principal, Resource, check
 from secassist.transfers import rules
 from secassist.transfers import service as transfers
 from secassist.transfers.errors import TransferRefusedError
-from secassist.transfers.models import InboxEntry, TransferRequest
-from secassist.transfers.queries import get_request, items_of
+from secassist.transfers.models import InboxEntry, TransferItem, TransferRequest
+from secassist.transfers.queries import get_request
 from secassist.vetting import service as vetting
 from secassist.vetting.decisions_models import VettingDecision
 
@@ -53,26 +53,19 @@ def move_items(
     and ``authority`` (``transfer:12``, a lead-nation case's authorization) as its note.
     The custody rules judge every event before anything is written (one refusal, nothing
     written); the caller has checked that the move is authorized."""
-    out = apply_events(
+    # One call: the events are flushed in one batch and each item is updated once, while
+    # each event still gets its own entry with the item as that event left it.
+    return apply_events(
         session,
         actor=actor,
         changes=[
-            (it, custody.Event("transferred", on, holder_country=to_holder, holder_org=to_org))
+            (it, custody.Event(kind, on, holder_country=to_holder, holder_org=to_org))
+            for kind in ("transferred", "received")
             for it in items
         ],
         note=authority,
         clock=clock,
     )
-    out += apply_events(
-        session,
-        actor=actor,
-        changes=[
-            (it, custody.Event("received", on, holder_country=to_holder, holder_org=to_org)) for it in items
-        ],
-        note=authority,
-        clock=clock,
-    )
-    return out
 
 
 def receiving_site(session: Session, country: str, site: str | int | None) -> Site:
@@ -135,7 +128,16 @@ def decide_transfer(
 ) -> TransferRequest:
     """State approves or denies. The request's vetting decision is finalized with the same
     decision and provisos (so its blocks and the offices' sign-offs apply, as in vetting),
-    then the request's own: a blocking finding of either means no approval."""
+    then the request's own: a blocking finding of either means no approval. Everything the
+    vetting approval would refuse (a missing sign-off, the decider's own sign-off) is checked
+    before anything is written."""
+    found = get_request(session, actor=actor, request_id=request_id)
+    if actor is not None:  # who may not decide hears so before anything about the vetting
+        check(actor, "approve", Resource("transfer", country=found.from_country), what="transfer")
+    pending = found.vetting_decision_id
+    open_vetting = pending is not None and session.get_one(VettingDecision, pending).status == "open"
+    if decision == "approve" and pending is not None and open_vetting:
+        vetting.check_approvable(session, actor=actor, decision_id=pending)
     req = transfers.decide(
         session,
         actor=actor,
@@ -173,7 +175,16 @@ class Executed:
 
 
 def _held_items(session: Session, req: TransferRequest, holder: str) -> list[Item]:
-    items = [session.get_one(Item, ti.item_id) for ti in items_of(session, req.id)]
+    """The request's items, in the order they were requested, checked to be held by
+    ``holder``: one SELECT for all of them (a request may name thousands)."""
+    items = list(
+        session.scalars(
+            select(Item)
+            .join(TransferItem, TransferItem.item_id == Item.id)
+            .where(TransferItem.request_id == req.id)
+            .order_by(TransferItem.id)
+        )
+    )
     for it in items:
         if it.holder_country != holder or it.state not in custody.HELD:
             raise TransferRefusedError(

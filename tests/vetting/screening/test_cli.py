@@ -85,6 +85,40 @@ def test_load_screen_dispose(app_env: dict[str, str], tmp_path: Path) -> None:
     results = json.loads(shown.stdout)
     assert ("us_ofac_sdn", "11195") in [(r["list"], r["entity_id"]) for r in results]
     assert "screening 1: potential_match" in shown.stderr
+    # Context options reach the matcher: a Polish organisation of (nearly) the listed
+    # Iranian body's name costs that entry the country feature.
+    name = "Aircraft Manufacturing Industries"
+    plain = json.loads(run_cli(app_env, "screening", "screen", name, "--format", "json").stdout)
+    ctx = run_cli(
+        app_env,
+        "screening",
+        "screen",
+        name,
+        "--schema",
+        "Organization",
+        "--country",
+        "pl",
+        "--birth-date",
+        "1991",
+        "--format",
+        "json",
+    )
+    assert ctx.returncode == 0, ctx.stderr
+    scored = {r["entity_id"]: float(r["score"]) for r in json.loads(ctx.stdout)}
+    before = {r["entity_id"]: float(r["score"]) for r in plain}
+    # A distinctive listed name loses a little for a disagreeing country and stays a match
+    # (front companies relocate); the context never raises a score here.
+    assert "11195" in scored
+    assert scored["11195"] < before["11195"]
+    assert all(scored[k] <= before.get(k, 1.0) for k in scored)
+    for args, field in (
+        (["--schema", "Robot"], "--schema"),
+        (["--country", "Poland"], "--country"),
+        (["--birth-date", "1991-13"], "--birth-date"),
+    ):
+        bad = run_cli(app_env, "screening", "screen", "Iran Aircraft", *args)
+        assert bad.returncode != 0
+        assert field in bad.stderr
     done = run_cli(
         app_env, "screening", "dispose", "1", "us_ofac_sdn", "11195", "--as", "true_match", "--note", "HESA"
     )

@@ -80,6 +80,12 @@ def test_un_csl_dpl_and_ftm_keep_context(parsed: dict[str, ParsedList]) -> None:
     assert "1948" in gaston.birth_dates
     assert "Rumuli" in gaston.weak_aliases  # QUALITY Low
     assert any(c.code == "kp" for c in un["KPe.054"].countries)  # DPRK Ministry of National Defence
+    # An entry giving no country takes its country regime's state, role "regime".
+    dio = next(e for e in un.values() if e.name.upper().startswith("DEFENCE INDUSTRIES ORGANI"))
+    assert dio.countries == [CountryRef("ir", "regime")]
+    assert all(c.role != "regime" for c in gaston.countries)  # the list's own countries win
+    thematic = [e for e in un.values() if e.programs == ["Al-Qaida"] and not e.countries]
+    assert thematic  # Al-Qaida names no state: no country is made up
     ftm = _ents(parsed, "opensanctions_ftm")
     cst = next(e for e in ftm.values() if e.name == "LLC CST")
     assert CountryRef("ru", "jurisdiction") in cst.countries
@@ -275,3 +281,25 @@ def test_api_passes_context(
     run = client.get(f"/api/v1/screening/screenings/{out['screening_id']}", headers=pm).json()
     assert [p["schema"] for p in run["query"]["parties"]] == ["Organization", "Organization"]
     assert [p["country"] for p in run["query"]["parties"]] == ["PL", "KP"]
+
+
+def test_a_country_the_name_states_counts_as_the_query_country(index: Index) -> None:
+    """ "... of Poland" says the country as plainly as a country field: by name alone the
+    Polish ministry is not the DPRK's, while the bare name still is (nothing tells them
+    apart), and a listed name holding the country word is not penalised for it."""
+    assert _hit(index, "Ministry of National Defence", "un_sc_sanctions", "KPe.054") is not None
+    assert _hit(index, "Ministry of National Defense of Poland", "un_sc_sanctions", "KPe.054") is None
+    shown = _hit(index, "Korea Mining Development Trading Corporation", "un_sc_sanctions", "KPe.001")
+    assert shown is not None
+    assert (_feat(shown, "country") or 0.0) >= 0.0  # "korea" is in the listed name: no country said
+
+
+def test_ofac_entry_without_country_takes_its_programs_state(parsed: dict[str, ParsedList]) -> None:
+    from secassist.vetting.screening.parsers.ofac import regime_countries
+
+    assert regime_countries(["SDGT", "SYRIA", "IRGC"]) == ["sy", "ir"]
+    assert regime_countries(["SDNTK", "BALKANS", "UKRAINE-EO13660"]) == []
+    sdn = parsed["ofac_sdn_2019-01"].entities
+    regime = [e for e in sdn if any(c.role == "regime" for c in e.countries)]
+    assert regime
+    assert all(len({c.role for c in e.countries}) == 1 for e in regime)  # only when no other country

@@ -1,7 +1,9 @@
 """Read endpoints over the audit log: entries, proofs, checkpoints, the public key.
 
-Every endpoint needs ``audit:read`` (auditors, State, DoD; not partners). Proofs carry
-what a client needs to check them itself against a checkpoint it keeps.
+Every endpoint needs ``audit:read`` (auditors, State, DoD; not partners), except
+``/audit/witness``, which needs ``checkpoint:read`` (auditors and committee staff too): it
+serves only the latest signed checkpoint and a consistency proof, hashes and sizes. Proofs
+carry what a client needs to check them itself against a checkpoint it keeps.
 
 An entry is shown whole only to a caller who may read the records it touches
 (:func:`secassist.identity.policy.may_read_audit_entry`). To anyone else an entry is its
@@ -23,7 +25,15 @@ from fastapi.responses import PlainTextResponse
 from secassist.audit import checkpoint as cp
 from secassist.audit import keys, queries, service
 from secassist.audit.canonical import EntryDocument
-from secassist.audit.schemas import CheckpointOut, ConsistencyProof, EntryPage, InclusionProof, PublicKeyOut
+from secassist.audit.models import AuditCheckpoint
+from secassist.audit.schemas import (
+    CheckpointOut,
+    ConsistencyProof,
+    EntryPage,
+    InclusionProof,
+    PublicKeyOut,
+    WitnessView,
+)
 from secassist.core.errors import NotFoundError
 from secassist.http.deps import PrincipalDep, ReadSessionDep, SettingsDep
 from secassist.identity.policy import Principal, may_read_audit_entry, require_permission
@@ -31,6 +41,7 @@ from secassist.identity.policy import Principal, may_read_audit_entry, require_p
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 PERMISSION = "audit:read"
+MAX_SIZE = 2**53 - 1  # tree sizes are exact JSON integers
 
 
 def _authorize(p: Principal) -> None:
@@ -120,11 +131,7 @@ def consistency(
     return service.consistency_proof(session, old, new)
 
 
-@router.get("/checkpoints/latest", response_model=CheckpointOut)
-def latest_checkpoint(principal: PrincipalDep, session: ReadSessionDep) -> Any:
-    """The most recent signed checkpoint, with its note text."""
-    _authorize(principal)
-    row = cp.latest(session)
+def _checkpoint_out(row: AuditCheckpoint) -> dict[str, Any]:
     return {
         "id": row.id,
         "tree_size": row.tree_size,
@@ -133,6 +140,34 @@ def latest_checkpoint(principal: PrincipalDep, session: ReadSessionDep) -> Any:
         "key_id": row.key_id,
         "note": row.note,
     }
+
+
+@router.get("/checkpoints/latest", response_model=CheckpointOut)
+def latest_checkpoint(principal: PrincipalDep, session: ReadSessionDep) -> Any:
+    """The most recent signed checkpoint, with its note text."""
+    _authorize(principal)
+    return _checkpoint_out(cp.latest(session))
+
+
+@router.get("/witness", response_model=WitnessView)
+def witness_view(
+    principal: PrincipalDep,
+    session: ReadSessionDep,
+    from_size: Annotated[
+        int,
+        Query(ge=0, le=MAX_SIZE, description="The tree size of the checkpoint the witness kept (0: none)."),
+    ] = 0,
+) -> Any:
+    """For a witness (``checkpoint:read``: auditors, committee staff): the latest signed
+    checkpoint and the RFC 9162 consistency proof from ``from_size`` to its size. The proof
+    is null when ``from_size`` is 0, or larger than the checkpoint's size — the log shrank,
+    which the witness must refuse (see ``secassist audit witness``)."""
+    require_permission(principal, "checkpoint:read")
+    row = cp.latest(session)
+    proof = None
+    if 0 < from_size <= row.tree_size:
+        proof = service.consistency_proof(session, from_size, row.tree_size)
+    return {"checkpoint": _checkpoint_out(row), "proof": proof}
 
 
 @router.get("/checkpoints/latest.txt", response_class=PlainTextResponse)

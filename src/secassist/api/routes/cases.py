@@ -167,7 +167,8 @@ def advance(
     ref: str, body: AdvanceIn, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> CaseRead:
     """Move the case to ``to``. ``offered`` runs the offer workflow (gates) and needs
-    ``offer_expires_on``; ``accepted`` needs ``initial_deposit``."""
+    ``offer_expires_on``; ``accepted`` needs ``initial_deposit`` and is the purchaser's, or
+    an implementing agency's on its behalf naming ``acceptance_document``."""
     case = service.resolve_case(session, actor=principal, ref=ref)
     clock = clock_of(request)
     if body.to.strip().lower() == "offered":
@@ -179,7 +180,7 @@ def advance(
         service.advance(
             session, actor=principal, case_id=case.id, to=body.to, on=body.on, expected_version=body.version,
             offer_expires_on=body.offer_expires_on, initial_deposit=body.initial_deposit, note=body.note,
-            clock=clock,
+            acceptance_document=body.acceptance_document, clock=clock,
         )  # fmt: skip
     return _detail(session, principal, case.id)
 

@@ -156,7 +156,14 @@ def create_screening(
 ) -> RunOut:
     """Screen parties against the active lists and keep the screening."""
     parties = [
-        service.Party(names=p.names, identifiers=p.identifiers, country=p.country) for p in body.parties
+        service.Party(
+            names=p.names,
+            identifiers=p.identifiers,
+            country=p.country,
+            schema=p.schema_,
+            birth_dates=p.birth_dates,
+        )
+        for p in body.parties
     ]
     run = service.screen(
         session, actor=principal, parties=parties, subject=body.subject, threshold=body.threshold

@@ -51,12 +51,15 @@ def _cache_dir() -> Path | None:
 
 
 def _code_hash() -> str:
-    """The matcher's own code: an index built by other code is never reused."""
-    from secassist.vetting.screening import entities, matcher, normalize
+    """The matcher's and the parsers' code: an index built by other code (or from lists
+    read another way) is never reused."""
+    from secassist.vetting.screening import entities, matcher, normalize, parsers
 
     h = hashlib.sha256()
     for module in (entities, matcher, normalize):
         h.update(Path(module.__file__ or "").read_bytes())
+    for f in sorted(Path(parsers.__file__ or "").parent.glob("*.py")):
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 

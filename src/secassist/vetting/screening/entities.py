@@ -17,7 +17,8 @@ class Identifier:
 @dataclass(frozen=True, slots=True)
 class CountryRef:
     """A country a list ties to an entry, with the tie: ``address``, ``nationality``,
-    ``citizenship``, ``registration`` (incl. a vessel's flag), ``jurisdiction``, or
+    ``citizenship``, ``registration`` (incl. a vessel's flag), ``jurisdiction``, ``regime``
+    (the state a UN country regime concerns, for an entry giving no country), or
     ``country`` when the list does not say. ``code`` is ISO 3166-1 alpha-2, lower case."""
 
     code: str

@@ -43,9 +43,13 @@ class VersionOut(BaseModel):
 
 
 class PartyIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     names: list[str] = Field(default_factory=list, max_length=20)
     identifiers: list[str] = Field(default_factory=list, max_length=20)
     country: str | None = Field(None, max_length=3)
+    schema_: str | None = Field(None, alias="schema", max_length=40)  # FtM: Person, Organization...
+    birth_dates: list[str] = Field(default_factory=list, max_length=10)
 
 
 class ScreenIn(BaseModel):

@@ -3,9 +3,10 @@
 ``cons_add.csv``, ``cons_comments.csv``), same layout.
 
 Quirks (``../shared/data/sanctions/SOURCES.md``): no header; ``-0- `` (trailing space) is
-null; programs packed as ``A] [B``; the remarks field packs a.k.a.s and identifiers into one
-``;``-separated string, with overflow in the comments file; CRLF or LF; the ``cons_`` files
-end with a DOS EOF byte.
+null; programs packed as ``A] [B`` (an entry with no country takes its country
+program's state, role ``regime``: :data:`PROGRAM_COUNTRY`); the remarks field packs
+a.k.a.s and identifiers into one ``;``-separated string, with overflow in the comments
+file; CRLF or LF; the ``cons_`` files end with a DOS EOF byte.
 """
 
 from __future__ import annotations
@@ -86,6 +87,32 @@ def remark_facts(e: ListEntity) -> None:
             e.add_country(country_code(m.group("value")), _ROLES[kind])
 
 
+# OFAC country programs → the state each concerns (ISO alpha-2), by the program tag's
+# prefix as the SDN list writes it (IRAN, IRAN-TRA, IFSR and IRGC are Iran's; DPRK2..4 the
+# DPRK's; UKRAINE-EO13661/13662 and RUSSIA-EO14024 target Russia). Thematic programs
+# (SDGT, SDNTK, NPWMD, GLOMAG, CYBER, TCO, FTO, BALKANS) and the Crimea/Ukraine orders
+# 13660/13685 (Ukrainian and Russian parties alike) name no single state: absent.
+PROGRAM_COUNTRY: tuple[tuple[str, str], ...] = (
+    ("IRAN", "ir"), ("IFSR", "ir"), ("IRGC", "ir"), ("IFCA", "ir"), ("DPRK", "kp"), ("SYRIA", "sy"),
+    ("CUBA", "cu"), ("ZIMBABWE", "zw"), ("IRAQ", "iq"), ("LIBYA", "ly"), ("DRCONGO", "cd"),
+    ("SOUTH SUDAN", "ss"), ("SUDAN", "sd"), ("DARFUR", "sd"), ("BELARUS", "by"), ("VENEZUELA", "ve"),
+    ("RUSSIA-EO14024", "ru"), ("UKRAINE-EO13661", "ru"), ("UKRAINE-EO13662", "ru"), ("BURMA", "mm"),
+    ("SOMALIA", "so"), ("YEMEN", "ye"), ("CAR", "cf"), ("NICARAGUA", "ni"), ("MALI", "ml"),
+    ("LEBANON", "lb"),
+)  # fmt: skip
+
+
+def regime_countries(programs: list[str]) -> list[str]:
+    """The states an entry's country programs concern (see :data:`PROGRAM_COUNTRY`)."""
+    out: list[str] = []
+    for p in programs:
+        for prefix, code in PROGRAM_COUNTRY:
+            if p.upper().startswith(prefix) and code not in out:
+                out.append(code)
+                break
+    return out
+
+
 def _programs(value: str) -> list[str]:
     return [p.strip(" []") for p in clean(value).split("] [") if p.strip(" []")]
 
@@ -159,6 +186,11 @@ def parse_ofac(folder: Path, *, prefix: str) -> ParsedList:
         e.weak_aliases.extend(a for a in dict.fromkeys(aliases) if a.casefold() not in strong)
         e.identifiers.extend(ids)
         remark_facts(e)
+        if not e.countries:
+            # No address, nationality or registration: the state its country program
+            # concerns, as for a UN entry (parsers.un).
+            for code in regime_countries(e.programs):
+                e.add_country(code, "regime")
     return ParsedList(
         list_name="us_ofac_sdn" if prefix == "sdn" else "us_ofac_cons",
         source_format="ofac_csv",

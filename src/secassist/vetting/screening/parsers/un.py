@@ -3,6 +3,14 @@
 Person names are split into ``FIRST_NAME`` … ``FOURTH_NAME``; aliases carry a ``QUALITY``
 and may be empty; some ``REFERENCE_NUMBER`` values have a trailing space (stripped: the
 entity id is the reference number).
+
+Countries come from ``NATIONALITY`` and the address ``COUNTRY`` fields. An entry with
+neither (88 of the 121 Iran-regime entries of the 2026-02 list, e.g. the Defence
+Industries Organisation) is tied to the state its sanctions regime concerns, with the
+role ``regime`` (:data:`REGIME_COUNTRY`): a Security Council country regime (resolution
+1737 for Iran, 1718 for the DPRK...) lists that state's bodies and the persons acting
+for its programme, so the regime's state is the country the entry is screened in. A
+thematic regime (ISIL/Al-Qaida) names no state and gives none.
 """
 
 from __future__ import annotations
@@ -15,6 +23,26 @@ from secassist.vetting.screening.entities import ListEntity, ParsedList
 from secassist.vetting.screening.parsers.common import country_code, identifier, read_text, refuse, squash
 
 _PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+# ``UN_LIST_TYPE`` of each country regime → the state it concerns (ISO alpha-2). The
+# Taliban regime (resolution 1988) concerns Afghanistan; "GB" is Guinea-Bissau
+# (resolution 2048). Al-Qaida (1267/1989/2253) is thematic: absent on purpose.
+REGIME_COUNTRY = {
+    "CAR": "cf",
+    "DPRK": "kp",
+    "DRC": "cd",
+    "GB": "gw",
+    "Haiti": "ht",
+    "Iran": "ir",
+    "Iraq": "iq",
+    "Lebanon": "lb",
+    "Libya": "ly",
+    "Mali": "ml",
+    "Somalia": "so",
+    "SouthSudan": "ss",
+    "Sudan": "sd",
+    "Taliban": "af",
+    "Yemen": "ye",
+}
 
 
 def _text(el: ET.Element | None) -> str:
@@ -49,6 +77,9 @@ def _entity(path: Path, el: ET.Element, person: bool) -> ListEntity:
     for tag in ("INDIVIDUAL_ADDRESS", "ENTITY_ADDRESS"):
         for addr in el.findall(tag):
             e.add_country(country_code(_text(addr.find("COUNTRY"))), "address")
+    if not e.countries:
+        for program in e.programs:
+            e.add_country(REGIME_COUNTRY.get(program), "regime")
     for dob in el.findall("INDIVIDUAL_DATE_OF_BIRTH"):
         if full := _text(dob.find("DATE")):
             e.add_birth_date(full[:10])
