@@ -63,8 +63,9 @@ def test_queue_and_findings_and_scope(web: TestClient, session_factory: sessionm
     # The policy officer is of the political-military office: the form applies the same
     # duties as the services (issue #16), so the human-rights sign-off is refused …
     refused = web.post(action.group(1), data=form)
-    assert refused.status_code == 403
-    assert "not of the human_rights office" in refused.text
+    assert refused.status_code == 422  # shown again, the duty's reason beside the office
+    assert re.search(r'data-testid="error-office">[^<]*not of the human_rights office', refused.text)
+    assert "no GVHR concerns" in refused.text
     # … and recorded by the human-rights office's reviewer.
     web.cookies.clear()
     login(web, "drl.officer", "demo-drl.officer!")

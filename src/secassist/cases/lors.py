@@ -119,6 +119,31 @@ def get_lor(session: Session, *, actor: Principal | None, lor_id: int) -> Lor:
     return lor
 
 
+def list_lors(
+    session: Session, *, actor: Principal | None, without_case: bool = False, limit: int = 200
+) -> list[tuple[Lor, str | None]]:
+    """The LORs the actor may see (scoped like cases), newest first, each with the
+    identifier of the case opened for it (None while none is); ``without_case`` keeps only
+    those still awaiting a case."""
+    lor_stmt = select(Lor)
+    if actor is not None:
+        lor_stmt = scope(lor_stmt, actor, "case", country=Lor.country_code)
+    stmt = (
+        lor_stmt.add_columns(Case.identifier)
+        .outerjoin(Case, Case.lor_id == Lor.id)
+        .order_by(Lor.received_on.desc(), Lor.id.desc())
+        .limit(limit)
+    )
+    if without_case:
+        stmt = stmt.where(Case.id.is_(None))
+    return [(lor, ident) for lor, ident in session.execute(stmt).tuples()]
+
+
+def case_of_lor(session: Session, lor: Lor) -> str | None:
+    """The identifier of the case opened for ``lor`` (already scoped), or None."""
+    return session.scalar(select(Case.identifier).where(Case.lor_id == lor.id))
+
+
 def find_lor(session: Session, *, actor: Principal | None, reference: str) -> Lor:
     """The LOR the actor may see whose purchaser's reference number is ``reference``; a
     reference that names several LORs is refused with their ids (give the id instead)."""
