@@ -18,6 +18,7 @@ from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import gates as gates_mod
+from secassist.workflows.offer import WITHHELD
 from tests.api.test_errors import assert_problem
 from tests.cases.factories import World, make_world
 from tests.vetting.factories import clear_vetting
@@ -287,3 +288,19 @@ def test_amendments_and_modifications_over_http(
     listed = client.get(f"{API}/cases/{case['id']}/amendments", headers=pl).json()
     assert [(a["kind"], a["number"]) for a in listed] == [("amendment", 1), ("modification", 1)]
     assert client.get(f"{API}/cases/{case['id']}", headers=pl).json()["total_value"] == "24000000.00"
+
+
+def test_a_partner_sees_the_gates_without_the_internal_reasons(client: TestClient, auth: Any) -> None:
+    """The vetting and notification gates rest on U.S.-internal records: the purchaser sees
+    that they exist, not their answers or reasons (the web page does the same)."""
+    dod = auth("dod")
+    case = _walk(client, dod, _new_case(client, dod), *DEVELOP)
+    internal = {g["gate"]: g for g in client.get(f"{API}/cases/{case['id']}/gates", headers=dod).json()}
+    assert internal["vetting"]["satisfied"] is False
+    assert internal["vetting"]["reason"]
+    shown = {g["gate"]: g for g in client.get(f"{API}/cases/{case['id']}/gates", headers=auth("pl")).json()}
+    assert set(shown) == set(internal)
+    for gate in ("vetting", "notification"):
+        assert (shown[gate]["satisfied"], shown[gate]["evidence"]) == (None, [])
+        assert shown[gate]["reason"] == WITHHELD
+        assert internal[gate]["reason"] not in shown[gate]["reason"]

@@ -25,7 +25,7 @@ from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service as identity
 from secassist.identity.logins import start_web_session
 from secassist.storage.uow import read_only, unit_of_work
-from secassist.web.cases import WITHHELD
+from secassist.workflows.offer import WITHHELD
 from tests.cases.factories import World, add_lines, drive, make_world, open_case
 
 CLOCK = FixedClock(datetime.now(UTC) - timedelta(days=40))

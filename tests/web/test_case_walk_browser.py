@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from secassist.demo.people import DECIDER, OFFICE_SIGNERS
-from secassist.web.cases import WITHHELD
+from secassist.workflows.offer import WITHHELD
 from tests.web.test_login_browser import fill_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_db")]

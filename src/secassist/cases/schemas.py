@@ -171,7 +171,7 @@ class AmendmentRead(BaseModel):
 
 class GateRead(BaseModel):
     gate: str
-    satisfied: bool
+    satisfied: bool | None  # None: withheld from this caller (workflows.offer.gates_as_seen)
     reason: str
     evidence: list[str]
 

@@ -14,14 +14,13 @@ the others (403). Cancelling a case asks once.
 
 What a viewer sees of the U.S.-internal reasons behind the offer gates follows the access
 policy: a gate's reason is shown only to a viewer who may read the record it rests on
-(the vetting decision, the notification, the funds) — :func:`gate_rows`.
+(the vetting decision, the notification, the funds) — :func:`secassist.workflows.offer.gates_as_seen`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -61,7 +60,6 @@ from secassist.web.forms import (
 )
 from secassist.web.render import page
 from secassist.workflows import offer as offer_workflow
-from secassist.workflows.gates import GateResult
 from secassist.workflows.vetting_case import case_reference
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
@@ -73,8 +71,6 @@ Short = Annotated[str, Form(max_length=200)]
 # beside that field too. Any other refusal of permission is the 403 page.
 REFUSALS: tuple[type[SecassistError], ...] = (*FORM_ERRORS, OfferBlockedError, PermissionDeniedError)
 # The record each offer gate rests on, as the access policy names it.
-GATE_RESOURCE = {"vetting": "vetting", "notification": "notification", "funding": "program"}
-WITHHELD = "U.S. Government internal review; its reasons are not shared with your organization."
 
 
 def _login(path: str) -> RedirectResponse:
@@ -155,27 +151,6 @@ def moves(case: CaseRead, p: Principal) -> list[str]:
         return (2, list(Status).index(s))
 
     return [s.value for s in sorted(allowed, key=rank)]
-
-
-@dataclass(frozen=True)
-class GateRow:
-    gate: str
-    satisfied: bool | None  # None: withheld from this viewer
-    reason: str
-
-
-def gate_rows(p: Principal, country: str | None, results: Iterable[GateResult]) -> list[GateRow]:
-    """The offer gates as this viewer may see them: a gate's answer and reason only when
-    the access policy lets the viewer read the record it rests on (State and DoD read the
-    vetting decision; a partner or an SCO does not — DESIGN.md "Who uses it")."""
-    rows = []
-    for g in results:
-        kind = GATE_RESOURCE.get(g.gate, "case")
-        if visible(p, Resource(kind, country=country, formally_notified=False)):
-            rows.append(GateRow(g.gate, g.satisfied, g.reason))
-        else:
-            rows.append(GateRow(g.gate, None, WITHHELD))
-    return rows
 
 
 def event_detail(e: EventRead, internal: bool) -> str:
@@ -499,7 +474,7 @@ def _case_view(
         status=status,
         case=case,
         timeline=present.timeline_read(detail.case, detail.lor, events_then, day),
-        gates=gate_rows(p, case.country, results),
+        gates=offer_workflow.gates_as_seen(p, case.country, results),
         as_of=day,
         labels={s.value: LABELS[s] for s in Status},
         moves=moves(case, p),

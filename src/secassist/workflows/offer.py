@@ -14,6 +14,8 @@ request changing). A refused offer writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from secassist.cases import service as cases
 from secassist.cases.errors import OfferBlockedError
 from secassist.cases.models import Case
 from secassist.core.clock import Clock, SystemClock
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, Resource, visible
 from secassist.workflows.gates import GateResult, OfferGate, gate_status
 
 
@@ -39,6 +41,41 @@ def gates_for(
     cases.get_case(session, actor=actor, case_id=case_id)
     day = on or (clock or SystemClock()).today()
     return gate_status(session, cases.case_facts(session, case_id), on=day, gates=gates)
+
+
+WITHHELD = "U.S. Government internal review; its reasons are not shared with your organization."
+# The record each gate's answer rests on; a gate on anything else rests on the case itself.
+GATE_RESOURCE = {"vetting": "vetting", "notification": "notification", "funding": "program"}
+
+
+@dataclass(frozen=True)
+class GateView:
+    """A gate as one viewer may see it: ``satisfied`` is None and the reason withheld when
+    the viewer may not read the record the gate rests on."""
+
+    gate: str
+    satisfied: bool | None
+    reason: str
+    evidence: tuple[str, ...]
+
+
+def gates_as_seen(
+    actor: Principal | None, country: str | None, results: Iterable[GateResult]
+) -> list[GateView]:
+    """The offer gates as this viewer may see them, for every adapter alike: a gate's answer
+    and reason only when the access policy lets the viewer read the record it rests on —
+    State and DoD read the vetting decision and the pre-notification review; a partner or an
+    SCO does not (DESIGN.md "Who uses it": the implementing agency sees everything except
+    pre-decisional vetting notes, a partner its own country only, and U.S.-internal
+    deliberation is not the purchaser's to read)."""
+    rows = []
+    for g in results:
+        kind = GATE_RESOURCE.get(g.gate, "case")
+        if actor is None or visible(actor, Resource(kind, country=country, formally_notified=False)):
+            rows.append(GateView(g.gate, g.satisfied, g.reason, tuple(g.evidence)))
+        else:
+            rows.append(GateView(g.gate, None, WITHHELD, ()))
+    return rows
 
 
 def offer_case(

@@ -151,14 +151,16 @@ def timeline(
 def gates(
     ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, on: IsoDate | None = None
 ) -> list[GateRead]:
-    """Each offer gate's answer (vetting, notification, funding…) with its reason."""
+    """Each offer gate's answer (vetting, notification, funding…) with its reason; a gate
+    resting on a record the caller may not read (a partner and the vetting decision) shows
+    ``satisfied: null`` and its reason withheld."""
     case = service.resolve_case(session, actor=principal, ref=ref)
     results = offer_workflow.gates_for(
         session, actor=principal, case_id=case.id, on=on, clock=clock_of(request)
     )
     return [
         GateRead(gate=r.gate, satisfied=r.satisfied, reason=r.reason, evidence=list(r.evidence))
-        for r in results
+        for r in offer_workflow.gates_as_seen(principal, case.country_code, results)
     ]
 
 
