@@ -16,14 +16,17 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secassist.cases import metrics, present, queries, service
+from secassist.cases.common import check_version
 from secassist.cases.lifecycle import LABELS, PURCHASER_MAY, Status
 from secassist.cases.models import FINANCING
 from secassist.core.errors import ValidationFailedError
-from secassist.http.deps import ReadSessionDep, clock_of
+from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
-from secassist.web.auth import WebUserDep, form_write, load_web_user
+from secassist.storage.uow import read_only
+from secassist.web.auth import WebUserDep, form_write, load_web_user, require_csrf
+from secassist.web.forms import ConfirmField, confirmation, is_confirmed, redirect_with_flash
 from secassist.web.render import page
 from secassist.workflows import offer as offer_workflow
 
@@ -128,11 +131,26 @@ def advance(
     offer_expires_on: Annotated[str, Form(max_length=10)] = "",
     initial_deposit: Annotated[str, Form(max_length=30)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    confirmed: ConfirmField = "",
 ) -> Response:
-    """Move the case from its page (offering runs the gates); back to the page on success."""
+    """Move the case from its page (offering runs the gates); back to the page on success,
+    with a confirmation. Cancelling is final, so it asks once (web/forms.py)."""
     if web_user is None:
         return _login(f"/cases/{quote(ref)}")
     p, clock = web_user.principal, clock_of(request)
+    values = {"to": to, "version": str(version), "offer_expires_on": offer_expires_on,
+              "initial_deposit": initial_deposit, "note": note}  # fmt: skip
+    if to == Status.cancelled.value and not is_confirmed(request, "case-cancel:" + ref, values, confirmed):
+        require_csrf(request, csrf)
+        with read_only(session_factory(request)) as rs:  # a stale form is refused before asking
+            check_version(service.resolve_case(rs, actor=p, ref=ref), version)
+        ask = confirmation(
+            request, action="case-cancel:" + ref, url=f"/cases/{quote(ref)}/advance", values=values,
+            summary=f"Cancel case {ref}", cancel=f"/cases/{quote(ref)}", button="Cancel the case",
+            warning="A cancelled case cannot be reopened (SAMM C6.8).",
+            details=(("Note", note or "—"),),
+        )  # fmt: skip
+        return page(request, "confirm.html", active="cases", confirm=ask)
     with form_write(request, csrf) as s:
         case = service.resolve_case(s, actor=p, ref=ref)
         if to == Status.offered.value:
@@ -146,4 +164,4 @@ def advance(
                 initial_deposit=initial_deposit or None, note=note or None, clock=clock,
             )  # fmt: skip
         ident = case.identifier
-    return RedirectResponse(f"/cases/{ident}", status_code=303)
+    return redirect_with_flash(request, f"/cases/{ident}", f"Case {ident} is now {LABELS[Status(to)]}.")

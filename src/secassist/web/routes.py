@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from secassist.core.errors import DateOutOfRangeError, ValidationFailedError
-from secassist.http.deps import ReferenceDep, clock_of
-from secassist.web.auth import load_web_user
+from secassist.http.deps import ReadSessionDep, ReferenceDep, clock_of
+from secassist.reports.home import home_for
+from secassist.web.auth import WebUserDep, load_web_user
 from secassist.web.render import page
 
 # Public pages; the dependency only puts the logged-in user (if any) in the top bar.
@@ -27,6 +28,15 @@ def _if_covered(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         return None
 
 
+def _entry_no(value: str | None) -> int | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ValidationFailedError(f"entry: {value!r} is not an entry number", field="entry") from None
+
+
 def _as_of(value: str | None, default: date) -> date:
     if not value:
         return default
@@ -37,8 +47,21 @@ def _as_of(value: str | None, default: date) -> date:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ref: ReferenceDep) -> HTMLResponse:
+def home(
+    request: Request,
+    ref: ReferenceDep,
+    web_user: WebUserDep,
+    session: ReadSessionDep,
+    entry: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """A signed-in stakeholder's work (reports/home.py); anonymous visitors the public overview."""
     today = clock_of(request).today()
+    if web_user is not None:
+        seq = _entry_no(entry)
+        mine = home_for(
+            session, actor=web_user.principal, today=today, settings=request.app.state.settings, proof_seq=seq
+        )
+        return page(request, "stakeholder_home.html", active="home", home=mine, entry=entry or "")
     cov = ref.coverage()
     on = min(today, cov["nato"].end)
     return page(

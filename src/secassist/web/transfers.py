@@ -32,6 +32,7 @@ from secassist.transfers import service as transfers
 from secassist.transfers.models import TransferRequest
 from secassist.transfers.schemas import provisos_of, usd
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
+from secassist.web.forms import redirect_with_flash
 from secassist.web.render import page
 from secassist.workflows import lead_nation_holdings
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
@@ -191,7 +192,7 @@ def file_request(
             rid = filed.request.id
     except (ValidationFailedError, NotFoundError, ConflictError) as exc:
         return _new_page(request, p, values, {_field(exc) or "form": exc.message}, status=422)
-    return RedirectResponse(f"/transfers/{rid}", status_code=303)
+    return redirect_with_flash(request, f"/transfers/{rid}", f"Transfer request {rid} filed; its checks ran.")
 
 
 # --- one request ------------------------------------------------------------------------
@@ -287,7 +288,8 @@ def decide(
             )  # fmt: skip
     except (ValidationFailedError, NotFoundError, ConflictError) as exc:
         return _refused(request, p, request_id, "decision", values, exc)
-    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+    done = f"Transfer {request_id}: decision recorded."
+    return redirect_with_flash(request, f"/transfers/{request_id}", done)
 
 
 class _DatedStep(Protocol):
@@ -319,7 +321,8 @@ def _dated_step(
             step(s, actor=p, request_id=request_id, on=day, clock=clock_of(request))
     except (ValidationFailedError, NotFoundError, ConflictError) as exc:
         return _refused(request, p, request_id, form, {"on": on}, exc)
-    return RedirectResponse(f"/transfers/{request_id}", status_code=303)
+    done = f"Transfer {request_id}: {form} recorded."
+    return redirect_with_flash(request, f"/transfers/{request_id}", done)
 
 
 @router.post("/transfers/{request_id}/certification", response_class=HTMLResponse)
