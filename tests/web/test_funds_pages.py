@@ -140,6 +140,9 @@ def test_refused_obligations_keep_the_input_and_write_nothing(
     r = client.post(url, data={**body, "amount": "10", "line": "099"})
     assert r.status_code == 422
     assert "no line" in error(r.text, "line")
+    r = client.post(url, data={**body, "amount": "10", "case": "PL-Q-ZZZ"})
+    assert r.status_code == 422
+    assert "PL-Q-ZZZ" in error(r.text, "case")
     r = client.post(url, data={**body, "amount": "10", "on": "June 1"})
     assert r.status_code == 422
     assert "not a date" in error(r.text, "on")

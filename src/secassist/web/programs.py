@@ -473,7 +473,12 @@ def obligate(
     def run(s: Session) -> LedgerEntry:
         case_id = line_id = None
         if target == "case":
-            found = resolve_line(s, actor=p, ref=case.strip(), number=line)
+            try:
+                found = resolve_line(s, actor=p, ref=case.strip(), number=line)
+            except NotFoundError as exc:
+                if exc.detail.get("field"):
+                    raise
+                raise NotFoundError(f"case: no case {case.strip()!r} you may see", field="case") from None
             case_id, line_id = found.case_id, found.id
             payee["what"] = f"case {case.strip().upper()} line {found.number}"
         elif target == "unit":
