@@ -4,6 +4,8 @@ of each role, what they hold, and scoping (a partner never sees another country'
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit import checkpoint as cp
+from secassist.cases.common import participant_cases
 from secassist.cases.models import Case
 from secassist.core.config import Settings
+from secassist.equipment.models import Item
 from secassist.storage.uow import read_only, unit_of_work
 from tests.web.test_shell import login
 
@@ -101,12 +105,16 @@ def test_the_contractor_sees_the_lines_it_supplies(
 
 
 def test_the_auditor_checks_an_entry_proof(
-    client: TestClient, session_factory: sessionmaker[Session], settings: Settings
+    client: TestClient, session_factory: sessionmaker[Session], settings: Settings, tmp_path: Path
 ) -> None:
     login(client, session_factory, "ig.auditor")
     assert "No checkpoint has been signed yet" in client.get("/").text
+    # The key directory named explicitly (PostgreSQL has no database file to sit beside).
+    keyed = settings.model_copy(update={"audit_key_path": tmp_path / "keys"})
+    app: Any = client.app
+    app.state.settings = keyed
     with unit_of_work(session_factory) as s:
-        cp.create(s, settings=settings)
+        cp.create(s, settings=keyed)
     page = client.get("/").text
     assert 'data-testid="checkpoint-signature">verified<' in page
     size = re.search(r'data-testid="checkpoint-size">(\d+) entries', page)
@@ -118,3 +126,65 @@ def test_the_auditor_checks_an_entry_proof(
     assert "is not in the checkpoint&#39;s tree" in outside
     bad = client.get("/?entry=abc")
     assert bad.status_code == 422
+
+
+# --- the whole chain: the case page and the country page ----------------------------------
+
+
+def _delivered_case(factory: sessionmaker[Session], country: str) -> str:
+    """A case of ``country`` with delivered items (the demo has some for Poland)."""
+    with read_only(factory) as s:
+        ident = s.scalars(
+            select(Case.identifier)
+            .join(Item, Item.case_id == Case.id)
+            .where(Case.country_code == country)
+            .order_by(Case.identifier)
+            .limit(1)
+        ).first()
+    assert ident, f"no delivered case for {country} in the demo"
+    return ident
+
+
+def test_the_case_page_shows_the_whole_chain(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    ident = _delivered_case(session_factory, "PL")
+    login(client, session_factory, "dsca.case")
+    page = client.get(f"/cases/{ident}").text
+    for part in ("chain-request", "chain-funding", "chain-items"):
+        assert f'data-testid="{part}"' in page
+    assert 'data-testid="chain-vetting"' in page  # the agency may read vetting findings
+    assert re.search(r'data-testid="chain-item-[^"]+"><td><a href="/equipment/items/', page)
+    assert 'href="/countries/PL">Poland (PL)</a>' in page  # the holder, linked
+    # The partner sees its own case's chain, but not State's vetting deliberation.
+    login(client, session_factory, "pl.mod")
+    mine = client.get(f"/cases/{ident}").text
+    assert 'data-testid="chain-items"' in mine
+    assert 'data-testid="chain-vetting"' not in mine
+    japan = _identifiers(session_factory, "JP")
+    assert client.get(f"/cases/{sorted(japan)[0]}").status_code == 404
+
+
+def test_the_country_page_is_scoped(client: TestClient, session_factory: sessionmaker[Session]) -> None:
+    login(client, session_factory, "pl.mod")
+    page = client.get("/countries/PL").text
+    assert 'data-testid="country-title">Poland' in page
+    for part in ("country-cases", "country-funds", "country-items", "country-transfers"):
+        assert f'data-testid="{part}"' in page
+    shown = set(re.findall(r'data-testid="case-([A-Z0-9-]+)"', page))
+    assert shown
+    assert shown <= _identifiers(session_factory, "PL") | _participant_cases(session_factory)
+    assert client.get("/countries/JP").status_code == 404  # another country: as if unknown
+    assert client.get("/countries/ZZ").status_code == 404
+    login(client, session_factory, "dsca.case")
+    japan = client.get("/countries/JP").text
+    listed = set(re.findall(r'data-testid="case-([A-Z0-9-]+)"', japan))
+    assert not listed & _identifiers(session_factory, "PL")
+    login(client, session_factory, "hfac.staff")  # no case:read: no country page
+    assert client.get("/countries/PL").status_code == 404
+
+
+def _participant_cases(factory: sessionmaker[Session]) -> set[str]:
+    """Multinational cases Poland is named on (it sees them as a participant, issue #13)."""
+    with read_only(factory) as s:
+        return set(s.scalars(select(Case.identifier).where(Case.id.in_(participant_cases("PL")))))

@@ -338,17 +338,24 @@ def _checkpoint(session: Session, home: Home, settings: Settings | None, proof_s
     cp = home.checkpoint
     if cp is None:
         return
-    trusted = find_trusted(settings) if settings is not None else None
-    if trusted is None:
-        home.checkpoint_signature = "no trusted key file to check the signature against"
-    else:
-        try:
-            checkpoint.verify(cp.note, trusted)
-            home.checkpoint_signature = "verified"
-        except SecassistError as exc:
-            home.checkpoint_signature = f"NOT verified: {exc.message}"
+    home.checkpoint_signature = _signature(cp, settings)
     if proof_seq is not None:
         home.proof = check_proof(session, proof_seq, cp)
+
+
+def _signature(cp: AuditCheckpoint, settings: Settings | None) -> str:
+    """Whether the checkpoint's signature verifies under this database's trusted keys."""
+    try:
+        trusted = find_trusted(settings) if settings is not None else None
+    except SecassistError as exc:  # e.g. no key directory configured for this database
+        return f"not checked: {exc.message}"
+    if trusted is None:
+        return "not checked: no trusted key file to check the signature against"
+    try:
+        checkpoint.verify(cp.note, trusted)
+    except SecassistError as exc:
+        return f"NOT verified: {exc.message}"
+    return "verified"
 
 
 def check_proof(session: Session, seq: int, cp: AuditCheckpoint) -> ProofCheck:

@@ -8,27 +8,34 @@ it was rendered from, so a stale form answers 409 instead of overwriting someone
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from secassist.cases import metrics, present, queries, service
 from secassist.cases.common import check_version
 from secassist.cases.lifecycle import LABELS, PURCHASER_MAY, Status
 from secassist.cases.models import FINANCING
-from secassist.core.errors import ValidationFailedError
+from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.equipment import queries as equipment_queries
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, Resource, allowed
+from secassist.notification import queries as notification_queries
+from secassist.programs import queries as program_queries
 from secassist.reference.service import get_reference
 from secassist.storage.uow import read_only
+from secassist.vetting import service as vetting_service
 from secassist.web.auth import WebUserDep, form_write, load_web_user, require_csrf
 from secassist.web.forms import ConfirmField, confirmation, is_confirmed, redirect_with_flash
 from secassist.web.render import page
 from secassist.workflows import offer as offer_workflow
+from secassist.workflows.vetting_case import case_reference
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 PAGE = 50
@@ -108,7 +115,26 @@ def case_page(
         moves=_moves(case.next_statuses, p),
         today=clock_of(request).today(),
         dwell=metrics.timeline(events_then, day),
+        **chain(session, p, case.id, case.country),
     )
+
+
+def chain(session: Session, p: Principal, case_id: int, country: str | None) -> dict[str, Any]:
+    """The rest of the case's chain, each part only as far as the user's role and the
+    policy let it see (every read is the domain's scoped query): the vetting decision,
+    the notification, the funding entries, and the delivered items with their holders."""
+    out: dict[str, Any] = {"vetting": None, "notice": None, "funding": None, "items": None}
+    if allowed(p, "read", Resource("vetting", country=country)):
+        out["vetting"] = vetting_service.current_decision(session, reference=case_reference(case_id))
+    found = notification_queries.for_case(session, case_id)
+    if found is not None and "notification:read" in p.permissions:
+        with suppress(NotFoundError):  # not yet formally notified: invisible to this role
+            out["notice"] = notification_queries.get_notification(session, actor=p, notification_id=found.id)
+    if "program:read" in p.permissions:
+        out["funding"] = program_queries.list_entries(session, actor=p, case_id=case_id, limit=200)
+    if "equipment:read" in p.permissions:
+        out["items"] = equipment_queries.list_items(session, actor=p, case_id=case_id)
+    return out
 
 
 def _moves(next_statuses: list[str], p: Principal) -> list[str]:

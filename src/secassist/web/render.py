@@ -66,12 +66,14 @@ NAV: tuple[NavEntry, ...] = (
 
 def nav_for(p: Principal | None) -> list[tuple[str, str, str]]:
     """The (key, href, label) links this user may open: public pages, plus those whose
-    permission the user's role grants."""
+    permission the user's role grants, and a country-bound user's country page."""
     if p is None:
         # The public overview, then the public reference pages.
         public = [e for e in NAV if e.permission is None]
         return [(e.key, e.href, "Overview" if e.key == "home" else e.label) for e in public]
     links = [(e.key, e.href, e.label) for e in NAV if e.permission is None or e.permission in p.permissions]
+    if p.country and "case:read" in p.permissions:  # a partner's or SCO's own country page
+        links.insert(1, ("country", f"/countries/{p.country}", country_name(p.country)))
     return links
 
 
