@@ -122,6 +122,7 @@ def test_disable_asks_once_and_unlock_lifts_a_lockout(
     r = client.post(f"/admin/users/{me}/active", data={"csrf": csrf, "active": "no"})
     assert r.status_code == 422
     assert "your own account" in error(r.text, "form")
+    assert 'value="admin" checked' in r.text  # the roles form still shows the roles held
 
     with unit_of_work(session_factory) as s:
         identity.user_by_name(s, "jp.mod").locked_until = now() + timedelta(minutes=10)

@@ -175,6 +175,7 @@ def _user_page(
     roles = queries.roles_by_user(session, [user.id])[user.id]
     orgs = queries.list_organizations(session, actor=p)
     at = now(clock_of(request))
+    current = FormState({"organization": str(user.organization_id), "roles": " ".join(roles)}, name="roles")
     return _page(
         request,
         "admin/user.html",
@@ -187,8 +188,10 @@ def _user_page(
         token_status=lambda t: queries.token_status(t, at),
         org_options=[(str(o.id), f"{o.name} ({code_label(o.kind, 'org_kind')})") for o in orgs],
         role_choices=_role_choices(),
-        form=form
-        or FormState({"organization": str(user.organization_id), "roles": " ".join(roles)}, name="roles"),
+        # The roles form as given (refused), else as the user is now; a refused disable
+        # shows its error above the access buttons.
+        form=form if form is not None and form.name == "roles" else current,
+        active_error=form.errors.get("form", "") if form is not None and form.name == "active" else "",
         is_self=user.id == p.user_id,
     )
 
