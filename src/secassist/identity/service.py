@@ -165,24 +165,11 @@ def create_user(
             field="username",
         )
     org = get_organization(session, organization_id)
-    allowed = KIND_ROLES[OrgKind(org.kind)]
     if not roles:
         raise ValidationFailedError("roles: a user needs at least one role", field="roles")
     if len(display_name.strip()) > MAX_NAME:
         raise ValidationFailedError(f"display_name: at most {MAX_NAME} characters", field="display_name")
-    parsed: list[Role] = []
-    for r in roles:
-        try:
-            role = Role(r)
-        except ValueError:
-            raise ValidationFailedError(f"roles: unknown role {r!r}", field="roles") from None
-        if role not in allowed:
-            raise ValidationFailedError(
-                f"roles: a {org.kind} organization cannot grant {role.value} "
-                f"(allowed: {', '.join(sorted(a.value for a in allowed))})",
-                field="roles",
-            )
-        parsed.append(role)
+    parsed = _granted(org, roles)
     passwords.check_strength(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"username {username!r} is taken", field="username")
@@ -201,7 +188,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    role_rows = [UserRole(user_id=user.id, role=r.value) for r in sorted(set(parsed))]
+    role_rows = [UserRole(user_id=user.id, role=r.value) for r in parsed]
     add_recorded(
         session,
         [user, *role_rows],
@@ -305,6 +292,94 @@ def set_active(
         [user, *changed],
         actor=actor_of(actor),
         tag="identity:user:disabled" if not active else "identity:user:enabled",
+        subject_type="user",
+        subject_id=user.id,
+        clock=clock,
+    )
+    return user
+
+
+def _granted(org: Organization, roles: list[str]) -> list[Role]:
+    """``roles`` parsed, each one the organization's kind may grant (one role at least)."""
+    allowed = KIND_ROLES[OrgKind(org.kind)]
+    if not roles:
+        raise ValidationFailedError("roles: a user needs at least one role", field="roles")
+    parsed: list[Role] = []
+    for r in roles:
+        try:
+            role = Role(r)
+        except ValueError:
+            raise ValidationFailedError(f"roles: unknown role {r!r}", field="roles") from None
+        if role not in allowed:
+            raise ValidationFailedError(
+                f"roles: a {org.kind} organization cannot grant {role.value} "
+                f"(allowed: {', '.join(sorted(a.value for a in allowed))})",
+                field="roles",
+            )
+        parsed.append(role)
+    return sorted(set(parsed))
+
+
+def set_roles(
+    session: Session,
+    *,
+    actor: Principal | None,
+    user_id: int,
+    organization_id: int,
+    roles: list[str],
+    clock: Clock | None = None,
+) -> User:
+    """Move a user to an organization and/or change their roles (those the organization's
+    kind may grant). Their web sessions and tokens stay: each request recomputes the
+    permissions from the roles, and a token never carries more than its user now holds.
+    An administrator cannot take the admin role from themself (the last way back in)."""
+    if actor is not None:
+        require_permission(actor, "user:admin")
+    user = get_user(session, user_id)
+    org = get_organization(session, organization_id)
+    wanted = _granted(org, roles)
+    if actor is not None and actor.user_id == user.id and Role.admin not in wanted:
+        raise ValidationFailedError("roles: you cannot take the admin role from yourself", field="roles")
+    current = {r.role: r for r in session.scalars(select(UserRole).where(UserRole.user_id == user.id))}
+    names = {r.value for r in wanted}
+    # Only the roles that change: a kept role's row is neither deleted nor re-added, so
+    # the log's last image of every row stays the row as it is.
+    removed = [row for name, row in current.items() if name not in names]
+    added = [UserRole(user_id=user.id, role=name) for name in sorted(names - current.keys())]
+    if user.organization_id == org.id and not removed and not added:
+        return user
+    for row in removed:
+        session.delete(row)
+    session.flush()
+    user.organization_id = org.id
+    add_recorded(
+        session,
+        [user, *added],
+        actor=actor_of(actor),
+        tag="identity:user:roles_changed",
+        subject_type="user",
+        subject_id=user.id,
+        deleted=removed,
+        clock=clock,
+    )
+    return user
+
+
+def unlock(session: Session, *, actor: Principal | None, user_id: int, clock: Clock | None = None) -> User:
+    """Lift a lockout after repeated failed logins before it runs out (NIST SP 800-63B
+    §5.2.2 leaves the unlock to the administrator); the failure count starts again."""
+    if actor is not None:
+        require_permission(actor, "user:admin")
+    user = get_user(session, user_id)
+    if user.locked_until is None and user.failed_logins == 0:
+        return user
+    user.locked_until = None
+    user.failed_logins = 0
+    add_recorded(
+        session,
+        [user],
+        actor=actor_of(actor),
+        tag="identity:user:unlocked",
         subject_type="user",
         subject_id=user.id,
         clock=clock,

@@ -9,17 +9,19 @@ unscoped. The writes are in :mod:`secassist.programs.service`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.core.types import row_id_of
 from secassist.identity.policy import Principal, Resource, scope
 from secassist.programs.catalog import program as catalog_program
-from secassist.programs.models import Appropriation, LedgerEntry
+from secassist.programs.models import Appropriation, LedgerEntry, dollars
 
 AnySelect = Select[*tuple[Any, ...]]
 S = TypeVar("S", bound=AnySelect)
@@ -137,6 +139,8 @@ def list_entries(
     as_of: date | None = None,
     after_id: int | None = None,
     limit: int = 100,
+    program: str | None = None,
+    obligation_id: int | None = None,
 ) -> list[LedgerEntry]:
     """Ledger entries in id order, filtered and scoped; at most ``limit`` (1..1000)."""
     if not 1 <= limit <= MAX_PAGE:
@@ -144,6 +148,10 @@ def list_entries(
     stmt = select(LedgerEntry).order_by(LedgerEntry.id).limit(limit)
     if appropriation_id is not None:
         stmt = stmt.where(LedgerEntry.appropriation_id == appropriation_id)
+    if program:
+        stmt = stmt.where(LedgerEntry.program == catalog_program(program).code)
+    if obligation_id is not None:
+        stmt = stmt.where(LedgerEntry.obligation_id == obligation_id)
     if country:
         stmt = stmt.where(LedgerEntry.country_code == country.strip().upper())
     if kind:
@@ -167,3 +175,47 @@ def reversed_ids(session: Session, ids: list[int]) -> dict[int, int]:
         select(LedgerEntry.reverses_id, LedgerEntry.id).where(LedgerEntry.reverses_id.in_(ids))
     )
     return {int(orig): int(rev) for orig, rev in rows if orig is not None}
+
+
+@dataclass(frozen=True)
+class CountryBalance:
+    """What one country holds of one appropriation (dollars, reversals netted)."""
+
+    country: str
+    allocated: Decimal
+    obligated: Decimal
+    expended: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        """Allocated and not yet obligated: what may still be obligated."""
+        return self.allocated - self.obligated
+
+
+def country_balances(
+    session: Session, *, actor: Principal | None, appropriation_id: int, as_of: date | None = None
+) -> tuple[Decimal, list[CountryBalance]]:
+    """An appropriation's amount and, per country ``actor`` may see, its allocated,
+    obligated and expended sums (one grouped query over the scoped ledger)."""
+    stmt = (
+        select(LedgerEntry.country_code, LedgerEntry.kind, func.sum(LedgerEntry.amount_cents))
+        .where(LedgerEntry.appropriation_id == appropriation_id)
+        .group_by(LedgerEntry.country_code, LedgerEntry.kind)
+    )
+    if as_of is not None:
+        stmt = stmt.where(LedgerEntry.entry_date <= as_of)
+    sums: dict[str | None, dict[str, int]] = {}
+    for country, kind, total in session.execute(scoped_entries(stmt, actor)):
+        sums.setdefault(country, {})[kind] = int(total or 0)
+    appropriated = dollars(sums.pop(None, {}).get("appropriation", 0))
+    rows = [
+        CountryBalance(
+            country=code,
+            allocated=dollars(k.get("allocation", 0)),
+            obligated=dollars(k.get("obligation", 0)),
+            expended=dollars(k.get("expenditure", 0)),
+        )
+        for code, k in sorted(sums.items(), key=lambda x: x[0] or "")
+        if code is not None
+    ]
+    return appropriated, rows

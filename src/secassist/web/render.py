@@ -57,6 +57,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("notifications", "/notifications", "Notifications", "notification:read"),
     NavEntry("equipment", "/equipment", "Equipment", "equipment:read"),
     NavEntry("transfers", "/transfers", "Transfers", "transfer:read"),
+    NavEntry("admin", "/admin/users", "Administration", "user:admin"),
     NavEntry("reference", "/reference", "Reference data"),
     NavEntry("countries", "/reference/countries", "Countries"),
     NavEntry("api", "/api/v1/docs", "API"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from secassist.web import (
+    admin,
     auth,
     cases,
     countries,
@@ -40,6 +41,7 @@ _MODULES = (
     equipment_sites,
     lead_nation,
     transfers,
+    admin,
 )
 for _module in _MODULES:
     router.include_router(_module.router)
