@@ -114,6 +114,7 @@ def test_record_stores_after_images_and_deletions(
             "locked_until": None,
             "created_at": json_value(user.created_at),
             "last_login_at": None,
+            "os_user": None,
         }
         assert images["identity_user_role"]["pk"] == {"user_id": user.id, "role": "admin"}
         assert entry.subject_type == "user"
