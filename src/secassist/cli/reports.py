@@ -123,11 +123,11 @@ def notice_pdf(
     notification_id: Annotated[int, typer.Argument(help="Notification id.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="PDF file to write.")],
 ) -> None:
-    """A notification's notice as PDF."""
-    from secassist.core.clock import SystemClock
-    from secassist.reports import pdf
+    """A notification's notice as PDF (the Federal Register layout)."""
+    from secassist.notification import queries
+    from secassist.notification.render import render_pdf
+    from secassist.workflows.notification_case import notice_content
 
     with read_session() as s:
-        _write(
-            pdf.notice_pdf(s, actor=None, notification_id=notification_id, today=SystemClock().today()), out
-        )
+        n = queries.get_notification(s, actor=None, notification_id=notification_id)
+        _write(render_pdf(notice_content(s, n)), out)

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import ValidationFailedError
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, require_permission
 
 R = TypeVar("R")
 
@@ -79,10 +79,12 @@ Fetch = Callable[[Session, Principal, Mapping[str, str]], Sequence[R]]
 class ListSpec(Generic[R]):
     """A list: its name (the export's file name and the /exports/<name> path), title,
     columns, filters, default sort (``-key`` for descending) and page sizes. ``fetch``
-    returns every row the cleaned filters select, through the domain's scoped query."""
+    returns every row the cleaned filters select, through the domain's scoped query;
+    ``permission`` is the one the list's page requires, checked before any read."""
 
     name: str
     title: str
+    permission: str
     columns: tuple[Column[R], ...]
     filters: tuple[Filter, ...]
     fetch: Fetch[R]
@@ -180,6 +182,7 @@ def _sort_value(value: Any) -> tuple[int, Any]:
 def select_rows(spec: ListSpec[R], session: Session, actor: Principal, query: ListQuery) -> list[R]:
     """Every row the query's filters select, in the query's order — what an export holds,
     and what the pages of :func:`view` are cut from."""
+    require_permission(actor, spec.permission)
     rows = list(spec.fetch(session, actor, query.filters))
     col = spec.column(query.sort)
     assert col is not None  # parse_query checked the key

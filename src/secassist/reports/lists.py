@@ -88,6 +88,7 @@ def _cases(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequence
 CASES: ListSpec[CaseSummary] = ListSpec(
     name="cases",
     title="FMS cases",
+    permission="case:read",
     columns=(
         Column("identifier", "Case", lambda c: c.identifier),
         Column("title", "Title", lambda c: c.title),
@@ -127,6 +128,7 @@ def _notifications(session: Session, actor: Principal, f: Mapping[str, str]) -> 
 NOTIFICATIONS: ListSpec[Notification] = ListSpec(
     name="notifications",
     title="Congressional notifications",
+    permission="notification:read",
     columns=(
         Column("transmittal", "Transmittal", lambda n: n.transmittal),
         Column("purchaser", "Purchaser", lambda n: n.purchaser),
@@ -159,6 +161,7 @@ def _transfers(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequ
 TRANSFERS: ListSpec[TransferRequest] = ListSpec(
     name="transfers",
     title="Transfer requests",
+    permission="transfer:read",
     columns=(
         Column("id", "Request", lambda t: t.id),
         Column("from_country", "From", lambda t: t.from_country),
@@ -194,6 +197,7 @@ def _items(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequence
 ITEMS: ListSpec[ItemRead] = ListSpec(
     name="items",
     title="Delivered items",
+    permission="equipment:read",
     columns=(
         Column("serial", "Serial", lambda i: i.serial),
         Column("item_type", "Type", lambda i: i.item_type),
@@ -224,6 +228,7 @@ def _sites(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequence
 SITES: ListSpec[Site] = ListSpec(
     name="sites",
     title="Storage sites",
+    permission="equipment:read",
     columns=(
         Column("id", "Id", lambda s: s.id),
         Column("name", "Site", lambda s: s.name),
@@ -249,6 +254,7 @@ def _incidents(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequ
 INCIDENTS: ListSpec[Incident] = ListSpec(
     name="incidents",
     title="Possible end-use violations",
+    permission="equipment:read",
     columns=(
         Column("id", "Id", lambda i: i.id),
         Column("country", "Country", lambda i: i.country_code),
@@ -286,6 +292,7 @@ def _queue(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequence
 VETTING_QUEUE: ListSpec[QueueItemRead] = ListSpec(
     name="vetting-queue",
     title="Vetting review queue",
+    permission="vetting:read",
     columns=(
         Column("decision_id", "Decision", lambda q: q.decision_id),
         Column("proposal_id", "Proposal", lambda q: q.proposal_id),
@@ -315,6 +322,7 @@ def _screenings(session: Session, actor: Principal, f: Mapping[str, str]) -> Seq
 SCREENINGS: ListSpec[ScreeningRun] = ListSpec(
     name="screenings",
     title="Screening runs",
+    permission="vetting:read",
     columns=(
         Column("id", "Run", lambda r: r.id),
         Column("at", "At", lambda r: r.at),
@@ -355,6 +363,7 @@ def _ledger(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequenc
 LEDGER: ListSpec[LedgerEntry] = ListSpec(
     name="ledger",
     title="Program funds ledger",
+    permission="program:read",
     columns=(
         Column("id", "Entry", lambda e: e.id),
         Column("entry_date", "Date", lambda e: e.entry_date),

@@ -1,4 +1,5 @@
-"""PDF documents: a case summary and a congressional notification notice.
+"""PDF documents: a case summary (the notice PDF is the notification domain's own,
+:func:`secassist.notification.render.render_pdf`).
 
 Rendered with fpdf2 (pure Python, pinned in pyproject.toml) in DejaVu Sans from Debian's
 ``fonts-dejavu-core`` (scripts/bootstrap installs it), which covers the names and the
@@ -20,10 +21,7 @@ from sqlalchemy.orm import Session
 from secassist.cases import queries as case_queries
 from secassist.cases.lifecycle import LABELS, Status
 from secassist.identity.policy import Principal
-from secassist.notification import queries as notification_queries
-from secassist.notification.render import render_text
 from secassist.reports.lists import country_name
-from secassist.workflows.notification_case import notice_content
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -134,19 +132,4 @@ def case_summary_pdf(session: Session, *, actor: Principal | None, ref: str, tod
         ],
         [26, 50, 110],
     )
-    return doc.bytes()
-
-
-def notice_pdf(session: Session, *, actor: Principal | None, notification_id: int, today: date) -> bytes:
-    """A notification's notice in the Federal Register layout (the text the web page shows)."""
-    n = notification_queries.get_notification(session, actor=actor, notification_id=notification_id)
-    title = f"Notification {n.transmittal or n.id}"
-    doc = _Doc(title, today)
-    doc.heading(f"{title} — {n.purchaser or country_name(n.purchaser_country)}")
-    doc.pairs([
-        ("Status", n.status.replace("_", " ")),
-        ("Formally notified", n.formal_notification_on.isoformat() if n.formal_notification_on else ""),
-        ("Review ends", n.review_ends_on.isoformat() if n.review_ends_on else ""),
-    ])  # fmt: skip
-    doc.preformatted(render_text(notice_content(session, n)))
     return doc.bytes()

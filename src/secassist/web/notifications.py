@@ -15,6 +15,7 @@ from secassist.identity.policy import allowed
 from secassist.notification import queries, service
 from secassist.notification.models import STATUSES
 from secassist.notification.render import render_text
+from secassist.reports import listing, lists
 from secassist.web.auth import NO_STORE, WebUserDep, form_write, load_web_user
 from secassist.web.render import page
 from secassist.workflows.notification_case import notice_content
@@ -32,13 +33,14 @@ def notifications(
 ) -> Response:
     if web_user is None:
         return _login("/notifications")
-    found = queries.list_notifications(session, actor=web_user.principal, status=status or None)
+    view = listing.view(lists.NOTIFICATIONS, session, web_user.principal, request.query_params)
     today = clock_of(request).today()
     response = page(
         request,
         "notifications.html",
         active="notifications",
-        notifications=found,
+        notifications=view.rows,
+        view=view,
         statuses=STATUSES,
         chosen=status or "",
         today=today,

@@ -12,6 +12,7 @@ from secassist.web import (
     lead_nation,
     notifications,
     programs,
+    reports,
     routes,
     screening,
     transfers,
@@ -32,6 +33,7 @@ _MODULES = (
     equipment,
     lead_nation,
     transfers,
+    reports,
 )
 for _module in _MODULES:
     router.include_router(_module.router)

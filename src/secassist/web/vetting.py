@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.policy import Principal, Resource, allowed
+from secassist.reports import listing, lists
 from secassist.vetting import queries, schemas, service
 from secassist.vetting.findings import OFFICE_LABELS
 from secassist.vetting.ruleset import get_ruleset
@@ -31,7 +32,7 @@ def queue(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Re
     if web_user is None:
         return _login("/vetting")
     p = web_user.principal
-    items = [schemas.queue_read(i) for i in service.review_queue(session, actor=p)]
+    view = listing.view(lists.VETTING_QUEUE, session, p, request.query_params)
     proposals = service.list_proposals(session, actor=p)
     latest = {}
     for d in service.list_decisions(session, actor=p):
@@ -41,7 +42,8 @@ def queue(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Re
         request,
         "vetting_queue.html",
         active="vetting",
-        items=items,
+        items=view.rows,
+        view=view,
         proposals=proposals,
         latest=latest,
         offices=OFFICES,
