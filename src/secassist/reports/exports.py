@@ -48,6 +48,12 @@ def _defused(value: Any) -> Any:
     return value
 
 
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return _defused(value) if isinstance(value, str) else plain(value)  # a number stays a number
+
+
 def to_rows(columns: Sequence[Column[Any]], rows: Sequence[Any]) -> list[dict[str, Any]]:
     """The rows as ``{column key: plain value}`` dicts, in column order."""
     return [{c.key: plain(c.get(r)) for c in columns} for r in rows]
@@ -59,7 +65,7 @@ def to_csv(columns: Sequence[Column[Any]], rows: Sequence[Any]) -> bytes:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow([c.key for c in columns])
     for r in rows:
-        w.writerow(["" if (v := plain(c.get(r))) is None else _defused(v) for c in columns])
+        w.writerow([_csv_cell(c.get(r)) for c in columns])
     return out.getvalue().encode("utf-8")
 
 
