@@ -64,8 +64,12 @@ def test_the_mapping_places_lines_as_its_sources_say(
 
 
 def test_the_category_totals_reconcile_to_their_rows() -> None:
-    rows = [_row("M1A2 Abrams tanks", "VII", "vehicle", 10, 4), _row("M1A1 Abrams", "VII", "vehicle", 5, 5),
-            _row("AIM-120 AMRAAM", "IV", "missile", 40, 0), _row("Spare parts", "II", "spare_parts")]  # fmt: skip
+    rows = [
+        _row("M1A2 Abrams tanks", "VII", "vehicle", 10, 4),
+        _row("M1A1 Abrams", "VII", "vehicle", 5, 5),
+        _row("AIM-120 AMRAAM", "IV", "missile", 40, 0),
+        _row("Spare parts", "II", "spare_parts"),
+    ]
     reg = transparency.un_register(rows)
     assert transparency.check_reconciled(reg) == []
     totals = {t.category: (t.rows, t.ordered, t.delivered) for t in reg.totals}
