@@ -196,7 +196,7 @@ def test_holder_reads_its_inbox_and_state_denies_in_the_browser(page: Page, live
     page.get_by_role("navigation", name="Account").get_by_role("button", name="Log out").click()
     page.goto("/login?next=/transfers?status=requested")
     fill_login(page, "pm.officer", "demo-pm.officer!")
-    page.get_by_test_id("requests").get_by_role("link").first.click()
+    page.get_by_test_id("requests").locator("tbody").get_by_role("link").first.click()
     form = page.get_by_test_id("decide-form")
     form.get_by_label("Decision").select_option("deny")
     form.get_by_label("Provisos (one a line)").fill("Resubmit with the end-user certificate")

@@ -22,6 +22,7 @@ from secassist.cli import (
     orgs,
     programs,
     reference,
+    reports,
     screening,
     serve,
     tokens,
@@ -73,6 +74,7 @@ app.add_typer(notification.app, name="notification")
 app.add_typer(notices.app, name="notices")
 app.add_typer(equipment.app, name="equipment")
 app.add_typer(transfers.app, name="transfers")
+app.add_typer(reports.app, name="reports")
 app.command("serve")(serve.serve)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)

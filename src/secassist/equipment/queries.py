@@ -153,6 +153,20 @@ def line_delivered(session: Session, case_line_id: int) -> tuple[int, Decimal]:
     return int(n_items) + int(n_lots), dollars(int(v_items) + int(v_lots))
 
 
+def line_deliveries_by_year(session: Session, case_line_id: int) -> dict[int, int]:
+    """A line's delivered quantity per calendar year of delivery (items and original lots,
+    as :func:`line_delivered` counts them), for the public trade register."""
+    by_year: dict[int, int] = {}
+    items = select(Item.delivered_on, func.count(Item.id)).where(Item.case_line_id == case_line_id)
+    lots = select(Lot.delivered_on, func.sum(Lot.quantity)).where(
+        Lot.case_line_id == case_line_id, Lot.parent_lot_id.is_(None)
+    )
+    for stmt in (items.group_by(Item.delivered_on), lots.group_by(Lot.delivered_on)):
+        for day, n in session.execute(stmt):
+            by_year[day.year] = by_year.get(day.year, 0) + int(n)
+    return dict(sorted(by_year.items()))
+
+
 def line_item_types(session: Session, case_line_id: int) -> set[str]:
     """The item types already delivered against a line."""
     a = session.scalars(select(Item.item_type).where(Item.case_line_id == case_line_id).distinct())

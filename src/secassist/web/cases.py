@@ -25,7 +25,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ from secassist.identity.policy import Principal, Resource, allowed, visible
 from secassist.notification import queries as notification_queries
 from secassist.programs import queries as program_queries
 from secassist.reference.service import get_reference
+from secassist.reports import listing, lists
 from secassist.storage.uow import read_only
 from secassist.vetting import service as vetting_service
 from secassist.web.auth import WebUser, WebUserDep, load_web_user, require_csrf
@@ -63,7 +64,6 @@ from secassist.workflows import offer as offer_workflow
 from secassist.workflows.vetting_case import case_reference
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
-PAGE = 50
 Text = Annotated[str, Form(max_length=4000)]
 Short = Annotated[str, Form(max_length=200)]
 # What a refused form shows beside its field. A permission refusal that names a field is a
@@ -176,24 +176,21 @@ def case_list(
     agency: str | None = None,
     financing: str | None = None,
     q: str | None = None,
-    page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> Response:
     """The cases the user may see, filtered by status, purchaser, agency and financing."""
     if web_user is None:
         return _login(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
     filters = {"status": status or None, "country": country or None, "agency": agency or None,
                "financing": financing or None, "q": q or None}  # fmt: skip
-    offset = (max(page_no, 1) - 1) * PAGE
-    result = queries.list_cases(session, actor=web_user.principal, limit=PAGE, offset=offset, **filters)
+    view = listing.view(lists.CASES, session, web_user.principal, request.query_params)
     ref = get_reference()
     return page(
         request,
         "cases.html",
         active="cases",
-        rows=[present.case_summary(r) for r in result.items],
-        total=result.total,
-        page_no=max(page_no, 1),
-        pages=max(1, -(-result.total // PAGE)),
+        view=view,
+        rows=view.rows,
+        total=view.total,
         filters=filters,
         statuses=[(s.value, LABELS[s]) for s in Status],
         financings=FINANCING,

@@ -35,6 +35,7 @@ from secassist.http.deps import ReadSessionDep, clock_of
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
+from secassist.reports import listing, lists
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user, require_csrf
 from secassist.web.forms import ConfirmField, confirmation, is_confirmed, redirect_with_flash
 from secassist.web.render import page
@@ -194,14 +195,13 @@ def incidents(
     if web_user is None:
         return _login("/equipment/incidents")
     p = _reader(web_user)
-    rows = monitoring.list_incidents(session, actor=p, country=(country or None))
-    if status in ("open", "closed"):
-        rows = [r for r in rows if r.status == status]
+    view = listing.view(lists.INCIDENTS, session, p, request.query_params)
     return page(
         request,
         "equipment/incidents.html",
         active="equipment",
-        rows=rows,
+        rows=view.rows,
+        view=view,
         country=(country or "").upper(),
         state=status or "",
         countries=queries.countries_with_equipment(session, actor=p),

@@ -28,6 +28,7 @@ from secassist.identity.policy import Principal, allowed
 from secassist.notification import queries, service
 from secassist.notification.models import STATUSES, Notification
 from secassist.notification.render import render_text
+from secassist.reports import listing, lists
 from secassist.storage.uow import read_only
 from secassist.transfers import queries as transfer_queries
 from secassist.transfers.models import TransferRequest
@@ -79,12 +80,14 @@ def _list_page(
     request: Request, session: Session, p: Principal, status: str, form: FormState, code: int = 200
 ) -> Response:
     chosen = status if status in STATUSES else ""
+    view = listing.view(lists.NOTIFICATIONS, session, p, request.query_params)
     response = page(
         request,
         "notifications.html",
         active="notifications",
         status=code,
-        notifications=queries.list_notifications(session, actor=p, status=chosen or None),
+        notifications=view.rows,
+        view=view,
         statuses=STATUSES,
         chosen=chosen,
         today=clock_of(request).today(),

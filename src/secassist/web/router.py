@@ -17,6 +17,7 @@ from secassist.web import (
     leahy,
     notifications,
     programs,
+    reports,
     routes,
     screening,
     transfers,
@@ -42,6 +43,7 @@ _MODULES = (
     lead_nation,
     transfers,
     admin,
+    reports,
 )
 for _module in _MODULES:
     router.include_router(_module.router)

@@ -34,6 +34,7 @@ from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
+from secassist.reports import listing, lists
 from secassist.storage.uow import read_only
 from secassist.transfers import queries, rules
 from secassist.transfers import service as transfers
@@ -148,7 +149,8 @@ def transfer_list(
     p = _reader(web_user)
     state = status if status in rules.STATUSES else None
     cc = (country or "").strip().upper()[:8] or None
-    reqs = queries.list_requests(session, actor=p, status=state, country=cc)
+    view = listing.view(lists.TRANSFERS, session, p, request.query_params)
+    reqs = view.rows
     items = queries.items_by_request(session, [r.id for r in reqs])
     inbox = queries.inbox(session, actor=p, country=p.country) if p.country else []
     return page(
@@ -160,6 +162,7 @@ def transfer_list(
             for r in reqs
         ],
         inbox=inbox,
+        view=view,
         statuses=rules.STATUSES,
         state=state or "",
         country=cc or "",

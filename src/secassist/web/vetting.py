@@ -33,6 +33,7 @@ from secassist.core.errors import (
 )
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.policy import Principal, Resource, allowed
+from secassist.reports import listing, lists
 from secassist.storage.uow import read_only
 from secassist.vetting import leahy, queries, schemas, service
 from secassist.vetting.findings import OFFICE_LABELS
@@ -77,7 +78,7 @@ def queue(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Re
     if web_user is None:
         return _login("/vetting")
     p = web_user.principal
-    items = [schemas.queue_read(i) for i in service.review_queue(session, actor=p)]
+    view = listing.view(lists.VETTING_QUEUE, session, p, request.query_params)
     proposals = service.list_proposals(session, actor=p)
     latest = {}
     for d in service.list_decisions(session, actor=p):
@@ -87,7 +88,8 @@ def queue(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Re
         request,
         "vetting_queue.html",
         active="vetting",
-        items=items,
+        items=view.rows,
+        view=view,
         proposals=proposals,
         latest=latest,
         offices=OFFICES,
