@@ -128,7 +128,7 @@ def _discover(base: str, tokens: dict[str, str]) -> dict[str, Any]:
     transfers = get("policy", "/transfers?limit=50")["items"]
     obligation = next((e for e in entries if e.get("kind") == "obligation"), None)
     return {
-        "case_refs": [c["ref"] for c in cases],
+        "case_refs": [c["identifier"] for c in cases],
         "case_ids": [c["id"] for c in cases],
         "serials": [i["serial"] for i in items],
         "obligation": obligation,
