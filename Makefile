@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help bootstrap run test fuzz lint format typecheck pytest bench migration docs clean
+.PHONY: help bootstrap run test fuzz lint format typecheck pytest bench load migration docs clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ pytest: bootstrap ## The test suite on SQLite only (quick)
 bench: bootstrap ## Run the benchmarks in bench/ and print their tables (installs the bench-only peers)
 	.venv/bin/python -m pip install -q -e '.[dev,bench]'
 	.venv/bin/python -m bench $(b)
+
+load: bootstrap ## Stepped HTTP load on PostgreSQL, not in CI (LOAD_USERS="1 5 10 25 50 100" LOAD_STEP_S=40 LOAD_WORKERS=2)
+	.venv/bin/python -m pip install -q -e '.[dev,load]'
+	.venv/bin/python -m bench.load
 
 migration: bootstrap ## New migration from model changes: make migration m="what changed" rev=0002
 	rm -f /tmp/secassist-autogen.db

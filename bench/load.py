@@ -1,0 +1,263 @@
+"""`make load` (not in CI): stepped HTTP load on a real server over PostgreSQL.
+
+* **Server**: uvicorn ``secassist.http.app:create_app`` with ``LOAD_WORKERS`` worker
+  processes (default 2, one per core) on 127.0.0.1, over a fresh migrated database on a
+  throwaway PostgreSQL cluster (:mod:`bench._pg`; ``SECASSIST_BENCH_PG_URL`` names an
+  existing server instead).
+* **Data**: the demo dataset (``secassist.demo.dataset.load_demo``: cases at every
+  stage, items with custody chains, screening lists, appropriations and ledger entries,
+  transfers). The equipment bench's generated registry (``bench.equipment.dataset``) is
+  not merged in: it builds its own audit log and has none of the funds, lists or users the
+  write mix needs, and its cache must not be written to.
+* **Generator**: locust (the ``[load]`` extra), headless, one process per step, from
+  :mod:`bench._locustfile`; every request carries the bearer token of a demo user of the
+  role that would make it (case manager, end-use monitor, partner, congressional staff,
+  policy officer). The read mix (case lists and pages, case detail, item lists and
+  traces, ledger entries, transfer lists) is ``LOAD_READ_WEIGHT`` of the users; the rest
+  write (screening runs, ledger obligations replayed from an existing one, transfer
+  requests on serials already in use, so most must lose with 409).
+* **Steps**: ``LOAD_USERS`` concurrent users (default ``1 5 10 25 50 100``), each step
+  ``LOAD_STEP_S`` seconds (default 40: the whole run stays under 5 minutes); it stops
+  after the first step with a 5xx, a transport error or a read p99 above the target.
+  Per step: requests/s and p50/p95/p99 per operation, status codes, whether every 409/503
+  carried ``Retry-After``, and the CPU seconds of the server workers, PostgreSQL and the
+  generator (the generator shares the machine's cores: on 2 cores it takes a real share,
+  so the server's ceiling measured here is an underestimate).
+
+Targets (issue #16): read mix ≥ 300 requests/s with p99 ≤ 200 ms and no errors; writes
+degrade to 409/503 with ``Retry-After``, never 500. Reproduce: ``make load`` or
+``LOAD_USERS="1 5" LOAD_STEP_S=5 .venv/bin/python -m bench.load`` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from bench import _pg
+from secassist.demo.dataset import load_demo
+from secassist.identity import passwords
+from secassist.identity.service import user_by_name
+from secassist.identity.tokens import issue_token
+from secassist.storage.engine import make_session_factory
+from secassist.storage.uow import unit_of_work
+
+ROOT = Path(__file__).resolve().parent.parent
+USERS = [int(n) for n in os.environ.get("LOAD_USERS", "1 5 10 25 50 100").split()]
+STEP_S = int(os.environ.get("LOAD_STEP_S", "40"))
+WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
+READ_WEIGHT = int(os.environ.get("LOAD_READ_WEIGHT", "9"))
+TARGET_RPS = 300.0
+TARGET_P99_MS = 200.0
+# The role each kind of request is made as (demo users, secassist.demo.dataset.DEMO_USERS).
+ROLES = {
+    "case_manager": "dsca.case",
+    "eum_monitor": "army.eum",
+    "partner": "pl.mod",
+    "congress": "hfac.staff",
+    "policy": "pm.officer",
+    "sco": "odc.poland",
+}
+API = "/api/v1"
+
+
+def _tokens(engine: Engine) -> dict[str, str]:
+    """A bearer token per role's demo user (issued through the service, audited)."""
+    out: dict[str, str] = {}
+    with unit_of_work(make_session_factory(engine)) as s:
+        for role, username in ROLES.items():
+            raw, _ = issue_token(s, actor=None, user_id=user_by_name(s, username).id, name=f"load {role}")
+            out[role] = raw
+    return out
+
+
+@contextmanager
+def _server(engine: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """uvicorn with ``WORKERS`` processes on a free loopback port; yields (base URL, process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "SECASSIST_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "SECASSIST_ENV": "development",
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "secassist.http.app:create_app"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
+    cmd += ["--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}{API}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _discover(base: str, tokens: dict[str, str]) -> dict[str, Any]:
+    """Ids the mix requests, read through the API as the roles that will request them."""
+
+    def get(role: str, path: str) -> Any:
+        r = httpx.get(f"{base}{API}{path}", headers={"Authorization": f"Bearer {tokens[role]}"}, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    cases = get("case_manager", "/cases?limit=200")["items"]
+    items = get("eum_monitor", "/equipment/items?limit=200")["items"]
+    entries = get("case_manager", "/programs/entries")
+    transfers = get("policy", "/transfers?limit=50")["items"]
+    obligation = next((e for e in entries if e.get("kind") == "obligation"), None)
+    return {
+        "case_refs": [c["identifier"] for c in cases],
+        "case_ids": [c["id"] for c in cases],
+        "serials": [i["serial"] for i in items],
+        "obligation": obligation,
+        "transfer": transfers[0] if transfers else None,
+    }
+
+
+def _cpu_ticks(server_pid: int, generator_pid: int | None) -> dict[str, int]:
+    """CPU ticks (user+system) so far of the server's process tree, PostgreSQL's processes
+    and the generator's tree, from /proc."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid], names[pid] = int(fields[1]), name
+        ticks[pid] = int(fields[11]) + int(fields[12])
+
+    def tree(root: int | None) -> set[int]:
+        out = {root} if root in ticks else set()
+        grew = True
+        while grew:
+            more = {p for p, pp in parents.items() if pp in out} - out
+            grew = bool(more)
+            out |= more
+        return out
+
+    return {
+        "server": sum(ticks[p] for p in tree(server_pid)),
+        "postgres": sum(t for p, t in ticks.items() if names[p] in ("postgres", "postmaster")),
+        "generator": sum(ticks[p] for p in tree(generator_pid)) if generator_pid else 0,
+    }
+
+
+def _step(base: str, users: int, config: Path, tmp: Path, server_pid: int) -> dict[str, Any]:
+    out = tmp / f"step-{users}.json"
+    env = {**os.environ, "LOAD_CONFIG": str(config), "LOAD_RESULT": str(out)}
+    cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "_locustfile.py"), "--headless"]
+    cmd += ["-u", str(users), "-r", str(users), "-t", f"{STEP_S}s", "--host", base, "--only-summary"]
+    cmd += ["--stop-timeout", "10", "--loglevel", "WARNING"]
+    hz = os.sysconf("SC_CLK_TCK")
+    before = _cpu_ticks(server_pid, None)
+    gen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    peak_gen = 0
+    while gen.poll() is None:
+        peak_gen = max(peak_gen, _cpu_ticks(server_pid, gen.pid)["generator"])
+        time.sleep(1)
+    after = _cpu_ticks(server_pid, None)
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["cpu_s"] = {
+        "server": (after["server"] - before["server"]) / hz,
+        "postgres": (after["postgres"] - before["postgres"]) / hz,
+        "generator": peak_gen / hz,
+    }
+    return result
+
+
+def _fmt(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.0f}"
+
+
+def _report(console: Console, steps: list[tuple[int, dict[str, Any]]]) -> None:
+    title = f"Load by step ({STEP_S} s each, {WORKERS} uvicorn workers, {os.cpu_count()} cores)"
+    summary = Table(title=title)
+    for col in ("users", "read rps", "read p50", "read p95", "read p99", "write rps", "5xx/transport",
+                "503 no Retry-After", "CPU s server/PG/generator", "verdict"):  # fmt: skip
+        summary.add_column(col)
+    for users, r in steps:
+        rd, wr, cpu = r["totals"]["read"], r["totals"]["write"], r["cpu_s"]
+        good = rd["rps"] >= TARGET_RPS and (rd["p99"] or 0) <= TARGET_P99_MS and r["errors"] == 0
+        summary.add_row(
+            str(users), f"{rd['rps']:.0f}", _fmt(rd["p50"]), _fmt(rd["p95"]), _fmt(rd["p99"]),
+            f"{wr['rps']:.1f}", str(r["errors"]), str(r["missing_retry_after"]),
+            f"{cpu['server']:.0f}/{cpu['postgres']:.0f}/{cpu['generator']:.0f}",
+            "meets target" if good else "below target",
+        )  # fmt: skip
+    console.print(summary)
+    for users, r in steps:
+        table = Table(title=f"{users} users: per operation (ms)")
+        for col in ("operation", "requests", "rps", "p50", "p95", "p99", "statuses"):
+            table.add_column(col)
+        for name, op in sorted(r["operations"].items()):
+            statuses = ", ".join(f"{k}×{v}" for k, v in sorted(op["statuses"].items()))
+            table.add_row(
+                name, str(op["count"]), f"{op['rps']:.1f}", _fmt(op["p50"]), _fmt(op["p95"]), _fmt(op["p99"]),
+                statuses,
+            )  # fmt: skip
+        console.print(table)
+
+
+def run() -> None:
+    console = Console()
+    passwords.use_cheap_hashing_for_tests()  # the tokens' users log in by token, not password
+    with _pg.server() as (pg, why), tempfile.TemporaryDirectory() as tmpdir:
+        if pg is None:
+            console.print(f"[red]no PostgreSQL: {why}[/red]")
+            raise SystemExit(1)
+        tmp = Path(tmpdir)
+        with _pg.fresh_database("postgresql", pg, tmp) as engine:
+            with unit_of_work(make_session_factory(engine)) as s:
+                console.print(f"demo dataset: {load_demo(s)}")
+            tokens = _tokens(engine)
+            with _server(engine) as (base, proc):
+                config = tmp / "config.json"
+                config.write_text(
+                    json.dumps({"tokens": tokens, "read_weight": READ_WEIGHT, **_discover(base, tokens)})
+                )
+                steps: list[tuple[int, dict[str, Any]]] = []
+                for users in USERS:
+                    result = _step(base, users, config, tmp, proc.pid)
+                    steps.append((users, result))
+                    rd = result["totals"]["read"]
+                    console.print(
+                        f"{users:>4} users: read {rd['rps']:.0f} rps p99 {_fmt(rd['p99'])} ms, "
+                        f"errors {result['errors']}"
+                    )
+                    if result["errors"] or (rd["p99"] or 0) > TARGET_P99_MS:
+                        console.print(f"stopping: the step at {users} users broke (errors or read p99)")
+                        break
+                _report(console, steps)
+
+
+if __name__ == "__main__":
+    run()
