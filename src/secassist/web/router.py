@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from secassist.web import (
     auth,
     cases,
+    charts,
     countries,
     equipment,
     lead_nation,
@@ -24,6 +25,7 @@ _MODULES = (
     routes,
     auth,
     cases,
+    charts,
     countries,
     screening,
     vetting,
