@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from secassist.web import (
+    audit,
     auth,
     cases,
     charts,
@@ -24,6 +25,7 @@ router = APIRouter()
 _MODULES = (
     routes,
     auth,
+    audit,
     cases,
     charts,
     countries,
