@@ -66,7 +66,7 @@ class Series:
 
 def nice_ceiling(value: float) -> tuple[float, float]:
     """The axis maximum and tick step for data up to ``value``: the step is 1, 2 or 5 times a
-    power of ten, with four or five steps to the top."""
+    power of ten, two to five steps to the top (about four)."""
     if value <= 0:
         return 1.0, 0.25
     raw = value / 4
