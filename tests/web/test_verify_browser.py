@@ -101,6 +101,8 @@ def test_a_genuine_proof_verifies_and_tampered_ones_fail(
     _recheck(page)
     expect(result).to_contain_text("failed: the checkpoint was signed by key secassist.local/audit+")
     expect(result).to_contain_text("not by the key given")
+    page.set_viewport_size({"width": 390, "height": 900})  # usable on a phone: no sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_the_home_form_and_the_trace_verify_in_the_browser(
