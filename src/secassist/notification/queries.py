@@ -8,15 +8,19 @@ notifications only. The writes are in :mod:`secassist.notification.service`.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.identity.policy import Principal, scope
 from secassist.notification.models import STATUSES, NoticeSource, Notification
 
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
-def _scoped(stmt: Select[Notification], actor: Principal | None) -> Select[Notification]:
+
+def _scoped(stmt: _S, actor: Principal | None) -> _S:
     if actor is None:
         return stmt
     return scope(
@@ -63,6 +67,21 @@ def list_notifications(
         Notification.review_ends_on.is_(None), Notification.review_ends_on, Notification.id.desc()
     ).limit(limit)
     return list(session.scalars(_scoped(stmt, actor)))
+
+
+def formal_counts(session: Session, *, actor: Principal | None) -> list[tuple[int, str, int]]:
+    """Formal notifications the actor may see, counted per calendar year of the formal
+    notification and purchaser country: ``(year, country, count)``, oldest year first. A
+    notification with no purchaser country (a NATO body's, an unparsed notice) counts
+    under ``""``."""
+    year = extract("year", Notification.formal_notification_on)
+    stmt = (
+        select(year, Notification.purchaser_country, func.count())
+        .where(Notification.formally_notified.is_(True), Notification.formal_notification_on.is_not(None))
+        .group_by(year, Notification.purchaser_country)
+    )
+    rows = session.execute(_scoped(stmt, actor))
+    return sorted((int(y), c or "", int(n)) for y, c, n in rows)
 
 
 def sources(session: Session, *, actor: Principal | None, notification_id: int) -> list[NoticeSource]:

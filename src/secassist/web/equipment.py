@@ -36,6 +36,7 @@ from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
 from secassist.reference.service import get_reference
 from secassist.reports import listing, lists
+from secassist.reports.proofs import browser_proofs, may_check, signed_checkpoint
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user, require_csrf
 from secassist.web.forms import ConfirmField, confirmation, is_confirmed, redirect_with_flash
 from secassist.web.render import page
@@ -230,9 +231,15 @@ def item(
     t = trace_item(session, actor=p, serial=row.serial, item_type=row.item_type)
     proofs = {int(pr["leaf_index"]): pr for pr in t.proofs}
     site = queries.get_site(session, actor=p, ref=row.site_id) if row.site_id is not None else None
+    # Readers and witnesses of the log also get each step's proof in the latest signed
+    # checkpoint's tree, for their browser to check (static/verify.js).
+    signed = signed_checkpoint(session, request.app.state.settings) if may_check(p) else None
+    browser = browser_proofs(session, actor=p, seqs=proofs, signed=signed) if signed is not None else {}
     return page(
         request,
         "equipment/item.html",
+        signed=signed,
+        browser=browser,
         active="equipment",
         item=row,
         t=t,

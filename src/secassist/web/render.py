@@ -39,12 +39,19 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 @dataclass(frozen=True)
 class NavEntry:
-    """One navigation link; ``permission`` None means a public page."""
+    """One navigation link; ``permission`` None means a public page, a tuple any one of
+    several (a page of several parts, each shown to the roles that may read it)."""
 
     key: str
     href: str
     label: str
-    permission: str | None = None
+    permission: str | tuple[str, ...] | None = None
+
+    def open_to(self, p: Principal) -> bool:
+        if self.permission is None:
+            return True
+        needs = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(n in p.permissions for n in needs)
 
 
 # In page order. The permission is the one the page itself requires (see each web module).
@@ -58,6 +65,10 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("equipment", "/equipment", "Equipment", "equipment:read"),
     NavEntry("transfers", "/transfers", "Transfers", "transfer:read"),
     NavEntry("admin", "/admin/users", "Administration", "user:admin"),
+    # The chart groups of reports/figures.NEEDS: the page shows those the role may read.
+    NavEntry(
+        "charts", "/charts", "Charts", ("program:read", "case:read", "notification:read", "equipment:read")
+    ),
     NavEntry("reference", "/reference", "Reference data"),
     NavEntry("countries", "/reference/countries", "Countries"),
     NavEntry("api", "/api/v1/docs", "API"),
@@ -71,7 +82,7 @@ def nav_for(p: Principal | None) -> list[tuple[str, str, str]]:
         # The public overview, then the public reference pages.
         public = [e for e in NAV if e.permission is None]
         return [(e.key, e.href, "Overview" if e.key == "home" else e.label) for e in public]
-    links = [(e.key, e.href, e.label) for e in NAV if e.permission is None or e.permission in p.permissions]
+    links = [(e.key, e.href, e.label) for e in NAV if e.open_to(p)]
     if p.country and "case:read" in p.permissions:  # a partner's or SCO's own country page
         links.insert(1, ("country", f"/countries/{p.country}", country_name(p.country)))
     return links

@@ -6,8 +6,10 @@ from fastapi import APIRouter
 
 from secassist.web import (
     admin,
+    audit,
     auth,
     cases,
+    charts,
     countries,
     equipment,
     equipment_forms,
@@ -29,7 +31,9 @@ router = APIRouter()
 _MODULES = (
     routes,
     auth,
+    audit,
     cases,
+    charts,
     countries,
     screening,
     vetting,

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from secassist.core.errors import DateOutOfRangeError, ValidationFailedError
 from secassist.http.deps import ReadSessionDep, ReferenceDep, clock_of
 from secassist.reports.home import home_for
+from secassist.reports.proofs import browser_proofs, signed_checkpoint
 from secassist.web.auth import WebUserDep, load_web_user
 from secassist.web.render import page
 
@@ -58,10 +59,22 @@ def home(
     today = clock_of(request).today()
     if web_user is not None:
         seq = _entry_no(entry)
-        mine = home_for(
-            session, actor=web_user.principal, today=today, settings=request.app.state.settings, proof_seq=seq
+        settings = request.app.state.settings
+        mine = home_for(session, actor=web_user.principal, today=today, settings=settings, proof_seq=seq)
+        # The same proof for the browser to check itself (static/verify.js).
+        signed = signed_checkpoint(session, settings) if mine.proof is not None else None
+        browser = None
+        if signed is not None and seq is not None:
+            browser = browser_proofs(session, actor=web_user.principal, seqs=[seq], signed=signed).get(seq)
+        return page(
+            request,
+            "stakeholder_home.html",
+            active="home",
+            home=mine,
+            entry=entry or "",
+            signed=signed,
+            browser=browser,
         )
-        return page(request, "stakeholder_home.html", active="home", home=mine, entry=entry or "")
     cov = ref.coverage()
     on = min(today, cov["nato"].end)
     return page(
