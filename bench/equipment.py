@@ -556,13 +556,17 @@ def _marks(ph: str, n: int) -> str:
     return ", ".join([ph] * n)
 
 
-def raw_trace(cur: Any, ph: str, serial: str) -> int:
+def raw_trace(
+    cur: Any, ph: str, serial: str, step_seqs: Callable[[Any, str, list[Any]], list[int]] | None = None
+) -> int:
     """The trace's statements in raw SQL, as ``workflows.trace_item`` issues them: the item,
     its chain (events with their entries, site and unit names), the case and the line, the
     funding, the case's acceptance and line entries (the partial subject index's predicate
     repeated, as the service does: SQLite uses a partial index only when the query spells
     its WHERE term), notifications, transfer requests, incidents, then the tree size with
-    every step's entry in one statement and the union of the proofs' nodes in one more."""
+    every step's entry in one statement and the union of the proofs' nodes in one more.
+    ``step_seqs(cur, ph, requests)`` adds the statements of the transfer requests' steps
+    (``bench.transfers.raw_transfer_steps``): their entries join the proofs' batch."""
     cur.execute(f"SELECT * FROM equipment_item WHERE serial = {ph} LIMIT 2", (serial,))
     item = cur.fetchone()
     cols = [d[0] for d in cur.description]
@@ -616,13 +620,14 @@ def raw_trace(cur: Any, ph: str, serial: str) -> int:
         f"WHERE i.item_id = {ph} ORDER BY r.id",
         (it["id"],),
     )
-    cur.fetchall()
+    requests = cur.fetchall()
     cur.execute(
         f"SELECT * FROM equipment_incident WHERE item_id = {ph} ORDER BY discovered_on DESC, id DESC",
         (it["id"],),
     )
     cur.fetchall()
-    seqs = sorted({e[7] for e in events if e[7] is not None})
+    extra = step_seqs(cur, ph, requests) if step_seqs is not None else []
+    seqs = sorted({e[7] for e in events if e[7] is not None}.union(extra))
     cur.execute(
         "SELECT h.size, a.* FROM audit_head h LEFT JOIN audit_entry a "
         f"ON a.seq IN ({_marks(ph, len(seqs))}) WHERE h.id = 1",

@@ -23,8 +23,9 @@ changed hands 20 times, on the equipment benchmark's registry, each beside raw S
   services), then, in that transaction, traces it as :mod:`bench.equipment` does
   (``workflows.trace_item.trace``, ``CALLS`` calls, p50 / p95; before each call the
   session forgets its loaded rows and cached tree nodes, as a fresh read session would
-  start) beside ``bench.equipment.raw_trace`` plus the statements the trace adds for
-  transfer requests (:func:`raw_transfer_steps`) on the same connection; rolled back.
+  start) beside ``bench.equipment.raw_trace`` with the statement the trace adds for
+  transfer requests (:func:`raw_transfer_steps`: every request's step entries in one
+  ``IN``; their proofs join the one batch) on the same connection; rolled back.
 
 Targets (issue #13): the audited execution ≤ 1 s and ≤ 2× the unaudited inserts on each
 database; the 20-transfer trace within #12's trace targets (p95 ≤ 20 ms on PostgreSQL,
@@ -50,7 +51,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import _pg
 from bench import equipment as eq
-from secassist.audit import buffer, merkle
+from secassist.audit import buffer
 from secassist.audit.models import INDEXED_SUBJECTS_SQL
 from secassist.core.clock import FixedClock
 from secassist.equipment.models import Item
@@ -200,48 +201,34 @@ def raw_execute(cur: Any, ph: str, request_id: int, item_ids: list[int], to: str
     return len(events)
 
 
-def raw_transfer_steps(cur: Any, ph: str, serial: str) -> int:
-    """What the trace adds for transfers, in raw SQL: the requests naming the item, the
-    latest entry of each of their six step tags, and those entries' proofs."""
+_STEP_TAGS = (
+    "transfer:request:created",
+    "transfer:request:approved",
+    "transfer:request:denied",
+    "transfer:certification:submitted",
+    "transfer:request:executed",
+    "transfer:request:returned",
+)
+
+
+def raw_transfer_steps(cur: Any, ph: str, requests: list[Any]) -> list[int]:
+    """What the trace adds for transfers, in raw SQL, given the requests naming the item
+    (``bench.equipment.raw_trace`` reads them): the entries of every request's six step
+    tags in one statement on the subject index, the latest per request and tag. Their
+    proofs join the trace's one batch (raw_trace)."""
+    if not requests:
+        return []
+    ids = [str(r[0]) for r in requests]
     cur.execute(
-        "SELECT r.* FROM transfer_request r JOIN transfer_item t ON t.request_id = r.id "
-        f"JOIN equipment_item i ON i.id = t.item_id WHERE i.serial = {ph} ORDER BY r.id",
-        (serial,),
+        f"SELECT subject_id, tag, seq FROM audit_entry WHERE {INDEXED_SUBJECTS_SQL} "
+        f"AND subject_type = 'transfer_request' AND subject_id IN ({eq._marks(ph, len(ids))}) "
+        f"AND tag IN ({eq._marks(ph, len(_STEP_TAGS))})",
+        [*ids, *_STEP_TAGS],
     )
-    requests = cur.fetchall()
-    seqs = []
-    for req in requests:
-        for tag in ("created", "approved", "denied", "submitted", "executed", "returned"):
-            cur.execute(
-                f"SELECT seq FROM audit_entry WHERE {INDEXED_SUBJECTS_SQL} "
-                "AND subject_type = 'transfer_request' "
-                f"AND subject_id = {ph} AND tag LIKE {ph} ORDER BY seq DESC LIMIT 1",
-                (str(req[0]), f"transfer:%:{tag}"),
-            )
-            row = cur.fetchone()
-            if row is not None:
-                seqs.append(int(row[0]))
-    cur.execute("SELECT size FROM audit_head WHERE id = 1")
-    size = int(cur.fetchone()[0])
-    for seq in seqs:
-        cur.execute(f"SELECT * FROM audit_entry WHERE seq = {ph}", (seq,))
-        cur.fetchone()
-        nodes = sorted(
-            merkle.nodes_for(merkle.inclusion_ranges(seq, size)) | set(merkle.root_plan(size)) | {(0, seq)}
-        )
-        if ph == "%s":
-            cur.execute(
-                "SELECT n.level, n.idx, n.hash FROM audit_node n JOIN unnest(%s::integer[], %s::bigint[]) "
-                "AS w(level, idx) ON n.level = w.level AND n.idx = w.idx",
-                ([lv for lv, _ in nodes], [i for _, i in nodes]),
-            )
-        else:
-            terms = " OR ".join(["(level = ? AND idx = ?)"] * len(nodes))
-            cur.execute(
-                f"SELECT level, idx, hash FROM audit_node WHERE {terms}", [v for n in nodes for v in n]
-            )
-        cur.fetchall()
-    return len(seqs)
+    latest: dict[tuple[str, str], int] = {}
+    for subject_id, tag, seq in cur.fetchall():
+        latest[(subject_id, tag)] = max(int(seq), latest.get((subject_id, tag), -1))
+    return sorted(latest.values())
 
 
 def _raw_execute(
@@ -301,7 +288,7 @@ def _measure(engine: Engine) -> dict[str, Any]:
         cur = s.connection().connection.cursor()
 
         def raw() -> int:
-            return eq.raw_trace(cur, ph, hopper.serial) + raw_transfer_steps(cur, ph, hopper.serial)
+            return eq.raw_trace(cur, ph, hopper.serial, raw_transfer_steps)
 
         def service() -> int:
             _as_fresh(s)

@@ -113,8 +113,29 @@ def test_execution_moves_custody_holder_and_responsibility_at_once(
         before = monitoring.delinquency(s, actor=None, as_of=clock.today() - timedelta(days=1), country="PL")
         assert before.by_country[0].eeum_items == 4
         assert queries.inbox(s, actor=None, country="DE")[0].subject.startswith(f"Transfer {rid}")
-        steps = [st.step for st in trace(s, actor=None, serial="N-1").steps]
+        chain = trace(s, actor=None, serial="N-1")
+        steps = [st.step for st in chain.steps]
         assert steps[-3:] == ["transfer_request", "transfer_decision", "transfer_execution"]
+        # Each transfer step points at the request's entry with its own tag (the batched
+        # lookup of every request's entries keeps them apart), and each has its proof.
+        entries = {
+            tag: seq
+            for tag, seq in s.execute(
+                select(AuditEntry.tag, AuditEntry.seq).where(
+                    AuditEntry.subject_type == "transfer_request", AuditEntry.subject_id == str(rid)
+                )
+            )
+        }
+        moved = chain.steps[-3:]
+        assert [st.audit_seq for st in moved] == [
+            entries["transfer:request:created"],
+            entries["transfer:request:approved"],
+            entries["transfer:request:executed"],
+        ]
+        assert moved[1].detail["decision"] == "approve"
+        assert moved[1].detail["provisos"] == ["No further retransfer"]
+        assert moved[2].detail["on"] == clock.today().isoformat()
+        assert {st.audit_seq for st in moved} <= {p["leaf_index"] for p in chain.proofs}
         assert queries.get_request(s, actor=None, request_id=rid).status == "executed"
 
 

@@ -151,6 +151,42 @@ def record(
         table, pk, _, plain = image_of(obj)
         images.append({"table": table, "pk": pk, "after": None})
         flat = flat and plain
+    return record_images(
+        session,
+        actor=actor,
+        tag=tag,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        images=images,
+        flat=flat,
+        note=note,
+        clock=clock,
+    )
+
+
+def record_images(
+    session: Session,
+    *,
+    actor: Actor,
+    tag: str,
+    subject_type: str,
+    subject_id: object,
+    images: list[dict[str, Any]],
+    flat: bool,
+    note: dict[str, object] | None = None,
+    clock: Clock | None = None,
+) -> EntryFields:
+    """:func:`record` for rows whose images the caller has already made: each
+    ``{"table", "pk", "after"}`` as :func:`secassist.audit.canonical.image_of` gives them
+    (``after`` None for a deleted row), ``flat`` when every image is flat (``image_of``'s
+    fourth value). For a batch writer that records many states of one row: it makes the
+    row's image once and changes only the columns that moved, rather than setting them on
+    the ORM object and reading every column back per entry. The rows themselves must
+    already be written in the session's transaction; ``session`` must come from the
+    project's session factory."""
+    buffer.require_project_session(session)
+    if tag not in _VALID_TAGS:
+        _check_tag(tag)
     payload = canonical_payload(images, note, flat=flat)
 
     seq = buffer.locked_size_known(session)

@@ -11,12 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from secassist.audit.service import add_recorded, record
+from secassist.audit.canonical import image_of, json_value
+from secassist.audit.service import add_recorded, record_images
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, ValidationFailedError
 from secassist.equipment import custody
@@ -309,6 +310,12 @@ def _flush(session: Session) -> None:
         raise ConflictError("the item was changed by someone else; reload and retry") from exc
 
 
+def _projection_image(pos: custody.Position) -> dict[str, object]:
+    """The projection's columns as an item's after-image carries them (column names are
+    the attribute names)."""
+    return {name: json_value(value) for name, value in _projection(pos).items()}
+
+
 def _record_events(
     session: Session,
     actor: Principal | None,
@@ -317,30 +324,50 @@ def _record_events(
     *,
     positions: Sequence[custody.Position] | None = None,
 ) -> None:
-    """One audit entry per event (the event row and the item's moved projection), then the
-    pointers from the events to their entries (see CustodyEntry) in one bulk INSERT: they
-    are never read back through the session's objects, and building a mapped object per
-    pointer cost as much as the INSERT itself for a 1,000-item transfer."""
+    """One audit entry per event (the event row and the item as that event left it), then
+    the pointers from the events to their entries (see CustodyEntry) in one bulk INSERT:
+    they are never read back through the session's objects, and building a mapped object
+    per pointer cost as much as the INSERT itself for a 1,000-item transfer.
+
+    With ``positions`` (the caller has written the items' last positions), each item's
+    image is made once and each entry's copy takes that event's projection: setting the
+    projection on the object and reading all its columns back per entry cost more than
+    the rest of the entry. The objects are then given their last position as loaded state."""
     who = actor_of(actor)
     pointers = []
+    bases: dict[int, tuple[str, dict[str, object], dict[str, object], bool]] = {}
     for n, (tag, item, ev) in enumerate(recorded):
-        if positions is not None:
-            # The item as this event left it, set as loaded state: the entry's image
-            # carries it, and no UPDATE is flushed (the caller has written the rows).
-            for key, value in _projection(positions[n]).items():
-                set_committed_value(item, key, value)
-        fields = record(
+        ev_table, ev_pk, ev_image, ev_flat = image_of(ev)
+        if positions is None:
+            table, pk, image, flat = image_of(item)
+        else:
+            base = bases.get(id(item))
+            if base is None:
+                base = bases[id(item)] = image_of(item)
+            table, pk, before, flat = base
+            image = before | _projection_image(positions[n])
+        fields = record_images(
             session,
             actor=who,
             tag=tag,
             subject_type="equipment_custody_event",
             subject_id=ev.id,
-            rows=[ev, item],
+            images=[
+                {"table": ev_table, "pk": ev_pk, "after": ev_image},
+                {"table": table, "pk": pk, "after": image},
+            ],
+            flat=ev_flat and flat,
             clock=clock,
         )
         pointers.append({"event_id": ev.id, "audit_seq": fields.seq})
+    if positions is not None:
+        last = {id(item): (item, pos) for (_, item, _), pos in zip(recorded, positions, strict=True)}
+        for item, pos in last.values():
+            # Loaded state, not a change: the caller has written it (no UPDATE is flushed).
+            for key, value in _projection(pos).items():
+                set_committed_value(item, key, value)
     if pointers:
-        session.execute(insert(CustodyEntry), pointers)
+        session.connection().execute(insert(cast(Table, CustodyEntry.__table__)), pointers)
 
 
 def _ids_for_sqlite(session: Session, n: int) -> Iterator[int] | None:
@@ -355,6 +382,16 @@ def _ids_for_sqlite(session: Session, n: int) -> Iterator[int] | None:
         return None
     top = session.scalar(select(func.max(CustodyEvent.id))) or 0  # autoflushes what is pending first
     return iter(range(top + 1, top + n + 1))
+
+
+_PROJECTION = ("state", "site_id", "unit_id", "holder_country", "holder_org", "last_event_on", "events",
+               "last_found_on", "gone_on")  # fmt: skip
+_ITEMS = cast(Table, Item.__table__)
+_MOVE_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values({k: bindparam(f"p_{k}") for k in _PROJECTION})
+)
 
 
 def apply_events(
@@ -406,7 +443,15 @@ def apply_events(
     # once per event). The (item_id, seq) key of the events just flushed has already
     # refused a concurrent event on any of these items.
     last = {id(item): (item, pos) for item, _, pos in moved}
-    session.execute(update(Item), [{"id": item.id, **_projection(pos)} for item, pos in last.values()])
+    # On the connection (Core): the ORM's bulk UPDATE by primary key also re-evaluates the
+    # session's copies, which _record_events sets to the same last position anyway.
+    session.connection().execute(
+        _MOVE_ITEM,
+        [
+            {"item_id": item.id, **{f"p_{k}": v for k, v in _projection(pos).items()}}
+            for item, pos in last.values()
+        ],
+    )
     _record_events(
         session,
         actor,

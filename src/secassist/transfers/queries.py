@@ -89,17 +89,6 @@ def overdue_returns(session: Session, *, actor: Principal | None, on: date) -> l
     return list(session.scalars(stmt.order_by(TransferRequest.return_by, TransferRequest.id)))
 
 
-def requests_for_item(session: Session, item_id: int) -> list[TransferRequest]:
-    """Every request naming the item, oldest first (unscoped: the trace scopes the item)."""
-    stmt = (
-        select(TransferRequest)
-        .join(TransferItem, TransferItem.request_id == TransferRequest.id)
-        .where(TransferItem.item_id == item_id)
-        .order_by(TransferRequest.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def inbox(session: Session, *, actor: Principal | None, country: str) -> list[InboxEntry]:
     """A country office's inbox, newest first (scoped by the entry's country)."""
     stmt = select(InboxEntry).where(InboxEntry.country_code == country.strip().upper())

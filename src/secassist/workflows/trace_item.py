@@ -12,6 +12,7 @@ verify-proof`` checks offline against a signed checkpoint of that size.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from secassist.audit.models import INDEXED_SUBJECTS, INDEXED_SUBJECTS_SQL, AuditEntry
-from secassist.audit.service import inclusion_proofs
+from secassist.audit.service import LOOKUP_CHUNK, inclusion_proofs
 from secassist.cases.models import Case, CaseLine
 from secassist.core.errors import NotFoundError
 from secassist.equipment import custody, monitoring, queries
@@ -30,7 +31,7 @@ from secassist.identity.policy import Principal, Resource, visible
 from secassist.notification.models import Notification
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.storage.prepared import Prepared
-from secassist.transfers.queries import requests_for_item
+from secassist.transfers.models import TransferItem, TransferRequest
 
 # The trace is latency-bound (issue #12: p95 <= 20 ms and <= 3x its raw SQL at 10^6 items):
 # its reads are compiled once and run on the driver (storage/prepared.py), leaving the
@@ -233,26 +234,76 @@ _TRANSFER_STEPS = (
     ("transfer_execution", "transfer:request:executed", "executed_on"),
     ("transfer_return", "transfer:request:returned", "returned_on"),
 )
+_TRANSFER_TAGS = tuple(tag for _, tag, _ in _TRANSFER_STEPS)
+# Every request naming the item, oldest first, with the columns its steps show (unscoped:
+# the trace scopes the item). One query, whatever the number of hops.
+_REQUESTS = Prepared(
+    select(
+        TransferRequest.id,
+        TransferRequest.kind,
+        TransferRequest.from_country,
+        TransferRequest.to_party,
+        TransferRequest.decision,
+        TransferRequest.provisos,
+        TransferRequest.requested_on,
+        TransferRequest.decided_on,
+        TransferRequest.certified_on,
+        TransferRequest.executed_on,
+        TransferRequest.returned_on,
+    )
+    .join(TransferItem, TransferItem.request_id == TransferRequest.id)
+    .where(TransferItem.item_id == bindparam("item"))
+    .order_by(TransferRequest.id)
+)
+_REQUEST_DATES = {"requested_on": 6, "decided_on": 7, "certified_on": 8, "executed_on": 9, "returned_on": 10}
+
+
+@functools.lru_cache(maxsize=64)
+def _request_entries(n: int) -> Prepared:
+    """The step entries of ``n`` transfer requests (binds ``r0``..``r{n-1}``, their ids as
+    the log's subject ids) in one statement on ``ix_audit_entry_subject``: compiled once per
+    count. Tags are matched exactly: they are ``source:subject:action`` with no wildcard."""
+    return Prepared(
+        select(AuditEntry.subject_id, AuditEntry.tag, AuditEntry.seq).where(
+            text(INDEXED_SUBJECTS_SQL),
+            AuditEntry.subject_type == "transfer_request",
+            AuditEntry.subject_id.in_([bindparam(f"r{i}") for i in range(n)]),
+            AuditEntry.tag.in_([bindparam(f"t{i}", tag) for i, tag in enumerate(_TRANSFER_TAGS)]),
+        )
+    )
 
 
 def _transfer_steps(session: Session, item_id: int) -> list[TraceStep]:
+    """Each request's audited steps: two queries for all of them (the requests, then the
+    latest entry of each step tag of every request), not one lookup per step and request."""
+    requests = _REQUESTS.all(session, {"item": item_id})
+    latest: dict[tuple[str, str], int] = {}
+    ids = [str(r[0]) for r in requests]
+    for lo in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[lo : lo + LOOKUP_CHUNK]
+        for subject_id, tag, seq in _request_entries(len(chunk)).all(
+            session, {f"r{i}": v for i, v in enumerate(chunk)}
+        ):
+            key = (subject_id, tag)
+            latest[key] = max(int(seq), latest.get(key, -1))
     steps: list[TraceStep] = []
-    for req in requests_for_item(session, item_id):
+    for req in requests:
+        rid, kind, from_country, to_party, decision, provisos = req[:6]
         for step, tag, column in _TRANSFER_STEPS:
-            seq = _last_entry(session, "transfer_request", req.id, tag)
+            seq = latest.get((str(rid), tag))
             if seq is None:
                 continue
-            on = getattr(req, column)
+            on = req[_REQUEST_DATES[column]]
             detail: dict[str, Any] = {
-                "request": req.id,
-                "kind": req.kind,
-                "from": req.from_country,
-                "to": req.to_party,
+                "request": rid,
+                "kind": kind,
+                "from": from_country,
+                "to": to_party,
                 "on": on.isoformat() if on else None,
             }
             if step == "transfer_decision":
-                detail["decision"] = req.decision
-                detail["provisos"] = json.loads(req.provisos or "[]")
+                detail["decision"] = decision
+                detail["provisos"] = json.loads(provisos or "[]")
             steps.append(TraceStep(step=step, detail=detail, audit_seq=seq))
     return steps
 
