@@ -303,3 +303,19 @@ def test_ofac_entry_without_country_takes_its_programs_state(parsed: dict[str, P
     regime = [e for e in sdn if any(c.role == "regime" for c in e.countries)]
     assert regime
     assert all(len({c.role for c in e.countries}) == 1 for e in regime)  # only when no other country
+
+
+def test_one_word_names_need_a_near_exact_spelling(index: Index) -> None:
+    # One short word plus a legal form is one slip from unrelated listed words.
+    for name in ("Nammo AS", "MBDA", "Baykar"):
+        assert all(
+            m.score < 0.75 or m.matched_name.split()[0].lower() == name.split()[0].lower()
+            for m in index.match(name)
+        ), name
+    assert _hit(index, "Rosoboronexport", "us_ofac_sdn", "18782") is not None
+
+
+def test_a_country_named_in_the_query_is_read_as_written(index: Index) -> None:
+    # "Norway" folds to "norvai" in canonical spelling; the country still counts.
+    q = Query(["Ministry of National Defence of Norway"], schema="Organization")
+    assert _hit(index, q, "un_sc_sanctions", "KPe.054") is None

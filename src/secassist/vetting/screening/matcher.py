@@ -40,10 +40,14 @@ How a query is scored against one listed name (every step shows in the explanati
      distinctive the listed name is: its words' shares of entries, counted on the
      loaded lists themselves (the mean over its words; a word in ``GENERIC_SHARE`` of the entries or more —
      ministry, defence, industries, army… on real lists — is generic).
-     A country the query's name itself states in a word the listed name does not hold
+     A country the query's name itself states (read from the word as written: the
+     canonical spelling folds "Norway" to "norvai") in a word the listed name does not hold
      ("Ministry of National Defense of Poland") counts as a query country, with or
      without a country field (organisations only: "Jordan" is also a given name).
    * ``birth_date`` and ``identifiers``: agreement adds, disagreement subtracts.
+   * ``single_word``: a query or listed name of one word (legal forms dropped) that is not
+     a near-exact spelling (:func:`near_exact`) of the other side scores at most
+     ``SINGLE_CAP`` unless a birth date agrees ("Nammo AS" / NAMO GROUP, "MBDA" / MBADA).
    * ``weak_alias``: a name the list marks weak (OFAC's remarks a.k.a.s, UN "Low", FtM
      ``weakAlias``) makes a match only with an agreeing birth date or identifier.
 
@@ -68,7 +72,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, DamerauLevenshtein, Levenshtein
 
 from secassist.vetting.screening.entities import ListEntity
-from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, tokens
+from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, token, tokens
 from secassist.vetting.screening.parsers.common import country_code, norm_id
 
 ALGORITHM = "secassist-context-v3"
@@ -100,11 +104,15 @@ COUNTRY_GENERIC = 0.3  # extra for a generic name
 # "generic" on the lists' own counts (common given names), so a disagreeing country costs a
 # person little; an organisation's generic name (ministry, army) is tied to its state.
 COUNTRY_GENERIC_PERSON = 0.1
-GENERIC_SHARE = 0.002  # a word in this share of the entries (or 15 entries, if more) is generic
+GENERIC_SHARE = 0.002  # a word in this share of the entries (or GENERIC_FLOOR entries, if more) is generic
 GENERIC_FLOOR = 30
 DATE_AGREE = 0.05
 DATE_DISAGREE = 0.2
 ID_DISAGREE = 0.05
+# A one-word name (legal forms aside) that is not a near-exact spelling of the other side's
+# word scores at most this (below the threshold) unless a birth date agrees: one short word
+# plus a legal form ("Nammo AS", "MBDA") is otherwise one slip from an unrelated listed word.
+SINGLE_CAP = 0.7
 CONTEXT_REACH = 0.1  # names this far below the threshold are scored with context
 SCHEMA_CLASS = {
     "Person": "person",
@@ -209,6 +217,36 @@ def token_similarity(a: Token, b: Token) -> float:
     if sim >= 0.6 and a.phonetic == b.phonetic and min(la, lb) >= 5 and len(a.phonetic) >= 3:
         sim = max(sim, PHONETIC)
     return sim
+
+
+def near_exact(a: str, b: str) -> bool:
+    """Whether two spellings of a one-word name are close enough to be one name: identical
+    up to 5 letters; from 6, one slip with the same sound (Baykar is not Baskar); from 7,
+    one slip; from 10, two."""
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    if n <= 5:
+        return False
+    ta, tb = token(a), token(b)
+    if ta.canon == tb.canon:  # a romanisation variant, not a slip
+        return True
+    d = DamerauLevenshtein.distance(a, b, score_cutoff=2)
+    if n == 6:
+        return d <= 1 and ta.phonetic == tb.phonetic
+    return d <= (2 if n >= 10 else 1)
+
+
+def single_word_close(query: Sequence[Token], name: Sequence[Token]) -> bool:
+    """True unless one side is one word that is not a near-exact spelling of a word of the
+    other side (or of the other side's words run together)."""
+    if len(query) != 1 and len(name) != 1:
+        return True
+    one, other = (query, name) if len(query) == 1 else (name, query)
+    word = one[0].text
+    if one[0].numeric:
+        return True
+    return any(near_exact(word, t.text) for t in other) or near_exact(word, "".join(t.text for t in other))
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,7 +577,7 @@ class Index:
         return frozenset(
             c
             for t in qt
-            if t.canon not in held and not t.numeric and (c := named_country(t.canon)) is not None
+            if t.canon not in held and not t.numeric and (c := named_country(t.text)) is not None
         )
 
     def context(
@@ -612,6 +650,11 @@ class Index:
         if ctx.identifiers and self.ent_has_ids[e]:
             score -= ID_DISAGREE
             feats.append(Feature("identifiers", -ID_DISAGREE, "the entry lists other identifiers"))
+        if score > SINGLE_CAP and not supported and not single_word_close(qt, self.name_toks[n]):
+            feats.append(
+                Feature("single_word", round(SINGLE_CAP - score, 4), "a one-word name must be spelt exactly")
+            )
+            score = SINGLE_CAP
         if self.name_weak[n] and not supported:
             return None
         if self.name_weak[n]:
