@@ -17,9 +17,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,18 +28,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.audit.keys import TrustedKeys
 from secassist.audit.verify import verify_log
 from secassist.core.config import Settings
-from secassist.equipment.models import CustodyEntry, Item
+from secassist.equipment.models import CustodyEvent, Item
 from secassist.http.app import create_app
 from secassist.identity import service as identity
 from secassist.identity.tokens import issue_token
 from secassist.programs.models import LedgerEntry
 from secassist.storage.engine import engine_from_settings, make_session_factory
 from secassist.storage.uow import read_only, unit_of_work
+from tests.api.test_cases_api import _new_case
 
 pytestmark = pytest.mark.usefixtures("demo_db")
 
 API = "/api/v1"
+TODAY = datetime.now(UTC).date().isoformat()  # the demo's custody dates count back from today
 CLIENTS = 12
+HOLDERS = ("LT", "LV", "EE", "DE")
 
 
 @pytest.fixture
@@ -58,7 +62,8 @@ def server(settings: Settings) -> Iterator[tuple[str, sessionmaker[Session]]]:
     thread.start()
     deadline = time.monotonic() + 15
     while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn did not start"
         time.sleep(0.02)
     yield f"http://127.0.0.1:{port}", make_session_factory(eng)
     srv.should_exit = True
@@ -114,7 +119,8 @@ def losers_ok(replies: list[Reply], refusals: set[str]) -> None:
         if code == 503:
             assert headers.get("Retry-After") or headers.get("retry-after"), headers
         elif code == 422:
-            assert isinstance(body, dict) and body.get("code") in refusals, body
+            assert isinstance(body, dict), body
+            assert body.get("code") in refusals, body
         else:
             assert code in (200, 201, 409), (code, body)
 
@@ -139,6 +145,9 @@ def test_many_clients_race_for_the_same_case_funds_and_items(
     )  # fmt: skip
     assert code == 201, alloc
 
+    with httpx.Client(base_url=base, timeout=30) as c:  # TestClient's interface, over real HTTP
+        case = _new_case(c, {"Authorization": f"Bearer {dsca}"})  # type: ignore[arg-type]
+
     # Serials held in Poland, each contested by 4 clients transferring it to different holders.
     with read_only(factory) as s:
         serials = list(
@@ -158,34 +167,47 @@ def test_many_clients_race_for_the_same_case_funds_and_items(
     def transfer(serial: str, to: str) -> Reply:
         return call(
             base, dsca, "POST", f"/items/{serial}/events".replace("/items", "/equipment/items"),
-            {"kind": "transferred", "on": "2026-03-01", "holder_country": to, "note": "burst"},
+            {"kind": "transferred", "on": TODAY, "holder_country": to, "note": "burst"},
         )  # fmt: skip
 
     calls: list[Callable[[], Reply]] = [lambda i=i: obligate(i) for i in range(CLIENTS)]
-    calls += [lambda s=s, c=c: transfer(s, c) for s in serials for c in ("LT", "LV", "EE", "DE")]
+    calls += [lambda s=s, c=c: transfer(s, c) for s in serials for c in HOLDERS]
+    advance = {"to": "lor_complete", "version": case["version"]}
+    calls += [lambda: call(base, dsca, "POST", f"/cases/{case['id']}/advance", advance)] * CLIENTS
     replies = burst(calls)
-    funds, items = replies[:CLIENTS], replies[CLIENTS:]
+    funds, items, advances = replies[:CLIENTS], replies[CLIENTS:-CLIENTS], replies[-CLIENTS:]
+
+    losers_ok(advances, set())
+    busy = sum(code == 503 for code, _, _ in advances)
+    assert sum(code == 200 for code, _, _ in advances) == (1 if busy < CLIENTS else 0), advances
+    code, _, now = call(base, dsca, "GET", f"/cases/{case['id']}")
+    assert (code, now["status"], now["version"]) == (200, "lor_complete", case["version"] + 1), now
 
     losers_ok(funds, {"program.insufficient_funds"})
     losers_ok(items, {"equipment.custody_refused"})
-    assert sum(code == 201 for code, _, _ in funds) <= 3
-    for k, serial in enumerate(serials):
-        won = [code for code, _, _ in items[4 * k : 4 * k + 4] if code == 201]
-        assert len(won) <= 1, (serial, won)
-
+    spent = sum(code == 201 for code, _, _ in funds)
+    assert spent == 3 if not any(code == 503 for code, _, _ in funds) else 1 <= spent <= 3, funds
     with read_only(factory) as s:
         obligated = s.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
                 LedgerEntry.appropriation_id == appropriation_id, LedgerEntry.kind == "obligation"
             )
         )
-        assert Decimal(obligated) == 300 * sum(code == 201 for code, _, _ in funds)
-        assert Decimal(obligated) <= 1000
-        for serial in serials:
+        assert obligated == 300_00 * sum(code == 201 for code, _, _ in funds)
+        assert obligated <= 1000_00
+        for k, serial in enumerate(serials):
+            won = [HOLDERS[j] for j, (code, _, _) in enumerate(items[4 * k : 4 * k + 4]) if code == 201]
+            contest = items[4 * k : 4 * k + 4]
+            assert len(won) == 1 or (not won and any(c == 503 for c, _, _ in contest)), (serial, contest)
             item = s.scalars(select(Item).where(Item.serial == serial)).one()
-            transfers = s.scalar(
-                select(func.count()).select_from(CustodyEntry).where(CustodyEntry.item_id == item.id)
-            )
-            assert transfers is not None
+            events = s.scalars(
+                select(CustodyEvent).where(CustodyEvent.item_id == item.id).order_by(CustodyEvent.seq)
+            ).all()
+            # One custody history, no branch: seqs 1..n, one transfer at most, the item where it says.
+            assert [e.seq for e in events] == list(range(1, len(events) + 1)), serial
+            assert item.events == len(events)
+            assert [e.holder_country for e in events if e.kind == "transferred"] == won
+            if won:
+                assert (item.state, item.holder_country) == ("transferred", won[0])
         report = verify_log(s, keys=TrustedKeys.none())
         assert report.ok, report.problems

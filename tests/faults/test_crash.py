@@ -119,7 +119,8 @@ def kill_at(env: dict[str, str], point: str, args: Sequence[str], tmp_path: Path
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         proc.stdout.close()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
@@ -216,5 +217,5 @@ def test_ledger_posting_killed_midway_and_at_commit(
         "--amount", "125000.25", "--on", "2026-02-01", "--target", "training", "--reference", "crash",
     ]  # fmt: skip
     after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["insert:1", "commit"])
-    obligations = [r for r in after["LedgerEntry"] if any("125000.25" in v for v in r)]
+    obligations = [r for r in after["LedgerEntry"] if "12500025" in r]
     assert len(obligations) == 1
