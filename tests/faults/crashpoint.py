@@ -7,8 +7,9 @@ for that file and kills the process. Nothing here is in the product: the CLI run
 
 Points:
 
-- ``insert:N`` -- after N INSERT statements were executed, before the next one (a load or
-  a posting half written inside its transaction);
+- ``write:N`` -- after N INSERT/UPDATE/DELETE statements were executed, before the next one
+  (a load or a posting half written inside its transaction; PostgreSQL batches inserts, so
+  the same work takes fewer statements there);
 - ``commit`` -- every statement executed, at the database commit, before it is sent;
 - ``after-commit`` -- just after the transaction committed (the command's output unwritten).
 """
@@ -34,13 +35,13 @@ def _halt(mark: str) -> None:
 
 def install(point: str, mark: str) -> None:
     kind, _, n = point.partition(":")
-    if kind == "insert":
+    if kind == "write":
         limit = int(n)
         seen = 0
 
         def before_execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
             nonlocal seen
-            if statement.lstrip().upper().startswith("INSERT"):
+            if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
                 if seen >= limit:
                     _halt(mark)
                 seen += 1

@@ -2,7 +2,7 @@
 list load, a notice import, an inventory reconciliation and a ledger posting.
 
 Each command runs as a real process through ``tests.faults.crashpoint``, which blocks it at a
-chosen point (after N inserts, at the commit, just after the commit); the test then kills it.
+chosen point (after N writes, at the commit, just after the commit); the test then kills it.
 Afterwards: the database holds exactly what it held before (row counts of every table and the
 domain rows), ``secassist audit verify`` passes, and rerunning the command reaches the same
 end state as one clean run on a twin database made from the same template (every table's row
@@ -162,7 +162,7 @@ def test_list_load_killed_midway_at_commit_and_after_it(
     env = {**app_env, "SECASSIST_AS": "pm.officer"}
     twin = {**twin_env, "SECASSIST_AS": "pm.officer"}
     args = ["screening", "load", str(OFAC_SAMPLE), "--published", "2025-06-01"]
-    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["insert:2", "commit"])
+    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["write:2", "commit"])
     # Killed after its commit, the load landed whole; rerun, it adds no second version.
     kill_at(env, "after-commit", args, tmp_path)
     verify(env)
@@ -176,7 +176,7 @@ def test_notice_import_killed_midway_at_commit_and_after_it(
     env = {**app_env, "SECASSIST_AS": "pm.officer"}
     twin = {**twin_env, "SECASSIST_AS": "pm.officer"}
     args = ["notices", "import", *map(str, NOTICES)]
-    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["insert:2", "commit"])
+    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["write:2", "commit"])
     assert len(after["Notification"]) >= len(NOTICES) - 1
     kill_at(env, "after-commit", args, tmp_path)
     verify(env)
@@ -193,7 +193,7 @@ def test_reconciliation_killed_midway_and_at_commit(
     env = {**app_env, "SECASSIST_AS": "dsca.case"}
     twin = {**twin_env, "SECASSIST_AS": "dsca.case"}
     args = ["equipment", "reconcile", str(scan), "--site", DEPOT, "--on", TODAY, "--apply"]
-    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["insert:5", "commit"])
+    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["write:1", "commit"])
     assert len(after["Inventory"]) > 0
 
 
@@ -216,6 +216,6 @@ def test_ledger_posting_killed_midway_and_at_commit(
         "programs", "obligate", "--appropriation", str(approp), "--country", "PL",
         "--amount", "125000.25", "--on", "2026-02-01", "--target", "training", "--reference", "crash",
     ]  # fmt: skip
-    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["insert:1", "commit"])
+    after = crash_then_rerun(env, twin, db_url, tmp_path, args, ["write:1", "commit"])
     obligations = [r for r in after["LedgerEntry"] if "12500025" in r]
     assert len(obligations) == 1
