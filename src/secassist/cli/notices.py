@@ -39,11 +39,16 @@ def read_texts(paths: list[Path]) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
     for f in files:
         try:
-            out.append((f, f.read_bytes().decode("utf-8", errors="replace")))
+            text = f.read_bytes().decode("utf-8", errors="replace")
+            out.append((f, text))
         except OSError as exc:
             raise ValidationFailedError(
                 f"{f}: cannot read: {exc.strerror}", field="path", file=str(f)
             ) from None
+        if "\x00" in text:
+            # A NUL byte is never in a notice text; PostgreSQL refuses it in a text column.
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise ValidationFailedError(f"{f}: line {line}: a NUL byte", field="path", file=str(f))
     return out
 
 

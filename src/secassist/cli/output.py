@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -29,6 +30,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# A spreadsheet opening a CSV file runs a cell that starts with one of these as a formula
+# (``=cmd|' /C calc'!A0``, ``@SUM(…)``, ``+HYPERLINK(…)``); OWASP's "CSV Injection" advice
+# is to make such a cell text with a leading apostrophe. Numbers stay numbers.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell that no spreadsheet evaluates: a string starting with
+    ``= + - @``, a tab or a carriage return gets a leading apostrophe, unless it is a
+    plain number (``-5000.00``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+            return "'" + value
+        return value
+    return _plain(value)
+
+
 def emit_rows(
     rows: Sequence[Mapping[str, Any]],
     fmt: Format,
@@ -45,7 +66,7 @@ def emit_rows(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(cols)
         for r in rows:
-            writer.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in cols])
+            writer.writerow([csv_cell(r.get(c)) for c in cols])
     else:
         table = Table(title=title)
         for c in cols:

@@ -152,6 +152,10 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
             raise _bad(line, "serial", "empty serial")
         if len(serial) > 64:
             raise _bad(line, "serial", "longer than 64 characters")
+        if not serial.isprintable():
+            # A serial is printed on the article: a control character (NUL, a tab, an escape)
+            # is a corrupt scan, and PostgreSQL refuses NUL in text.
+            raise _bad(line, "serial", f"a control character in {serial!r}")
         kind: str | None = None
         if t := _cell(header, cells, "item_type"):
             if t.lower() not in cat.item_types:
