@@ -25,6 +25,10 @@ pytestmark = pytest.mark.usefixtures("demo_db")
 # The panels each demo stakeholder's home shows, in order.
 PANELS = {
     "pm.officer": ["vetting", "notifications_soon", "funds", "transfers_pending", "checkpoint"],
+    # each review office's own officer (issue #16: a sign-off is by a user of that office)
+    "pm.reviewer": ["vetting", "notifications_soon", "funds", "transfers_pending", "checkpoint"],
+    "drl.officer": ["vetting", "notifications_soon", "funds", "transfers_pending", "checkpoint"],
+    "isn.officer": ["vetting", "notifications_soon", "funds", "transfers_pending", "checkpoint"],
     "pm.admin": ["checkpoint"],  # an administrator of State: users and the log, no case work
     "dsca.case": ["pipeline", "late_cases", "notifications_soon"],
     "army.eum": ["pipeline", "late_cases"],
