@@ -7,6 +7,7 @@ certifications listed beside the notifications."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -182,3 +183,9 @@ def test_a_partner_and_an_sco_read_their_countrys_published_notifications(
         assert f'data-testid="{form}"' not in page.text  # it reads; it does not act
     for hidden in (pl_draft_id, foreign[0], 10_000_000):
         assert client.get(f"/notifications/{hidden}").status_code == 404
+    # The export of the list and the transparency register hold the same rows, no more.
+    exported = json.loads(client.get("/exports/notifications.json").text)["rows"]
+    assert {r["id"] for r in exported} == own
+    register = json.loads(client.get("/reports/trade-register.json").text)["rows"]
+    assert register
+    assert {r["recipient"] for r in register} == {"Poland"}
