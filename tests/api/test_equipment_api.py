@@ -6,7 +6,7 @@ missing one, its lists are empty), and CSRF for a browser session's writes."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from secassist.equipment import monitoring
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity.logins import start_web_session
 from secassist.identity.tokens import issue_token
+from secassist.notification import service as notification
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.notification_case import prepare_for_case
 from secassist.workflows.trace_item import trace
@@ -549,6 +550,7 @@ def test_the_trace_shows_each_step_only_to_whom_its_record_is_visible(
     with unit_of_work(session_factory) as s:
         n = prepare_for_case(s, actor=None, case_id=poland.case_id)
         assert not n.formally_notified  # in informal review: partners may not see it
+        nid = n.id
     dod = client.get(f"{API}/items/PVS-1/trace", headers=tokens["dod"]).json()
     pl = client.get(f"{API}/items/PVS-1/trace", headers=tokens["pl"]).json()
     assert [x["step"] for x in dod["steps"]] == ["case", "line", "notification"]
@@ -557,3 +559,9 @@ def test_the_trace_shows_each_step_only_to_whom_its_record_is_visible(
     assert hidden in {p["leaf_index"] for p in dod["proofs"]}
     assert hidden not in {p["leaf_index"] for p in pl["proofs"]}  # nor its entry, through a proof
     assert pl["events"] == dod["events"]
+    # Once formally notified it is public record, Poland's to read (the owner's decision).
+    with unit_of_work(session_factory) as s:
+        notification.record_formal_notification(s, actor=None, notification_id=nid, on=date(2026, 1, 5))
+    pl = client.get(f"{API}/items/PVS-1/trace", headers=tokens["pl"]).json()
+    assert [x["step"] for x in pl["steps"]] == ["case", "line", "notification"]
+    assert pl["steps"][2]["detail"]["status"] == "formally_notified"

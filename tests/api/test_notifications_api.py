@@ -123,3 +123,49 @@ def test_open_a_case_notification_from_the_case(
         "101500000.00",
         "Government of Poland",
     )
+
+
+@pytest.mark.parametrize("who", ["partner_sa", "sco_sa"])
+def test_partner_and_sco_read_their_countrys_published_notifications(
+    client: TestClient, session_factory: sessionmaker[Session], people: dict[str, Principal], who: str
+) -> None:
+    """Published notifications are public record, of the reader's own country only (the
+    owner's decision, DESIGN.md "Who uses it"); before formal notification: 404."""
+    state, reader = _bearer(session_factory, people["state"]), _bearer(session_factory, people[who])
+
+    def notification(country: str, transmittal: str | None) -> int:
+        body = {
+            "purchaser": country,
+            "purchaser_country": country,
+            "mde_value": "20000000",
+            "other_value": "0",
+        }
+        r = client.post(API, json=body, headers=state)
+        assert r.status_code == 201, r.text
+        if transmittal is not None:
+            r = client.post(
+                f"{API}/{r.json()['id']}/formal-notification",
+                json={"on": "2025-03-10", "transmittal": transmittal},
+                headers=state,
+            )
+            assert r.status_code == 200, r.text
+        return int(r.json()["id"])
+
+    own, draft, foreign = notification("SA", "25-07"), notification("SA", None), notification("PL", "25-08")
+    assert [n["id"] for n in client.get(API, headers=reader).json()] == [own]
+    r = client.get(f"{API}/{own}", headers=reader)
+    assert (r.status_code, r.json()["transmittal"], r.json()["purchaser_country"]) == (200, "25-07", "SA")
+    assert client.get(f"{API}/{own}/sources", headers=reader).status_code == 200
+    assert parse_notice(client.get(f"{API}/{own}/notice.txt", headers=reader).text).transmittal == "25-07"
+    for hidden in (draft, foreign, 10_000):
+        assert_problem(client.get(f"{API}/{hidden}", headers=reader), 404, "not_found")
+        assert_problem(client.get(f"{API}/{hidden}/notice.txt", headers=reader), 404, "not_found")
+    # The draft shows up once it is formally notified.
+    formal = {"on": "2025-03-11", "transmittal": "25-09"}
+    assert client.post(f"{API}/{draft}/formal-notification", json=formal, headers=state).status_code == 200
+    assert {n["id"] for n in client.get(API, headers=reader).json()} == {own, draft}
+    assert_problem(
+        client.post(f"{API}/{own}/disapproval", json={"resolution": "x", "on": "2025-03-20"}, headers=reader),
+        403,
+        "permission.denied",
+    )

@@ -138,7 +138,9 @@ def denials(cell: Cell) -> list[Denial]:
     if cell.kind in (OrgKind.sco, OrgKind.partner) and cell.resource in COUNTRY_RECORDS:
         foreign = replace(own, country=ABROAD, org_id=OTHER, user_id=OTHER)
         out.append(Denial(f"{ABROAD}'s {cell.resource}", p, foreign, hidden=True))
-    if cell.kind == OrgKind.congress and cell.resource == "notification":
+    # Congress, an SCO and a partner read a notification only once formally notified (a
+    # published notification is public record: the owner's decision, DESIGN.md "Who uses it").
+    if cell.kind in (OrgKind.congress, OrgKind.sco, OrgKind.partner) and cell.resource == "notification":
         out.append(Denial("not yet notified", p, replace(own, formally_notified=False), hidden=True))
         out.append(Denial("notification state unknown", p, replace(own, formally_notified=None), hidden=True))
     if cell.kind == OrgKind.industry and cell.resource == "case_line":
@@ -251,6 +253,22 @@ def test_congress_reads_notified_notifications_and_reports_only() -> None:
     assert allowed(p, "read", Resource("report"))
     assert not allowed(p, "read", Resource("case", country="PL"))
     assert allowed(p, "read", Resource("organization", org_id=p.org_id))
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"), [(OrgKind.partner, Role.partner_staff), (OrgKind.sco, Role.sco_officer)]
+)
+def test_partner_and_sco_read_their_countrys_published_notifications_only(kind: OrgKind, role: Role) -> None:
+    # The owner's decision: published (formally notified) notifications are public record,
+    # readable by every signed-in stakeholder of that country — both conditions, not either.
+    p = synthetic(kind, role, country="PL")
+    assert allowed(p, "read", Resource("notification", country="PL", formally_notified=True))
+    for action in ("write", "approve", "admin"):
+        assert not allowed(p, action, Resource("notification", country="PL", formally_notified=True))
+    assert not visible(p, Resource("notification", country="PL", formally_notified=False))
+    assert not visible(p, Resource("notification", country="PL", formally_notified=None))
+    assert not visible(p, Resource("notification", country="JP", formally_notified=True))
+    assert not visible(p, Resource("notification", country=None, formally_notified=True))
 
 
 def test_industry_reads_its_own_lines_only() -> None:

@@ -156,7 +156,9 @@ def _records() -> Any:
     [
         ("partner", OrgKind.partner, "case", {1, 2}),
         ("sco", OrgKind.sco, "equipment", {1, 2}),
-        ("partner", OrgKind.partner, "notification", set()),  # not in partner_staff's roles
+        # Own country AND formally notified (published notifications are public record).
+        ("partner", OrgKind.partner, "notification", {1}),
+        ("sco", OrgKind.sco, "notification", {1}),
         ("congress", OrgKind.congress, "notification", {1, 3}),
         ("congress", OrgKind.congress, "case", set()),
         ("congress", OrgKind.congress, "report", {1, 2, 3, 4}),
@@ -197,6 +199,13 @@ def test_missing_rule_column_denies_everything(session_factory: sessionmaker[Ses
         assert list(s.scalars(scope(select(r.c.id), who(OrgKind.partner), "case"))) == []
         assert list(s.scalars(scope(select(r.c.id), who(OrgKind.congress), "notification"))) == []
         assert list(s.scalars(scope(select(r.c.id), who(OrgKind.industry), "case_line"))) == []
+        # A partner's notifications need both columns: either one alone matches nothing
+        # (all of the conditions must hold, so a missing one cannot be dropped from an OR).
+        partner = who(OrgKind.partner)
+        assert list(s.scalars(scope(select(r.c.id), partner, "notification", country=r.c.country))) == []
+        assert list(s.scalars(scope(select(r.c.id), partner, "notification", notified=r.c.notified))) == []
+        both = scope(select(r.c.id), partner, "notification", country=r.c.country, notified=r.c.notified)
+        assert list(s.scalars(both)) == [1]
         # DoD: rows flagged pre-decisional are withheld.
         assert list(s.scalars(scope(select(r.c.id), who(OrgKind.dod), "vetting", pre_decisional=True))) == []
         assert len(list(s.scalars(scope(select(r.c.id), who(OrgKind.dod), "vetting")))) == len(ROWS)

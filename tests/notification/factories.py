@@ -13,7 +13,7 @@ from tests.identity.factories import make_org, make_user, principal_of
 
 
 def make_people(session_factory: sessionmaker[Session]) -> dict[str, Principal]:
-    """One principal per stakeholder kind (partners in Saudi Arabia and Poland)."""
+    """One principal per stakeholder kind (partners and SCOs in Saudi Arabia and Poland)."""
     specs = [
         ("state", "state", None),
         ("dod", "dod", None),
@@ -21,6 +21,8 @@ def make_people(session_factory: sessionmaker[Session]) -> dict[str, Principal]:
         ("industry", "industry", None),
         ("partner_sa", "partner", "SA"),
         ("partner_pl", "partner", "PL"),
+        ("sco_sa", "sco", "SA"),
+        ("sco_pl", "sco", "PL"),
         ("auditor", "auditor", None),
     ]
     out: dict[str, Principal] = {}

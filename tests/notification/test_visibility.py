@@ -1,8 +1,11 @@
 """Who sees which notification, in the query (both databases): congress only after formal
-notification, industry and partners never; ids of hidden ones answer 404."""
+notification; a partner or an SCO its own country's once formally notified (published
+notifications are public record: the owner's decision, DESIGN.md "Who uses it"); industry
+never; ids of hidden ones answer 404."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -12,8 +15,20 @@ from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError, PermissionDeniedError
 from secassist.identity.policy import Principal
 from secassist.notification import queries, service
+from secassist.notification.importer import import_notices
 from secassist.storage.uow import read_only, unit_of_work
+from tests.conftest import SHARED_DATA
+from tests.identity.factories import make_org, make_user, principal_of
 from tests.notification.factories import make_case
+
+NOTICES = SHARED_DATA / "notices"
+# The Korean notice 20-23 as the Federal Register, the Congressional Record and the press
+# release printed it (expected.jsonl: files 010, and those the same as it).
+IMPORTED = [
+    e
+    for e in (json.loads(x) for x in (NOTICES / "expected.jsonl").read_text().splitlines() if x.strip())
+    if e["file"].startswith("010") or e["same_notice_as"] == "010"
+]
 
 
 @pytest.fixture
@@ -49,9 +64,11 @@ EXPECTED = {
     "auditor": {"sa_draft", "sa_notified", "pl"},
     "congress": {"sa_notified", "pl"},
     "industry": set(),
-    # Partner staff hold no notification:read (identity/permissions.py): none at all.
-    "partner_sa": set(),
-    "partner_pl": set(),
+    # Own country AND formally notified: never the Saudi draft, never another country's.
+    "partner_sa": {"sa_notified"},
+    "partner_pl": {"pl"},
+    "sco_sa": {"sa_notified"},
+    "sco_pl": {"pl"},
 }
 
 
@@ -103,3 +120,40 @@ def test_public_export_leaves_out_what_is_not_yet_notified(
         rows = [queries.public_row(n) for n in queries.public_records(s)]
     assert {r["id"] for r in rows} == {notes["sa_notified"], notes["pl"]}
     assert all("description" not in r for r in rows)
+
+
+@pytest.mark.parametrize("kind", ["partner", "sco"])
+def test_partner_and_sco_read_the_published_texts_of_their_countrys_notices(
+    session_factory: sessionmaker[Session], clock: FixedClock, people: dict[str, Principal], kind: str
+) -> None:
+    """The real Korean notice (20-23, three published sources): Korea's partner and SCO
+    read it and its texts; Poland's answer 404, the same as for a missing one."""
+    texts = [(e["file"], (NOTICES / e["file"]).read_text(encoding="utf-8")) for e in IMPORTED]
+    with unit_of_work(session_factory) as s:
+        report = import_notices(s, actor=None, texts=texts, clock=clock)
+        korean = make_user(s, make_org(s, f"Korea {kind}", kind, "KR"), f"kr.{kind}")
+        korea = principal_of(s, korean)
+    [nid] = set(report.notification_ids.values())
+    with read_only(session_factory) as s:
+        assert queries.get_notification(s, actor=korea, notification_id=nid).transmittal == "20-23"
+        assert [n.id for n in queries.list_notifications(s, actor=korea)] == [nid]
+        assert len(queries.sources(s, actor=korea, notification_id=nid)) == len(IMPORTED)
+        for other in (people[f"{kind}_pl"], people[f"{kind}_sa"]):
+            with pytest.raises(NotFoundError):
+                queries.sources(s, actor=other, notification_id=nid)
+
+
+@pytest.mark.parametrize("who", ["partner_sa", "sco_sa"])
+def test_partner_and_sco_read_but_do_not_act(
+    session_factory: sessionmaker[Session], people: dict[str, Principal], notes: dict[str, int], who: str
+) -> None:
+    actor = people[who]
+    # Visible once formally notified, so acting on it is refused (403); before, 404.
+    with unit_of_work(session_factory) as s, pytest.raises(PermissionDeniedError):
+        service.record_disapproval(
+            s, actor=actor, notification_id=notes["sa_notified"], resolution="x", on=date(2025, 2, 2)
+        )
+    with unit_of_work(session_factory) as s, pytest.raises(NotFoundError):
+        service.record_formal_notification(
+            s, actor=actor, notification_id=notes["sa_draft"], on=date(2025, 2, 2)
+        )

@@ -7,6 +7,9 @@ certifications listed beside the notifications."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -136,3 +139,53 @@ def test_certifications_are_listed_for_state(
         assert f'data-testid="certification-{rid}"' in text
     login(client, session_factory, "nds.contracts")  # a contractor reads no transfers
     assert 'data-testid="certifications"' not in client.get("/notifications").text
+
+
+@pytest.fixture
+def pl_draft_id(session_factory: sessionmaker[Session]) -> int:
+    """A Polish notification not yet formally notified, beside the demo's notified ones."""
+    with unit_of_work(session_factory) as s:
+        n = service.create_notification(
+            s, actor=None, purchaser="Republic of Poland", purchaser_country="PL",
+            mde_value="20000000", other_value="0", description="MDE: Two (2) radars",
+        )  # fmt: skip
+        return n.id
+
+
+@pytest.mark.parametrize("username", ["pl.mod", "odc.poland"])
+def test_a_partner_and_an_sco_read_their_countrys_published_notifications(
+    client: TestClient, session_factory: sessionmaker[Session], pl_draft_id: int, username: str
+) -> None:
+    """Published notifications are public record, of the reader's own country (the owner's
+    decision, DESIGN.md "Who uses it"): Poland's notified ones list and open with their
+    notice; Japan's and Poland's draft answer 404, the same as a missing one."""
+    with read_only(session_factory) as s:
+        rows = s.execute(
+            select(Notification.id, Notification.purchaser_country, Notification.formally_notified)
+        ).all()
+    own = {i for i, country, notified in rows if country == "PL" and notified}
+    foreign = sorted(i for i, country, notified in rows if country != "PL" and notified)
+    assert own
+    assert foreign
+    login(client, session_factory, username)
+    listing = client.get("/notifications", params={"per_page": "200"})
+    assert listing.status_code == 200
+    shown = {int(i) for i in re.findall(r'<td><a href="/notifications/(\d+)">', listing.text)}
+    assert shown
+    assert shown <= own
+    assert pl_draft_id not in shown
+    assert 'data-testid="prepare-form"' not in listing.text
+    page = client.get(f"/notifications/{min(own)}")
+    assert page.status_code == 200
+    assert "(PL" in page.text.split('data-testid="purchaser">', 1)[1].split("</dd>", 1)[0]
+    assert 'data-testid="notice-text"' in page.text
+    for form in ("informal-form", "formal-form", "waiver-form", "disapproval-form"):
+        assert f'data-testid="{form}"' not in page.text  # it reads; it does not act
+    for hidden in (pl_draft_id, foreign[0], 10_000_000):
+        assert client.get(f"/notifications/{hidden}").status_code == 404
+    # The export of the list and the transparency register hold the same rows, no more.
+    exported = json.loads(client.get("/exports/notifications.json").text)["rows"]
+    assert {r["id"] for r in exported} == own
+    register = json.loads(client.get("/reports/trade-register.json").text)["rows"]
+    assert register
+    assert {r["recipient"] for r in register} == {"Poland"}

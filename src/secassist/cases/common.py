@@ -150,7 +150,7 @@ def scoped_cases(actor: Principal | None) -> Select[Case]:
     if actor is None:
         return stmt
     rule = row_rule(actor, "case")
-    if not rule.everything and rule.by_country is not None:
+    if not rule.everything and rule.by_country is not None and not rule.all_of:
         # A participating nation sees the multinational case it is named on (issue #13).
         return stmt.where(
             or_(Case.country_code == rule.by_country, Case.id.in_(participant_cases(rule.by_country)))

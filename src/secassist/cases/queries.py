@@ -89,8 +89,9 @@ def _case_rule(actor: Principal | None) -> RowRule | None:
     rule = row_rule(actor, "case")
     if rule.everything:
         return rule
-    # Cases carry only a country column: any other condition matches nothing.
-    return rule if rule.by_country is not None else None
+    # Cases carry only a country column: any other condition matches nothing, so a rule
+    # that needs one alongside the country (``all_of``) matches nothing as well.
+    return rule if rule.by_country is not None and not rule.all_of else None
 
 
 def _scoped(stmt: Select[Any], everything: bool) -> Select[Any]:

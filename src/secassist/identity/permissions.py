@@ -109,6 +109,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         | _p("case_line", "read")
         | _p("equipment", "read", "write")
         | _p("transfer", "read")
+        # Its country's formally notified notifications: public record (policy.visible).
+        | _p("notification", "read")
         | _p("report", "read")
         | _p("reference", "read")
         | _p("organization", "read")
@@ -130,6 +132,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         | _p("case_line", "read")
         | _p("equipment", "read", "write")
         | _p("transfer", "read", "write")
+        # Its country's formally notified notifications: public record (policy.visible).
+        | _p("notification", "read")
         | _p("reference", "read")
         | _p("organization", "read")
         | _p("user", "read")

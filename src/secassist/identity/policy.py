@@ -9,7 +9,11 @@ Deny by default. Two questions are kept apart:
 Rules (DESIGN.md "Who uses it"; issue #3):
 
 * State PM sees everything; DoD sees everything except pre-decisional vetting notes.
-* An SCO or a partner sees only its own country's records.
+* An SCO or a partner sees only its own country's records; of its notifications, only
+  those formally notified (a published notification is public record: every signed-in
+  stakeholder may read those of its own country, partners included — the project owner's
+  decision, applying DESIGN.md "Who uses it"; before formal notification the link between
+  a country and the items stays internal).
 * Congress sees notifications only after formal notification, transfer requests only
   after their §3(d) certification was submitted (the ``formally_notified`` flag), and reports.
 * Industry sees only the case lines on which it is the contractor.
@@ -21,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
 from secassist.audit.service import SYSTEM, Actor
@@ -99,6 +103,10 @@ def visible(p: Principal, r: Resource) -> bool:
     if kind in (OrgKind.sco, OrgKind.partner):
         if r.kind in ("organization", "user", "token"):
             return r.org_id == p.org_id or (r.kind == "organization" and r.country == p.country)
+        if r.kind == "notification":
+            # Public record once formally notified (the owner's decision; DESIGN.md "Who
+            # uses it"): own country AND notified, both; an unknown state denies.
+            return r.country is not None and r.country == p.country and r.formally_notified is True
         if r.kind in COUNTRY_SCOPED:
             return r.country is not None and r.country == p.country
         return r.kind in ("reference", "report")
@@ -170,14 +178,20 @@ def scope(
 @dataclass(frozen=True)
 class RowRule:
     """Which rows of one kind an actor may see: every row, or the rows matching any one
-    of the flagged conditions (none flagged: no row). :func:`scope` turns it into SQL; a
-    read that runs precompiled statements (``storage.prepared``) binds its values."""
+    of the flagged conditions — every one of them when ``all_of`` is set — (none flagged:
+    no row). :func:`scope` turns it into SQL; a read that runs precompiled statements
+    (``storage.prepared``) binds its values, and must honour ``all_of`` and
+    ``notified_only`` as well as ``by_country`` (or refuse a rule that sets them)."""
 
     everything: bool = False
     by_country: str | None = None  # rows whose country column equals this code
     by_org: int | None = None  # rows owned by this organization
     by_contractor: int | None = None  # case lines whose contractor is this organization
     notified_only: bool = False  # notifications formally notified
+    # Every flagged condition must hold (AND), not any one (OR): an SCO's or a partner's
+    # notifications are its own country's AND formally notified (the owner's decision
+    # that published notifications are public record; DESIGN.md "Who uses it").
+    all_of: bool = False
 
 
 NOTHING = RowRule()
@@ -199,6 +213,10 @@ def row_rule(p: Principal, kind: str, *, pre_decisional: bool = False) -> RowRul
             return RowRule(by_org=p.org_id)
         if kind == "organization":
             return RowRule(by_org=p.org_id, by_country=p.country)
+        if kind == "notification":
+            # Public record once formally notified, of its own country only (the owner's
+            # decision; DESIGN.md "Who uses it"): both conditions, not either.
+            return RowRule(by_country=p.country, notified_only=True, all_of=True) if p.country else NOTHING
         if kind in COUNTRY_SCOPED:
             return RowRule(by_country=p.country) if p.country else NOTHING
         return EVERYTHING if kind in ("reference", "report") else NOTHING
@@ -229,16 +247,20 @@ def _condition(
     rule = row_rule(p, kind, pre_decisional=pre_decisional)
     if rule.everything:
         return true()
-    # A condition whose column the caller did not pass matches nothing (deny by default).
-    conds: list[ColumnElement[bool]] = []
-    if rule.by_org is not None and org is not None:
-        conds.append(org == rule.by_org)
-    if rule.by_country is not None and country is not None:
-        conds.append(country == rule.by_country)
-    if rule.by_contractor is not None and contractor is not None:
-        conds.append(contractor == rule.by_contractor)
-    if rule.notified_only and notified is not None:
-        conds.append(notified.is_(True))
+    # A condition whose column the caller did not pass matches nothing (deny by default):
+    # under ``any`` it drops out of the OR; under ``all_of`` it makes the AND false.
+    flagged: list[ColumnElement[bool] | None] = []
+    if rule.by_org is not None:
+        flagged.append(None if org is None else org == rule.by_org)
+    if rule.by_country is not None:
+        flagged.append(None if country is None else country == rule.by_country)
+    if rule.by_contractor is not None:
+        flagged.append(None if contractor is None else contractor == rule.by_contractor)
+    if rule.notified_only:
+        flagged.append(None if notified is None else notified.is_(True))
+    conds = [c for c in flagged if c is not None]
+    if rule.all_of:
+        return and_(*conds) if conds and len(conds) == len(flagged) else false()
     return or_(*conds) if conds else false()
 
 

@@ -1,7 +1,9 @@
 """Reads of congressional notifications, scoped to what the actor may see.
 
-Scoping is the access policy's row rule (:func:`secassist.identity.policy.scope`): by the
-purchaser's country, and for congress only after formal notification. ``actor=None`` is
+Scoping is the access policy's row rule (:func:`secassist.identity.policy.scope`): for
+congress only after formal notification; for an SCO or a partner its own purchaser country
+AND only after formal notification (published notifications are public record, the project
+owner's decision; DESIGN.md "Who uses it"). ``actor=None`` is
 the system (the CLI, the offer gate): unscoped. The public export reads formally notified
 notifications only. The writes are in :mod:`secassist.notification.service`.
 """

@@ -4,7 +4,8 @@ review — open a case's notification, the informal review, the formal notificat
 statutory review period starts), an emergency waiver and a joint resolution of disapproval.
 
 Login required; what a user sees is scoped by the access policy (Congress: after formal
-notification; a §3(d) request once certified). Forms are shown to the roles the policy
+notification; an SCO or a partner: its own country's, after formal notification — public
+record, the project owner's decision; a §3(d) request once certified). Forms are shown to the roles the policy
 lets act on the notification (``write`` for preparing and the informal review, ``approve``
 for the rest) and the services check again; a refused form is shown again (422) with what
 was typed and the error beside its field; a success redirects with a confirmation.
