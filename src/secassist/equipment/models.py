@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -106,6 +107,15 @@ class Item(Base):
         # Delinquency and the country pages: EEUM items by holder country.
         Index("ix_equipment_item_country_eeum", "holder_country", "eeum_designation", "id"),
         Index("ix_equipment_item_site_state", "site_id", "state"),
+        # Delinquency and the SCO's worklist: held EEUM items by their next inventory due
+        # date (NULL for every other item, so the partial index holds only those).
+        Index(
+            "ix_equipment_item_country_due",
+            "holder_country",
+            "inventory_due_on",
+            postgresql_where=text("inventory_due_on IS NOT NULL"),
+            sqlite_where=text("inventory_due_on IS NOT NULL"),
+        ),
         audited(),
     )
 
@@ -133,6 +143,13 @@ class Item(Base):
     events: Mapped[int] = mapped_column(Integer)
     last_found_on: Mapped[date | None] = mapped_column(Date)
     gone_on: Mapped[date | None] = mapped_column(Date)
+    # When the next EEUM serial-number inventory is due, while the item is held and EEUM
+    # (None otherwise): part of the projection, computed by
+    # :func:`secassist.equipment.monitoring.next_inventory_due` from the catalog's dated
+    # schedules whenever an event moves the item, so "overdue on D" is one comparison.
+    # Derived: not in the audit images (see audit.canonical.logged_columns), so a change of
+    # the catalog's schedules is a backfill (a migration), and `audit verify` ignores it.
+    inventory_due_on: Mapped[date | None] = mapped_column(Date, info={"derived": True})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -30,6 +30,7 @@ from secassist.equipment.models import (
     Lot,
     Site,
 )
+from secassist.equipment.monitoring import next_inventory_due
 from secassist.equipment.queries import (
     find_item,
     get_site,
@@ -216,7 +217,7 @@ def deliver(
             delivered_on=on,
             created_at=at,
             is_demo=is_demo,
-            **_projection(pos),
+            **_projection(pos, designation),
         )
         for serial in wanted
     ]
@@ -237,7 +238,9 @@ def deliver(
 # --- custody events ---------------------------------------------------------------------
 
 
-def _projection(pos: custody.Position) -> dict[str, object]:
+def _projection(pos: custody.Position, designation: str | None) -> dict[str, object]:
+    """The item's projection columns at ``pos``, its next EEUM inventory due date included
+    (computed here, so every event that moves an item keeps it; see ``Item.inventory_due_on``)."""
     assert pos.state is not None
     assert pos.last_on is not None
     return {
@@ -250,6 +253,7 @@ def _projection(pos: custody.Position) -> dict[str, object]:
         "events": pos.events,
         "last_found_on": pos.last_found_on,
         "gone_on": pos.gone_on,
+        "inventory_due_on": next_inventory_due(get_catalog(), designation, pos),
     }
 
 
@@ -327,7 +331,7 @@ def _record_events(
         if positions is not None:
             # The item as this event left it, set as loaded state: the entry's image
             # carries it, and no UPDATE is flushed (the caller has written the rows).
-            for key, value in _projection(positions[n]).items():
+            for key, value in _projection(positions[n], item.eeum_designation).items():
                 set_committed_value(item, key, value)
         fields = record(
             session,
@@ -406,7 +410,10 @@ def apply_events(
     # once per event). The (item_id, seq) key of the events just flushed has already
     # refused a concurrent event on any of these items.
     last = {id(item): (item, pos) for item, _, pos in moved}
-    session.execute(update(Item), [{"id": item.id, **_projection(pos)} for item, pos in last.values()])
+    session.execute(
+        update(Item),
+        [{"id": item.id, **_projection(pos, item.eeum_designation)} for item, pos in last.values()],
+    )
     _record_events(
         session,
         actor,
