@@ -90,7 +90,7 @@ from secassist.equipment.models import RecipientUnit, Site
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
 from secassist.storage.engine import make_engine, make_session_factory
-from secassist.storage.migrate import upgrade
+from secassist.storage.migrate import current_revision, upgrade
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import trace_item
 
@@ -536,7 +536,13 @@ def _opened(marker: Path, url: str, reset: Callable[[], None]) -> Iterator[tuple
         # unchanged, so GENERATOR_VERSION stays.
         engine = make_engine(url)
         try:
+            before = current_revision(engine)
             upgrade(engine)
+            if before != current_revision(engine) and engine.dialect.name == "postgresql":
+                # As after a deployment's backfill: statistics, and the visibility map the
+                # index-only scans of the items need.
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE equipment_item"))
         finally:
             engine.dispose()
     else:

@@ -46,6 +46,18 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# ix_equipment_item_country_due: the report's sort key first, then the columns it reads.
+DUE_INDEX_COLUMNS = (
+    "holder_country",
+    "inventory_due_on",
+    "serial",
+    "id",
+    "item_type",
+    "unit_value_cents",
+    "last_event_on",
+)
+
+
 class Site(Base):
     """A storage site in a partner country (EEUM items are kept at inspected sites, SAMM C8.4
     [S77][S78])."""
@@ -108,13 +120,22 @@ class Item(Base):
         Index("ix_equipment_item_country_eeum", "holder_country", "eeum_designation", "id"),
         Index("ix_equipment_item_site_state", "site_id", "state"),
         # Delinquency and the SCO's worklist: held EEUM items by their next inventory due
-        # date (NULL for every other item, so the partial index holds only those).
+        # date (NULL for every other item, so the partial index holds only those). It covers
+        # the report's two statements (the totals by country, and the delinquent items in
+        # the order listed), so at 10^6 items they read the index alone, in order, instead
+        # of visiting ~750k rows scattered over the table.
         Index(
             "ix_equipment_item_country_due",
-            "holder_country",
-            "inventory_due_on",
+            *DUE_INDEX_COLUMNS,
             postgresql_where=text("inventory_due_on IS NOT NULL"),
             sqlite_where=text("inventory_due_on IS NOT NULL"),
+        ),
+        # Delinquency as of a past date: the EEUM items with events after it (replayed).
+        Index(
+            "ix_equipment_item_eeum_last_event",
+            "last_event_on",
+            postgresql_where=text("eeum_designation IS NOT NULL"),
+            sqlite_where=text("eeum_designation IS NOT NULL"),
         ),
         audited(),
     )

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -45,8 +45,9 @@ MAX_ROWS = 1_000_000
 _CHUNK = 900  # IN-list size (SQLite's default variable limit is 999 on old builds)
 
 
-@dataclass(frozen=True)
-class ScanRow:
+class ScanRow(NamedTuple):
+    """One scanned serial (a tuple: a scan has up to 10^6 of them)."""
+
     line: int
     serial: str
     item_type: str | None
@@ -117,11 +118,6 @@ def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[str]]]:
         book.close()
 
 
-def _cell(header: dict[str, int], cells: list[str], column: str) -> str:
-    i = header.get(column)
-    return cells[i].strip() if i is not None and i < len(cells) else ""
-
-
 def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[ScanRow]:
     """The rows of a scan file, validated; :class:`MalformedFileError` names the first bad
     line and column. Blank lines are skipped; a serial listed twice for the same item
@@ -131,8 +127,9 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
     header: dict[str, int] | None = None
     out: list[ScanRow] = []
     seen: dict[tuple[str | None, str], int] = {}
+    columns: tuple[int | None, ...] = ()
     for line, cells in rows:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         if header is None:
             names = [c.strip().lower() for c in cells]
@@ -144,21 +141,23 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
             if "serial" not in names:
                 raise _bad(line, "serial", "the header row must name a serial column")
             header = {n: i for i, n in enumerate(names) if n}
+            columns = tuple(header.get(c) for c in COLUMNS)
             continue
         if len(out) >= MAX_ROWS:
             raise _bad(line, "-", f"more than {MAX_ROWS:,} rows")
-
-        serial = _cell(header, cells, "serial")
+        # The cells by position, inline: this loop runs once per scanned serial (up to 10^6).
+        width = len(cells)
+        serial, t, nsn, condition = (cells[i].strip() if i is not None and i < width else "" for i in columns)
         if not serial:
             raise _bad(line, "serial", "empty serial")
         if len(serial) > 64:
             raise _bad(line, "serial", "longer than 64 characters")
         kind: str | None = None
-        if t := _cell(header, cells, "item_type"):
+        if t:
             if t.lower() not in cat.item_types:
                 raise _bad(line, "item_type", f"unknown item type {t!r}")
             kind = t.lower()
-        if nsn := _cell(header, cells, "nsn"):
+        if nsn:
             by_nsn = cat.by_nsn.get(nsn)
             if by_nsn is None:
                 raise _bad(line, "nsn", f"unknown NSN {nsn!r}")
@@ -169,7 +168,7 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
         if key in seen:
             raise _bad(line, "serial", f"{serial!r} is also on line {seen[key]}")
         seen[key] = line
-        out.append(ScanRow(line, serial, kind, _cell(header, cells, "condition") or None))
+        out.append(ScanRow(line, serial, kind, condition or None))
     if header is None:
         raise _bad(1, "serial", "the file is empty; it needs a header row naming serial")
     return out
@@ -199,7 +198,8 @@ def _items_by_serial(session: Session, serials: list[str]) -> dict[str, list[_Ro
         serial_json = bindparam("serials", json.dumps(serials), type_=String())
         scanned = func.json_each(serial_json).table_valued("value")
         stmt = select(*_ROW_COLUMNS).where(Item.serial.in_(select(scanned.c.value)))
-    for row in session.execute(stmt):
+    # Core, not the ORM's result processing: plain rows, ~10^5 of them.
+    for row in session.connection().execute(stmt):
         item: _Row = tuple(row)
         out.setdefault(item[_SERIAL], []).append(item)
     return out
@@ -259,7 +259,7 @@ def reconcile(
             result.found.append(
                 {"serial": item[_SERIAL], "item_type": item[_TYPE], "condition": row.condition}
             )
-    held = session.execute(
+    held = session.connection().execute(
         select(Item.id, Item.serial, Item.item_type)
         .where(Item.site_id == where.id, Item.state.in_(sorted(custody.HELD)))
         .order_by(Item.item_type, Item.serial)

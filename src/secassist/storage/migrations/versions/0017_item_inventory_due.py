@@ -47,10 +47,27 @@ def upgrade() -> None:
     op.create_index(
         "ix_equipment_item_country_due",
         "equipment_item",
-        ["holder_country", "inventory_due_on"],
+        [
+            "holder_country",
+            "inventory_due_on",
+            "serial",
+            "id",
+            "item_type",
+            "unit_value_cents",
+            "last_event_on",
+        ],
         unique=False,
         postgresql_where=sa.text("inventory_due_on IS NOT NULL"),
         sqlite_where=sa.text("inventory_due_on IS NOT NULL"),
+    )
+
+    op.create_index(
+        "ix_equipment_item_eeum_last_event",
+        "equipment_item",
+        ["last_event_on"],
+        unique=False,
+        postgresql_where=sa.text("eeum_designation IS NOT NULL"),
+        sqlite_where=sa.text("eeum_designation IS NOT NULL"),
     )
 
 
@@ -97,6 +114,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_equipment_item_eeum_last_event", table_name="equipment_item")
     op.drop_index("ix_equipment_item_country_due", table_name="equipment_item")
     # Plain ALTER TABLE on both (SQLite 3.35+): a batch copy of the table would trip its
     # incoming foreign keys on SQLite, and would copy a million rows for one column.
