@@ -17,8 +17,9 @@ date is never delinquent, and one found late stops being delinquent on the day i
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -213,7 +214,7 @@ def delinquency(
     listed: dict[str, list[DelinquentItem]] = defaultdict(list)
     listed_ids: dict[str, list[int]] = defaultdict(list)  # to merge replayed items in order
     value_cache: dict[int, Decimal] = {}
-    rows: Iterable[tuple[str, str, str, date, int, int]] = conn.execute(
+    rows: Sequence[tuple[str, str, str, date, int, int]] = conn.execute(  # type: ignore[assignment]
         stored.where(late)
         .with_only_columns(
             Item.holder_country,
@@ -224,13 +225,18 @@ def delinquency(
             Item.id,
         )
         .order_by(Item.holder_country, Item.inventory_due_on, Item.serial, Item.id)
-    )
+    ).all()  # one fetchall: iterating the result fetches row by row
+    current: str | None = None
+    items: list[DelinquentItem] = []
+    ids: list[int] = []
     for holder, serial, item_type, due, cents, item_id in rows:
+        if holder != current:  # rows come by country: one dict lookup per country
+            current, items, ids = holder, listed[holder], listed_ids[holder]
         value = value_cache.get(cents)
         if value is None:
             value = value_cache[cents] = dollars(cents)
-        listed[holder].append(DelinquentItem(serial, item_type, due, value))
-        listed_ids[holder].append(item_id)
+        items.append(DelinquentItem(serial, item_type, due, value))
+        ids.append(item_id)
     _replay_past(session, base, cat, as_of, only, totals, listed, listed_ids)
     by_country = {
         cc: CountryDelinquency(
@@ -253,6 +259,11 @@ def delinquency(
         delinquent_value_usd=sum((c.delinquent_value_usd for c in countries), Decimal("0.00")),
         by_country=countries,
     )
+
+
+def _order_key(items: list[DelinquentItem], ids: list[int]) -> Callable[[int], tuple[date, str, int]]:
+    """The report's order (due date, serial, item id) of the ``i``-th listed item."""
+    return lambda i: (items[i].due_on, items[i].serial, ids[i])
 
 
 def _replay_past(
@@ -305,8 +316,13 @@ def _replay_past(
             listing = DelinquentItem(serial, item_type, due, dollars(cents))
             added[holder].append((due, serial, item_id, listing))
     for holder, extra in added.items():
-        merged = [(i.due_on, i.serial, n, i) for i, n in zip(listed[holder], listed_ids[holder], strict=True)]
-        listed[holder] = [x[3] for x in sorted(merged + extra)]
+        # A few items into a long sorted list: each by binary search on (due, serial, id).
+        items, ids = listed[holder], listed_ids[holder]
+        order = _order_key(items, ids)
+        for due, serial, item_id, listing in sorted(extra):
+            at = bisect_left(range(len(items)), (due, serial, item_id), key=order)
+            items.insert(at, listing)
+            ids.insert(at, item_id)
 
 
 def due_inventories(
