@@ -90,7 +90,7 @@ from secassist.equipment.models import RecipientUnit, Site
 from secassist.reference.service import get_reference
 from secassist.reference.sync import sync_reference
 from secassist.storage.engine import make_engine, make_session_factory
-from secassist.storage.migrate import upgrade
+from secassist.storage.migrate import current_revision, upgrade
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows import trace_item
 
@@ -99,6 +99,7 @@ CACHE = Path(os.environ.get("SECASSIST_BENCH_CACHE") or "/work/bench-cache")
 # Bump when the generator's output changes: the cache key carries it, so stale datasets
 # are never reused (they stay on disk until removed by hand).
 GENERATOR_VERSION = 3
+GENERATED_AT = "0016"  # the schema revision the generator's rows are written for
 SEED = 20261207
 ITEMS = 10_000 if QUICK else 1_000_000
 EVENTS_PER_ITEM = (6, 14)  # uniform: ~10 per item, ~10^7 in all
@@ -531,12 +532,30 @@ def _opened(marker: Path, url: str, reset: Callable[[], None]) -> Iterator[tuple
     meta: dict[str, Any]
     if marker.exists():
         meta = json.loads(marker.read_text()) | {"fresh": False}
+        # A dataset cached at an older schema revision is migrated as a deployment would
+        # be (0017 backfills the items' inventory due dates): the generator's output is
+        # unchanged, so GENERATOR_VERSION stays.
+        engine = make_engine(url)
+        try:
+            before = current_revision(engine)
+            upgrade(engine)
+            if before != current_revision(engine) and engine.dialect.name == "postgresql":
+                # As after a deployment's backfill: statistics, and the visibility map the
+                # index-only scans of the items need.
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE equipment_item"))
+        finally:
+            engine.dispose()
     else:
         reset()
         engine = make_engine(url)
         try:
-            upgrade(engine)
+            # The generator writes the rows of revision GENERATED_AT (no due dates on the
+            # items); the later migrations then bring it to head as they would a deployment
+            # (0017 backfills the due dates), so a fresh dataset equals a migrated cached one.
+            upgrade(engine, GENERATED_AT)
             seconds, events = generate(engine)
+            upgrade(engine)
         finally:
             engine.dispose()
         meta = {"events": events, "seconds": seconds, "items": ITEMS, "seed": SEED}
@@ -658,41 +677,40 @@ def raw_trace(
 
 
 def raw_delinquency(cur: Any, ph: str, as_of: date) -> tuple[int, int]:
-    """The report's SELECT of every EEUM item, and the due-date fold (90 days, then 12 months)."""
+    """The report's two statements (``monitoring.delinquency`` with no item replayed): the
+    totals by country as one aggregate over the held EEUM items' stored due dates, and the
+    delinquent items, ordered as listed, fetched as tuples."""
+    day = as_of.isoformat() if ph == "?" else as_of
+    stored = f"inventory_due_on IS NOT NULL AND last_event_on <= {ph} AND holder_country IS NOT NULL"
     cur.execute(
-        "SELECT id, serial, item_type, eeum_designation, unit_value_cents, delivered_on, state, "
-        "holder_country, last_event_on, last_found_on FROM equipment_item "
-        f"WHERE eeum_designation IS NOT NULL AND delivered_on <= {ph} ORDER BY id",
-        (as_of.isoformat() if ph == "?" else as_of,),
+        "SELECT holder_country, SUM(unit_value_cents), "
+        f"SUM(CASE WHEN inventory_due_on < {ph} THEN unit_value_cents ELSE 0 END), COUNT(*) "
+        f"FROM equipment_item WHERE {stored} GROUP BY holder_country",
+        (day, day),
     )
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    held = {"delivered", "stored", "issued", "loaned", "demilitarized"}
-    for _id, _serial, _kind, _designation, cents, delivered, state, holder, _last, found in cur.fetchall():
-        if state not in held:
-            continue
-        delivered = date.fromisoformat(delivered) if isinstance(delivered, str) else delivered
-        found = date.fromisoformat(found) if isinstance(found, str) else found
-        due = delivered + timedelta(days=90) if found is None else _add_months(found, 12)
-        t = totals[holder]
-        t[0] += cents
-        if due < as_of:
-            t[1] += cents
-    return sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
+    totals = cur.fetchall()
+    cur.execute(
+        "SELECT holder_country, serial, item_type, inventory_due_on, unit_value_cents, id "
+        "FROM equipment_item "
+        f"WHERE {stored} AND inventory_due_on < {ph} "
+        "ORDER BY holder_country, inventory_due_on, serial, id",
+        (day, day),
+    )
+    cur.fetchall()
+    return sum(int(t[1]) for t in totals), sum(int(t[2]) for t in totals)
 
 
 def raw_reconcile(cur: Any, ph: str, serials: list[str], site: int, on: date, apply: bool) -> int:
     """The reconciliation's reads in raw SQL; with ``apply``, its event inserts and item updates."""
     found: dict[str, tuple[Any, ...]] = {}
     cols = "SELECT id, serial, item_type, state, site_id, events FROM equipment_item"
-    if ph == "%s":  # as the service: one bound array on PostgreSQL
+    # As the service: one bound array on PostgreSQL, one JSON array through json_each on SQLite.
+    if ph == "%s":
         cur.execute(f"{cols} WHERE serial = ANY(%s::varchar[])", (serials,))
-        for row in cur.fetchall():
-            found[row[1]] = row
-    for lo in range(0, len(serials) if ph == "?" else 0, 900):
-        chunk = serials[lo : lo + 900]
-        cur.execute(f"{cols} WHERE serial IN ({_marks(ph, len(chunk))})", chunk)
-        for row in cur.fetchall():
-            found[row[1]] = row
+    else:
+        cur.execute(f"{cols} WHERE serial IN (SELECT value FROM json_each(?))", (json.dumps(serials),))
+    for row in cur.fetchall():
+        found[row[1]] = row
     cur.execute(
         f"SELECT id, serial, item_type FROM equipment_item WHERE site_id = {ph} AND state IN "
         "('delivered', 'stored', 'issued', 'loaned', 'demilitarized') ORDER BY item_type, serial",

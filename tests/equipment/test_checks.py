@@ -28,6 +28,12 @@ from tests.equipment.test_cli import fails, ok
 SCHED = checks.get_schedules()
 
 
+@pytest.fixture
+def app_env(app_env: dict[str, str], world: World) -> dict[str, str]:
+    """The commands act as the world's DoD case manager (issue #16: a person, not the system)."""
+    return {**app_env, "SECASSIST_AS": world.dod.username}
+
+
 def test_the_schedules_are_dated_sourced_data_and_unsure_ones_say_so() -> None:
     for entry in (*SCHED.routine_checks, *SCHED.site_inspections):
         assert entry.source

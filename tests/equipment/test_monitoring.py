@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from alembic import command
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.clock import FixedClock
@@ -20,6 +22,8 @@ from secassist.equipment import monitoring, queries, service
 from secassist.equipment.catalog import add_months, get_catalog
 from secassist.equipment.custody import HELD, NOWHERE, Event, apply
 from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.models import Item
+from secassist.storage.migrate import alembic_config, upgrade
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.vetting.ruleset import evaluate, get_ruleset
 from secassist.vetting.service import rule_context
@@ -289,6 +293,9 @@ def test_the_sql_report_equals_the_per_item_fold_on_random_histories(
             assert item.eeum_designation is not None
             events = [monitoring.event_of(e) for e, _ in queries.events_of(s, item.id)]
             chains[serial] = (item.item_type, item.eeum_designation, item.unit_value_cents, events)
+            # The stored due date is the fold's: what the report reads from today on.
+            now_pos = monitoring.position_as_of(events, date.max)
+            assert item.inventory_due_on == monitoring.next_inventory_due(CAT, item.eeum_designation, now_pos)
     for day in sorted({rng.randint(0, 1000) for _ in range(25)} | {0, 90, 91, 365, 456}):
         on = d0 + timedelta(days=day)
         want: dict[str, list[object]] = {}
@@ -312,3 +319,45 @@ def test_the_sql_report_equals_the_per_item_fold_on_random_histories(
             ]
             for c in got.by_country
         } == {cc: [t[0], t[1], t[2], sorted(t[3], key=lambda x: (x[2], x[0]))] for cc, t in want.items()}, day  # type: ignore[arg-type, index]  # fmt: skip
+
+
+def test_the_migration_backfills_the_due_dates_the_events_keep(
+    session_factory: sessionmaker[Session], world: World, poland: Poland, clock: FixedClock
+) -> None:
+    """Migration 0017 computes ``inventory_due_on`` for items registered before it as
+    :func:`monitoring.next_inventory_due` does (found, never found, gone, not EEUM), and
+    the report reads the same figures afterwards."""
+    d0 = clock.today()
+    with unit_of_work(session_factory) as s:
+        deliver(s, actor=world.dod, case_ref=poland.case_ref, line_no="001", on=d0, site="Rzeszow depot",
+                serials=["M-1", "M-2", "M-3", "M-4"], clock=clock)  # fmt: skip
+        deliver(s, actor=world.dod, case_ref=poland.case_ref, line_no="003", on=d0, site="Rzeszow depot",
+                serials=["MC-1"], clock=clock)  # fmt: skip
+    clock.advance(timedelta(days=400))
+    with unit_of_work(session_factory) as s:
+        for serial, kind, day, kw in (
+            ("M-2", "inventoried", 59, {"found": True}),
+            ("M-3", "lost", 10, {}),
+            ("M-4", "inventoried", 366, {"found": True}),
+        ):
+            service.record_event(
+                s, actor=world.dod, serial=serial, kind=kind, on=d0 + timedelta(days=day), clock=clock, **kw
+            )
+    engine = session_factory.kw["bind"]
+    with read_only(session_factory) as s:
+        before = {i.serial: i.inventory_due_on for i in s.scalars(select(Item))}
+        report = monitoring.delinquency(s, actor=None, as_of=d0 + timedelta(days=400)).as_json()
+    assert before["M-1"] == d0 + timedelta(days=90)
+    assert before["M-2"] == add_months(d0 + timedelta(days=59), 12)
+    assert before["M-3"] is None
+    cfg = alembic_config()
+    with engine.begin() as conn:  # back to before the column, then forward again
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        assert "inventory_due_on" not in {c["name"] for c in inspect(conn).get_columns("equipment_item")}
+    upgrade(engine)
+    with read_only(session_factory) as s:
+        after = {i.serial: i.inventory_due_on for i in s.scalars(select(Item))}
+        again = monitoring.delinquency(s, actor=None, as_of=d0 + timedelta(days=400)).as_json()
+    assert after == before
+    assert again == report

@@ -63,6 +63,13 @@ def audited_tables() -> dict[str, Table]:
     return {t.name: t for t in Base.metadata.sorted_tables if t.info.get("audited")}
 
 
+def logged_columns(table: Table) -> list[Column[Any]]:
+    """The columns an after-image carries: all but those marked ``info={"derived": True}``,
+    a cache the row's module recomputes from the logged columns (and dated reference data),
+    so changing how it is computed is a backfill, not a change of state to log."""
+    return [c for c in table.columns if not c.info.get("derived")]
+
+
 def column_json(column: Column[Any], value: Any) -> Any:
     """A column's value as the log keeps it. Columns marked ``info={"secret": True}``
     (password and token hashes) are kept as a SHA-256 of their value: the log is read by
@@ -87,7 +94,7 @@ def _image_plan(cls: type, mapper: Mapper[Any]) -> _ImagePlan:
         columns: list[tuple[str, str, bool]] = []
         for prop in mapper.column_attrs:
             for col in prop.columns:
-                if col.table is table:
+                if col.table is table and not col.info.get("derived"):
                     assert isinstance(col, Column)
                     columns.append((prop.key, col.name, bool(col.info.get("secret"))))
         ascii_names = table.name.isascii() and all(name.isascii() for _, name, _ in columns)

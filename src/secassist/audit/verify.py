@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from secassist.audit import checkpoint as cp
 from secassist.audit import merkle
-from secassist.audit.canonical import EntryFields, audited_tables, column_json, entry_bytes, pk_key
+from secassist.audit.canonical import (
+    EntryFields,
+    audited_tables,
+    column_json,
+    entry_bytes,
+    logged_columns,
+    pk_key,
+)
 from secassist.audit.errors import CheckpointError
 from secassist.audit.keys import TrustedKeys
 from secassist.audit.models import AuditCheckpoint, AuditHead
@@ -234,8 +241,9 @@ def _check_rows(
     tables = audited_tables()
     for name, table in tables.items():
         pk_cols = [c.name for c in table.primary_key.columns]
+        columns = logged_columns(table)
         for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings():
-            image = {c.name: column_json(c, row[c.name]) for c in table.columns}
+            image = {c.name: column_json(c, row[c.name]) for c in columns}
             pk = {c: image[c] for c in pk_cols}
             key = pk_key(name, pk)
             seen.add(key)

@@ -17,27 +17,29 @@ date is never delinquent, and one found late stops being delinquent on the day i
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import custody
-from secassist.equipment.catalog import Catalog, add_months, get_catalog
+from secassist.equipment.catalog import Catalog, get_catalog
 from secassist.equipment.common import clock_of
 from secassist.equipment.models import INCIDENT_KINDS, CustodyEvent, Incident, Item
 from secassist.equipment.queries import dollars, find_item, get_site, require, scoped
 from secassist.identity.models import Organization
 from secassist.identity.policy import Principal, actor_of
 from secassist.reference.service import get_reference
+from secassist.storage.prepared import Prepared
 
 
 def overdue(due: date, day: date) -> bool:
@@ -45,13 +47,20 @@ def overdue(due: date, day: date) -> bool:
     return due < day
 
 
+def next_inventory_due(catalog: Catalog, designation: str | None, pos: custody.Position) -> date | None:
+    """When the item's next EEUM serial-number inventory is due at position ``pos``, or None
+    when nothing is due: not EEUM, or not held by the recipient (missing, ended). The value
+    the item's ``inventory_due_on`` column keeps (see the module docstring for the rule)."""
+    if designation is None or pos.delivered_on is None or not custody.accountable(pos):
+        return None
+    return catalog.inventory_due(designation, delivered_on=pos.delivered_on, last_found_on=pos.last_found_on)
+
+
 def delinquent_on(catalog: Catalog, designation: str, pos: custody.Position, day: date) -> date | None:
     """The due date if the item (at position ``pos`` as of ``day``) is delinquent on ``day``,
     else None (see the module docstring for the rule and its authority)."""
-    if pos.delivered_on is None or not custody.accountable(pos):
-        return None
-    due = catalog.inventory_due(designation, delivered_on=pos.delivered_on, last_found_on=pos.last_found_on)
-    return due if overdue(due, day) else None
+    due = next_inventory_due(catalog, designation, pos)
+    return due if due is not None and overdue(due, day) else None
 
 
 def position_as_of(events: Iterable[custody.Event], day: date) -> custody.Position:
@@ -78,8 +87,9 @@ def event_of(row: CustodyEvent) -> custody.Event:
     )
 
 
-@dataclass(frozen=True)
-class DelinquentItem:
+class DelinquentItem(NamedTuple):
+    """One delinquent item of the report (a tuple: the report lists ~10^5 of them at volume)."""
+
     serial: str
     item_type: str
     due_on: date
@@ -159,76 +169,6 @@ def _offices(session: Session, countries: Iterable[str]) -> dict[str, list[str]]
     return out
 
 
-def _due_bounds(cat: Catalog, designation: str, as_of: date) -> tuple[list[_Range], list[_Range]]:
-    """Where an item of ``designation`` may be overdue on ``as_of``, as date ranges for SQL:
-    (delivered_on ranges for items never found, last_found_on ranges for the others).
-
-    The schedule in force is constant between the catalog's ``from`` dates, and within one
-    schedule the due date grows with the date it counts from (``add_months`` clamps but
-    never goes back), so "overdue" is "that date is before a threshold". A range where no
-    schedule is in force is returned whole: :meth:`Catalog.inventory_due` then raises for
-    such an item, as it always has. The ranges are a prefilter; :func:`overdue` decides."""
-    d = cat.designations[designation]
-    starts = sorted({s.from_ for s in (*d.schedules, *cat.eeum_file.default_schedules) if s.from_})
-    edges: list[date | None] = [None, *starts]
-    never: list[_Range] = []
-    found: list[_Range] = []
-    for i, lo in enumerate(edges):
-        hi = edges[i + 1] if i + 1 < len(edges) else None
-        try:
-            sched = cat.schedule(designation, lo or date.min)
-        except ValidationFailedError:
-            never.append((lo, hi))
-            found.append((lo, hi))
-            continue
-        # never found: overdue iff delivered_on + days < as_of
-        never.append((lo, _earliest(hi, as_of - timedelta(days=sched.initial_inventory_days))))
-        # found on F: overdue iff add_months(F, months) < as_of, i.e. F < the first F' that is not
-        months = sched.inventory_interval_months
-        first = add_months(as_of, -months)
-        while add_months(first, months) < as_of:
-            first += timedelta(days=1)
-        while add_months(first - timedelta(days=1), months) >= as_of:
-            first -= timedelta(days=1)
-        found.append((lo, _earliest(hi, first)))
-    return never, found
-
-
-_Range = tuple[date | None, date | None]  # [lo, hi), None unbounded
-
-
-def _earliest(a: date | None, b: date) -> date:
-    return b if a is None else min(a, b)
-
-
-def _in_ranges(column: QueryableAttribute[Any], ranges: list[_Range]) -> ColumnElement[bool]:
-    terms = []
-    for lo, hi in ranges:
-        if lo is not None and hi is not None and hi <= lo:
-            continue
-        conds = [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
-        terms.append(and_(*conds) if conds else column.is_not(None))
-    return or_(*terms) if terms else false()
-
-
-def _maybe_overdue(cat: Catalog, as_of: date) -> ColumnElement[bool]:
-    """A superset of the held EEUM items overdue on ``as_of`` (by :func:`_due_bounds`),
-    plus any whose designation the catalog does not know (``inventory_due`` refuses it)."""
-    terms: list[ColumnElement[bool]] = [Item.eeum_designation.not_in(sorted(cat.designations))]
-    for code in sorted(cat.designations):
-        never, found = _due_bounds(cat, code, as_of)
-        terms.append(
-            and_(
-                Item.eeum_designation == code,
-                or_(
-                    and_(Item.last_found_on.is_(None), _in_ranges(Item.delivered_on, never)),
-                    _in_ranges(Item.last_found_on, found),
-                ),
-            )
-        )
-    return or_(*terms)
-
-
 def delinquency(
     session: Session,
     *,
@@ -240,103 +180,67 @@ def delinquency(
     """EEUM inventory delinquency as of ``as_of`` (a future date is a projection: nothing
     recorded yet after today, so items simply come due), by holder country.
 
-    Items whose last event is on or before ``as_of`` are judged on their stored position:
-    the EEUM totals are a SQL aggregate by country, and only the items that may be overdue
-    (:func:`_maybe_overdue`, a prefilter on the stored dates) are read, their due date then
-    computed by the catalog. The others (events after ``as_of``) are judged on the fold of
-    their events up to ``as_of``. At 10^6 items this reads the delinquent rows, not every
-    row (docs/equipment-scale.md).
+    For an item whose last event is on or before ``as_of``, its stored position is its
+    position on ``as_of``, and its ``inventory_due_on`` (moved with the projection by every
+    event) answers "overdue on ``as_of``" with one comparison: the totals by country are one
+    SQL aggregate, and the delinquent items one ordered select of plain tuples. That is
+    every item for any date from its last event on, so today's report and any projection.
+    The column keeps no history, so for an earlier date the items with events after it are
+    replayed: their events up to ``as_of`` folded (:func:`position_as_of`) and judged by
+    :func:`delinquent_on` with ``catalog`` (default the packaged one, the one the column is
+    computed with). docs/equipment-scale.md has the costs.
     """
     cat = catalog or get_catalog()
-    base = scoped(select(Item), actor, Item.holder_country).where(
-        Item.eeum_designation.is_not(None), Item.delivered_on <= as_of
-    )
     only = get_reference().country(country).code if country else None
+    base = scoped(select(Item), actor, Item.holder_country)
+    # inventory_due_on is set exactly on the held EEUM items (next_inventory_due).
     stored = base.where(
-        Item.last_event_on <= as_of, Item.state.in_(sorted(custody.HELD)), Item.holder_country.is_not(None)
+        Item.inventory_due_on.is_not(None), Item.last_event_on <= as_of, Item.holder_country.is_not(None)
     )
     if only:
         stored = stored.where(Item.holder_country == only)
+    late = Item.inventory_due_on < as_of
     totals: dict[str, list[int]] = {}  # country -> [eeum cents, delinquent cents, eeum items]
-    for holder, cents, n in session.execute(
-        stored.with_only_columns(Item.holder_country, func.sum(Item.unit_value_cents), func.count()).group_by(
-            Item.holder_country
-        )
-    ):
-        assert holder is not None  # filtered in SQL
-        totals[holder] = [int(cents), 0, int(n)]
-    # Plain rows, not ORM objects: at volume these are many.
-    candidates = session.execute(
-        stored.where(_maybe_overdue(cat, as_of)).with_only_columns(
-            Item.id,
-            Item.serial,
-            Item.item_type,
-            Item.eeum_designation,
-            Item.unit_value_cents,
-            Item.delivered_on,
+    # Core, not the ORM's result processing: the listing is ~5*10^5 plain rows at volume.
+    conn = session.connection()
+    for holder, cents, late_cents, n in conn.execute(
+        stored.with_only_columns(
             Item.holder_country,
-            Item.last_found_on,
-        )
-    ).all()
-    # Not filtered by country: a transfer (out, and the receipt by a new holder) may
-    # postdate ``as_of``, so these are judged on their replayed holder below.
-    later = base.where(Item.last_event_on > as_of)
-    rows = session.execute(
-        later.with_only_columns(
-            Item.id,
+            func.sum(Item.unit_value_cents),
+            func.sum(case((late, Item.unit_value_cents), else_=0)),
+            func.count(),
+        ).group_by(Item.holder_country)
+    ):
+        totals[holder] = [int(cents), int(late_cents), int(n)]
+    listed: dict[str, list[DelinquentItem]] = defaultdict(list)
+    listed_ids: dict[str, list[int]] = defaultdict(list)  # to merge replayed items in order
+    value_cache: dict[int, Decimal] = {}
+    # On the driver's cursor (storage.prepared): ~5*10^5 rows at volume, and SQLAlchemy's
+    # Row per row was twice the fetch itself (bench/equipment.py).
+    rows: Sequence[tuple[str, str, str, date, int, int]] = Prepared(
+        stored.where(late)
+        .with_only_columns(
+            Item.holder_country,
             Item.serial,
             Item.item_type,
-            Item.eeum_designation,
+            Item.inventory_due_on,
             Item.unit_value_cents,
-            Item.delivered_on,
-        ).order_by(Item.id)
-    ).all()
-    replay = [r[0] for r in rows]
-    history: dict[int, list[custody.Event]] = defaultdict(list)
-    for start in range(0, len(replay), 1000):
-        chunk = replay[start : start + 1000]
-        events = session.scalars(
-            select(CustodyEvent)
-            .where(CustodyEvent.item_id.in_(chunk), CustodyEvent.occurred_on <= as_of)
-            .order_by(CustodyEvent.item_id, CustodyEvent.seq)
+            Item.id,
         )
-        for ev in events:
-            history[ev.item_id].append(event_of(ev))
-    judged: list[Any] = list(candidates)  # (id, serial, type, designation, cents, delivered, holder, found)
-    for item_id, serial, item_type, designation, cents, delivered_on in rows:
-        pos = position_as_of(history[item_id], as_of)
-        if not custody.accountable(pos):
-            continue
-        holder, found_on = pos.holder_country, pos.last_found_on
-        if holder is None or (only and holder != only):
-            continue
-        t = totals.get(holder)
-        if t is None:
-            t = totals[holder] = [0, 0, 0]
-        t[0] += cents
-        t[2] += 1
-        judged.append((item_id, serial, item_type, designation, cents, delivered_on, holder, found_on))
-    # Once found, the due date no longer depends on the delivery: (designation, date) keys
-    # repeat across a million items (a few thousand distinct days per designation).
-    due_cache: dict[tuple[str, date | None, date | None], date] = {}
-    value_cache: dict[int, Decimal] = {}
-    # (due, serial, item id, item): sorts as the report lists them, the id breaking ties
-    listed: dict[str, list[tuple[date, str, int, DelinquentItem]]] = defaultdict(list)
-    for item_id, serial, item_type, designation, cents, delivered_on, holder, found_on in judged:
-        key = (designation, delivered_on if found_on is None else None, found_on)
-        due = due_cache.get(key)
-        if due is None:
-            due = due_cache[key] = cat.inventory_due(
-                designation, delivered_on=delivered_on, last_found_on=found_on
-            )
-        if overdue(due, as_of):
-            totals[holder][1] += cents
-            value = value_cache.get(cents)
-            if value is None:
-                value = value_cache[cents] = dollars(cents)
-            listed[holder].append((due, serial, item_id, DelinquentItem(serial, item_type, due, value)))
-    for entries in listed.values():
-        entries.sort()
+        .order_by(Item.holder_country, Item.inventory_due_on, Item.serial, Item.id)
+    ).all(session)
+    current: str | None = None
+    items: list[DelinquentItem] = []
+    ids: list[int] = []
+    for holder, serial, item_type, due, cents, item_id in rows:
+        if holder != current:  # rows come by country: one dict lookup per country
+            current, items, ids = holder, listed[holder], listed_ids[holder]
+        value = value_cache.get(cents)
+        if value is None:
+            value = value_cache[cents] = dollars(cents)
+        items.append(DelinquentItem(serial, item_type, due, value))
+        ids.append(item_id)
+    _replay_past(session, base, cat, as_of, only, totals, listed, listed_ids)
     by_country = {
         cc: CountryDelinquency(
             cc,
@@ -344,7 +248,7 @@ def delinquency(
             eeum_value_usd=dollars(t[0]),
             delinquent_value_usd=dollars(t[1]),
             eeum_items=t[2],
-            items=[x[3] for x in listed[cc]],
+            items=listed.get(cc, []),
         )
         for cc, t in totals.items()
     }
@@ -360,6 +264,70 @@ def delinquency(
     )
 
 
+def _order_key(items: list[DelinquentItem], ids: list[int]) -> Callable[[int], tuple[date, str, int]]:
+    """The report's order (due date, serial, item id) of the ``i``-th listed item."""
+    return lambda i: (items[i].due_on, items[i].serial, ids[i])
+
+
+def _replay_past(
+    session: Session,
+    base: Select[Any],
+    cat: Catalog,
+    as_of: date,
+    only: str | None,
+    totals: dict[str, list[int]],
+    listed: dict[str, list[DelinquentItem]],
+    listed_ids: dict[str, list[int]],
+) -> None:
+    """Add the EEUM items with events after ``as_of`` to the report, judged on their events
+    up to ``as_of`` (their stored projection and due date are later than that day)."""
+    # Not filtered by country: a transfer (out, and the receipt by a new holder) may
+    # postdate ``as_of``, so these are judged on their replayed holder.
+    # On ix_equipment_item_eeum_last_event: for a date from the last events on, nothing.
+    rows = session.execute(
+        base.where(Item.eeum_designation.is_not(None), Item.last_event_on > as_of, Item.delivered_on <= as_of)
+        .with_only_columns(Item.id, Item.serial, Item.item_type, Item.eeum_designation, Item.unit_value_cents)
+        .order_by(Item.id)
+    ).all()
+    if not rows:
+        return
+    history: dict[int, list[custody.Event]] = defaultdict(list)
+    for start in range(0, len(rows), 1000):
+        chunk = [r[0] for r in rows[start : start + 1000]]
+        events = session.scalars(
+            select(CustodyEvent)
+            .where(CustodyEvent.item_id.in_(chunk), CustodyEvent.occurred_on <= as_of)
+            .order_by(CustodyEvent.item_id, CustodyEvent.seq)
+        )
+        for ev in events:
+            history[ev.item_id].append(event_of(ev))
+    added: dict[str, list[tuple[date, str, int, DelinquentItem]]] = defaultdict(list)
+    for item_id, serial, item_type, designation, cents in rows:
+        pos = position_as_of(history[item_id], as_of)
+        holder = pos.holder_country
+        if not custody.accountable(pos) or holder is None or (only and holder != only):
+            continue
+        t = totals.get(holder)
+        if t is None:
+            t = totals[holder] = [0, 0, 0]
+        t[0] += cents
+        t[2] += 1
+        assert designation is not None  # filtered in SQL
+        due = delinquent_on(cat, designation, pos, as_of)
+        if due is not None:
+            t[1] += cents
+            listing = DelinquentItem(serial, item_type, due, dollars(cents))
+            added[holder].append((due, serial, item_id, listing))
+    for holder, extra in added.items():
+        # A few items into a long sorted list: each by binary search on (due, serial, id).
+        items, ids = listed[holder], listed_ids[holder]
+        order = _order_key(items, ids)
+        for due, serial, item_id, listing in sorted(extra):
+            at = bisect_left(range(len(items)), (due, serial, item_id), key=order)
+            items.insert(at, listing)
+            ids.insert(at, item_id)
+
+
 def due_inventories(
     session: Session,
     *,
@@ -370,22 +338,16 @@ def due_inventories(
 ) -> list[tuple[Item, date]]:
     """EEUM items still held whose next inventory falls due within ``within_days`` of
     ``as_of`` (or is already overdue), soonest first: the SCO's worklist."""
-    cat = get_catalog()
-    stmt = scoped(select(Item), actor, Item.holder_country).where(
-        Item.eeum_designation.is_not(None), Item.state.in_(sorted(custody.HELD))
-    )
+    horizon = as_of + timedelta(days=within_days)
+    # inventory_due_on is set exactly on the held EEUM items (next_inventory_due).
+    stmt = scoped(select(Item), actor, Item.holder_country).where(Item.inventory_due_on <= horizon)
     if country:
         stmt = stmt.where(Item.holder_country == get_reference().country(country).code)
-    horizon = as_of + timedelta(days=within_days)
     out: list[tuple[Item, date]] = []
-    for item in session.scalars(stmt):
-        assert item.eeum_designation is not None
-        due = cat.inventory_due(
-            item.eeum_designation, delivered_on=item.delivered_on, last_found_on=item.last_found_on
-        )
-        if due <= horizon:
-            out.append((item, due))
-    return sorted(out, key=lambda x: (x[1], x[0].serial))
+    for item in session.scalars(stmt.order_by(Item.inventory_due_on, Item.serial, Item.id)):
+        assert item.inventory_due_on is not None  # filtered in SQL
+        out.append((item, item.inventory_due_on))
+    return out
 
 
 # --- incidents ----------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -44,8 +45,9 @@ MAX_ROWS = 1_000_000
 _CHUNK = 900  # IN-list size (SQLite's default variable limit is 999 on old builds)
 
 
-@dataclass(frozen=True)
-class ScanRow:
+class ScanRow(NamedTuple):
+    """One scanned serial (a tuple: a scan has up to 10^6 of them)."""
+
     line: int
     serial: str
     item_type: str | None
@@ -116,11 +118,6 @@ def _xlsx_cells(data: bytes) -> Iterator[tuple[int, list[str]]]:
         book.close()
 
 
-def _cell(header: dict[str, int], cells: list[str], column: str) -> str:
-    i = header.get(column)
-    return cells[i].strip() if i is not None and i < len(cells) else ""
-
-
 def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[ScanRow]:
     """The rows of a scan file, validated; :class:`MalformedFileError` names the first bad
     line and column. Blank lines are skipped; a serial listed twice for the same item
@@ -130,8 +127,9 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
     header: dict[str, int] | None = None
     out: list[ScanRow] = []
     seen: dict[tuple[str | None, str], int] = {}
+    columns: tuple[int | None, ...] = ()
     for line, cells in rows:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         if header is None:
             names = [c.strip().lower() for c in cells]
@@ -143,11 +141,13 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
             if "serial" not in names:
                 raise _bad(line, "serial", "the header row must name a serial column")
             header = {n: i for i, n in enumerate(names) if n}
+            columns = tuple(header.get(c) for c in COLUMNS)
             continue
         if len(out) >= MAX_ROWS:
             raise _bad(line, "-", f"more than {MAX_ROWS:,} rows")
-
-        serial = _cell(header, cells, "serial")
+        # The cells by position, inline: this loop runs once per scanned serial (up to 10^6).
+        width = len(cells)
+        serial, t, nsn, condition = (cells[i].strip() if i is not None and i < width else "" for i in columns)
         if not serial:
             raise _bad(line, "serial", "empty serial")
         if len(serial) > 64:
@@ -157,11 +157,11 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
             # is a corrupt scan, and PostgreSQL refuses NUL in text.
             raise _bad(line, "serial", f"a control character in {serial!r}")
         kind: str | None = None
-        if t := _cell(header, cells, "item_type"):
+        if t:
             if t.lower() not in cat.item_types:
                 raise _bad(line, "item_type", f"unknown item type {t!r}")
             kind = t.lower()
-        if nsn := _cell(header, cells, "nsn"):
+        if nsn:
             by_nsn = cat.by_nsn.get(nsn)
             if by_nsn is None:
                 raise _bad(line, "nsn", f"unknown NSN {nsn!r}")
@@ -172,51 +172,40 @@ def parse_scan(data: bytes, name: str, catalog: Catalog | None = None) -> list[S
         if key in seen:
             raise _bad(line, "serial", f"{serial!r} is also on line {seen[key]}")
         seen[key] = line
-        out.append(ScanRow(line, serial, kind, _cell(header, cells, "condition") or None))
+        out.append(ScanRow(line, serial, kind, condition or None))
     if header is None:
         raise _bad(1, "serial", "the file is empty; it needs a header row naming serial")
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """The few columns of an item the sorting reads (plain rows: a scan is up to 10^6
-    serials, and ORM objects cost ~50 µs each; docs/equipment-scale.md)."""
-
-    id: int
-    serial: str
-    item_type: str
-    site_id: int | None
-    state: str
-    last_found_on: date | None
-
-
+# The few columns of an item the sorting reads, as plain tuples (a scan is up to 10^6
+# serials, and ORM objects cost ~50 µs each; docs/equipment-scale.md).
 _ROW_COLUMNS = (Item.id, Item.serial, Item.item_type, Item.site_id, Item.state, Item.last_found_on)
-
-
-def _brief(item: _Row) -> dict[str, Any]:
-    return {"serial": item.serial, "item_type": item.item_type}
+_ID, _SERIAL, _TYPE, _SITE, _STATE, _FOUND = range(6)
+_Row = tuple[Any, ...]  # (id, serial, item_type, site_id, state, last_found_on)
 
 
 def _items_by_serial(session: Session, serials: list[str]) -> dict[str, list[_Row]]:
-    """The registry's items with these serials: one ``= ANY(array)`` on PostgreSQL, IN
-    lists of :data:`_CHUNK` on SQLite (its bound-parameter limit); both on the serial index."""
+    """The registry's items with these serials, in one statement on the serial index: the
+    scanned serials as one bound array joined with ``= ANY`` on PostgreSQL, and as one JSON
+    array read by ``json_each`` (a table of the serials, like a temporary table but with no
+    DDL, so a read-only transaction can use it) on SQLite. Not IN lists: 10^5 bound
+    parameters, or 10^2 statements, cost more than the lookups."""
     out: dict[str, list[_Row]] = {}
     if not serials:
         return out
     if session.get_bind().dialect.name == "postgresql":
         # One bound array, not an ARRAY[...] literal of 10^5 parameters.
         serial_list = bindparam("serials", serials, type_=ARRAY(String()))
-        chunks = [select(*_ROW_COLUMNS).where(Item.serial == any_(serial_list))]
+        stmt = select(*_ROW_COLUMNS).where(Item.serial == any_(serial_list))
     else:
-        chunks = [
-            select(*_ROW_COLUMNS).where(Item.serial.in_(serials[start : start + _CHUNK]))
-            for start in range(0, len(serials), _CHUNK)
-        ]
-    for stmt in chunks:
-        for r in session.execute(stmt):
-            row = _Row(*r)
-            out.setdefault(row.serial, []).append(row)
+        serial_json = bindparam("serials", json.dumps(serials), type_=String())
+        scanned = func.json_each(serial_json).table_valued("value")
+        stmt = select(*_ROW_COLUMNS).where(Item.serial.in_(select(scanned.c.value)))
+    # Core, not the ORM's result processing: plain rows, ~10^5 of them.
+    for row in session.connection().execute(stmt):
+        item: _Row = tuple(row)
+        out.setdefault(item[_SERIAL], []).append(item)
     return out
 
 
@@ -246,10 +235,12 @@ def reconcile(
     result = Result()
     found: list[_Row] = []
     seen_ids: set[int] = set()
+    site_id = where.id
+    gone_states = custody.GONE
     for row in scan:
-        items = [i for i in candidates.get(row.serial, []) if row.item_type in (None, i.item_type)]
+        items = [i for i in candidates.get(row.serial, ()) if row.item_type in (None, i[_TYPE])]
         if len(items) > 1:
-            here = [i for i in items if i.site_id == where.id]
+            here = [i for i in items if i[_SITE] == site_id]
             if len(here) != 1:
                 raise _bad(
                     row.line, "item_type", f"{row.serial!r} is registered for several item types; name one"
@@ -259,16 +250,20 @@ def reconcile(
             result.unexpected.append({"line": row.line, "serial": row.serial, "item_type": row.item_type})
             continue
         item = items[0]
-        seen_ids.add(item.id)
-        if item.state in custody.GONE:
-            result.gone.append({**_brief(item), "state": item.state})
-        elif item.site_id != where.id:
-            registered = names.get(item.site_id) if item.site_id is not None else None
-            result.wrong_site.append({**_brief(item), "registered_site": registered})
+        seen_ids.add(item[_ID])
+        if item[_STATE] in gone_states:
+            result.gone.append({"serial": item[_SERIAL], "item_type": item[_TYPE], "state": item[_STATE]})
+        elif item[_SITE] != site_id:
+            registered = names.get(item[_SITE]) if item[_SITE] is not None else None
+            result.wrong_site.append(
+                {"serial": item[_SERIAL], "item_type": item[_TYPE], "registered_site": registered}
+            )
         else:
             found.append(item)
-            result.found.append({**_brief(item), "condition": row.condition})
-    held = session.execute(
+            result.found.append(
+                {"serial": item[_SERIAL], "item_type": item[_TYPE], "condition": row.condition}
+            )
+    held = session.connection().execute(
         select(Item.id, Item.serial, Item.item_type)
         .where(Item.site_id == where.id, Item.state.in_(sorted(custody.HELD)))
         .order_by(Item.item_type, Item.serial)
@@ -279,7 +274,7 @@ def reconcile(
     if not apply:
         return result
     result.applied = True
-    todo_ids = [i.id for i in found if i.last_found_on != on]
+    todo_ids = [i[_ID] for i in found if i[_FOUND] != on]
     if not todo_ids:
         return result
     # Only the items to record become ORM objects (apply_events moves their projection).

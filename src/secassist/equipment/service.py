@@ -31,6 +31,7 @@ from secassist.equipment.models import (
     Lot,
     Site,
 )
+from secassist.equipment.monitoring import next_inventory_due
 from secassist.equipment.queries import (
     find_item,
     get_site,
@@ -217,7 +218,7 @@ def deliver(
             delivered_on=on,
             created_at=at,
             is_demo=is_demo,
-            **_projection(pos),
+            **_projection(pos, designation),
         )
         for serial in wanted
     ]
@@ -238,7 +239,9 @@ def deliver(
 # --- custody events ---------------------------------------------------------------------
 
 
-def _projection(pos: custody.Position) -> dict[str, object]:
+def _projection(pos: custody.Position, designation: str | None) -> dict[str, object]:
+    """The item's projection columns at ``pos``, its next EEUM inventory due date included
+    (computed here, so every event that moves an item keeps it; see ``Item.inventory_due_on``)."""
     assert pos.state is not None
     assert pos.last_on is not None
     return {
@@ -251,6 +254,7 @@ def _projection(pos: custody.Position) -> dict[str, object]:
         "events": pos.events,
         "last_found_on": pos.last_found_on,
         "gone_on": pos.gone_on,
+        "inventory_due_on": next_inventory_due(get_catalog(), designation, pos),
     }
 
 
@@ -312,8 +316,12 @@ def _flush(session: Session) -> None:
 
 def _projection_image(pos: custody.Position) -> dict[str, object]:
     """The projection's columns as an item's after-image carries them (column names are
-    the attribute names)."""
-    return {name: json_value(value) for name, value in _projection(pos).items()}
+    the attribute names); the derived due date is not audited (``audit.canonical``)."""
+    return {
+        name: json_value(value)
+        for name, value in _projection(pos, None).items()
+        if name != "inventory_due_on"
+    }
 
 
 def _record_events(
@@ -364,7 +372,7 @@ def _record_events(
         last = {id(item): (item, pos) for (_, item, _), pos in zip(recorded, positions, strict=True)}
         for item, pos in last.values():
             # Loaded state, not a change: the caller has written it (no UPDATE is flushed).
-            for key, value in _projection(pos).items():
+            for key, value in _projection(pos, item.eeum_designation).items():
                 set_committed_value(item, key, value)
     if pointers:
         session.connection().execute(insert(cast(Table, CustodyEntry.__table__)), pointers)
@@ -385,7 +393,7 @@ def _ids_for_sqlite(session: Session, n: int) -> Iterator[int] | None:
 
 
 _PROJECTION = ("state", "site_id", "unit_id", "holder_country", "holder_org", "last_event_on", "events",
-               "last_found_on", "gone_on")  # fmt: skip
+               "last_found_on", "gone_on", "inventory_due_on")  # fmt: skip
 _ITEMS = cast(Table, Item.__table__)
 _MOVE_ITEM = (
     update(_ITEMS)
@@ -448,7 +456,7 @@ def apply_events(
     session.connection().execute(
         _MOVE_ITEM,
         [
-            {"item_id": item.id, **{f"p_{k}": v for k, v in _projection(pos).items()}}
+            {"item_id": item.id, **{f"p_{k}": v for k, v in _projection(pos, item.eeum_designation).items()}}
             for item, pos in last.values()
         ],
     )

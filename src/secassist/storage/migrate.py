@@ -45,11 +45,30 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision`` in one transaction. On SQLite, foreign-key enforcement is off
+    while the migrations run and checked whole before the commit: a batch migration copies
+    a table, drops it and renames the copy, and the DROP of a table other rows point at
+    fails with enforcement on (Alembic's advice for SQLite batch mode); the check refuses a
+    migration that really leaves a dangling key."""
     cfg = alembic_config()
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+            if driver is not None:  # a no-op inside a transaction: before BEGIN
+                driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, revision)
+                    if driver is not None:
+                        dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                        if dangling is not None:
+                            raise DatabaseUnavailableError(
+                                f"migration failed: it leaves a foreign key of {dangling[0]} dangling"
+                            )
+            finally:
+                if driver is not None:
+                    driver.execute("PRAGMA foreign_keys=ON")
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailableError(f"migration failed, database unavailable: {reason}") from None

@@ -24,6 +24,8 @@ every other read is an ordinary session query):
 * :mod:`secassist.audit.service` — the tree size and the entry an inclusion proof reads,
   held to the proof latency limit of ``bench/audit.py`` (p50 <= 2 ms at 10^7 entries).
 
+* :mod:`secassist.equipment.monitoring` — the delinquency report's listing of the
+  delinquent items (~5*10^5 rows at 10^6 items; ``python -m bench equipment``).
 Add a use only with a benchmark that shows the ORM path far from its peer.
 """
 
