@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, info
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def _case_line(
 
 
 def _done(e: LedgerEntry) -> None:
-    typer.echo(f"recorded {e.kind} entry {e.id}: {e.amount} ({e.program} FY{e.fiscal_year})", err=True)
+    info(f"recorded {e.kind} entry {e.id}: {e.amount} ({e.program} FY{e.fiscal_year})")
 
 
 @app.command("list")
