@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows, info
+from secassist.cli.output import Format, emit_rows
 
 app = typer.Typer(
     help="Leahy vetting: units, vetting requests and outcomes, the obligation check.", no_args_is_help=True
@@ -87,7 +87,7 @@ def outcome(
         msg = f"vetting {v.id}: {v.status}" + (
             f", valid {v.valid_from} to {v.valid_until}" if v.valid_until else ""
         )
-    info(msg)
+    typer.echo(msg, err=True)
 
 
 @app.command("vettings")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from secassist.cli.common import FormatOpt, acting, read_session, uow
-from secassist.cli.output import Format, emit_rows, info
+from secassist.cli.output import Format, emit_rows
 
 app = typer.Typer(help="Organizations: add, list.", no_args_is_help=True)
 
@@ -38,7 +38,7 @@ def add(
             session, actor=acting(session), name=name, kind=kind, country_code=country, office=office
         )
         oid, oname = org.id, org.name
-    info(f"created organization {oname} (id {oid})")
+    typer.echo(f"created organization {oname} (id {oid})", err=True)
 
 
 @app.command("list")

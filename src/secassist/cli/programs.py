@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows, info
+from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def _case_line(
 
 
 def _done(e: LedgerEntry) -> None:
-    info(f"recorded {e.kind} entry {e.id}: {e.amount} ({e.program} FY{e.fiscal_year})")
+    typer.echo(f"recorded {e.kind} entry {e.id}: {e.amount} ({e.program} FY{e.fiscal_year})", err=True)
 
 
 @app.command("list")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows, info
+from secassist.cli.output import Format, emit_rows
 
 if TYPE_CHECKING:
     from secassist.vetting.screening.matcher import Query
@@ -370,7 +370,7 @@ def screen_(
     emit_rows(
         rows, fmt, columns=["list", "entity_id", "name", "matched_name", "score"], title=f"Screening {run_id}"
     )
-    info(f"screening {run_id}: {status}")
+    typer.echo(f"screening {run_id}: {status}", err=True)
 
 
 @app.command("dispose")

@@ -93,7 +93,7 @@ def add(
             os_user=os_user,
         )
         uid, name = user.id, user.username
-    info(f"created user {name} (id {uid}) in {org}")
+    typer.echo(f"created user {name} (id {uid}) in {org}", err=True)
 
 
 @app.command("list")

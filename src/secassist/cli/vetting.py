@@ -321,7 +321,7 @@ def finalize(
             comment=comment,
         )
         msg = f"decision {d.id}: {d.final_decision}"
-    info(msg)
+    typer.echo(msg, err=True)
 
 
 @app.command("enduse-add")
