@@ -1,17 +1,25 @@
 """The shared output helper (``cli/output.py``) as every command uses it: tables readable at
-80 columns when output is not a terminal, ``--quiet``.
+80 columns when output is not a terminal, progress bars only on a terminal, ``--quiet``.
 
-Every table-producing command runs against the demo database through the real ``main()``.
+Every table-producing command runs against the demo database through the real ``main()``;
+the progress tests run ``secassist`` as a real process with standard error on a
+pseudo-terminal, as a person at a terminal would see it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from tests.support import run_cli
+from tests.vetting.screening.conftest import sanctions
 
 # Each table-producing command that needs nothing but the demo database; ``{case}`` is a
 # demo case, ``{day}`` a date the demo covers.
@@ -132,3 +140,71 @@ def test_quiet_keeps_the_data_and_drops_the_informational_lines(piped_env: dict[
     bad = run_cli(piped_env, "--quiet", "cases", "show", "NO-SUCH-CASE")
     assert bad.returncode != 0
     assert "error" in bad.stderr
+
+
+def _run_on_a_terminal(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run ``secassist ARGS`` with standard error on a pseudo-terminal and standard output
+    on a pipe; return the exit code, standard output and what the terminal showed."""
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "secassist", *args],
+            env={**env, "TERM": "xterm-256color"},
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(follower)
+        shown = bytearray()
+        while True:
+            ready, _, _ = select.select([leader], [], [], 120)
+            if not ready:
+                proc.kill()
+                raise AssertionError("the command hung")
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: the command is done
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        code = proc.wait(timeout=60)
+        if proc.stdout:
+            proc.stdout.close()
+    finally:
+        os.close(leader)
+    return code, out, shown.decode(errors="replace")
+
+
+def test_audit_verify_shows_progress_only_on_a_terminal(piped_env: dict[str, str]) -> None:
+    code, out, terminal = _run_on_a_terminal(piped_env, "audit", "verify")
+    assert code == 0, terminal
+    assert "audit log verifies" in out
+    assert "verifying the audit log" in terminal
+    assert "verifying the audit log" not in out
+
+    code, out, terminal = _run_on_a_terminal(piped_env, "--quiet", "audit", "verify")
+    assert code == 0, terminal
+    assert "audit log verifies" in out
+    assert "verifying" not in terminal
+
+    # standard error not a terminal: no bar anywhere
+    piped = run_cli(piped_env, "audit", "verify")
+    assert piped.returncode == 0
+    assert "verifying the audit log" not in piped.stdout + piped.stderr
+
+
+def test_list_load_shows_progress_only_on_a_terminal(app_env: dict[str, str]) -> None:
+    env = {k: v for k, v in app_env.items() if k != "COLUMNS"}
+    sdn = str(sanctions("ofac_sdn_sample_2025"))
+    code, out, terminal = _run_on_a_terminal(env, "screening", "load", sdn, "--published", "2025-05-16")
+    assert code == 0, terminal
+    assert "loaded us_ofac_sdn" in out
+    assert "loading" in terminal
+
+    # the same list again under --quiet: the summary (data) stays, the bar does not
+    code, out, terminal = _run_on_a_terminal(env, "-q", "screening", "load", sdn, "--published", "2025-05-16")
+    assert code == 0, terminal
+    assert "already loaded" in out
+    assert "loading" not in terminal
