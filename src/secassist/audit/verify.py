@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,15 +101,28 @@ def _entries(session: Session) -> Generator[EntryFields]:
 LastImages = dict[str, tuple[int, str, dict[str, Any], dict[str, Any] | None]]
 
 
-def verify_log(session: Session, *, keys: TrustedKeys, check_rows: bool = True) -> Report:
+def verify_log(
+    session: Session,
+    *,
+    keys: TrustedKeys,
+    check_rows: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Recompute the tree from the entries and check nodes, checkpoints (each against the
     key its note names, which must be one of ``keys``) and (unless ``check_rows`` is
-    false) every audited row; the report lists the first problem."""
+    false) every audited row; the report lists the first problem.
+
+    ``progress(read, expected)``, when given, is told every few thousand entries how many
+    were read of the number the log head announces (for a progress bar; reading the
+    entries is most of the work)."""
     report = Report()
     leaves: list[bytes] = []
     last_image: LastImages = {}
+    expected = (session.scalar(select(AuditHead.size).where(AuditHead.id == 1)) or 0) if progress else 0
     with closing(_entries(session)) as entries:
-        problem = _read_entries(entries, leaves, last_image if check_rows else None)
+        problem = _read_entries(entries, leaves, last_image if check_rows else None, progress, expected)
+    if progress is not None:
+        progress(len(leaves), expected)
     if problem:
         report.problems.append(problem)
         return report
@@ -130,15 +143,23 @@ def verify_log(session: Session, *, keys: TrustedKeys, check_rows: bool = True) 
 
 
 LEAF = merkle.LEAF_PREFIX
+# How often ``verify_log`` reports progress: rarely enough to cost nothing per entry.
+_PROGRESS_EVERY = 2048
 
 
 def _read_entries(
-    entries: Iterator[EntryFields], leaves: list[bytes], last_image: LastImages | None
+    entries: Iterator[EntryFields],
+    leaves: list[bytes],
+    last_image: LastImages | None,
+    progress: Callable[[int, int], None] | None = None,
+    expected: int = 0,
 ) -> str | None:
     """Hash every entry into ``leaves`` and note each row's last after-image."""
     for e in entries:
         if e.seq != len(leaves):
             return f"entry {len(leaves)} is missing (next entry found is {e.seq})"
+        if progress is not None and not e.seq % _PROGRESS_EVERY:
+            progress(e.seq, expected)
         leaves.append(sha256(LEAF + entry_bytes(e)).digest())  # merkle.leaf_hash, inline
         if last_image is not None:
             for img in json.loads(e.payload)["rows"]:

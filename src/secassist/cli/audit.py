@@ -19,7 +19,7 @@ import typer
 
 from secassist.cli import witness
 from secassist.cli.common import FormatOpt, read_session, settings, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, progress
 
 if TYPE_CHECKING:
     from secassist.audit.keys import TrustedKey, TrustedKeys
@@ -100,7 +100,8 @@ def verify(
             trusted = keys.load_trusted(settings())
         else:  # a fresh install: no signature to check, so no key is needed
             trusted = keys.TrustedKeys.none()
-        report = verify_log(session, keys=trusted, check_rows=not skip_rows)
+        with progress("verifying the audit log") as tick:
+            report = verify_log(session, keys=trusted, check_rows=not skip_rows, progress=tick.update)
     if not report.ok:
         raise LogVerificationError(report.problems[0])
     rows = "rows not checked" if skip_rows else f"{report.rows} audited rows match their last entries"

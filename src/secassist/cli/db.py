@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from secassist.cli.common import engine
+from secassist.cli.output import info
 
 app = typer.Typer(help="Database schema: upgrade, check, current revision.", no_args_is_help=True)
-console = Console(stderr=True)
 
 
 @app.command()
@@ -23,7 +22,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
         after = migrate.current_revision(eng)
     finally:
         eng.dispose()
-    console.print(f"database at {after} (was {before or 'empty'})")
+    info(f"database at {after} (was {before or 'empty'})")
 
 
 @app.command()
@@ -36,7 +35,7 @@ def check() -> None:
         migrate.check(eng)
     finally:
         eng.dispose()
-    console.print("models and migrations agree; database at head")
+    info("models and migrations agree; database at head")
 
 
 @app.command()

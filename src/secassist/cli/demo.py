@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from secassist.cli.common import settings, uow
+from secassist.cli.output import info
 from secassist.core.errors import ConfigurationError
 
 app = typer.Typer(help="The demo dataset.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def load() -> None:
         )
     with uow() as session:
         summary = load_demo(session)
-    Console(stderr=True).print(f"demo dataset loaded: {summary}")
+    info(f"demo dataset loaded: {summary}")
 
 
 @app.command("logins")

@@ -31,6 +31,7 @@ from secassist.cli import (
     vetting,
 )
 from secassist.cli.common import AS_ENV, set_acting_as
+from secassist.cli.output import set_quiet
 from secassist.core.errors import SecassistError
 
 app = typer.Typer(
@@ -53,9 +54,19 @@ def root(
             "is mapped to). Changes are recorded under that person's name and duties.",
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="For scripts: no progress bars and no informational lines on standard error; "
+            "the data output and errors are unchanged.",
+        ),
+    ] = False,
 ) -> None:
     """Security assistance: programs, FMS cases, vetting, notification, end-use monitoring."""
     set_acting_as(as_user)
+    set_quiet(quiet)
 
 
 app.add_typer(db.app, name="db")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, progress
 
 if TYPE_CHECKING:
     from secassist.vetting.screening.matcher import Query
@@ -201,9 +201,11 @@ def load(
     from secassist.workflows.rescreen import rescreen_open
 
     when = parse_date(published, option="--published") if published else None
-    with uow() as session:
+    # Two steps, each one service call: the bar shows which is running and for how long.
+    with uow() as session, progress(f"loading {path.name}", total=2 if rescreen else 1) as tick:
         newest = session.scalar(select(func.max(ScreeningListVersion.id))) or 0
         v = load_list(session, actor=acting(session), path=path, published=when)
+        tick.advance()
         # The same content again (a rerun after a crash past the commit) is the version
         # already active: nothing was written, and the re-screening already ran with it.
         fresh = v.id > newest
@@ -213,7 +215,11 @@ def load(
             f"{v.identifier_count} identifiers from {len(v.files)} file(s), "
             f"published {v.published or 'unknown'}"
         )
-        report = rescreen_open(session, actor=acting(session)) if rescreen and fresh else None
+        report = None
+        if rescreen and fresh:
+            tick.describe("re-screening open cases, proposals and transfers")
+            report = rescreen_open(session, actor=acting(session))
+        tick.advance()
     typer.echo(summary)
     if report is not None:
         typer.echo(_report_line(report))

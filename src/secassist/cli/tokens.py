@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from secassist.cli.common import FormatOpt, acting, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, info
 from secassist.cli.users import listing
 
 app = typer.Typer(help="API tokens: issue, list, revoke.", no_args_is_help=True)
@@ -65,7 +65,7 @@ def revoke(token_id: Annotated[int, typer.Argument(metavar="ID", help="The token
     with uow() as session:
         token = revoke_token(session, actor=acting(session), token_id=token_id)
         tid = token.id
-    typer.echo(f"revoked token {tid}", err=True)
+    info(f"revoked token {tid}")
 
 
 @app.command("list")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from secassist.cli.common import FormatOpt, acting, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, info
 from secassist.core.errors import NotFoundError, ValidationFailedError
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _set_active(username: str, active: bool) -> None:
             session, actor=acting(session), user_id=user_by_name(session, username).id, active=active
         )
         name = user.username
-    typer.echo(f"{'enabled' if active else 'disabled'} user {name}", err=True)
+    info(f"{'enabled' if active else 'disabled'} user {name}")
 
 
 @app.command("map-os-user")
@@ -157,9 +157,7 @@ def map_os_user(
             session, actor=acting(session), user_id=user_by_name(session, username).id, os_user=account
         )
         name, mapped = user.username, user.os_user
-    typer.echo(
-        f"{name} is mapped to the account {mapped}" if mapped else f"{name} has no account mapped", err=True
-    )
+    info(f"{name} is mapped to the account {mapped}" if mapped else f"{name} has no account mapped")
 
 
 @app.command("disable")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, info
 from secassist.core.errors import ValidationFailedError
 
 app = typer.Typer(
@@ -90,7 +90,7 @@ def sipri_import(path: Annotated[Path, typer.Argument(help="A SIPRI trade-regist
             f"imported {imp.records} records, {imp.holdings} holdings from {imp.file_name} "
             f"(sha256 {imp.sha256[:12]})"
         )
-    typer.echo(msg, err=True)
+    info(msg)
 
 
 @app.command("propose")
@@ -253,7 +253,7 @@ def determine(
             more_likely_than_not=more_likely_than_not,
             actual_knowledge=actual_knowledge,
         )
-    typer.echo(f"recorded {factor} determination on proposal {proposal_id}", err=True)
+    info(f"recorded {factor} determination on proposal {proposal_id}")
 
 
 DecisionArg = Annotated[int | None, typer.Argument(help="The decision; or --case.")]
@@ -294,7 +294,7 @@ def signoff(
         record_signoff(
             session, actor=acting(session), decision_id=did, office=office, concur=concur, comment=comment
         )
-    typer.echo(f"{office} {'concurred' if concur else 'did not concur'} on decision {did}", err=True)
+    info(f"{office} {'concurred' if concur else 'did not concur'} on decision {did}")
 
 
 @app.command("finalize")

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from secassist.cli.common import read_session, settings, uow
+from secassist.cli.output import info
 
 app = typer.Typer(
     help=(
@@ -73,7 +74,7 @@ def witness(
     before = "first checkpoint seen (trusted on first use)"
     if done.previous is not None:
         before = f"consistent with the kept checkpoint of {done.previous.tree_size} entries"
-    typer.echo(f"witnessed checkpoint of {done.checkpoint.tree_size} entries: {before}", err=True)
+    info(f"witnessed checkpoint of {done.checkpoint.tree_size} entries: {before}")
     typer.echo(done.cosigned_note, nl=False)
 
 
