@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help bootstrap run test fuzz lint format typecheck pytest bench load migration docs clean
+.PHONY: help bootstrap run test fuzz lint format typecheck pytest bench load migration docs gallery clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ migration: bootstrap ## New migration from model changes: make migration m="what
 
 docs: bootstrap ## Regenerate the directory map in docs/architecture.md from the module docstrings
 	.venv/bin/python scripts/dirmap.py
+
+gallery: bootstrap ## Regenerate the screenshots in docs/gallery/ and docs/gallery.md (demo data, Debian's Chromium)
+	.venv/bin/python scripts/gallery.py
 
 clean: ## Remove the local database and caches (keeps .venv)
 	rm -rf secassist.db secassist.db-wal secassist.db-shm .pytest_cache .mypy_cache .ruff_cache var
