@@ -20,7 +20,8 @@
   holds). Errors are transport failures and 5xx answers; a 503 counts as an orderly
   degradation only with ``Retry-After``.
 * **Steps**: ``LOAD_USERS`` concurrent users (default ``1 5 10 25 50 100``), each step
-  ``LOAD_STEP_S`` seconds (default 40: the whole run stays under 5 minutes); it stops
+  ``LOAD_STEP_S`` seconds (default 40: the whole run stays under 5 minutes), after an
+  unmeasured warm-up of every read on every worker (:func:`_warm_up`); it stops
   after the first step with a 5xx, a transport error or a read p99 above the target.
   Per step: requests/s and p50/p95/p99 per operation, status codes, the 503s without
   ``Retry-After`` (counted among the errors too), and the CPU seconds of the server
@@ -168,6 +169,27 @@ def _discover(get: Callable[[str, str], Any]) -> dict[str, Any]:
     }
 
 
+def _warm_up(get: Callable[[str, str], Any], found: dict[str, Any]) -> None:
+    """Request each read of the mix a few times per worker before the first step, unmeasured.
+
+    A worker's first request on a route pays one-time costs (FastAPI builds the route's
+    dependency state, SQLAlchemy compiles the statements): tens to hundreds of ms on a loaded
+    machine. In a short step with a few dozen requests per operation, p99 is nearly the
+    maximum, so one cold request would decide it. Each request opens its own connection so
+    that the kernel spreads them over the workers."""
+    refs, serials = found["case_refs"][:3], found["serials"][:3]
+    paths = [("case_manager", f"/cases/{r}") for r in refs] + [
+        ("case_manager", f"/cases/{r}/timeline") for r in refs
+    ]
+    paths += [("eum_monitor", f"/equipment/items/{s}/trace") for s in serials]
+    paths += [(role, "/cases?limit=50") for role in ("case_manager", "partner", "congress")]
+    paths += [("eum_monitor", "/equipment/items?limit=50"), ("case_manager", "/programs/entries")]
+    paths += [("policy", "/transfers?limit=50")]
+    for _ in range(3 * WORKERS):
+        for role, path in paths:
+            get(role, path)
+
+
 def _cpu_ticks(server_pid: int, generator_pid: int | None) -> dict[str, int]:
     """CPU ticks (user+system) so far of the server's process tree, PostgreSQL's processes
     and the generator's tree, from /proc."""
@@ -274,6 +296,7 @@ def run() -> None:
             with _server(engine) as (base, proc):
                 config = tmp / "config.json"
                 found = _discover(_getter(base, tokens))
+                _warm_up(_getter(base, tokens), found)
                 config.write_text(json.dumps({"tokens": tokens, "read_weight": READ_WEIGHT, **found}))
                 steps: list[tuple[int, dict[str, Any]]] = []
                 for users in USERS:
