@@ -102,6 +102,8 @@ def _server(engine: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "secassist.http.app:create_app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
     cmd += ["--log-level", "warning", "--no-access-log"]
+    # Nagle off: --workers binds a socket asyncio leaves Nagle on for (secassist.http.tcp).
+    cmd += ["--http", "secassist.http.tcp:NoDelayH11Protocol"]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
