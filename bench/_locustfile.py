@@ -2,7 +2,8 @@
 
 Reads ``LOAD_CONFIG`` (tokens per role, ids to request) and writes ``LOAD_RESULT`` at the
 end: per-operation counts, requests/s, p50/p95/p99, status codes; read and write totals;
-5xx and transport errors; 409/503 answers without ``Retry-After``."""
+errors (transport failures and every 5xx except a 503 with ``Retry-After``); 503 answers
+without ``Retry-After`` (also counted as errors)."""
 
 from __future__ import annotations
 
@@ -82,30 +83,31 @@ class Writer(HttpUser):
 
     @task(2)
     def obligation(self) -> None:
+        # A dollar at a time from a demo FMF allocation to a line of an FMF case of its
+        # country (bench.load._discover); once the allocation is spent, the honest answer is
+        # a 422 refusal naming the amount.
         o = CONFIG["obligation"]
         if not o:
             return
-        body = {
-            k: o.get(k)
-            for k in ("appropriation_id", "country", "target", "case_id", "case_line_id", "recipient_unit_id")
-        }
-        body |= {"amount": "1.00", "on": o["entry_date"]}
-        self._post("obligation", "/programs/obligations", "case_manager", body)
+        body = o | {"amount": "1.00", "memo": "load"}
+        self._post("obligation", "/programs/obligations", "policy", body)
 
     @task(1)
     def transfer(self) -> None:
+        # Poland's MoD asks consent to retransfer two items it holds; an item already in an
+        # open request must lose with 409 (the registry's one-place-at-a-time rule).
         t = CONFIG["transfer"]
         if not t:
             return
         body = {
-            "from_country": t.get("from"),
-            "to": t.get("to"),
-            "kind": t.get("kind"),
+            "from_country": t["from_country"],
+            "to": t["to"],
+            "kind": "retransfer",
             "on": datetime.now(UTC).date().isoformat(),
             "end_use": "load test",
-            "serials": random.sample(CONFIG["serials"], 2),
+            "serials": random.sample(t["serials"], min(2, len(t["serials"]))),
         }
-        self._post("transfer request", "/transfers", "sco", body)
+        self._post("transfer request", "/transfers", "partner", body)
 
 
 @events.request.add_listener
@@ -116,11 +118,12 @@ def _count(name: str, response: Any, exception: Any, **_: Any) -> None:
         return
     code = response.status_code if response is not None else 0
     STATUSES[name][str(code)] += 1
+    if code == 503 and response.headers.get("Retry-After"):
+        return  # an orderly "come back later" is the degradation asked for (issue #16)
     if code == 503:
-        # An orderly "come back later" is the degradation asked for; without Retry-After it is not.
-        if not response.headers.get("Retry-After"):
-            PROBLEMS["missing_retry_after"] += 1
-    elif code >= 500 or code == 0:
+        # Without Retry-After a 503 is an outage, not a degradation: an error, and counted apart.
+        PROBLEMS["missing_retry_after"] += 1
+    if code >= 500 or code == 0:
         PROBLEMS["errors"] += 1
 
 
