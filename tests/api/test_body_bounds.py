@@ -101,6 +101,8 @@ def test_every_date_in_a_request_body_is_strict_and_bounded(client: TestClient) 
         ("/lors", {**LOR, "received_on": "1066-10-14"}, "received_on"),
         ("/lors", {**LOR, "received_on": 0}, "received_on"),
         ("/lors", {**LOR, "received_on": "2026-01-01", "desired_value": 10**17}, "desired_value"),
+        # A string amount beyond NUMERIC(18, 2): was an overflow in PostgreSQL's driver.
+        ("/lors", {**LOR, "received_on": "2026-01-01", "desired_value": "9" * 20}, "desired_value"),
         ("/cases", {**CASE, "lor_id": HUGE}, "lor_id"),
         ("/cases", {**CASE, "lor_id": MAX_ROW_ID + 1}, "lor_id"),
         ("/cases", {**CASE, "lor_id": 0}, "lor_id"),
