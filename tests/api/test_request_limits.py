@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.config import Settings
 from secassist.identity import service as identity
+from secassist.identity import tokens
 from secassist.identity.tokens import issue_token
 from secassist.storage.uow import unit_of_work
 from tests.cases.factories import World, make_world
@@ -74,6 +75,46 @@ def test_an_anonymous_api_write_is_refused_before_its_body_is_parsed(client: Tes
     r = client.post(f"{API}/lors", content=b"{not json", headers={"Content-Type": "application/json"})
     _problem(r, 401, "auth.failed")
     assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["nonsense", "Bearer", "Basic dXNlcjpwYXNz", "Bearer sa_not-a-real-token", "Bearer made-up"],
+)
+def test_a_made_up_authorization_is_refused_before_the_body_is_parsed(
+    client: TestClient, world: World, authorization: str
+) -> None:
+    # Not even JSON: had it been parsed, the answer would be a 422 naming the body.
+    r = client.post(
+        f"{API}/lors",
+        content=b"{not json",
+        headers={"Authorization": authorization, "Content-Type": "application/json"},
+    )
+    _problem(r, 401, "auth.failed")
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.headers["connection"] == "close"  # answered at the edge, the body unread
+
+
+def test_a_valid_token_is_looked_up_once_per_write(
+    client: TestClient, bearer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The edge checks the token before the body; the route's dependency reuses what it
+    # found rather than paying for the lookup again. (The lookup is a prepared statement
+    # run on the DBAPI cursor, out of SQLAlchemy's events' sight: count its runs.)
+    lookup = tokens._TOKEN_PRINCIPAL
+    real = lookup.all
+    runs: list[object] = []
+
+    def counted(session: Session, params: dict[str, object]) -> list[tuple[Any, ...]]:
+        runs.append(params)
+        return real(session, params)
+
+    monkeypatch.setattr(lookup, "all", counted)
+    # Valid JSON, invalid for the schema: the route's dependencies run (the caller is
+    # resolved) before the body's fields are validated.
+    r = client.post(f"{API}/lors", json={}, headers=bearer)
+    _problem(r, 422, "validation.failed")
+    assert len(runs) == 1, runs
 
 
 def test_a_body_under_the_limit_reaches_the_route(client: TestClient, bearer: dict[str, str]) -> None:
@@ -194,6 +235,16 @@ def test_a_300_mb_anonymous_body_is_refused_unread(live_server: str) -> None:
     assert sent < 300 * MB
     assert elapsed < 10, elapsed
     assert grown < 64 * MB, f"RSS grew by {grown // MB} MB"
+
+
+def test_a_300_mb_body_with_a_made_up_token_is_refused_unread(live_server: str) -> None:
+    headers = {"Authorization": "Bearer sa_made-up-token"}
+    status, sent, elapsed = _push_chunked(live_server, f"{API}/lors", headers, 300 * MB)
+    assert status == 401
+    # Refused before reading: not even the 1 MB limit was taken (a 413 would mean the
+    # body was read up to the limit first).
+    assert sent < 300 * MB
+    assert elapsed < 10, elapsed
 
 
 def test_a_declared_300_mb_body_is_refused_before_it_is_sent(

@@ -106,3 +106,27 @@ def test_no_template_has_inline_script_or_style() -> None:
                 line = text.count("\n", 0, m.start()) + 1
                 found.append(f"{template.relative_to(HERE)}:{line}: {what}")
     assert not found, "the CSP would block these:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_an_unhandled_exception_500_carries_them(
+    settings: Settings, engine: Engine, production: bool
+) -> None:
+    # Starlette's ServerErrorMiddleware answers an unhandled exception outside every
+    # add_middleware layer; the headers must reach that 500 as well.
+    from secassist.http.app import create_app
+
+    s = settings.model_copy(update={"env": "production"}) if production else settings
+    app = create_app(settings=s, engine=engine)
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route(f"{API}/test-boom", boom)
+    app.add_api_route("/test-boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for path in (f"{API}/test-boom", "/test-boom"):
+            r = c.get(path)
+            assert r.status_code == 500, path
+            _assert_hardened(r.headers, path)
+            assert ("strict-transport-security" in r.headers) == production, path

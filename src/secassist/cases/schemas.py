@@ -12,9 +12,7 @@ from typing import Any, Required, TypedDict, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from secassist.core.types import Money
-
-MoneyIn = str | int
+from secassist.core.types import IsoDate, Money, MoneyIn, Quantity, RowId, Version
 
 
 class _In(BaseModel):
@@ -25,7 +23,7 @@ class LorCreate(_In):
     purchaser: str = Field(description="ISO 3166-1 alpha-2 country code, or a NATO body (NATO, NSPA).")
     request_type: str = Field(description="pa | loa | amendment | modification")
     financing: str = Field(description="national | fmf | mixed")
-    received_on: date
+    received_on: IsoDate
     reference_number: str = ""
     articles_services: str = ""
     end_users: list[str] = []
@@ -61,7 +59,7 @@ class LorRead(BaseModel):
 
 
 class CaseCreate(_In):
-    lor_id: int
+    lor_id: RowId
     implementing_agency: str = Field(description="Letter (B, D, P) or abbreviation (USA, USAF, USN).")
     loa_type: str = Field(description="defined_order | blanket_order | clssa")
     title: str
@@ -98,30 +96,30 @@ class CasePage(BaseModel):
 
 
 class LineCreate(_In):
-    version: int
+    version: Version
     item_type: str
     description: str
-    quantity: int | str
+    quantity: Quantity | str
     unit_cost: MoneyIn
     usml_category: str | None = None
     mde: bool = False
     sme: bool = False
     eeum: bool = False
     design_construction: bool | None = None
-    contractor_org_id: int | None = None
+    contractor_org_id: RowId | None = None
 
 
 class LineUpdate(_In):
-    version: int
-    quantity: int | str | None = None
+    version: Version
+    quantity: Quantity | str | None = None
     unit_cost: MoneyIn | None = None
     description: str | None = None
-    contractor_org_id: int | None = None
+    contractor_org_id: RowId | None = None
 
 
 class LineComplete(_In):
-    version: int
-    on: date | None = None
+    version: Version
+    on: IsoDate | None = None
 
 
 class LineRead(BaseModel):
@@ -196,9 +194,9 @@ class CaseRead(CaseSummary):
 
 class AdvanceIn(_In):
     to: str
-    version: int = Field(description="The case version you read; a stale one is answered 409.")
-    on: date | None = None
-    offer_expires_on: date | None = None
+    version: Version = Field(description="The case version you read; a stale one is answered 409.")
+    on: IsoDate | None = None
+    offer_expires_on: IsoDate | None = None
     initial_deposit: MoneyIn | None = None
     acceptance_document: str | None = Field(
         None,
@@ -210,9 +208,9 @@ class AdvanceIn(_In):
 
 
 class OfferIn(_In):
-    version: int
-    offer_expires_on: date
-    on: date | None = None
+    version: Version
+    offer_expires_on: IsoDate
+    on: IsoDate | None = None
     note: str | None = None
 
 
@@ -237,14 +235,14 @@ class AmendmentLine(_In):
 
     item_type: str
     description: str
-    quantity: int | str
+    quantity: Quantity | str
     unit_cost: MoneyIn
     usml_category: str | None = None
     mde: bool = False
     sme: bool = False
     eeum: bool = False
     design_construction: bool | None = None
-    contractor_org_id: int | None = None
+    contractor_org_id: RowId | None = None
 
     def new_line(self) -> NewLine:
         """The fields the client gave, as the service takes them (the amendment records
@@ -254,19 +252,19 @@ class AmendmentLine(_In):
 
 
 class AmendmentCreate(_In):
-    version: int
+    version: Version
     description: str
     new_lines: list[AmendmentLine] = []
-    quantity_changes: dict[str, int | str] = {}
+    quantity_changes: dict[str, Quantity | str] = {}
 
 
 class AmendmentAccept(_In):
-    version: int
-    on: date | None = None
+    version: Version
+    on: IsoDate | None = None
 
 
 class ModificationCreate(_In):
-    version: int
+    version: Version
     description: str
     unit_costs: dict[str, MoneyIn]
 

@@ -7,11 +7,14 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from secassist.core.errors import ValidationFailedError
 
 CENT = Decimal("0.01")
+# Amounts are stored as NUMERIC(18, 2): sixteen digits before the point. A larger one
+# would overflow PostgreSQL's column (a 500), and no appropriation comes near it.
+MAX_MONEY = Decimal(10**16) - CENT
 
 
 def to_money(value: object, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
@@ -31,6 +34,10 @@ def to_money(value: object, *, field: str = "amount", allow_negative: bool = Fal
         raise ValidationFailedError(f"{field}: {value!r} has fractions of a cent", field=field)
     if amount < 0 and not allow_negative:
         raise ValidationFailedError(f"{field}: {value!r} is negative", field=field)
+    if abs(amount) > MAX_MONEY:
+        raise ValidationFailedError(
+            f"{field}: {value!r} is beyond the largest amount ({MAX_MONEY})", field=field
+        )
     return amount.quantize(CENT)
 
 
@@ -74,5 +81,55 @@ def _iso_day_only(value: object) -> object:
     raise ValueError("a date as YYYY-MM-DD")
 
 
-# A calendar date, accepted only as an ISO 8601 YYYY-MM-DD string (or a date).
-IsoDate = Annotated[date, BeforeValidator(_iso_day_only)]
+# The dates a request may carry. No record of U.S. security assistance predates the
+# twentieth century (Lend-Lease 1941, the Foreign Assistance Act 1961, the Arms Export
+# Control Act 1976), and no plan, expiry or appropriation period runs two centuries
+# ahead: outside this horizon a date is a typo (or a probe), "99999-01-01" included.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _within_horizon(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"a date between {MIN_DATE} and {MAX_DATE}")
+    return value
+
+
+# A calendar date, accepted only as an ISO 8601 YYYY-MM-DD string (or a date), within
+# [MIN_DATE, MAX_DATE]; the OpenAPI document says so (pattern and description).
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_day_only),
+    AfterValidator(_within_horizon),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": ISO_DATE_PATTERN,
+            "description": f"A date, YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}.",
+        }
+    ),
+]
+
+# Bounded integers for request bodies. Python's int is unbounded; the columns are not
+# (INTEGER is 32-bit on PostgreSQL), and an unbounded value reached the driver as an
+# overflow (a 500). With these the answer is a 422 naming the field, and the bounds are
+# published in the OpenAPI document.
+MAX_INT32 = 2**31 - 1
+# A row's id (primary keys start at 1).
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+# An optimistic-lock version as the client read it (an INTEGER column).
+Version = Annotated[int, Field(ge=0, le=MAX_INT32, description="The version you read; a stale one is a 409.")]
+# A count of articles: a line's or a lot's quantity.
+MAX_QUANTITY = 100_000_000
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+# A whole-dollar amount given as a JSON integer (a string is bounded by to_money).
+MoneyInt = Annotated[int, Field(ge=-(10**16) + 1, le=10**16 - 1)]
+# Money in a request body: a string ("1,250.00") or a whole-dollar integer, never a
+# float (the service refuses one, naming the field).
+MoneyIn = str | MoneyInt
+# Fiscal years the ledger accepts (programs.service checks the same range).
+MIN_FISCAL_YEAR = 1950
+MAX_FISCAL_YEAR = 2200
+FiscalYear = Annotated[int, Field(ge=MIN_FISCAL_YEAR, le=MAX_FISCAL_YEAR)]

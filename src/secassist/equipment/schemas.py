@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from secassist.core.types import Money
+from secassist.core.types import IsoDate, Money
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class DeliveryCreate(_In):
 
     case: str = Field(min_length=1, max_length=16, description="Case identifier (PL-D-AAA) or id.")
     line: str = Field(pattern=r"^\d{1,3}$", description="Line number as the case shows it (001).")
-    on: date = Field(description="Delivery date.")
+    on: IsoDate = Field(description="Delivery date.")
     site: str = Field(min_length=1, max_length=200, description="The receiving site's name or id.")
     serials: list[str] | None = Field(default=None, min_length=1, max_length=MAX_BATCH)
     quantity: int | None = Field(default=None, ge=1, le=100_000_000, description="Bulk quantity.")
@@ -172,7 +172,7 @@ class EventCreate(_In):
     """A custody event for one serial (see ``equipment/custody.py`` for the rules)."""
 
     kind: str = Field(min_length=1, max_length=16, description="received, stored, issued, loaned, …")
-    on: date
+    on: IsoDate
     site: str | None = Field(default=None, max_length=200, description="Site name or id.")
     unit: str | None = Field(default=None, max_length=300, description="Recipient unit name or id.")
     holder_country: str | None = Field(default=None, max_length=8, description="New holder (transfers).")
@@ -262,15 +262,15 @@ class IncidentCreate(_In):
 
     country: str = Field(min_length=2, max_length=2, description="ISO alpha-2 country code.")
     kind: str = Field(min_length=1, max_length=24)
-    discovered_on: date
+    discovered_on: IsoDate
     description: str = Field(min_length=1, max_length=10_000)
     serial: str | None = Field(default=None, max_length=64)
     site: str | None = Field(default=None, max_length=200)
-    occurred_on: date | None = None
+    occurred_on: IsoDate | None = None
 
 
 class IncidentDate(_In):
-    on: date
+    on: IsoDate
 
 
 class IncidentRead(_Read):

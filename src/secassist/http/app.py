@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from secassist import __version__
 from secassist.api.docs import install_api_docs
@@ -31,6 +32,19 @@ from secassist.web.router import router as web_router
 
 def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
     return render_error(request, status=status, title=title, detail=detail)
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` outside Starlette's ServerErrorMiddleware.
+
+    Starlette always puts ServerErrorMiddleware outermost, above every ``add_middleware``
+    one, so the 500 it answers for an unhandled exception would bypass a headers
+    middleware added the usual way. Wrapping the built stack puts the headers on every
+    response, the 500 included.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(
@@ -55,7 +69,7 @@ def create_app(
             if engine is None:
                 eng.dispose()
 
-    app = FastAPI(
+    app = _App(
         title="secassist",
         version=__version__,
         lifespan=lifespan,
@@ -69,7 +83,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app, error_page=_error_page)
     install_problem_schema(app)
-    # Outermost last: the headers go on every answer, the limits' early refusals included.
+    # SecurityHeaders wraps everything (see _App): the limits' early refusals and the
+    # unhandled-exception 500 carry the headers too.
     app.add_middleware(RequestLimits, api_prefix=API_PREFIX, session_cookie=SESSION_COOKIE)
-    app.add_middleware(SecurityHeaders)
     return app

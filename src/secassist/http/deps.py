@@ -35,6 +35,19 @@ from secassist.storage.uow import unit_of_work
 
 SESSION_COOKIE = "secassist_session"
 CSRF_HEADER = "X-CSRF-Token"
+# The ASGI scope key under which the edge (``http.edge.RequestLimits``) leaves the
+# principal it resolved from a bearer token before reading an API write's body, so the
+# route's dependency does not look the token up a second time.
+TOKEN_PRINCIPAL_KEY = "secassist.token_principal"  # noqa: S105 - a scope key, not a secret
+
+
+def bearer_token(authorization: str) -> str:
+    """The raw token of an ``Authorization: Bearer <token>`` header value, or
+    AuthenticationError for any other scheme or an empty token."""
+    scheme, _, raw = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise AuthenticationError("use 'Authorization: Bearer <token>'")
+    return raw.strip()
 
 
 def session_factory(request: Request) -> sessionmaker[Session]:
@@ -88,10 +101,10 @@ def principal_of(request: Request, session: Session) -> Principal:
     (browsers), both checked for expiry against the app's clock."""
     auth = request.headers.get("authorization", "")
     if auth:
-        scheme, _, raw = auth.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            raise AuthenticationError("use 'Authorization: Bearer <token>'")
-        return principal_from_token(session, raw.strip(), clock=clock_of(request))
+        resolved: Principal | None = request.scope.get(TOKEN_PRINCIPAL_KEY)
+        if resolved is not None:
+            return resolved
+        return principal_from_token(session, bearer_token(auth), clock=clock_of(request))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         principal, web_session = resolve_web_session(session, cookie, clock=clock_of(request))

@@ -4,10 +4,13 @@ Two pure ASGI middlewares (no body buffering of their own, so they cost nothing 
 request and see the raw byte stream):
 
 * :class:`RequestLimits` refuses oversized bodies before they are read (413), counts a
-  streamed (chunked) body as it arrives and stops at the limit, and refuses a state
-  change to the API that carries no credential at all (401) before its body is parsed.
-  A hostile client therefore cannot make the server hold more than the limit in memory,
-  and an anonymous one cannot make it parse anything.
+  streamed (chunked) body as it arrives and stops at the limit, refuses a state change
+  to the API that carries no credential at all (401) before its body is parsed, and
+  checks a bearer token (one hashed lookup) before reading the body, so a made-up
+  ``Authorization`` header is a 401 too. A hostile client therefore cannot make the
+  server hold more than the limit in memory, and one without a valid token cannot make
+  it parse anything. (A session cookie's validity is still checked by the route: a
+  browser's forms are small, and the limit bounds them.)
 * :class:`SecurityHeaders` puts the browser-hardening headers on every response: a
   Content-Security-Policy that allows no inline script, no framing (clickjacking), no
   MIME sniffing, a strict Referrer-Policy, and HSTS in production (OWASP Secure Headers
@@ -18,11 +21,20 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from secassist.core.clock import Clock
 from secassist.core.config import Settings
+from secassist.core.errors import SecassistError
+from secassist.http.deps import TOKEN_PRINCIPAL_KEY, bearer_token
 from secassist.identity.errors import AuthenticationError
+from secassist.identity.policy import Principal
+from secassist.identity.tokens import principal_from_token
+from secassist.storage.engine import translate_error
 
 PROBLEM = "application/problem+json"
 # Methods that carry a body which changes state; a GET/HEAD/OPTIONS body is ignored by
@@ -71,7 +83,9 @@ def _problem(status: int, title: str, detail: str, code: str) -> dict[str, objec
             "code": code}  # fmt: skip
 
 
-async def _refuse(send: Send, problem: dict[str, object], *, api: bool) -> None:
+async def _refuse(
+    send: Send, problem: dict[str, object], *, api: bool, retry_after: int | None = None
+) -> None:
     """Answer without reading the body; ``Connection: close`` because the unread body
     is still on the socket and must not be taken for the next request."""
     status = int(str(problem["status"]))
@@ -88,6 +102,8 @@ async def _refuse(send: Send, problem: dict[str, object], *, api: bool) -> None:
     ]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="secassist"'))
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -96,6 +112,17 @@ def _settings(scope: Scope) -> Settings:
     """The app's settings, set by its lifespan before it takes traffic."""
     settings: Settings | None = getattr(scope["app"].state, "settings", None)
     return settings if settings is not None else Settings()
+
+
+def _resolve_token(scope: Scope, authorization: bytes) -> Principal:
+    """The bearer token's principal, on a short session of its own (closed before the
+    route's unit of work opens, so a request still holds one connection at a time)."""
+    app_state = scope["app"].state
+    factory: sessionmaker[Session] = app_state.session_factory
+    clock: Clock | None = getattr(app_state, "clock", None)
+    raw = bearer_token(authorization.decode("latin-1"))
+    with factory() as session:
+        return principal_from_token(session, raw, clock=clock)
 
 
 class RequestLimits:
@@ -145,6 +172,23 @@ class RequestLimits:
                 too_large = BodyTooLargeError(limit)
                 problem = _problem(413, TOO_LARGE_TITLE, str(too_large.detail), TOO_LARGE_CODE)
                 await _refuse(send, problem, api=api)
+                return
+
+        authorization = _header(scope, b"authorization")
+        if api and has_body and scope["method"] in _WRITES and authorization:
+            # Check the token itself before the body is read: a made-up header is a 401
+            # for the price of one indexed lookup by hash, not a parse of up to the limit.
+            # The route's dependency reuses the principal (TOKEN_PRINCIPAL_KEY).
+            try:
+                scope[TOKEN_PRINCIPAL_KEY] = await run_in_threadpool(_resolve_token, scope, authorization)
+            except SecassistError as exc:
+                await _refuse(send, exc.to_problem(), api=True, retry_after=exc.retry_after)
+                return
+            except SQLAlchemyError as exc:
+                mapped = translate_error(exc)
+                if mapped is None:
+                    raise
+                await _refuse(send, mapped.to_problem(), api=True, retry_after=mapped.retry_after)
                 return
 
         received = 0

@@ -15,12 +15,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from secassist.core.types import MAX_INT64, MAX_ROW_ID
-
-# Fiscal years the ledger can hold: U.S. appropriations start in FY 1790; a bound well
-# beyond any plausible future appropriation keeps the value a small integer.
-MIN_FISCAL_YEAR = 1790
-MAX_FISCAL_YEAR = 2999
+from secassist.core.types import MAX_FISCAL_YEAR, MAX_INT64, MAX_ROW_ID, MIN_FISCAL_YEAR
 
 # A row's id in a path: ids start at 1.
 Id = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The row's id.")]

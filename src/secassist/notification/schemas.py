@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from secassist.core.types import Money
+from secassist.core.types import IsoDate, Money, RowId
 
 
 class NotificationCreate(BaseModel):
@@ -17,7 +17,7 @@ class NotificationCreate(BaseModel):
     mde_value: str = Field(description="USD, as a string")
     other_value: str = Field(description="USD, as a string")
     design_construction_value: str = "0"
-    case_id: int | None = None
+    case_id: RowId | None = None
     transmittal: str | None = None
     kind: str = "sale"
     implementing_agency: str | None = None
@@ -28,13 +28,13 @@ class NotificationCreate(BaseModel):
 
 class InformalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    on: date
+    on: IsoDate
     days: int | None = Field(default=None, ge=0, le=365)
 
 
 class FormalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    on: date
+    on: IsoDate
     transmittal: str | None = None
 
 
@@ -46,7 +46,7 @@ class WaiverIn(BaseModel):
 class DisapprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resolution: str = Field(min_length=1, max_length=100)
-    on: date
+    on: IsoDate
 
 
 class SourceRead(BaseModel):

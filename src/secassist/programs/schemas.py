@@ -8,11 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from secassist.core.types import Money
+from secassist.core.types import FiscalYear, IsoDate, Money, MoneyIn, RowId
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.programs.oversight import TotalsRow
-
-MoneyIn = str | int  # a float is refused by the service, naming the field
 
 
 class _In(BaseModel):
@@ -35,11 +33,11 @@ class ProgramRead(BaseModel):
 
 class AppropriationCreate(_In):
     program: str
-    fiscal_year: int
+    fiscal_year: FiscalYear
     amount: MoneyIn
-    available_from: date
-    available_until: date
-    on: date | None = None
+    available_from: IsoDate
+    available_until: IsoDate
+    on: IsoDate | None = None
     title: str | None = None
     legal_citation: str | None = None
     source: str | None = None
@@ -66,36 +64,36 @@ class AppropriationRead(BaseModel):
 
 
 class AllocationCreate(_In):
-    appropriation_id: int
+    appropriation_id: RowId
     country: str
     amount: MoneyIn
-    on: date
+    on: IsoDate
     memo: str | None = None
 
 
 class ObligationCreate(_In):
-    appropriation_id: int
+    appropriation_id: RowId
     country: str
     amount: MoneyIn
-    on: date
+    on: IsoDate
     target: str = Field(description="case (FMF), training (IMET…) or unit (PKO, Section 333…)")
-    case_id: int | None = None
-    case_line_id: int | None = None
-    recipient_unit_id: int | None = None
+    case_id: RowId | None = None
+    case_line_id: RowId | None = None
+    recipient_unit_id: RowId | None = None
     reference: str | None = None
     memo: str | None = None
 
 
 class ExpenditureCreate(_In):
-    obligation_id: int
+    obligation_id: RowId
     amount: MoneyIn
-    on: date
+    on: IsoDate
     reference: str | None = None
     memo: str | None = None
 
 
 class ReversalCreate(_In):
-    on: date
+    on: IsoDate
     reason: str
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from secassist.core.types import IsoDate, Quantity, RowId
 from secassist.transfers.models import InboxEntry, TransferItem, TransferRequest
 
 # --- input shapes ----------------------------------------------------------------------
@@ -48,13 +49,13 @@ class TransferCreate(_In):
     from_country: str = Field(min_length=2, max_length=8, description="The holder country (ISO alpha-2).")
     to: str = Field(min_length=2, max_length=8, description="The recipient: a country or a NATO body.")
     kind: str = Field(max_length=24, description="retransfer, temporary_repair, … (see the CLI).")
-    on: date = Field(description="The requested date.")
+    on: IsoDate = Field(description="The requested date.")
     end_use: str = Field(min_length=1, max_length=4000)
     end_user: str | None = Field(default=None, max_length=300)
-    return_by: date | None = Field(default=None, description="Temporary transfers: the return date.")
+    return_by: IsoDate | None = Field(default=None, description="Temporary transfers: the return date.")
     serials: list[str] = Field(default_factory=list, max_length=10_000)
-    lot: int | None = Field(default=None, ge=1, description="A bulk lot's id (with quantity).")
-    quantity: int | None = Field(default=None, ge=1)
+    lot: RowId | None = Field(default=None, description="A bulk lot's id (with quantity).")
+    quantity: Quantity | None = Field(default=None, ge=1)
     screenings: dict[str, ScreeningIn] | None = Field(
         default=None,
         description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
@@ -66,21 +67,21 @@ class DecisionIn(_In):
     """State's decision (``transfers decide``)."""
 
     decision: str = Field(pattern="^(approve|deny)$")
-    on: date | None = Field(default=None, description="Decision date (default today).")
+    on: IsoDate | None = Field(default=None, description="Decision date (default today).")
     provisos: list[str] = Field(default_factory=list, max_length=50)
-    valid_until: date | None = Field(default=None, description="Last day the approval may be executed.")
+    valid_until: IsoDate | None = Field(default=None, description="Last day the approval may be executed.")
 
 
 class DateIn(_In):
     """A dated step: the certification sent to Congress, the return."""
 
-    on: date
+    on: IsoDate
 
 
 class ExecuteIn(_In):
     """The execution: its date and, optionally, the serials moved."""
 
-    on: date
+    on: IsoDate
     serials: list[str] | None = Field(
         default=None, max_length=10_000, description="Execution: the serials moved (must be those approved)."
     )

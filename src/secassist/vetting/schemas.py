@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from secassist.core.types import IsoDate, RowId
 from secassist.vetting.decisions_models import (
     EndUseRecordRow,
     VettingDecision,
@@ -44,14 +45,14 @@ class NoteIn(BaseModel):
 
 
 class CaseVettingIn(BaseModel):
-    on: date | None = Field(default=None, description="The proposal date (default today).")
+    on: IsoDate | None = Field(default=None, description="The proposal date (default today).")
     purchaser_name: str | None = None
     screenings: dict[str, ScreeningOutcome] | None = Field(
         default=None,
         description="Outcome per party name; omitted: the parties are screened against the loaded lists.",
     )
     rescreen: bool = False
-    recipient_unit_ids: list[int] = Field(default_factory=list)
+    recipient_unit_ids: list[RowId] = Field(default_factory=list)
     determinations: list[DeterminationIn] = Field(default_factory=list)
 
 
@@ -70,10 +71,10 @@ class FinalizeIn(BaseModel):
 class EndUseIn(BaseModel):
     country: str
     kind: Literal["unauthorized_transfer", "delinquent_inventory", "incident"]
-    occurred_on: date
+    occurred_on: IsoDate
     description: str = Field(min_length=1, max_length=4000)
     source: str = Field(default="", max_length=4000)
-    resolved_on: date | None = None
+    resolved_on: IsoDate | None = None
 
 
 class UnitIn(BaseModel):
@@ -83,16 +84,16 @@ class UnitIn(BaseModel):
 
 
 class VettingIn(BaseModel):
-    requested_on: date
+    requested_on: IsoDate
     purpose: str = Field(min_length=1, max_length=4000)
     sources_checked: list[str] = Field(min_length=1)
 
 
 class OutcomeIn(BaseModel):
     outcome: Literal["approved", "suspended", "denied", "cancelled"]
-    decided_on: date
+    decided_on: IsoDate
     basis: str = Field(min_length=1, max_length=4000)
-    valid_until: date | None = None
+    valid_until: IsoDate | None = None
 
 
 class LeahyStatusOut(BaseModel):
@@ -104,19 +105,19 @@ class LeahyStatusOut(BaseModel):
 
 
 class InformedIn(BaseModel):
-    completed_on: date
+    completed_on: IsoDate
     note: str = Field(min_length=1, max_length=4000)
 
 
 class RemediationIn(BaseModel):
     authority: str
     description: str = Field(min_length=1, max_length=4000)
-    proposed_on: date
+    proposed_on: IsoDate
 
 
 class RemediationDecisionIn(BaseModel):
     accept: bool
-    decided_on: date
+    decided_on: IsoDate
 
 
 class RemediationOut(BaseModel):
