@@ -319,3 +319,43 @@ def test_a_country_named_in_the_query_is_read_as_written(index: Index) -> None:
     # "Norway" folds to "norvai" in canonical spelling; the country still counts.
     q = Query(["Ministry of National Defence of Norway"], schema="Organization")
     assert _hit(index, q, "un_sc_sanctions", "KPe.054") is None
+
+
+def test_common_words_alone_do_not_make_a_match(index: Index) -> None:
+    # "Army" is common among listed organisations: sharing it, and nothing informative, with
+    # ARMY OF ISLAM or the NEW PEOPLE'S ARMY is no match, with or without a country.
+    listed = [m for m in index.match("Army of Islam") if m.name == "ARMY OF ISLAM"]
+    assert listed
+    army = (listed[0].list_name, listed[0].entity_id)
+    for q in (Query(["Iceland Army"]), Query(["Iceland Army"], schema="Organization", countries=["is"])):
+        assert army not in [(m.list_name, m.entity_id) for m in index.match(q)]
+        low = _hit(index, q, *army, threshold=0.3)
+        assert low is not None
+        assert low.score <= 0.7
+        assert (_feat(low, "common_words") or 0) < 0
+        assert "army" in next(f.detail for f in low.features if f.name == "common_words")
+    for name in ("Philippines Army", "Egypt Army"):
+        assert index.match(Query([name], schema="Organization")) == [], name
+    # A typing slip in the informative word is still the listed name.
+    slip = _hit(index, "Army of Islaam", *army)
+    assert slip is not None
+    assert _feat(slip, "common_words") is None
+
+
+def test_an_allied_ministry_of_defence_is_generic_among_organisations(index: Index) -> None:
+    # "Ministry" stands in few entries of all the lists, but among organisations it, like
+    # "national" and "defence", is common: a disagreeing country costs the name almost the
+    # whole generic penalty.
+    for name, country in (
+        ("Ministry of Defence", "dk"),
+        ("Ministry of Defence", "no"),
+        ("Ministry of Defence", "tr"),
+        ("Ministry of National Defence", "pl"),
+        ("Ministry of National Defense", "gr"),
+    ):
+        q = Query([name], schema="Organization", countries=[country])
+        assert index.match(q) == [], (name, country)
+        low = _hit(index, q, "un_sc_sanctions", "KPe.054", threshold=0.3)
+        assert low is not None
+        assert (_feat(low, "information") or 1.0) < 0.35
+        assert (_feat(low, "country") or 0) <= -0.23

@@ -38,8 +38,11 @@ How a query is scored against one listed name (every step shows in the explanati
      and ``COUNTRY_MIN + COUNTRY_GENERIC`` (a generic name; ``COUNTRY_GENERIC_PERSON``
      for a listed person). ``information`` is how
      distinctive the listed name is: its words' shares of entries, counted on the
-     loaded lists themselves (the mean over its words; a word in ``GENERIC_SHARE`` of the entries or more —
-     ministry, defence, industries, army… on real lists — is generic).
+     loaded lists themselves. A person's words are counted among all entries (a word in
+     ``GENERIC_SHARE`` of them is generic; the mean over its words); any other entry's among
+     the organisation, vessel and aircraft entries only (``ORG_GENERIC_SHARE``; half its
+     most informative word, half the mean), where ministry, defence, national, army… are common although
+     persons make them rare overall.
      A country the query's name itself states (read from the word as written: the
      canonical spelling folds "Norway" to "norvai") in a word the listed name does not hold
      ("Ministry of National Defense of Poland") counts as a query country, with or
@@ -48,6 +51,12 @@ How a query is scored against one listed name (every step shows in the explanati
    * ``single_word``: a query or listed name of one word (legal forms dropped) that is not
      a near-exact spelling (:func:`near_exact`) of the other side scores at most
      ``SINGLE_CAP`` unless a birth date agrees ("Nammo AS" / NAMO GROUP, "MBDA" / MBADA).
+   * ``common_words``: against a listed organisation, when the words the query shares with
+     the name (pairs at least ``SHARED`` alike) carry less than ``COMMON_SHARE`` of the
+     name's information (organisation weights, as above), the match scores at most
+     ``SINGLE_CAP`` unless the whole names are within typing slips or a birth date agrees:
+     "Iceland Army" shares only "army" with ARMY OF ISLAM, "Philippines Army" only common
+     words with the NEW PEOPLE'S ARMY / COMMUNIST PARTY OF THE PHILIPPINES.
    * ``weak_alias``: a name the list marks weak (OFAC's remarks a.k.a.s, UN "Low", FtM
      ``weakAlias``) makes a match only with an agreeing birth date or identifier.
 
@@ -106,6 +115,21 @@ COUNTRY_GENERIC = 0.3  # extra for a generic name
 COUNTRY_GENERIC_PERSON = 0.1
 GENERIC_SHARE = 0.002  # a word in this share of the entries (or GENERIC_FLOOR entries, if more) is generic
 GENERIC_FLOOR = 30
+# Organisation names have their own common words (ministry, army, defence, industries): their
+# share of all entries is small because persons dominate the lists, so an organisation's
+# words are weighed among the organisation (vessel, aircraft) entries only, a word in
+# ORG_GENERIC_SHARE of them (or ORG_GENERIC_FLOOR, if more) carrying no information. Set on
+# the bench's TUNE split (40,328 organisation entries; floors 30-200, name information as the
+# mean, the maximum, or half each over its words): the maximum lets Iran's AEROSPACE
+# INDUSTRIES ORGANIZATION match an allied namesake; half each with a floor of 40 keeps the
+# allied ministries of defence out with a margin (from 100 they match again).
+ORG_GENERIC_SHARE = 0.001
+ORG_GENERIC_FLOOR = 40
+# A match against a listed organisation whose shared words carry less than this share of the
+# listed name's information (organisation weights) scores at most SINGLE_CAP unless the
+# whole names are within typing slips: "Iceland Army" / ARMY OF ISLAM shares only "army".
+COMMON_SHARE = 0.5
+SHARED = 0.8  # two words this alike are one shared word (one slip in five letters)
 DATE_AGREE = 0.05
 DATE_DISAGREE = 0.2
 ID_DISAGREE = 0.05
@@ -423,6 +447,7 @@ class Index:
         self.ent_has_ids: list[bool] = []
         self.name_weak: list[bool] = []
         self.name_info: list[float] = []  # distinctiveness of the name, 0 (generic) .. 1
+        self.org_info: dict[str, float] = {}  # a word's information among organisation entries, 0 .. 1
         self.joined_names: dict[str, list[int]] = defaultdict(list)
         self._seen: dict[tuple[str, str], int] = {}
 
@@ -505,12 +530,70 @@ class Index:
         generic = max(GENERIC_FLOOR, GENERIC_SHARE * ents)
         df = {c: len({self.name_ent[n] for n in ns}) for c, ns in self.spelling_names.items()}
         tok_info = {c: max(0.0, min(1.0, math.log(generic / d) / math.log(generic))) for c, d in df.items()}
-        self.name_info = [sum(tok_info[t.canon] for t in toks) / len(toks) for toks in self.name_toks]
+        # Organisation entries have their own common words, counted among them only.
+        org_df: dict[str, set[int]] = defaultdict(set)
+        for n, toks in enumerate(self.name_toks):
+            if self.ent_schema[self.name_ent[n]] not in ("person", ""):
+                for t in toks:
+                    org_df[t.canon].add(self.name_ent[n])
+        orgs = sum(1 for k in self.ent_schema if k not in ("person", ""))
+        org_generic = max(ORG_GENERIC_FLOOR, ORG_GENERIC_SHARE * orgs)
+        self.org_info = {
+            c: max(0.0, min(1.0, math.log(org_generic / len(es)) / math.log(org_generic)))
+            for c, es in org_df.items()
+        }
+        # A person's name is weighed among all entries (the mean over its words); any other
+        # among the organisation entries, half by its most informative word, half by the
+        # mean: "Ministry of Defence" is generic there whatever its share of all entries,
+        # while one distinctive word ("Melli", "Achim") lifts "Melli Bank" part of the way.
+        self.name_info = [
+            sum(tok_info[t.canon] for t in toks) / len(toks)
+            if self.ent_schema[self.name_ent[n]] in ("person", "")
+            else (max(org := [self.info(t) for t in toks]) + sum(org) / len(org)) / 2
+            for n, toks in enumerate(self.name_toks)
+        ]
         self.joined_names = dict(self.joined_names)
         self.spelling_names = dict(self.spelling_names)
         self.key_spellings = dict(self.key_spellings)
         self.ids = dict(self.ids)
         return self
+
+    def info(self, t: Token) -> float:
+        """A word's information among the organisation entries, 0 (in a share
+        ``ORG_GENERIC_SHARE`` of them or more) .. 1 (in one, or in none: a word the lists do not
+        hold tells the names apart)."""
+        return self.org_info.get(t.canon, 1.0)
+
+    def common_words(self, qt: Sequence[Token], n: int) -> tuple[float, str]:
+        """The share of listed name ``n``'s information (organisation weights, :meth:`info`)
+        that the words the query shares with it explain (pairs at least ``SHARED`` alike, each
+        counting its similarity: a loose pair such as Iceland/Islam is not a shared word),
+        and those words. A match on low-information words only ("army", "ministry") with the
+        name's informative word left over says little. A name with no information at all
+        (every word common) counts as explained: its country decides."""
+        name = self.name_toks[n]
+        pairs = sorted(
+            (
+                (s, i, j)
+                for i, q in enumerate(qt)
+                for j, c in enumerate(name)
+                if (s := token_similarity(q, c)) >= PAIR_FLOOR
+            ),
+            reverse=True,
+        )
+        used_q: set[int] = set()
+        used_c: set[int] = set()
+        got = 0.0
+        words: list[str] = []
+        for s, i, j in pairs:
+            if i not in used_q and j not in used_c:
+                used_q.add(i)
+                used_c.add(j)
+                if s >= SHARED:
+                    got += s * self.info(name[j])
+                    words.append(name[j].text)
+        total = sum(self.info(t) for t in name)
+        return (got / total if total > 0 else 1.0), ", ".join(words) or "none"
 
     def extend(self, list_name: str, entities: Iterable[ListEntity]) -> None:
         for e in entities:
@@ -589,6 +672,7 @@ class Index:
         qt: Sequence[Token],
         name_score: float,
         qwords: int = 0,
+        query_raw: tuple[str, str] | None = None,
     ) -> tuple[float, tuple[Feature, ...]] | None:
         """The score of listed name ``n`` (entity ``e``) for a query whose name scored
         ``name_score``, with what the query's context says (module docstring, step 7);
@@ -655,6 +739,24 @@ class Index:
                 Feature("single_word", round(SINGLE_CAP - score, 4), "a one-word name must be spelt exactly")
             )
             score = SINGLE_CAP
+        if (
+            score > SINGLE_CAP
+            and not supported
+            and kind not in ("person", "")
+            and ctx.schema != "person"
+            and (query_raw is None or slips(query_raw, self.name_raw[n]) is None)
+        ):
+            share, shared = self.common_words(qt, n)
+            if share < COMMON_SHARE:
+                feats.append(
+                    Feature(
+                        "common_words",
+                        round(SINGLE_CAP - score, 4),
+                        f"the shared words ({shared}) carry {share:.0%} of the listed name's "
+                        "information among organisations",
+                    )
+                )
+                score = SINGLE_CAP
         if self.name_weak[n] and not supported:
             return None
         if self.name_weak[n]:
@@ -708,7 +810,7 @@ class Index:
             e = c.entity
             if e in best and best[e][1] == c.name:
                 continue
-            got = self.context(q, ctx, e, c.name, c.query_tokens, c.score, c.query_words)
+            got = self.context(q, ctx, e, c.name, c.query_tokens, c.score, c.query_words, c.query_raw)
             if got is None:
                 continue
             final = got[0]
@@ -733,7 +835,7 @@ class Index:
                         name_joined=self.name_join[n],
                         raw=(qr, self.name_raw[n]),
                     )
-                    got = self.context(q, ctx, e, n, qt, scored.score, qwords)
+                    got = self.context(q, ctx, e, n, qt, scored.score, qwords, qr)
                     feats = (
                         Feature("matched_name", round(score, 4), matched),
                         Feature("name_score", round(scored.score, 4), "the name alone, before context"),
