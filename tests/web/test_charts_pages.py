@@ -26,7 +26,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 GROUPS = {
     "pm.officer": ["funds", "pipeline", "notifications", "eeum"],
     "dsca.case": ["funds", "pipeline", "notifications", "eeum"],
-    "pl.mod": ["funds", "pipeline", "eeum"],
+    # a partner reads its own country's formally notified notifications (owner's decision)
+    "pl.mod": ["funds", "pipeline", "notifications", "eeum"],
     "hfac.staff": ["notifications"],
     "ig.auditor": ["funds", "pipeline", "notifications", "eeum"],
 }
@@ -110,7 +111,9 @@ def test_a_partner_charts_only_its_country(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
     page = charts_page(client, session_factory, "pl.mod")
-    assert "chart-notifications" not in page
+    # Notifications: Poland's formally notified ones only, every row charted as Poland's.
+    purchasers = {purchaser for _, purchaser, _ in _table_cells(page, "chart-notifications")}
+    assert purchasers == {"Poland (PL)"}, purchasers
     today = datetime.now(UTC).date()  # the app's clock is the system clock, in UTC
     with read_only(session_factory) as s:
         poland_cases = len(s.scalars(select(Case.id).where(Case.country_code == "PL")).all())
