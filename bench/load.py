@@ -284,7 +284,7 @@ def _report(console: Console, steps: list[tuple[int, dict[str, Any]]]) -> None:
 
 
 def run() -> None:
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 180)
     passwords.use_cheap_hashing_for_tests()  # the tokens' users log in by token, not password
     with _pg.server() as (pg, why), tempfile.TemporaryDirectory() as tmpdir:
         if pg is None:

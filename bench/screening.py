@@ -236,7 +236,7 @@ def prepare() -> Setup:
 
 
 def run() -> None:
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 180)
     setup = prepare()
     real, fake, index = setup.real, setup.fake, setup.index
     build_s, index_mb = setup.build_s, setup.index_mb
