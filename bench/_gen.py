@@ -31,6 +31,7 @@ from secassist.audit import checkpoint, merkle
 from secassist.audit.canonical import EntryFields, canonical, entry_bytes
 from secassist.audit.keys import key_id
 from secassist.audit.models import AuditCheckpoint, AuditHead
+from secassist.cli.output import progress
 from secassist.identity.models import Organization
 
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
@@ -329,15 +330,22 @@ def build(
     # works, so generating the next chunk overlaps with storing this one (2 cores).
     pools = [ThreadPoolExecutor(max_workers=1) for _ in sinks]
     pending: list[Future[None]] = []
+    # A bar on a terminal (standard error); nothing in a pipe or a log (``cli.output.progress``).
     try:
-        for start in range(0, spec.size, CHUNK):
-            rows = entries(spec, kinds, start, min(start + CHUNK, spec.size))
-            nodes = tree.extend([leaf_hash(e.canonical) for e in rows])
+        with progress(f"generating {spec.size:,} audit entries", total=spec.size) as tick:
+            for start in range(0, spec.size, CHUNK):
+                end = min(start + CHUNK, spec.size)
+                rows = entries(spec, kinds, start, end)
+                nodes = tree.extend([leaf_hash(e.canonical) for e in rows])
+                for f in pending:
+                    f.result()
+                pending = [
+                    pool.submit(sink.write, rows, nodes) for pool, sink in zip(pools, sinks, strict=True)
+                ]
+                tick.update(start)  # this chunk is being stored; the ones before it are
             for f in pending:
                 f.result()
-            pending = [pool.submit(sink.write, rows, nodes) for pool, sink in zip(pools, sinks, strict=True)]
-        for f in pending:
-            f.result()
+            tick.update(spec.size)
     finally:
         for pool in pools:
             pool.shutdown(wait=True)

@@ -85,6 +85,7 @@ from bench.cases import _rows as case_rows
 from secassist.audit import merkle
 from secassist.audit.models import INDEXED_SUBJECTS_SQL
 from secassist.cases.models import Case, CaseLine, Lor
+from secassist.cli.output import progress
 from secassist.equipment import monitoring, reconcile
 from secassist.equipment.models import RecipientUnit, Site
 from secassist.reference.service import get_reference
@@ -406,18 +407,21 @@ def generate(engine: Engine) -> tuple[float, int]:
         next_event = 1
         item_tail = (at, 0)  # created_at, is_demo
         event_tail = (None, None, None, at, "bench")  # inventory_id, performed_by, note, recorded_at/by
-        for start in range(1, ITEMS + 1, CHUNK_ITEMS):
-            items, events, entries = [], [], []
-            for item_id in range(start, min(start + CHUNK_ITEMS, ITEMS + 1)):
-                item, chain = _chain(rng, world, item_id, next_event, sizes[item_id - 1])
-                next_event += len(chain)
-                items.append(item + item_tail)
-                # The event with id E was recorded by audit entry E - 1 (one per event).
-                events += [e + event_tail for e in chain]
-                entries += [(e[0], e[0] - 1) for e in chain]
-            writer.write("equipment_item", ITEM_COLUMNS, items)
-            writer.write("equipment_custody_event", EVENT_COLUMNS, events)
-            writer.write("equipment_custody_entry", ("event_id", "audit_seq"), entries)
+        # A bar on a terminal (standard error); nothing in a pipe or a log.
+        with progress(f"generating {ITEMS:,} items and their custody events", total=ITEMS) as tick:
+            for start in range(1, ITEMS + 1, CHUNK_ITEMS):
+                items, events, entries = [], [], []
+                for item_id in range(start, min(start + CHUNK_ITEMS, ITEMS + 1)):
+                    item, chain = _chain(rng, world, item_id, next_event, sizes[item_id - 1])
+                    next_event += len(chain)
+                    items.append(item + item_tail)
+                    # The event with id E was recorded by audit entry E - 1 (one per event).
+                    events += [e + event_tail for e in chain]
+                    entries += [(e[0], e[0] - 1) for e in chain]
+                writer.write("equipment_item", ITEM_COLUMNS, items)
+                writer.write("equipment_custody_event", EVENT_COLUMNS, events)
+                writer.write("equipment_custody_entry", ("event_id", "audit_seq"), entries)
+                tick.update(min(start + CHUNK_ITEMS - 1, ITEMS))
         writer.close()
         assert next_event - 1 == n_events
     if pg:

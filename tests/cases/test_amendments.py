@@ -7,14 +7,16 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.audit.models import AuditEntry
 from secassist.cases import amendments, service
 from secassist.cases.lifecycle import Status
 from secassist.cases.schemas import AmendmentLine, NewLine
 from secassist.core.clock import FixedClock
 from secassist.core.errors import ValidationFailedError
-from secassist.storage.uow import unit_of_work
+from secassist.storage.uow import read_only, unit_of_work
 from tests.cases.factories import World, add_lines, drive, open_case, refused
 
 SPARES = {"item_type": "spare_parts", "description": "Spares", "quantity": 1, "unit_cost": "3000000"}
@@ -71,7 +73,7 @@ def test_modification_numbers_and_the_ten_percent_warning(
         assert small.warning is None
         assert big.warning is not None
         assert "19.7%" in big.warning
-        assert json.loads(big.changes) == {"unit_costs": {"001": "30000000.00"}}
+        assert json.loads(big.changes) == {"reason": "cost", "unit_costs": {"001": "30000000.00"}}
         assert service.case_facts(s, accepted).mde_value == Decimal("120000000.00")
 
 
@@ -151,3 +153,42 @@ def test_the_line_shapes_agree() -> None:
         "unit_cost": "5",
         "mde": True,
     }
+
+
+def test_a_modification_without_a_cost_change_records_its_reason(
+    session_factory: sessionmaker[Session], clock: FixedClock, world: World, accepted: int
+) -> None:
+    """A delivery delay is a modification (SAMM C6.7): no scope change, no unit cost moved,
+    one audit entry; an unknown reason and a cost change without costs are refused."""
+    with unit_of_work(session_factory) as s:
+        before = service.case_facts(s, accepted)
+        audit = s.scalar(select(func.count()).select_from(AuditEntry))
+        m = amendments.issue_modification(
+            s, actor=world.dod, case_id=accepted, description="Delivery of line 001 slips to FY2028 Q2",
+            reason="delivery_schedule", clock=clock,
+        )  # fmt: skip
+        assert (m.kind, m.status, m.warning) == ("modification", "issued", None)
+        assert m.value_before == m.value_after == before.total_value
+        assert json.loads(m.changes) == {"reason": "delivery_schedule", "unit_costs": {}}
+        after = service.case_facts(s, accepted)
+        assert [(ln.quantity, ln.unit_cost) for ln in after.lines] == [
+            (ln.quantity, ln.unit_cost) for ln in before.lines
+        ]
+    with read_only(session_factory) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == (audit or 0) + 1
+        tags = list(s.scalars(select(AuditEntry.tag).order_by(AuditEntry.seq.desc()).limit(1)))
+        assert tags == ["case:modification:issued"]
+    refused(
+        session_factory,
+        "reason",
+        lambda s: amendments.issue_modification(
+            s, actor=world.dod, case_id=accepted, description="x", reason="whim", clock=clock
+        ),
+    )
+    refused(
+        session_factory,
+        "unit_costs",
+        lambda s: amendments.issue_modification(
+            s, actor=world.dod, case_id=accepted, description="x", reason="cost", clock=clock
+        ),
+    )

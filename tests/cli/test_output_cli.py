@@ -14,10 +14,12 @@ import pty
 import select
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import SHARED_DATA
 from tests.support import run_cli
 from tests.vetting.screening.conftest import sanctions
 
@@ -145,10 +147,15 @@ def test_quiet_keeps_the_data_and_drops_the_informational_lines(piped_env: dict[
 def _run_on_a_terminal(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run ``secassist ARGS`` with standard error on a pseudo-terminal and standard output
     on a pipe; return the exit code, standard output and what the terminal showed."""
+    return _on_a_terminal(env, [sys.executable, "-m", "secassist", *args])
+
+
+def _on_a_terminal(env: dict[str, str], argv: list[str]) -> tuple[int, str, str]:
+    """Run ``argv`` as :func:`_run_on_a_terminal` does."""
     leader, follower = pty.openpty()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "secassist", *args],
+            argv,
             env={**env, "TERM": "xterm-256color"},
             stdout=subprocess.PIPE,
             stderr=follower,
@@ -208,3 +215,83 @@ def test_list_load_shows_progress_only_on_a_terminal(app_env: dict[str, str]) ->
     assert code == 0, terminal
     assert "already loaded" in out
     assert "loading" not in terminal
+
+
+def test_notice_import_shows_progress_only_on_a_terminal(app_env: dict[str, str]) -> None:
+    env = {k: v for k, v in app_env.items() if k != "COLUMNS"}
+    files = [str(p) for p in sorted((SHARED_DATA / "notices").glob("*.txt"))]
+    assert files, "the shared notices"
+    code, out, terminal = _run_on_a_terminal(env, "notices", "import", *files)
+    assert code == 0, terminal
+    assert "importing notices" in terminal
+    assert "importing notices" not in out
+    assert "created" in out
+    # machine output, --quiet, or no terminal at all: no bar
+    code, out, terminal = _run_on_a_terminal(env, "notices", "import", *files, "--format", "json")
+    assert code == 0, terminal
+    assert "importing" not in terminal
+    assert {r["outcome"] for r in json.loads(out)} == {"unchanged"}
+    code, out, terminal = _run_on_a_terminal(env, "-q", "notices", "import", *files)
+    assert code == 0, terminal
+    assert "importing" not in terminal
+    piped = run_cli(env, "notices", "import", *files)
+    assert piped.returncode == 0
+    assert "importing" not in piped.stdout + piped.stderr
+
+
+def test_reconciliation_shows_progress_only_on_a_terminal(piped_env: dict[str, str], tmp_path: Path) -> None:
+    piped_env = {**piped_env, "SECASSIST_AS": "army.eum"}  # a dry run, by the end-use monitor
+    items = json.loads(run_cli(piped_env, "equipment", "items", "--format", "json").stdout)
+    at_site = [i for i in items if i.get("site")]
+    assert at_site, "the demo has items held at a site"
+    site = at_site[0]["site"]
+    scan = tmp_path / "scan.csv"
+    scan.write_text(
+        "serial\n" + "".join(f"{i['serial']}\n" for i in at_site if i["site"] == site), encoding="utf-8"
+    )
+    args = ("equipment", "reconcile", str(scan), "--site", site, "--on", "2026-01-01")
+    code, out, terminal = _run_on_a_terminal(piped_env, *args)
+    assert code == 0, terminal
+    assert "reconciling scan.csv" in terminal
+    assert out.startswith("found: ")
+    assert "reconciling" not in out
+    code, out, terminal = _run_on_a_terminal(piped_env, *args, "--format", "json")
+    assert code == 0, terminal
+    assert "reconciling" not in terminal
+    assert json.loads(out)["applied"] is False
+    piped = run_cli(piped_env, *args)
+    assert piped.returncode == 0
+    assert "reconciling" not in piped.stdout + piped.stderr
+
+
+GENERATE = """
+import sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from bench import _gen
+from secassist.storage.engine import make_engine
+from secassist.storage.migrate import upgrade
+engine = make_engine(f"sqlite:///{sys.argv[1]}")
+upgrade(engine)
+_gen.build(_gen.Spec.for_size(3000), [engine], Ed25519PrivateKey.generate(), vacuum=False)
+print("built")
+"""
+
+
+def test_bench_data_generation_shows_progress_only_on_a_terminal(
+    app_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The bench's audit-log generator (``bench._gen``, also the first step of the equipment
+    generator), as the audit bench runs it into a fresh SQLite file: a bar on a terminal,
+    none in a pipe."""
+    argv = [sys.executable, "-c", GENERATE]
+    code, out, terminal = _on_a_terminal(app_env, [*argv, str(tmp_path / "tty.db")])
+    assert code == 0, terminal
+    assert out.strip() == "built"
+    assert "generating 3,000 audit entries" in terminal
+    piped = subprocess.run(
+        [*argv, str(tmp_path / "piped.db")], env=app_env, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.strip() == "built"
+    assert "generating" not in piped.stderr

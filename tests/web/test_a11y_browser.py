@@ -81,7 +81,9 @@ def overflow(page: Page) -> int:
 
 
 def check_page(page: Page, user: str, path: str, found: Findings) -> None:
-    """Axe at desktop width, then the no-horizontal-scroll check and a screenshot at each width."""
+    """At each width (1280 px, then 390 px): axe, the no-horizontal-scroll check and a screenshot.
+    Axe runs at both widths because the phone layout is a different page to a screen reader
+    (stacked tables, wrapped navigation) and may hide or clip what the desktop shows."""
     # Public pages read the same for everyone: checked once.
     key = ("", path) if path in PUBLIC else (user, path)
     if key in found.visited:
@@ -91,14 +93,16 @@ def check_page(page: Page, user: str, path: str, found: Findings) -> None:
     response = page.goto(path)
     assert response is not None, f"{user} {path}: no response"
     assert response.ok, f"{user} {path}: HTTP {response.status}"
-    for v in run_axe(page):
-        if v["impact"] in FAILING_IMPACTS:
-            targets = "; ".join(str(n["target"]) for n in v["nodes"][:3])
-            found.problems.append(f"{user} {path}: axe {v['impact']} {v['id']} ({v['help']}) at {targets}")
     out = screens_dir()
     out.mkdir(parents=True, exist_ok=True)
     for name, (w, h) in VIEWPORTS.items():
         page.set_viewport_size({"width": w, "height": h})
+        for v in run_axe(page):
+            if v["impact"] in FAILING_IMPACTS:
+                targets = "; ".join(str(n["target"]) for n in v["nodes"][:3])
+                found.problems.append(
+                    f"{user} {path} at {w}px: axe {v['impact']} {v['id']} ({v['help']}) at {targets}"
+                )
         extra = overflow(page)
         if extra > 0:
             culprits = page.evaluate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.audit.models import AuditEntry
 from secassist.cases import service
 from secassist.cases.lifecycle import Status
 from secassist.cases.models import Case, CaseLine, Lor
@@ -297,7 +299,9 @@ def test_amendments_and_modifications(
     assert "Two more aircraft" in bad.text
     r = post(client, "/cases/PL-D-AAA/amendments", {**amend, "quantities": "001=6"})
     assert r.status_code == 303
-    assert "Amendment 1 proposed (total after: $151,500,000.00)." in flash(client, "/cases/PL-D-AAA")
+    assert "Amendment 1 proposed (total after: $151,500,000.00); it applies when the purchaser" in flash(
+        client, "/cases/PL-D-AAA"
+    )
     mod = {"csrf": csrf, "version": version(session_factory, case_id), "description": "Price update",
            "unit_costs": "002=200000"}  # fmt: skip
     r = post(client, "/cases/PL-D-AAA/modifications", mod)
@@ -319,6 +323,90 @@ def test_amendments_and_modifications(
     assert "Amendment 1 accepted and applied." in flash(client, "/cases/PL-D-AAA")
     with read_only(session_factory) as s:
         assert service.lines_of(s, case_id)[0].quantity == 6
+
+
+def test_an_amendment_adds_a_line_and_a_modification_records_a_schedule_change(
+    client: TestClient, world: World, case_id: int, session_factory: sessionmaker[Session]
+) -> None:
+    """An amendment adds a new line (item, quantity, unit cost) that applies on the
+    purchaser's acceptance; a refused new line keeps its input with the error beside its
+    field; a modification with no cost change (a delivery delay) is recorded with its reason."""
+    drive(session_factory, case_id, Status.accepted, FixedClock(CLOCK.now() + timedelta(days=5)))
+    csrf = login(client, session_factory, "dod")
+    page = client.get("/cases/PL-D-AAA").text
+    assert 'data-testid="amendment-new-line"' in page
+    assert 'name="reason"' in page
+    amend = {"csrf": csrf, "version": version(session_factory, case_id), "description": "Add spares",
+             "new_item_type": "spare_parts", "new_description": "Spare engines", "new_quantity": "2",
+             "new_unit_cost": "lots"}  # fmt: skip
+    lines_before, audit_before = count(session_factory, CaseLine), count(session_factory, AuditEntry)
+    bad = post(client, "/cases/PL-D-AAA/amendments", amend)
+    assert bad.status_code == 422
+    assert error(bad.text, "new_unit_cost").startswith("unit_cost:")
+    assert 'value="Spare engines"' in bad.text  # the input is kept
+    bad = post(
+        client, "/cases/PL-D-AAA/amendments", {**amend, "new_unit_cost": "3000000", "quantities": "001=x"}
+    )
+    assert bad.status_code == 422
+    assert "line 001" in error(bad.text, "quantities")
+    assert count(session_factory, AuditEntry) == audit_before  # nothing written
+    r = post(client, "/cases/PL-D-AAA/amendments", {**amend, "new_unit_cost": "3000000"})
+    assert r.status_code == 303
+    assert "Amendment 1 proposed (1 new line, total after: $107,500,000.00)" in flash(
+        client, "/cases/PL-D-AAA"
+    )
+    assert count(session_factory, CaseLine) == lines_before  # not until the purchaser accepts
+    assert count(session_factory, AuditEntry) == audit_before + 1
+
+    mod = {"csrf": csrf, "version": version(session_factory, case_id), "reason": "delivery_schedule",
+           "description": "Line 001 delivery slips to FY2028 Q2", "unit_costs": ""}  # fmt: skip
+    bad = post(client, "/cases/PL-D-AAA/modifications", {**mod, "reason": "cost"})
+    assert bad.status_code == 422
+    assert "at least one unit cost" in error(bad.text, "unit_costs")
+    r = post(client, "/cases/PL-D-AAA/modifications", mod)
+    assert r.status_code == 303
+    assert "Modification 1 issued (delivery delay or schedule change)." in flash(client, "/cases/PL-D-AAA")
+    assert count(session_factory, AuditEntry) == audit_before + 2
+
+    csrf = login(client, session_factory, "pl")
+    accept = {"csrf": csrf, "version": version(session_factory, case_id), "on": ""}
+    assert post(client, "/cases/PL-D-AAA/amendments/1/accept", accept).status_code == 303
+    with read_only(session_factory) as s:
+        added = service.lines_of(s, case_id)[-1]
+        assert (added.number, added.description, added.quantity) == ("003", "Spare engines", 2)
+        assert added.value == Decimal("6000000.00")
+
+
+def test_a_line_is_completed_and_the_last_one_completes_the_case(
+    client: TestClient, world: World, case_id: int, session_factory: sessionmaker[Session]
+) -> None:
+    """On an implemented case the case manager marks a line supply/services complete from
+    its page; a future date is refused beside the field; the last line makes the case SSC.
+    Before implementation, and for the purchaser, no such form."""
+    csrf = login(client, session_factory, "dod")
+    assert 'data-testid="line-complete-form"' not in client.get("/cases/PL-D-AAA/lines/001").text
+    drive(session_factory, case_id, Status.implemented, FixedClock(CLOCK.now() + timedelta(days=5)))
+    page = client.get("/cases/PL-D-AAA/lines/001").text
+    assert 'data-testid="line-complete-form"' in page
+    done = {"csrf": csrf, "version": version(session_factory, case_id), "on": "2999-01-01"}
+    bad = post(client, "/cases/PL-D-AAA/lines/001/complete", done)
+    assert bad.status_code == 422
+    assert "future" in error(bad.text, "on")
+    assert 'value="2999-01-01"' in bad.text
+    r = post(client, "/cases/PL-D-AAA/lines/001/complete", {**done, "on": ""})
+    assert r.status_code == 303
+    assert "Line 001 is supply/services complete" in flash(client, "/cases/PL-D-AAA")
+    assert 'data-testid="line-complete-form"' not in client.get("/cases/PL-D-AAA/lines/001").text
+    again = {**done, "on": "", "version": version(session_factory, case_id)}
+    r = post(client, "/cases/PL-D-AAA/lines/002/complete", again)
+    assert r.status_code == 303
+    assert "case PL-D-AAA is now" in flash(client, "/cases/PL-D-AAA")
+    with read_only(session_factory) as s:
+        assert (
+            service.get_case(s, actor=None, case_id=case_id).status == Status.supply_services_complete.value
+        )
+    csrf = login(client, session_factory, "pl")
+    assert 'data-testid="line-complete-form"' not in client.get("/cases/PL-D-AAA/lines/001").text
 
 
 def test_an_agency_records_acceptance_naming_the_signed_loa(

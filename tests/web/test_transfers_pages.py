@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.audit.models import AuditEntry
+from secassist.demo.people import OFFICE_SIGNERS
 from secassist.demo.transfers import PENDING_SERIALS
 from secassist.http.deps import SESSION_COOKIE
 from secassist.identity import service as identity
@@ -72,8 +73,17 @@ def test_list_with_inbox_and_a_request_page(
     assert f'data-testid="request-{executed}"' in text
     page = client.get(f"/transfers/{pending}").text
     assert "Awaiting State&#39;s decision." in page or "Awaiting State's decision." in page
-    for factor in ("direct_eligibility", "congressional_certification", "open_incidents", "screening"):
+    # The holder sees the request's own findings; the vetting engine's, the reasons of the
+    # finding resting on it and the offices' sign-offs are U.S. Government internal.
+    for factor in ("direct_eligibility", "congressional_certification", "open_incidents"):
         assert f'data-testid="finding-{factor}"' in page
+    assert 'data-testid="finding-screening"' not in page
+    eligibility = page.split('data-testid="finding-direct_eligibility"')[1].split("</tr>")[0]
+    assert "internal" in eligibility
+    assert "recommendation" not in eligibility
+    assert 'data-testid="findings-internal"' in page
+    assert 'data-testid="signoffs"' not in page
+    assert "/vetting/proposals/" not in page
     assert "No certification required" in page or "Below the §3(d) thresholds" in page
     for serial in PENDING_SERIALS:
         assert f'data-testid="item-{serial}"' in page
@@ -192,14 +202,50 @@ def test_holder_reads_its_inbox_and_state_denies_in_the_browser(page: Page, live
         "link"
     ).click()
     expect(page.get_by_test_id("status")).to_have_text("requested")
-    expect(page.get_by_test_id("finding-direct_eligibility")).to_be_visible()
+    expect(page.get_by_test_id("finding-open_incidents")).to_be_visible()
+    expect(page.get_by_test_id("finding-direct_eligibility")).to_contain_text("internal")  # withheld
+    expect(page.get_by_test_id("finding-screening")).to_have_count(0)  # the vetting engine's
+    expect(page.get_by_test_id("findings-internal")).to_be_visible()
+    expect(page.get_by_test_id("decide-link")).to_have_count(0)
     page.get_by_role("navigation", name="Account").get_by_role("button", name="Log out").click()
     page.goto("/login?next=/transfers?status=requested")
     fill_login(page, "pm.officer", "demo-pm.officer!")
     page.get_by_test_id("requests").locator("tbody").get_by_role("link").first.click()
+    expect(page.get_by_test_id("finding-screening")).to_be_visible()
+    expect(page.get_by_test_id("signoffs")).to_be_visible()
+    page.get_by_test_id("decide-link").click()  # straight to the decision form
+    expect(page).to_have_url(re.compile(r"/transfers/\d+#decide-form$"))
     form = page.get_by_test_id("decide-form")
     form.get_by_label("Decision").select_option("deny")
     form.get_by_label("Provisos (one a line)").fill("Resubmit with the end-user certificate")
     form.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_test_id("status")).to_have_text("denied")
     expect(page.get_by_test_id("decision")).to_contain_text("Resubmit with the end-user certificate")
+
+
+def test_state_sees_the_vetting_and_goes_straight_to_its_part(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """The policy officer sees every finding, each office's sign-off and a link straight to
+    the decision form; a reviewer of an office whose sign-off is awaited gets a link to sign
+    off; the holder's SCO sees neither."""
+    pending, _ = _ids(session_factory)
+    _login(client, session_factory, "pm.officer")
+    text = client.get(f"/transfers/{pending}").text
+    assert 'data-testid="finding-screening"' in text
+    assert 'data-testid="signoffs"' in text
+    assert 'data-testid="vetting-link"' in text
+    assert 'href="#decide-form"' in text
+    assert 'id="decide-form"' in text
+    assert 'data-testid="findings-internal"' not in text
+    awaited = re.findall(r'data-testid="signoff-(\w+)">[^<]*: <em>awaited</em>', text)
+    assert awaited, "the demo's pending request waits for at least one office"
+    signer = OFFICE_SIGNERS[awaited[0]]
+    _login(client, session_factory, signer)
+    mine = client.get(f"/transfers/{pending}").text
+    assert 'data-testid="signoff-link"' in mine
+    _login(client, session_factory, "odc.poland")
+    sco = client.get(f"/transfers/{pending}").text
+    assert 'data-testid="signoffs"' not in sco
+    assert 'data-testid="decide-link"' not in sco
+    assert 'data-testid="findings-internal"' in sco

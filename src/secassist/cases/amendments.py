@@ -2,9 +2,11 @@
 
 * An **amendment** changes scope (new lines, changed quantities); it needs the purchaser's
   acceptance, and its changes apply to the case when it is accepted.
-* A **modification** is a unilateral USG change with no change in scope (estimated
-  unit-cost changes); it applies at once. The USG issues one when total cost rises by
-  at most 10% [S24]; above that the modification carries a warning.
+* A **modification** is a unilateral USG change with no change in scope; it applies at
+  once. Its reason is one of SAMM C6.7's [S24]: an estimated cost change (new unit costs),
+  a delivery delay, a payment-schedule change, or a fix of an administrative error — the
+  last three change no line. The USG issues one when total cost rises by at most 10% [S24];
+  above that the modification carries a warning.
 
 Each kind has its own number sequence per case (amendment 1, 2, …; modification 1, 2, …)
 and its own history (events on the case). Neither is allowed on a closed case.
@@ -45,6 +47,14 @@ from secassist.identity.policy import Principal
 from secassist.storage.base import Base
 
 GROWTH_WARNING = Decimal("0.10")  # SAMM C6.7: modifications for cost growth up to 10% [S24]
+# Why the USG issues a modification: the examples SAMM C6.7 gives of changes without a change
+# in scope (domain.md §1.4) [S24]. Only a cost change sets new unit costs.
+MODIFICATION_REASONS: dict[str, str] = {
+    "cost": "estimated cost change",
+    "delivery_schedule": "delivery delay or schedule change",
+    "payment_schedule": "payment-schedule change",
+    "administrative": "correction of an administrative error",
+}
 REQUIRED_LINE_FIELDS = ("item_type", "description", "quantity", "unit_cost")
 LINE_FIELDS = (
     *REQUIRED_LINE_FIELDS,
@@ -226,26 +236,35 @@ def issue_modification(
     actor: Principal | None,
     case_id: int,
     description: str,
-    unit_costs: Mapping[str, object],
+    unit_costs: Mapping[str, object] | None = None,
+    reason: str = "cost",
     expected_version: int | None = None,
     clock: Clock | None = None,
 ) -> Amendment:
-    """Issue a modification: new estimated unit costs for existing lines (no scope change),
-    applied at once. Warns when the case's total grows by more than 10% [S24].
+    """Issue a modification, applied at once: a unilateral USG change with no change in
+    scope (SAMM C6.7 [S24]; domain.md §1.4). ``reason`` is one of
+    :data:`MODIFICATION_REASONS`: a cost change sets new estimated unit costs for existing
+    lines (at least one); a delivery delay, a payment-schedule change or an administrative
+    correction records the change its description states, with new unit costs only if the
+    change also moves them. Warns when the case's total grows by more than 10% [S24].
     Tag ``case:modification:issued``."""
     c = clock_of(clock)
     case = case_for_write(session, actor, case_id, expected_version)
     require_developer(actor, "issue modifications")
     _amendable(case, "modification")
-    desc = text(description, "description", required=True)
-    if not unit_costs:
+    if reason not in MODIFICATION_REASONS:
         raise ValidationFailedError(
-            "unit_costs: a modification changes at least one unit cost", field="unit_costs"
+            f"reason: one of {', '.join(MODIFICATION_REASONS)}, not {reason!r}", field="reason"
+        )
+    desc = text(description, "description", required=True)
+    if reason == "cost" and not unit_costs:
+        raise ValidationFailedError(
+            "unit_costs: a cost modification changes at least one unit cost", field="unit_costs"
         )
     lines = lines_of(session, case.id)
     new_costs = {
         _by_number(lines, n, "unit_costs").number: to_money(v, field="unit_costs")
-        for n, v in unit_costs.items()
+        for n, v in (unit_costs or {}).items()
     }
     _, _, before, _ = values(lines)
     rows: list[Base] = [case]
@@ -270,7 +289,9 @@ def issue_modification(
         status="issued",
         value_before=before,
         value_after=after,
-        changes=json.dumps({"unit_costs": {k: str(v) for k, v in new_costs.items()}}, sort_keys=True),
+        changes=json.dumps(
+            {"reason": reason, "unit_costs": {k: str(v) for k, v in new_costs.items()}}, sort_keys=True
+        ),
         warning=warning,
         created_on=c.today(),
         accepted_on=None,
@@ -281,7 +302,8 @@ def issue_modification(
     flag = " — WARNING: more than 10% growth" if warning else ""
     ev = add_event(
         session, case, kind="modification", on=c.today(), actor=actor, clock=c,
-        detail=f"modification {mod.number} issued: {desc} ({before} → {after}){flag}",
+        detail=f"modification {mod.number} issued ({MODIFICATION_REASONS[reason]}): {desc} "
+               f"({before} → {after}){flag}",
     )  # fmt: skip
     audited_change(
         session,

@@ -266,7 +266,9 @@ class AmendmentAccept(_In):
 class ModificationCreate(_In):
     version: Version
     description: str
-    unit_costs: dict[str, MoneyIn]
+    unit_costs: dict[str, MoneyIn] = {}
+    # cost | delivery_schedule | payment_schedule | administrative (amendments.MODIFICATION_REASONS)
+    reason: str = "cost"
 
 
 class PhaseRead(BaseModel):

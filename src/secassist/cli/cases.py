@@ -365,15 +365,19 @@ def accept_amendment(ref: RefArg, number: Annotated[int, typer.Argument()], on: 
 def modify(
     ref: RefArg,
     description: Annotated[str, typer.Option()],
-    unit_cost: Annotated[list[str], typer.Option("--unit-cost", help="LINE=COST; repeat.")],
+    unit_cost: Annotated[list[str] | None, typer.Option("--unit-cost", help="LINE=COST; repeat.")] = None,
+    reason: Annotated[
+        str, typer.Option(help="cost | delivery_schedule | payment_schedule | administrative")
+    ] = "cost",
 ) -> None:
-    """Issue a modification (new estimated unit costs, no scope change); warns above 10% growth."""
+    """Issue a modification (no scope change): new estimated unit costs, or a schedule,
+    payment or administrative change stated in its description; warns above 10% growth."""
     from secassist.cases.amendments import issue_modification
 
     with uow() as s:
         m = issue_modification(
             s, actor=acting(s), case_id=_case_id(s, ref), description=description,
-            unit_costs=dict(_pairs(unit_cost, "--unit-cost")),
+            unit_costs=dict(_pairs(unit_cost or [], "--unit-cost")), reason=reason,
         )  # fmt: skip
         n, warning = m.number, m.warning
     typer.echo(f"modification {n} issued")

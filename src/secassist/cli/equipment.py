@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from secassist.cli.common import FormatOpt, acting, parse_date, read_session, uow
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, progress
 from secassist.core.errors import ValidationFailedError
 
 app = typer.Typer(
@@ -268,7 +268,8 @@ def reconcile(
     """Reconcile a site's scanned serial list: found / missing / unexpected / wrong_site / gone."""
     from secassist.equipment.reconcile import reconcile as run
 
-    with uow() as s:
+    bar = progress(f"reconciling {file.name}", show=fmt is Format.table)
+    with uow() as s, bar as tick:
         result = run(
             s,
             actor=acting(s),
@@ -277,6 +278,7 @@ def reconcile(
             site=site,
             on=parse_date(on, option="on"),
             apply=apply,
+            progress=tick.update,
         )
     body = result.as_json()
     if fmt is Format.json:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secassist.cli.output import Format, emit_rows
+from secassist.cli.output import Format, emit_rows, progress
 from secassist.core.errors import ValidationFailedError
 
 app = typer.Typer(help="Published arms-sale notices: parse and import.", no_args_is_help=True)
@@ -85,8 +85,9 @@ def import_cmd(
     from secassist.workflows.notification_case import import_notices
 
     texts = [(str(path), text) for path, text in read_texts(paths)]
-    with uow() as session:
-        report = import_notices(session, actor=acting(session), texts=texts)
+    bar = progress("importing notices", total=len(texts), show=fmt is Format.table)
+    with uow() as session, bar as tick:
+        report = import_notices(session, actor=acting(session), texts=texts, progress=tick.update)
     outcome = {**dict.fromkeys(report.created, "created"), **dict.fromkeys(report.merged, "merged")}
     outcome |= dict.fromkeys(report.unchanged, "unchanged")
     rows = [

@@ -126,11 +126,13 @@ class Tick:
 
 
 @contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Tick]:
+def progress(description: str, total: int | None = None, *, show: bool = True) -> Iterator[Tick]:
     """A progress bar for long work, on standard error, only when standard error is a
     terminal and not ``--quiet``. Elsewhere (a pipe, a log file, a test) the :class:`Tick`
-    does nothing, so the bar never lands in captured or JSON/CSV output."""
-    if _state.quiet or not _isatty(sys.stderr):
+    does nothing, so the bar never lands in captured or JSON/CSV output. ``show=False``
+    (a command asked for machine output, ``--format json``) turns it off too: a script
+    reading a terminal gets the data alone."""
+    if _state.quiet or not show or not _isatty(sys.stderr):
         yield Tick()
         return
     bar = Progress(

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -209,6 +209,9 @@ def _items_by_serial(session: Session, serials: list[str]) -> dict[str, list[_Ro
     return out
 
 
+_PROGRESS_EVERY = 1000  # scan rows between progress reports: cheap beside ~10^5 rows
+
+
 def reconcile(
     session: Session,
     *,
@@ -221,9 +224,11 @@ def reconcile(
     performed_by: str | None = None,
     catalog: Catalog | None = None,
     clock: Clock | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Sort a scan of ``site`` taken ``on`` against the registry; with ``apply``, record an
-    inventory event for every item found (SAMM C8.4 serial-number inventory [S77][S80])."""
+    inventory event for every item found (SAMM C8.4 serial-number inventory [S77][S80]).
+    ``progress`` hears (scan rows sorted, scan rows in all) as the sorting goes."""
     scan = parse_scan(data, name, catalog)
     where = get_site(session, actor=actor, ref=site)
     require(actor, "write" if apply else "read", where.country_code, what="site")
@@ -237,7 +242,10 @@ def reconcile(
     seen_ids: set[int] = set()
     site_id = where.id
     gone_states = custody.GONE
-    for row in scan:
+    total = len(scan)
+    for n, row in enumerate(scan, 1):
+        if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
+            progress(n, total)
         items = [i for i in candidates.get(row.serial, ()) if row.item_type in (None, i[_TYPE])]
         if len(items) > 1:
             here = [i for i in items if i[_SITE] == site_id]

@@ -34,8 +34,9 @@ from secassist.cases.catalog import get_catalog
 from secassist.cases.common import DEVELOPER_KINDS, PURCHASER_KINDS, get_case, resolve_line
 from secassist.cases.errors import CaseVersionConflictError, OfferBlockedError
 from secassist.cases.lifecycle import AMENDABLE, EDITABLE, LABELS, MAIN_LINE, PURCHASER_MAY, Status
+from secassist.cases.lines import parse_quantity
 from secassist.cases.models import FINANCING, LOA_TYPES, REQUEST_TYPES
-from secassist.cases.schemas import CaseRead, EventRead, LorRead
+from secassist.cases.schemas import CaseRead, EventRead, LorRead, NewLine
 from secassist.core.errors import NotFoundError, PermissionDeniedError, SecassistError, ValidationFailedError
 from secassist.equipment import queries as equipment_queries
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
@@ -461,7 +462,7 @@ def _case_view(
     current = Status(case.status)
     contractors = (
         [(str(o.id), o.name) for o in identity_queries.list_organizations(session, actor=p, kind="industry")]
-        if may_edit_lines(p)
+        if is_developer(p)  # a line added directly or by an amendment names its contractor
         else []
     )
     return page(
@@ -478,6 +479,7 @@ def _case_view(
         is_purchaser=p.org_kind is OrgKind.partner,
         may_lines=may_edit_lines(p) and current in EDITABLE,
         may_amend=is_developer(p) and current in AMENDABLE,
+        modification_reasons=list(amendments.MODIFICATION_REASONS.items()),
         may_accept_amendment=may_accept_amendment(p) and current in AMENDABLE,
         may_vet="vetting:write" in p.permissions and p.org_kind is not OrgKind.auditor,
         item_types=[(i.code, i.title) for i in get_catalog().item_types.values()],
@@ -707,7 +709,10 @@ def _line_view(
         status=status,
         case=case,
         line=read,
-        form=form or FormState(values, name="line"),
+        form=form if form and form.name == "line" else FormState(values, name="line"),
+        complete_form=form if form and form.name == "complete" else None,
+        may_complete=may_edit_lines(p) and case.status == Status.implemented.value and read.status != "ssc",
+        today=clock_of(request).today(),
         may_edit=editable,
         contractors=[
             (str(o.id), o.name)
@@ -768,6 +773,71 @@ def update_line(
     return redirect_with_flash(request, f"/cases/{ident}#lines", msg)
 
 
+# A new line's fields on the amendment form carry a ``new_`` prefix, beside the amendment's own.
+NEW_LINE_ALIASES = {
+    "quantity_changes": "quantities", "changes": "quantities", "version": "form", "case": "form",
+    "new_lines": "new_description", "item_type": "new_item_type", "quantity": "new_quantity",
+    "unit_cost": "new_unit_cost", "usml_category": "new_usml_category", "sme": "new_sme",
+    "mde": "new_mde", "contractor_org_id": "new_contractor",
+}  # fmt: skip
+
+
+def _quantities(value: str) -> dict[str, str]:
+    """The amendment's ``LINE=QUANTITY`` box, each quantity checked here so that an error
+    lands beside the box, not beside the new line's quantity."""
+    out = _lines_text(value, "quantities", "QUANTITY")
+    for number, qty in out.items():
+        try:
+            parse_quantity(qty, allow_zero=True)
+        except ValidationFailedError as exc:
+            raise ValidationFailedError(
+                f"quantities: line {number}: {exc.message}", field="quantities"
+            ) from None
+    return out
+
+
+@router.post("/cases/{ref}/lines/{number}/complete", response_class=HTMLResponse)
+def complete_line(
+    ref: str,
+    number: str,
+    request: Request,
+    web_user: WebUserDep,
+    version: Annotated[str, Form(max_length=12)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+    csrf: CsrfField = "",
+) -> Response:
+    """Mark a line supply/services complete (delivered in full) on an implemented case; the
+    last open line makes the case SSC in the same change (``service.complete_line``,
+    SAMM C6 [S16])."""
+    if web_user is None:
+        return _login(f"/cases/{quote(ref)}/lines/{quote(number)}")
+    p = web_user.principal
+    form = FormState({"on": on}, name="complete")
+    try:
+        with _form_write(request, csrf) as s:
+            line = resolve_line(s, actor=p, ref=ref, number=number)
+            case = get_case(s, actor=p, case_id=line.case_id)
+            ident = case.identifier
+            done = service.complete_line(
+                s, actor=p, case_id=case.id, line_id=line.id, on=_day(on, "on"),
+                expected_version=_version(version), clock=clock_of(request),
+            )  # fmt: skip
+            msg = f"Line {done.number} is supply/services complete as of {done.ssc_on}."
+            if case.status == Status.supply_services_complete.value:
+                msg += (
+                    f" Every line is complete: case {ident} is now {LABELS[Status.supply_services_complete]}."
+                )
+    except REFUSALS as exc:
+        if not _shown_beside(exc):
+            raise
+        aliases = {"status": "on", "line_id": "on", "version": "on", "case": "on"}
+        with read_only(session_factory(request)) as s:
+            return _line_view(
+                request, s, p, ref, number, form=form.refused(exc, aliases), status=_status(exc)
+            )
+    return redirect_with_flash(request, f"/cases/{ident}#lines", msg)
+
+
 @router.post("/cases/{ref}/amendments", response_class=HTMLResponse)
 def propose_amendment(
     ref: str,
@@ -776,23 +846,60 @@ def propose_amendment(
     version: Annotated[str, Form(max_length=12)] = "",
     description: Text = "",
     quantities: Text = "",
+    new_item_type: Short = "",
+    new_description: Text = "",
+    new_quantity: Short = "",
+    new_unit_cost: Short = "",
+    new_usml_category: Short = "",
+    new_contractor: Short = "",
+    new_mde: Short = "",
+    new_sme: Short = "",
+    new_eeum: Short = "",
     csrf: CsrfField = "",
 ) -> Response:
-    """Propose an amendment changing line quantities, ``LINE=QUANTITY`` one a line; it
+    """Propose an amendment (a change of scope, SAMM C6.7 [S24]): a new line (item, quantity,
+    unit cost) and/or new quantities of existing lines, ``LINE=QUANTITY`` one a line. It
     applies when the purchaser accepts it (``amendments.propose_amendment``)."""
-    form = FormState({"description": description, "quantities": quantities}, name="amendment")
+    values = {"description": description, "quantities": quantities, "new_item_type": new_item_type,
+              "new_description": new_description, "new_quantity": new_quantity,
+              "new_unit_cost": new_unit_cost, "new_usml_category": new_usml_category,
+              "new_contractor": new_contractor, "new_mde": new_mde, "new_sme": new_sme,
+              "new_eeum": new_eeum}  # fmt: skip
+    form = FormState(values, name="amendment")
 
     def step(s: Session, actor: Principal) -> str:
         case = service.resolve_case(s, actor=actor, ref=ref)
+        new_lines: list[NewLine] = []
+        if any(v.strip() for v in (new_description, new_quantity, new_unit_cost, new_usml_category)):
+            if not new_description.strip():
+                raise ValidationFailedError(
+                    "new_description: a new line needs its description", field="new_description"
+                )
+            new_lines.append(
+                NewLine(
+                    item_type=new_item_type,
+                    description=new_description,
+                    quantity=new_quantity,
+                    unit_cost=new_unit_cost,
+                    usml_category=new_usml_category or None,
+                    mde=_flag(new_mde),
+                    sme=_flag(new_sme),
+                    eeum=_flag(new_eeum),
+                    contractor_org_id=_org_id(new_contractor),
+                )
+            )
         a = amendments.propose_amendment(
-            s, actor=actor, case_id=case.id, description=description,
-            quantity_changes=_lines_text(quantities, "quantities", "QUANTITY"),
-            expected_version=_version(version), clock=clock_of(request),
+            s, actor=actor, case_id=case.id, description=description, new_lines=new_lines,
+            quantity_changes=_quantities(quantities), expected_version=_version(version),
+            clock=clock_of(request),
         )  # fmt: skip
-        return f"Amendment {a.number} proposed (total after: ${a.value_after:,.2f})."
+        added = f"{len(new_lines)} new line, " if new_lines else ""
+        return (
+            f"Amendment {a.number} proposed ({added}total after: ${a.value_after:,.2f}); "
+            "it applies when the purchaser accepts it."
+        )
 
-    aliases = {"quantity_changes": "quantities", "changes": "quantities", "version": "form"}
-    return _case_step(request, web_user, ref, form, step, csrf, aliases=aliases)
+    return _case_step(request, web_user, ref, form, step, csrf, aliases=NEW_LINE_ALIASES)
 
 
 @router.post("/cases/{ref}/amendments/{number}/accept", response_class=HTMLResponse)
@@ -826,20 +933,24 @@ def issue_modification(
     web_user: WebUserDep,
     version: Annotated[str, Form(max_length=12)] = "",
     description: Text = "",
+    reason: Annotated[str, Form(max_length=40)] = "cost",
     unit_costs: Text = "",
     csrf: CsrfField = "",
 ) -> Response:
-    """Issue a modification (new estimated unit costs, ``LINE=COST`` one a line; no scope
-    change); the confirmation repeats the warning above 10% growth."""
-    form = FormState({"description": description, "unit_costs": unit_costs}, name="modification")
+    """Issue a modification (no scope change, SAMM C6.7 [S24]): new estimated unit costs,
+    ``LINE=COST`` one a line, or a delivery, payment-schedule or administrative change its
+    description states; the confirmation repeats the warning above 10% growth."""
+    form = FormState({"description": description, "reason": reason, "unit_costs": unit_costs},
+                     name="modification")  # fmt: skip
 
     def step(s: Session, actor: Principal) -> str:
         case = service.resolve_case(s, actor=actor, ref=ref)
         m = amendments.issue_modification(
-            s, actor=actor, case_id=case.id, description=description,
+            s, actor=actor, case_id=case.id, description=description, reason=reason,
             unit_costs=_lines_text(unit_costs, "unit_costs", "COST"), expected_version=_version(version),
             clock=clock_of(request),
         )  # fmt: skip
-        return f"Modification {m.number} issued" + (f"; warning: {m.warning}" if m.warning else ".")
+        what = amendments.MODIFICATION_REASONS[reason]
+        return f"Modification {m.number} issued ({what})" + (f"; warning: {m.warning}" if m.warning else ".")
 
     return _case_step(request, web_user, ref, form, step, csrf, aliases={"version": "form"})

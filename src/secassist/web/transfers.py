@@ -12,6 +12,7 @@ shown again (422) with what was typed and the error beside its field; nothing is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Protocol
 from urllib.parse import quote
@@ -33,6 +34,7 @@ from secassist.equipment import queries as equipment
 from secassist.http.deps import ReadSessionDep, clock_of, session_factory
 from secassist.identity.permissions import OrgKind
 from secassist.identity.policy import Principal
+from secassist.identity.service import get_organization
 from secassist.reference.service import get_reference
 from secassist.reports import listing, lists
 from secassist.storage.uow import read_only
@@ -40,13 +42,16 @@ from secassist.transfers import queries, rules
 from secassist.transfers import service as transfers
 from secassist.transfers.models import TransferRequest
 from secassist.transfers.schemas import provisos_of, usd
+from secassist.vetting import queries as vetting_queries
+from secassist.vetting.decisions_models import VettingDecision
+from secassist.vetting.findings import OFFICE_LABELS
 from secassist.web.auth import WebUser, WebUserDep, form_write, load_web_user
 from secassist.web.forms import FORM_ERRORS, CsrfField, FormState, error_field, redirect_with_flash
 from secassist.web.render import page, party_name
 from secassist.workflows import lead_nation_holdings
 from secassist.workflows.lead_nation import transfer_lead_nation
 from secassist.workflows.transfer_execute import decide_transfer, execute_transfer, return_transfer
-from secassist.workflows.transfer_request import findings, request_transfer
+from secassist.workflows.transfer_request import findings_as_seen, may_read_vetting, request_transfer
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(load_web_user)])
 
@@ -257,6 +262,41 @@ def file_request(
 # --- one request ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SignoffView:
+    """One office whose sign-off the request's vetting needs, as the request page shows it."""
+
+    office: str
+    label: str
+    signed: bool
+    concur: bool | None
+    mine: bool  # the viewer is of this office and it has not signed yet
+
+
+def _vetting_review(
+    session: Session, p: Principal, req: TransferRequest
+) -> tuple[int | None, list[SignoffView]]:
+    """The request's vetting proposal and its offices' sign-offs, for a viewer the policy
+    lets read vetting (State, DoD, auditors): the sign-off is by a user of the office it
+    names (``vetting.service.sign_off``), so the viewer's own office is marked."""
+    if req.vetting_decision_id is None:
+        return None, []
+    d = session.get_one(VettingDecision, req.vetting_decision_id)
+    signed = {s.office: s for s in vetting_queries.signoffs_of(session, d.id)}
+    own_office = get_organization(session, p.org_id).office
+    labels = {o.value: label for o, label in OFFICE_LABELS.items()}
+    return d.proposal_id, [
+        SignoffView(
+            office=o,
+            label=labels.get(o, o),
+            signed=o in signed,
+            concur=signed[o].concur if o in signed else None,
+            mine=o == own_office and o not in signed and d.status == "open",
+        )
+        for o in vetting_queries.required_offices(d)
+    ]
+
+
 def _detail(
     request: Request,
     session: Session,
@@ -269,6 +309,11 @@ def _detail(
     errors: dict[str, str] | None = None,
 ) -> Response:
     today = clock_of(request).today()
+    # The vetting behind a request is U.S. Government internal: a viewer who may not read
+    # vetting (the holder, its SCO, Congress) sees no sign-offs and no link to it, and the
+    # findings resting on it with their reasons withheld (``findings_as_seen``).
+    internal = may_read_vetting(p, req)
+    proposal_id, signoffs = _vetting_review(session, p, req) if internal else (None, [])
     return page(
         request,
         "transfers/request.html",
@@ -278,7 +323,10 @@ def _detail(
         from_name=_party_name(req.from_country),
         to_name=_party_name(req.to_party),
         items=queries.items_of(session, req.id),
-        findings=findings(session, req),
+        findings=findings_as_seen(session, p, req),
+        internal=internal,
+        proposal_id=proposal_id,
+        signoffs=signoffs,
         provisos=provisos_of(req),
         usd=usd,
         value=usd(req.total_value_cents),

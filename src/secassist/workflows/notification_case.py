@@ -14,6 +14,7 @@ give, and inventing them would put made-up data into the case record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -130,11 +131,13 @@ def import_notices(
     actor: Principal | None,
     texts: list[tuple[str, str]],
     clock: Clock | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> importer.ImportReport:
     """Import notice texts; a notice whose transmittal number a case carries links to that
-    case (its notification is opened from the case first when it has none)."""
+    case (its notification is opened from the case first when it has none). ``progress``
+    hears (texts done, texts in all) after each text."""
     report = importer.ImportReport()
-    for name, text in texts:
+    for done, (name, text) in enumerate(texts, 1):
         number = parse_notice(text).transmittal
         if (
             number
@@ -144,4 +147,6 @@ def import_notices(
             if case_id is not None and queries.for_case(session, case_id) is None:
                 prepare_for_case(session, actor=actor, case_id=case_id, clock=clock)
         importer.import_notice(session, actor=actor, name=name, text=text, report=report, clock=clock)
+        if progress is not None:
+            progress(done, len(texts))
     return report

@@ -35,7 +35,7 @@ from secassist.equipment.catalog import get_catalog
 from secassist.equipment.lots import held_units
 from secassist.equipment.models import Item, Lot
 from secassist.equipment.service import position_of
-from secassist.identity.policy import Principal
+from secassist.identity.policy import Principal, Resource, allowed
 from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers import queries as transfer_queries
@@ -48,6 +48,7 @@ from secassist.vetting.decisions_models import VettingDecision
 from secassist.vetting.proposal import Determination, Proposal, ScreeningOutcome, parse_proposal
 from secassist.vetting.screened import NamedParty, check_cited_screenings, screen_parties
 from secassist.workflows.diversion_history import EquipmentDiversionHistory
+from secassist.workflows.offer import WITHHELD
 
 
 def transfer_reference(request_id: int) -> str:
@@ -361,9 +362,37 @@ def findings(session: Session, req: TransferRequest) -> list[FindingRow]:
     if req.vetting_decision_id is not None:
         for f in vetting_queries.findings_of(session, req.vetting_decision_id):
             out.append(FindingRow(f.factor, f.outcome, f.rationale, tuple(_json_list(f.evidence))))
-    for t in transfer_queries.findings_of(session, req.id):
-        out.append(FindingRow(t.factor, t.outcome, t.rationale, tuple(_json_list(t.evidence))))
-    return out
+    return out + own_findings(session, req)
+
+
+def own_findings(session: Session, req: TransferRequest) -> list[FindingRow]:
+    """The request's own findings (not the vetting engine's)."""
+    return [
+        FindingRow(t.factor, t.outcome, t.rationale, tuple(_json_list(t.evidence)))
+        for t in transfer_queries.findings_of(session, req.id)
+    ]
+
+
+def may_read_vetting(actor: Principal | None, req: TransferRequest) -> bool:
+    """Whether ``actor`` may read the request's vetting (its findings, sign-offs, notes)."""
+    return actor is None or allowed(actor, "read", Resource("vetting", country=req.from_country))
+
+
+def findings_as_seen(session: Session, actor: Principal | None, req: TransferRequest) -> list[FindingRow]:
+    """The findings as ``actor`` may see them. The vetting engine's findings, and a finding of
+    the request that rests on the vetting decision (its evidence cites it), are U.S.
+    Government internal (DESIGN.md "Who uses it"; policy: only State, DoD and auditors read
+    vetting): a viewer who may read the request but not its vetting — the holder, its SCO,
+    Congress — sees such a finding's factor with its reasons withheld, as the offer gates'
+    reasons are (``workflows.offer.gates_as_seen``)."""
+    if may_read_vetting(actor, req):
+        return findings(session, req)
+    return [
+        FindingRow(f.factor, "internal", WITHHELD, ())
+        if any(e.startswith("vetting:") for e in f.evidence)
+        else f
+        for f in own_findings(session, req)
+    ]
 
 
 def _usd(cents: int) -> Decimal:

@@ -320,11 +320,11 @@ def accept_amendment(
 def issue_modification(
     ref: str, body: ModificationCreate, request: Request, principal: WriterDep, session: WriteSessionDep
 ) -> AmendmentRead:
-    """Issue a modification (new unit costs, no scope change); ``warning`` is set when the
-    total grows more than 10%."""
+    """Issue a modification (no scope change): new unit costs, or a schedule, payment or
+    administrative change (``reason``); ``warning`` is set when the total grows more than 10%."""
     case = service.resolve_case(session, actor=principal, ref=ref)
     m = amendments.issue_modification(
         session, actor=principal, case_id=case.id, description=body.description, unit_costs=body.unit_costs,
-        expected_version=body.version, clock=clock_of(request),
+        reason=body.reason, expected_version=body.version, clock=clock_of(request),
     )  # fmt: skip
     return present.amendment_read(m)
