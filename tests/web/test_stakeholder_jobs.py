@@ -86,7 +86,9 @@ def test_the_document_covers_every_demo_stakeholder() -> None:
     assert set(LOGINS) <= demo, f"not demo users: {set(LOGINS) - demo}"
     # Every demo login has at least one job to try: each review office's reviewer included.
     assert demo == set(LOGINS), f"demo users without a job: {demo - set(LOGINS)}"
-    assert "## Not on the web yet" in DOC.read_text(encoding="utf-8")
+    text = DOC.read_text(encoding="utf-8")
+    assert "## Not on the web yet" in text
+    assert "## On the web, but the demo has no record to show it on" in text
 
 
 def test_a_malformed_row_names_its_line() -> None:
@@ -179,3 +181,18 @@ def test_the_navigation_offers_no_refused_page(client: TestClient, username: str
     assert not offered & refused, f"{username}'s navigation offers refused pages {sorted(offered & refused)}"
     for href in offered:
         assert client.get(href, follow_redirects=False).status_code == 200, f"{username}: {href}"
+
+
+@pytest.mark.usefixtures("demo_db")
+def test_the_gaps_listed_are_real(client: TestClient) -> None:
+    """The list "Not on the web yet" stays true: when a page closes a gap, this fails and
+    the document moves the job into its stakeholder's table."""
+    log_in(client, "nds.contracts")
+    lines = re.findall(r'data-testid="line-([A-Z0-9]+-[A-Z]-[A-Z]{3})-(\d+)"', client.get("/").text)
+    assert lines, "the demo contractor supplies no line"
+    for ident, number in lines:
+        assert client.get(f"/cases/{ident}/lines/{number}").status_code == 404
+    client.cookies.clear()
+    log_in(client, "pm.officer")  # holds token:write, not token:admin
+    assert "token" not in " ".join(a for a, _ in _forms(client.get("/account").text))
+    assert client.get("/admin/tokens").status_code in (403, 404)
