@@ -136,7 +136,7 @@ def list_lors(
     )
     if without_case:
         stmt = stmt.where(Case.id.is_(None))
-    return [(lor, ident) for lor, ident in session.execute(stmt).tuples()]
+    return [(lor, ident) for lor, ident in session.execute(stmt).all()]
 
 
 def case_of_lor(session: Session, lor: Lor) -> str | None:
