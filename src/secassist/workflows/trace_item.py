@@ -25,9 +25,9 @@ from secassist.audit.service import LOOKUP_CHUNK, inclusion_proofs
 from secassist.cases.models import Case, CaseLine
 from secassist.core.errors import NotFoundError
 from secassist.equipment import custody, monitoring, queries
-from secassist.equipment.models import CustodyEntry, CustodyEvent, RecipientUnit, Site
+from secassist.equipment.models import CustodyEntry, CustodyEvent, Incident, RecipientUnit, Site
 from secassist.equipment.schemas import Trace, TraceEvent, TraceStep
-from secassist.identity.policy import Principal, Resource, visible
+from secassist.identity.policy import EVERYTHING, Principal, Resource, RowRule, row_rule, visible
 from secassist.notification.models import Notification
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.storage.prepared import Prepared
@@ -308,6 +308,45 @@ def _transfer_steps(session: Session, item_id: int) -> list[TraceStep]:
     return steps
 
 
+# The incidents naming an item, newest discovery first (as monitoring.list_incidents orders
+# them), with the scope of the equipment row rule bound: every row, or one country's.
+_INCIDENT_COLUMNS = (
+    Incident.id,
+    Incident.kind,
+    Incident.discovered_on,
+    Incident.status,
+    Incident.report_due_on,
+)
+_INCIDENT_ORDER = (Incident.discovered_on.desc(), Incident.id.desc())
+_INCIDENTS = Prepared(
+    select(*_INCIDENT_COLUMNS).where(Incident.item_id == bindparam("item")).order_by(*_INCIDENT_ORDER)
+)
+_INCIDENTS_OF_COUNTRY = Prepared(
+    select(*_INCIDENT_COLUMNS)
+    .where(Incident.item_id == bindparam("item"), Incident.country_code == bindparam("country"))
+    .order_by(*_INCIDENT_ORDER)
+)
+
+
+def _incidents(session: Session, actor: Principal | None, item_id: int) -> list[dict[str, Any]]:
+    """The incidents naming the item that ``actor`` may see. The precompiled reads bind the
+    equipment row rule when it is every row or one country's; any other rule (none today)
+    takes :func:`secassist.equipment.monitoring.list_incidents`, which applies it in SQL."""
+    rule = EVERYTHING if actor is None else row_rule(actor, "equipment")
+    if rule.everything:
+        rows = _INCIDENTS.all(session, {"item": item_id})
+    elif rule == RowRule(by_country=rule.by_country) and rule.by_country is not None:
+        rows = _INCIDENTS_OF_COUNTRY.all(session, {"item": item_id, "country": rule.by_country})
+    else:
+        found = monitoring.list_incidents(session, actor=actor, item_id=item_id)
+        rows = [(i.id, i.kind, i.discovered_on, i.status, i.report_due_on) for i in found]
+    return [
+        {"id": iid, "kind": kind, "discovered_on": discovered.isoformat(), "status": status,
+         "report_due_on": due.isoformat()}
+        for iid, kind, discovered, status, due in rows
+    ]  # fmt: skip
+
+
 def trace(
     session: Session,
     *,
@@ -341,11 +380,7 @@ def trace(
             )
         )
     steps = _steps(session, actor, item.case_id, item.case_line_id) + _transfer_steps(session, item.id)
-    incidents = [
-        {"id": i.id, "kind": i.kind, "discovered_on": i.discovered_on.isoformat(), "status": i.status,
-         "report_due_on": i.report_due_on.isoformat()}
-        for i in monitoring.list_incidents(session, actor=actor, item_id=item.id)
-    ]  # fmt: skip
+    incidents = _incidents(session, actor, item.id)
     wanted = [s.audit_seq for s in steps] + [e.audit_seq for e in events]
     seqs = {s for s in wanted if s is not None}
     proofs: list[dict[str, Any]] = [dict(p) for p in inclusion_proofs(session, seqs, size, skip_outside=True)]
