@@ -222,3 +222,21 @@ def test_the_trace_shows_the_incidents_each_reader_may_see(
                 "status": listed[0].status,
                 "report_due_on": listed[0].report_due_on.isoformat(),
             }
+
+
+def test_the_trace_finds_the_item_as_the_registry_does(
+    session_factory: sessionmaker[Session], world: World, clock: FixedClock
+) -> None:
+    # The trace's precompiled item read binds the row rule: another country's reader is told
+    # the serial does not exist, as queries.find_item tells it; the item type narrows.
+    _fmf_case(session_factory, world, clock)
+    with read_only(session_factory) as s:
+        for actor in (world.jp, world.industry, world.congress):
+            with pytest.raises(NotFoundError):
+                queries.find_item(s, actor=actor, serial="CLU-1")
+            with pytest.raises(NotFoundError, match="no item with serial 'CLU-1'"):
+                trace(s, actor=actor, serial="CLU-1")
+        for actor in (None, world.pl, world.pl_sco, world.dod):
+            assert trace(s, actor=actor, serial=" CLU-1 ", item_type="JAVELIN_CLU").serial == "CLU-1"
+            with pytest.raises(NotFoundError):
+                trace(s, actor=actor, serial="CLU-1", item_type="m4_carbine")
