@@ -29,7 +29,17 @@ changed hands 20 times, on the equipment benchmark's registry, each beside raw S
 
 Targets (issue #13): the audited execution ≤ 1 s and ≤ 2× the unaudited inserts on each
 database; the 20-transfer trace within #12's trace targets (p95 ≤ 20 ms on PostgreSQL,
-≤ 3× raw SQL). Reproduce: ``make bench b=transfers`` (or ``.venv/bin/python -m bench
+≤ 3× raw SQL).
+
+Where the audited execution's time goes (Python CPU on SQLite, profiled by phase; the
+table is in ``docs/equipment-scale.md``, "Executing a 1,000-serial transfer"): the audit
+alone — 2,000 canonical payloads, leaf and node hashes, then 2,000 entries of ~1 KB and
+~4,000 tree nodes written — costs ~130 ms, already ~2.8× the whole unaudited peer (~47
+ms), so the 2× ratio is out of reach while every event keeps its own byte-identical entry
+and every tree node is written as now; the rest is the event rows (objects built, one
+driver executemany), the after-images and the items' loaded state (~150 ms together).
+The trace's remaining cost is per proof (its payload parsed, its document and path built)
+beside the same SQL as the raw peer. Reproduce: ``make bench b=transfers`` (or ``.venv/bin/python -m bench
 transfers``; ``SECASSIST_BENCH_QUICK=1`` for the small registry; ``SECASSIST_BENCH_PG_URL``
 for an existing PostgreSQL server).
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secassist.audit.canonical import EntryFields, canonical, entry_bytes, entry_document
+from secassist.audit.canonical import EntryFields, canonical, entry_bytes, entry_document, parse_payload
 
 json_docs = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
@@ -58,3 +59,16 @@ def test_entry_bytes_equals_the_canonical_document(
         payload=canonical({"rows": [], "note": payload}).decode(),
     )
     assert entry_bytes(fields) == rfc8785.dumps(entry_document(fields))
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_docs)
+def test_a_stored_payload_parses_as_json_would(doc: Any) -> None:
+    text = canonical({"rows": [], "note": doc}).decode()
+    assert parse_payload(text) == json.loads(text)
+
+
+def test_a_payload_orjson_refuses_is_parsed_by_json() -> None:
+    # A lone surrogate's escape (what the reference encoder writes for one) is valid JSON.
+    text = '{"note":{"a":"\\ud800"},"rows":[]}'
+    assert parse_payload(text) == {"note": {"a": "\ud800"}, "rows": []}

@@ -356,3 +356,21 @@ def test_bad_arguments_are_proof_errors_not_crashes() -> None:
         merkle.inclusion_ranges(5, 5)
     with pytest.raises(ValueError, match="no consistency proof"):
         merkle.consistency_ranges(0, 5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=5000).flatmap(
+    lambda n: st.tuples(st.just(n), st.lists(st.integers(min_value=0, max_value=n - 1), max_size=40))
+))  # fmt: skip
+def test_inclusion_ranges_of_many_leaves_equal_one_at_a_time(case: tuple[int, list[int]]) -> None:
+    size, indexes = case
+    many = merkle.inclusion_ranges_many(indexes, size)
+    assert sorted(many) == sorted(set(indexes))
+    for index in indexes:
+        assert many[index] == merkle.inclusion_ranges(index, size)
+
+
+def test_inclusion_ranges_of_many_refuse_a_leaf_outside_the_tree() -> None:
+    assert merkle.inclusion_ranges_many([], 0) == {}
+    with pytest.raises(ValueError, match="leaf index 8 is not in a tree of size 8"):
+        merkle.inclusion_ranges_many([0, 8], 8)

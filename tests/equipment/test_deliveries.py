@@ -13,12 +13,15 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.audit.keys import TrustedKeys
+from secassist.audit.models import AuditEntry
+from secassist.audit.verify import verify_log
 from secassist.cases import service as cases
 from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from secassist.equipment import custody, queries, service, sites
 from secassist.equipment.errors import CustodyRefusedError, DuplicateSerialError, OverDeliveryError
-from secassist.equipment.models import CustodyEvent, Item
+from secassist.equipment.models import CustodyEntry, CustodyEvent, Item
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.deliver import deliver
 from tests.cases.factories import World, open_case
@@ -273,3 +276,39 @@ def test_custody_events_are_append_only(
             c.execute(text(statement))
     with read_only(session_factory) as s:
         assert len(list(s.scalars(select(CustodyEvent)))) == 4
+
+
+def test_a_batch_of_events_is_written_and_audited_as_single_events_are(
+    session_factory: sessionmaker[Session], world: World, poland: Poland, clock: FixedClock
+) -> None:
+    # A batch is inserted on the driver, a single event through the ORM: each written row
+    # must be what its audit entry records, byte for byte (audit verify re-images the rows),
+    # and the returned events must be the rows written.
+    _deliver_nvds(session_factory, world, poland, clock, ["B-1", "B-2", "B-3"])
+    on = clock.today()
+    with unit_of_work(session_factory) as s:
+        mine = select(Item).where(Item.serial.in_(["B-1", "B-2", "B-3"])).order_by(Item.serial)
+        items = list(s.scalars(mine))
+        moved = custody.Event("transferred", on, holder_country="DE", holder_org="Bundeswehr")
+        batch = service.apply_events(
+            s,
+            actor=world.dod,
+            changes=[(it, moved) for it in items] + [(it, custody.Event("received", on)) for it in items[:2]],
+            note="transfer:7",
+            clock=clock,
+        )
+        single = service.apply_event(s, actor=world.dod, item=items[2], event=custody.Event("received", on))
+        written = [(e.id, e.item_id, e.seq, e.kind, e.note) for e in [*batch, single]]
+    with read_only(session_factory) as s:
+        report = verify_log(s, keys=TrustedKeys.none())
+        assert report.ok, report.problems
+        rows = {e.id: e for e in s.scalars(select(CustodyEvent))}
+        assert [(r.id, r.item_id, r.seq, r.kind, r.note) for r in (rows[w[0]] for w in written)] == written
+        assert [w[2] for w in written] == [2, 2, 2, 3, 3, 3]
+        pointers = dict(s.execute(select(CustodyEntry.event_id, CustodyEntry.audit_seq)).all())
+        entries = {e.seq: e for e in s.scalars(select(AuditEntry))}
+        for event_id, *_ in written:
+            entry = entries[pointers[event_id]]
+            assert (entry.subject_type, entry.subject_id) == ("equipment_custody_event", str(event_id))
+        holders = {i.serial: i.holder_country for i in s.scalars(select(Item).where(Item.serial.like("B-%")))}
+        assert holders == {"B-1": "DE", "B-2": "DE", "B-3": "DE"}

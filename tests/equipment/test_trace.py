@@ -18,7 +18,7 @@ from secassist.cases import service as cases
 from secassist.cases.lifecycle import Status
 from secassist.core.clock import FixedClock
 from secassist.core.errors import NotFoundError
-from secassist.equipment import monitoring, service, sites
+from secassist.equipment import monitoring, queries, service, sites
 from secassist.programs import service as programs
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.workflows.deliver import deliver
@@ -200,3 +200,43 @@ def test_the_trace_is_scoped(session_factory: sessionmaker[Session], world: Worl
     _fmf_case(session_factory, world, clock)
     with read_only(session_factory) as s, pytest.raises(NotFoundError):
         trace(s, actor=world.jp, serial="CLU-2")
+
+
+def test_the_trace_shows_the_incidents_each_reader_may_see(
+    session_factory: sessionmaker[Session], world: World, clock: FixedClock
+) -> None:
+    # The trace reads incidents with precompiled statements binding the row rule; each
+    # reader must get exactly what the scoped listing gives it.
+    _fmf_case(session_factory, world, clock)
+    with read_only(session_factory) as s:
+        item = queries.find_item(s, actor=None, serial="CLU-1")
+        for actor in (None, world.dod, world.state, world.auditor, world.pl, world.pl_sco):
+            listed = monitoring.list_incidents(s, actor=actor, item_id=item.id)
+            assert listed, actor
+            got = trace(s, actor=actor, serial="CLU-1").incidents
+            assert [i["id"] for i in got] == [i.id for i in listed]
+            assert got[0] == {
+                "id": listed[0].id,
+                "kind": "unauthorized_access",
+                "discovered_on": clock.today().isoformat(),
+                "status": listed[0].status,
+                "report_due_on": listed[0].report_due_on.isoformat(),
+            }
+
+
+def test_the_trace_finds_the_item_as_the_registry_does(
+    session_factory: sessionmaker[Session], world: World, clock: FixedClock
+) -> None:
+    # The trace's precompiled item read binds the row rule: another country's reader is told
+    # the serial does not exist, as queries.find_item tells it; the item type narrows.
+    _fmf_case(session_factory, world, clock)
+    with read_only(session_factory) as s:
+        for actor in (world.jp, world.industry, world.congress):
+            with pytest.raises(NotFoundError):
+                queries.find_item(s, actor=actor, serial="CLU-1")
+            with pytest.raises(NotFoundError, match="no item with serial 'CLU-1'"):
+                trace(s, actor=actor, serial="CLU-1")
+        for actor in (None, world.pl, world.pl_sco, world.dod):
+            assert trace(s, actor=actor, serial=" CLU-1 ", item_type="JAVELIN_CLU").serial == "CLU-1"
+            with pytest.raises(NotFoundError):
+                trace(s, actor=actor, serial="CLU-1", item_type="m4_carbine")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring  # what json.dumps uses for a str
 from typing import Any, NamedTuple, TypedDict
 
+import orjson
 import rfc8785
 from sqlalchemy import Column, Table
 from sqlalchemy.orm import Mapper, object_mapper
@@ -210,8 +211,19 @@ def entry_document(e: EntryFields) -> EntryDocument:
         "actor": {"user": e.actor_user_id, "org": e.actor_org_id, "label": e.actor},
         "tag": e.tag,
         "subject": {"type": e.subject_type, "id": e.subject_id},
-        "payload": json.loads(e.payload),
+        "payload": parse_payload(e.payload),
     }
+
+
+def parse_payload(text: str) -> Any:
+    """A stored payload parsed. The payload is RFC 8785 JSON (integers within 2^53), which
+    orjson parses to the same values as ``json`` in a third of the time (a trace parses a
+    hundred entries); a string orjson refuses (a lone surrogate's escape, which the
+    reference encoder writes) takes ``json``."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 / I-JSON: larger integers are not exact

@@ -10,6 +10,7 @@ query, then *evaluates* the plan with those hashes.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -93,6 +94,38 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
             start, m = start + k, m - k
     out.reverse()
     return out
+
+
+def inclusion_ranges_many(indexes: Iterable[int], size: int) -> dict[int, list[Range]]:
+    """:func:`inclusion_ranges` of each of ``indexes`` in one walk down the tree: the proofs
+    of one tree share their upper levels (a trace's hundred proofs in a tree of 10^7
+    leaves), so each subtree the indexes fall in is split once for all of them."""
+    wanted = sorted(set(indexes))
+    for index in wanted:
+        if not 0 <= index < size:
+            raise ValueError(f"leaf index {index} is not in a tree of size {size}")
+    paths: dict[int, list[Range]] = {index: [] for index in wanted}
+    # (start, end, the wanted indexes in [start, end) as a slice lo:hi of ``wanted``)
+    stack = [(0, size, 0, len(wanted))] if wanted else []
+    while stack:
+        start, end, lo, hi = stack.pop()
+        if end - start < 2:
+            continue
+        mid = start + (1 << ((end - start - 1).bit_length() - 1))  # largest_power_of_two_below
+        cut = bisect.bisect_left(wanted, mid, lo, hi)
+        if lo < cut:  # indexes on the left are proved with the right subtree's hash
+            right = (mid, end)
+            for index in wanted[lo:cut]:
+                paths[index].append(right)
+            stack.append((start, mid, lo, cut))
+        if cut < hi:
+            left = (start, mid)
+            for index in wanted[cut:hi]:
+                paths[index].append(left)
+            stack.append((mid, end, cut, hi))
+    for path in paths.values():
+        path.reverse()  # leaf-up, as inclusion_ranges gives it
+    return paths
 
 
 def consistency_ranges(old: int, new: int) -> list[Range]:

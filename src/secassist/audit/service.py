@@ -421,9 +421,9 @@ def inclusion_proofs(
     if not wanted:
         return []
     plan = merkle.root_plan(size)
-    ranges = {seq: merkle.inclusion_ranges(seq, size) for seq in wanted}
+    ranges = merkle.inclusion_ranges_many(wanted, size)
     # The proofs share their upper ranges: decompose and fold each distinct range once.
-    parts = {r: merkle.decompose(*r) for path in ranges.values() for r in path}
+    parts = {r: merkle.decompose(*r) for r in {r for path in ranges.values() for r in path}}
     need: set[merkle.Node] = set(plan).union(*parts.values(), ((0, seq) for seq in wanted))
     nodes = fetch_nodes(session, need)
     hashes = {r: merkle.fold([nodes[n] for n in p]).hex() for r, p in parts.items()}

@@ -203,12 +203,15 @@ def check(pos: Position, ev: Event, *, today: date) -> None:
 def apply(pos: Position, ev: Event, *, today: date) -> Position:
     """The position after ``ev``, or :class:`CustodyRefusedError` naming the broken rule."""
     check(pos, ev, today=today)
-    new = replace(pos, last_on=ev.on, events=pos.events + 1)
+    # Every event moves these two; one replace per event (a trace folds every event).
+    on, n = ev.on, pos.events + 1
     site = ev.site if ev.site is not None else pos.site
     match ev.kind:
         case "delivered":
             return replace(
-                new,
+                pos,
+                last_on=on,
+                events=n,
                 state="delivered",
                 delivered_on=ev.on,
                 site=ev.site,
@@ -219,7 +222,9 @@ def apply(pos: Position, ev: Event, *, today: date) -> Position:
         case "received" if pos.state == "transferred":
             # The new holder takes it: its site (if named) in its country, monitoring again.
             return replace(
-                new,
+                pos,
+                last_on=on,
+                events=n,
                 state="stored",
                 site=ev.site,
                 unit=None,
@@ -229,11 +234,19 @@ def apply(pos: Position, ev: Event, *, today: date) -> Position:
             )
         case "received" | "stored" | "returned":
             return replace(
-                new, state="stored", site=site, unit=None, holder_org=ev.holder_org or pos.holder_org
+                pos,
+                last_on=on,
+                events=n,
+                state="stored",
+                site=site,
+                unit=None,
+                holder_org=ev.holder_org or pos.holder_org,
             )
         case "issued" | "loaned":
             return replace(
-                new,
+                pos,
+                last_on=on,
+                events=n,
                 state="issued" if ev.kind == "issued" else "loaned",
                 site=site,
                 unit=ev.unit,
@@ -241,15 +254,24 @@ def apply(pos: Position, ev: Event, *, today: date) -> Position:
             )
         case "inventoried":
             if not ev.found:
-                return new
+                return replace(pos, last_on=on, events=n)
             if pos.state in MISSING:  # recovered: back in storage where it was found
                 return replace(
-                    new, state="stored", site=ev.site, unit=None, gone_on=None, last_found_on=ev.on
+                    pos,
+                    last_on=on,
+                    events=n,
+                    state="stored",
+                    site=ev.site,
+                    unit=None,
+                    gone_on=None,
+                    last_found_on=ev.on,
                 )
-            return replace(new, last_found_on=ev.on)
+            return replace(pos, last_on=on, events=n, last_found_on=ev.on)
         case "transferred":
             return replace(
-                new,
+                pos,
+                last_on=on,
+                events=n,
                 state="transferred",
                 site=site,
                 unit=ev.unit,
@@ -258,9 +280,15 @@ def apply(pos: Position, ev: Event, *, today: date) -> Position:
                 gone_on=ev.on,
             )
         case "demilitarized":
-            return replace(new, state="demilitarized")
+            return replace(pos, last_on=on, events=n, state="demilitarized")
         case "lost" | "stolen" | "destroyed" | "disposed":
-            return replace(new, state=ev.kind, gone_on=pos.gone_on if pos.state in MISSING else ev.on)
+            return replace(
+                pos,
+                last_on=on,
+                events=n,
+                state=ev.kind,
+                gone_on=pos.gone_on if pos.state in MISSING else ev.on,
+            )
     raise AssertionError(ev.kind)  # pragma: no cover - every kind is matched above
 
 

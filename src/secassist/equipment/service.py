@@ -5,13 +5,13 @@ everything before writing anything, and write exactly one audit entry per state 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,6 +42,7 @@ from secassist.equipment.queries import (
 )
 from secassist.equipment.schemas import LineRef
 from secassist.identity.policy import Principal, actor_of
+from secassist.storage.types import sqlite_text
 
 DELIVERABLE = ("accepted", "implemented")
 MAX_SERIAL = 64
@@ -378,18 +379,78 @@ def _record_events(
         session.connection().execute(insert(cast(Table, CustodyEntry.__table__)), pointers)
 
 
-def _ids_for_sqlite(session: Session, n: int) -> Iterator[int] | None:
-    """Ids for ``n`` new event rows on SQLite, so that the flush inserts them in one
-    executemany: SQLAlchemy cannot match a batch's RETURNING rows to their objects there
-    and inserts one row per statement (2,000 statements for a 1,000-item transfer).
-    A writing unit of work holds SQLite's write lock from BEGIN IMMEDIATE, so no one else
-    can take these ids; a session without it that races another writer gets the primary
-    key's IntegrityError, which :func:`_flush` reports as a conflict to retry. PostgreSQL
-    batches with RETURNING and keeps its sequence (None)."""
-    if n < 2 or session.get_bind().dialect.name != "sqlite":
-        return None
-    top = session.scalar(select(func.max(CustodyEvent.id))) or 0  # autoflushes what is pending first
-    return iter(range(top + 1, top + n + 1))
+def _new_event_ids(session: Session, n: int) -> list[int]:
+    """Ids for ``n`` new event rows, taken before they are inserted so that one executemany
+    writes them all. PostgreSQL: ``n`` values of the column's sequence in one statement.
+    SQLite: the ids after the largest; a writing unit of work holds SQLite's write lock
+    from BEGIN IMMEDIATE, so no one else can take them, and a session without it that races
+    another writer gets the primary key's IntegrityError, which :func:`_insert_events`
+    reports as a conflict to retry."""
+    _flush(session)  # the session's pending rows first, as the flush of ORM rows did
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(_NEXT_EVENT_IDS, (n,))
+        return [int(r[0]) for r in got]
+    top = conn.exec_driver_sql("SELECT max(id) FROM equipment_custody_event").scalar() or 0
+    return list(range(top + 1, top + n + 1))
+
+
+_NEXT_EVENT_IDS = (
+    "SELECT nextval(pg_get_serial_sequence('equipment_custody_event', 'id')) FROM generate_series(1, %s)"
+)
+_INSERT_EVENT = (
+    "INSERT INTO equipment_custody_event (id, item_id, seq, kind, occurred_on, found, site_id, unit_id, "
+    "holder_country, holder_org, inventory_id, performed_by, note, recorded_at, recorded_by) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+)
+
+
+def _insert_events(
+    session: Session,
+    events: Sequence[tuple[int, int, custody.Event]],
+    *,
+    actor: Principal | None,
+    at: datetime,
+    inventory_id: int | None,
+    performed_by: str | None,
+    note: str | None,
+) -> list[CustodyEvent]:
+    """Insert a batch of event rows (item id, the item's event number, the event) in one
+    executemany on the driver, and return them as :class:`CustodyEvent` objects with every
+    column set (what an audit image reads), not added to the session: the rows are written,
+    so adding them would insert them again. Through the ORM's flush the same rows cost
+    three times as much (its per-object bookkeeping), for objects nothing reads back."""
+    ids = _new_event_ids(session, len(events))
+    by = label_of(actor)
+    conn = session.connection()
+    lite = conn.dialect.name == "sqlite"
+    # The stored forms, as the ORM would bind them: SQLite keeps dates and times as text.
+    when: object = sqlite_text(at) if lite else at
+    params = [
+        (new_id, item_id, seq, ev.kind, ev.on.isoformat() if lite else ev.on, ev.found, ev.site, ev.unit,
+         ev.holder_country, ev.holder_org, inventory_id, performed_by, note, when, by)
+        for new_id, (item_id, seq, ev) in zip(ids, events, strict=True)
+    ]  # fmt: skip
+    try:
+        conn.exec_driver_sql(_INSERT_EVENT.format(p="?" if lite else "%s"), params)
+    except IntegrityError as exc:
+        # A concurrent event on one of these items (the (item_id, seq) key): reload and retry.
+        raise ConflictError("the item was changed by someone else; reload and retry") from exc
+    rows = []
+    for new_id, (item_id, seq, ev) in zip(ids, events, strict=True):
+        row = _event_row(
+            item_id,
+            seq,
+            ev,
+            actor=actor,
+            at=at,
+            inventory_id=inventory_id,
+            performed_by=performed_by,
+            note=note,
+        )
+        row.id = new_id
+        rows.append(row)
+    return rows
 
 
 _PROJECTION = ("state", "site_id", "unit_id", "holder_country", "holder_org", "last_event_on", "events",
@@ -417,7 +478,9 @@ def apply_events(
     :mod:`~secassist.equipment.custody` decide, each item's projection moves, one audit
     entry per event records the event and the item as that event left it. Every event is
     judged before anything is staged, so one refusal leaves nothing written; the rows are
-    flushed together and each item is updated once, to its last position."""
+    written together and each item is updated once, to its last position. The events of a
+    batch (two or more) are returned written but not in the session (see
+    :func:`_insert_events`); a single event is a session object, flushed."""
     today = clock_of(clock).today()
     positions: dict[int, custody.Position] = {}
     moved: list[tuple[Item, custody.Event, custody.Position]] = []
@@ -428,27 +491,25 @@ def apply_events(
         moved.append((item, event, pos))
     at = now(clock)
     rows: list[CustodyEvent] = []
-    ids = _ids_for_sqlite(session, len(moved))
-    for item, event, pos in moved:
-        row = _event_row(
-            item.id,
-            pos.events,
-            event,
-            actor=actor,
-            at=at,
-            inventory_id=inventory_id,
-            performed_by=performed_by,
-            note=note,
-        )
-        if ids is not None:
-            row.id = next(ids)
-        session.add(row)
-        rows.append(row)
-    _flush(session)
+    if len(moved) < 2:
+        # One event (most writes): the ORM's flush with the sequence's id, no id taken ahead.
+        for item, event, pos in moved:
+            row = _event_row(
+                item.id, pos.events, event, actor=actor, at=at, inventory_id=inventory_id,
+                performed_by=performed_by, note=note,
+            )  # fmt: skip
+            session.add(row)
+            rows.append(row)
+        _flush(session)
+    else:
+        rows = _insert_events(
+            session, [(item.id, pos.events, event) for item, event, pos in moved], actor=actor, at=at,
+            inventory_id=inventory_id, performed_by=performed_by, note=note,
+        )  # fmt: skip
     # The items' last positions in one executemany with the same columns for every item:
     # set through the ORM, each item's UPDATE would name only its changed columns, and the
     # flush would split a 1,000-item batch into hundreds of statements (and update an item
-    # once per event). The (item_id, seq) key of the events just flushed has already
+    # once per event). The (item_id, seq) key of the events just written has already
     # refused a concurrent event on any of these items.
     last = {id(item): (item, pos) for item, _, pos in moved}
     # On the connection (Core): the ORM's bulk UPDATE by primary key also re-evaluates the

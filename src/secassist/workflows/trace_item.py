@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from secassist.audit.models import INDEXED_SUBJECTS, INDEXED_SUBJECTS_SQL, AuditEntry
 from secassist.audit.service import LOOKUP_CHUNK, inclusion_proofs
 from secassist.cases.models import Case, CaseLine
-from secassist.core.errors import NotFoundError
+from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import custody, monitoring, queries
-from secassist.equipment.models import CustodyEntry, CustodyEvent, RecipientUnit, Site
+from secassist.equipment.models import CustodyEntry, CustodyEvent, Incident, Item, RecipientUnit, Site
 from secassist.equipment.schemas import Trace, TraceEvent, TraceStep
-from secassist.identity.policy import Principal, Resource, visible
+from secassist.identity.policy import EVERYTHING, Principal, Resource, RowRule, row_rule, visible
 from secassist.notification.models import Notification
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.storage.prepared import Prepared
@@ -304,8 +304,117 @@ def _transfer_steps(session: Session, item_id: int) -> list[TraceStep]:
             if step == "transfer_decision":
                 detail["decision"] = decision
                 detail["provisos"] = json.loads(provisos or "[]")
-            steps.append(TraceStep(step=step, detail=detail, audit_seq=seq))
+            # Built from typed columns: validating each of a hundred steps again cost more
+            # than building it (model_construct sets the same fields).
+            steps.append(TraceStep.model_construct(step=step, detail=detail, audit_seq=seq))
     return steps
+
+
+# The incidents naming an item, newest discovery first (as monitoring.list_incidents orders
+# them), with the scope of the equipment row rule bound: every row, or one country's.
+_INCIDENT_COLUMNS = (
+    Incident.id,
+    Incident.kind,
+    Incident.discovered_on,
+    Incident.status,
+    Incident.report_due_on,
+)
+_INCIDENT_ORDER = (Incident.discovered_on.desc(), Incident.id.desc())
+_INCIDENTS = Prepared(
+    select(*_INCIDENT_COLUMNS).where(Incident.item_id == bindparam("item")).order_by(*_INCIDENT_ORDER)
+)
+_INCIDENTS_OF_COUNTRY = Prepared(
+    select(*_INCIDENT_COLUMNS)
+    .where(Incident.item_id == bindparam("item"), Incident.country_code == bindparam("country"))
+    .order_by(*_INCIDENT_ORDER)
+)
+
+
+def _bindable(rule: RowRule) -> bool:
+    """Whether the precompiled reads can bind ``rule``: every row, or one country's only."""
+    return rule.everything or (rule.by_country is not None and rule == RowRule(by_country=rule.by_country))
+
+
+def _incidents(session: Session, actor: Principal | None, item_id: int) -> list[dict[str, Any]]:
+    """The incidents naming the item that ``actor`` may see. The precompiled reads bind the
+    equipment row rule when it is every row or one country's; any other rule (none today)
+    takes :func:`secassist.equipment.monitoring.list_incidents`, which applies it in SQL."""
+    rule = EVERYTHING if actor is None else row_rule(actor, "equipment")
+    if rule.everything:
+        rows = _INCIDENTS.all(session, {"item": item_id})
+    elif _bindable(rule):
+        rows = _INCIDENTS_OF_COUNTRY.all(session, {"item": item_id, "country": rule.by_country})
+    else:
+        found = monitoring.list_incidents(session, actor=actor, item_id=item_id)
+        rows = [(i.id, i.kind, i.discovered_on, i.status, i.report_due_on) for i in found]
+    return [
+        {"id": iid, "kind": kind, "discovered_on": discovered.isoformat(), "status": status,
+         "report_due_on": due.isoformat()}
+        for iid, kind, discovered, status, due in rows
+    ]  # fmt: skip
+
+
+class _ItemFacts(NamedTuple):
+    """The item's columns the trace reads (named as on :class:`Item`)."""
+
+    id: int
+    serial: str
+    item_type: str
+    case_id: int
+    case_line_id: int
+    case_ref: str
+    line_number: str
+    state: str
+    holder_country: str | None
+
+
+_ITEM_COLUMNS = (
+    Item.id,
+    Item.serial,
+    Item.item_type,
+    Item.case_id,
+    Item.case_line_id,
+    Item.case_ref,
+    Item.line_number,
+    Item.state,
+    Item.holder_country,
+)
+
+
+@functools.cache
+def _item_read(typed: bool, by_country: bool) -> Prepared:
+    """The item with a serial (binds ``serial``; ``item_type`` when ``typed``; the holder
+    country when ``by_country``), at most two rows: compiled once per shape."""
+    stmt = select(*_ITEM_COLUMNS).where(Item.serial == bindparam("serial"))
+    if typed:
+        stmt = stmt.where(Item.item_type == bindparam("item_type"))
+    if by_country:
+        stmt = stmt.where(Item.holder_country == bindparam("country"))
+    return Prepared(stmt.limit(2))
+
+
+def _find_item(session: Session, actor: Principal | None, serial: str, item_type: str | None) -> _ItemFacts:
+    """:func:`secassist.equipment.queries.find_item` as one precompiled read of the columns
+    the trace shows, binding the equipment row rule when it is every row or one country's
+    (any other rule takes ``find_item`` itself, which applies it in SQL); the same errors."""
+    rule = EVERYTHING if actor is None else row_rule(actor, "equipment")
+    if not _bindable(rule):
+        found = queries.find_item(session, actor=actor, serial=serial, item_type=item_type)
+        return _ItemFacts._make(getattr(found, c.key) for c in _ITEM_COLUMNS)
+    params = {"serial": serial.strip()}
+    if item_type:
+        params["item_type"] = item_type.strip().lower()
+    if rule.by_country is not None:
+        params["country"] = rule.by_country
+    rows = _item_read(bool(item_type), rule.by_country is not None).all(session, params)
+    if not rows:
+        raise NotFoundError(f"serial: no item with serial {serial!r}", field="serial")
+    if len(rows) > 1:
+        raise ValidationFailedError(
+            f"serial: {serial!r} is registered for several item types or manufacturers; name the item type",
+            field="serial",
+        )
+    return _ItemFacts._make(rows[0])
 
 
 def trace(
@@ -318,7 +427,7 @@ def trace(
 ) -> Trace:
     """The chain of ``serial`` with inclusion proofs in the tree of ``size`` (default: the
     current size; pass a signed checkpoint's size to check the proofs against it)."""
-    item = queries.find_item(session, actor=actor, serial=serial, item_type=item_type)
+    item = _find_item(session, actor, serial, item_type)
     rows = _CHAIN.all(session, {"item": item.id})
     sites = {r[2]: r[8] for r in rows if r[2] is not None}
     units = {r[3]: r[9] for r in rows if r[3] is not None}
@@ -330,7 +439,7 @@ def trace(
         )
         pos = custody.apply(pos, event, today=date.max)
         events.append(
-            TraceEvent(
+            TraceEvent.model_construct(  # typed columns, as the transfer steps
                 kind=kind,
                 on=on,
                 site=sites.get(pos.site) if pos.site is not None else None,
@@ -341,15 +450,12 @@ def trace(
             )
         )
     steps = _steps(session, actor, item.case_id, item.case_line_id) + _transfer_steps(session, item.id)
-    incidents = [
-        {"id": i.id, "kind": i.kind, "discovered_on": i.discovered_on.isoformat(), "status": i.status,
-         "report_due_on": i.report_due_on.isoformat()}
-        for i in monitoring.list_incidents(session, actor=actor, item_id=item.id)
-    ]  # fmt: skip
+    incidents = _incidents(session, actor, item.id)
     wanted = [s.audit_seq for s in steps] + [e.audit_seq for e in events]
     seqs = {s for s in wanted if s is not None}
     proofs: list[dict[str, Any]] = [dict(p) for p in inclusion_proofs(session, seqs, size, skip_outside=True)]
-    return Trace(
+    # Every part is already built and typed (events, steps and proofs by this module).
+    return Trace.model_construct(
         serial=item.serial,
         item_type=item.item_type,
         case=item.case_ref,
