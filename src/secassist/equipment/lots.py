@@ -18,7 +18,7 @@ from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
 from secassist.equipment import lot_custody as rules
 from secassist.equipment.common import clock_of, label_of, text
-from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.errors import CustodyConflictError, CustodyRefusedError
 from secassist.equipment.lot_custody import Balance, Holder
 from secassist.equipment.models import Lot, LotEvent, RecipientUnit, Site
 from secassist.equipment.queries import get_site, get_unit, require, scoped
@@ -312,7 +312,7 @@ def split_lot(
         )
     bal = held_units(session, lot)
     if quantity > bal.held:
-        raise CustodyRefusedError(
+        raise CustodyConflictError(
             "insufficient", f"transfer of {quantity}: lot {lot.id} holds {bal.held} units", field="quantity"
         )
     left = quantity
