@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secassist.core.errors import StateConflictError, ValidationFailedError
+from secassist.core.errors import ConflictError, StateConflictError, ValidationFailedError
 
 
 class CustodyRefusedError(ValidationFailedError):
@@ -32,6 +32,15 @@ class CustodyConflictError(StateConflictError, CustodyRefusedError):
 
     code = "equipment.custody_conflict"
     title = "Custody event conflicts with the item's current custody"
+
+
+class ConcurrentCustodyChangeError(ConflictError):
+    """Another event on the same item or lot, or a delivery of the same serial, committed
+    while this one was being written (the unique ``(item_id, seq)`` / ``(lot_id, seq)`` key
+    caught it). Nothing was written; reload the item and decide again (409)."""
+
+    code = "equipment.concurrent_change"
+    title = "The item was changed by someone else"
 
 
 class OverDeliveryError(ValidationFailedError):
