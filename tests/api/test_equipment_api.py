@@ -220,16 +220,27 @@ def test_a_custody_event_answers_the_event_and_its_audit_entry(
     assert inv["audit_seq"] > ev["audit_seq"]
 
 
+REFUSED = (422, "equipment.custody_refused")  # the event's own form or date
+CONFLICT = (409, "equipment.custody_conflict")  # where the item is now (RFC 9110 §15.5.10)
+
+
 @pytest.mark.parametrize(
-    ("events", "refused", "rule"),
+    ("events", "refused", "rule", "answer"),
     [
-        ([], {"kind": "received", "on": "2026-01-20", "site": "Rzeszow depot"}, "before_delivery"),
+        ([], {"kind": "received", "on": "2026-01-20", "site": "Rzeszow depot"}, "before_delivery", REFUSED),
         (
             [{"kind": "destroyed", "on": "2026-02-05"}],
             {"kind": "stored", "on": "2026-02-06", "site": "Rzeszow depot"},
             "after_end",
+            CONFLICT,
         ),
-        ([], {"kind": "stored", "on": "2026-02-05", "site": "Kaiserslautern depot"}, "two_places"),
+        (
+            [{"kind": "received", "on": "2026-02-05"}],
+            {"kind": "lost", "on": "2026-02-04"},
+            "out_of_order",
+            CONFLICT,
+        ),
+        ([], {"kind": "stored", "on": "2026-02-05", "site": "Kaiserslautern depot"}, "two_places", REFUSED),
     ],
 )
 def test_a_refused_event_names_its_rule_and_writes_nothing(
@@ -240,12 +251,13 @@ def test_a_refused_event_names_its_rule_and_writes_nothing(
     events: list[dict[str, Any]],
     refused: dict[str, Any],
     rule: str,
+    answer: tuple[int, str],
 ) -> None:
     for e in events:
         _event(client, "PVS-1", tokens["dod"], **e)
     before = snapshot(session_factory)  # rows of every equipment table, positions, the log's size
     r = client.post(f"{API}/items/PVS-1/events", json=refused, headers=tokens["dod"])
-    body = assert_problem(r, 422, "equipment.custody_refused")
+    body = assert_problem(r, *answer)
     assert body["errors"][0]["rule"] == rule
     assert f"rule {rule}" in body["detail"]
     assert snapshot(session_factory) == before

@@ -138,7 +138,6 @@ def test_the_ledger_through_http(
         ("allocations", {"country": "PL", "amount": -5, "on": "2024-05-01"}, "amount"),
         ("allocations", {"country": "PL", "amount": "lots", "on": "2024-05-01"}, "amount"),
         ("allocations", {"country": "QQ", "amount": "5", "on": "2024-05-01"}, "country"),
-        ("allocations", {"country": "PL", "amount": "999999999", "on": "2024-05-01"}, "amount"),
         (
             "obligations",
             {
@@ -150,18 +149,6 @@ def test_the_ledger_through_http(
                 "case_line_id": 1,
             },
             "on",
-        ),
-        (
-            "obligations",
-            {
-                "country": "PL",
-                "amount": "300000",
-                "on": "2024-06-01",
-                "target": "case",
-                "case_id": 1,  # the ledger fixture's PL case and its first line
-                "case_line_id": 1,
-            },
-            "amount",
         ),
         (
             "obligations",
@@ -187,6 +174,45 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(
     problem = r.json()
     assert problem["errors"][0]["field"] == field
     assert field in problem["detail"]
+    assert _counts(session_factory) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("allocations", {"country": "PL", "amount": "999999999", "on": "2024-05-01"}),
+        (
+            "obligations",
+            {
+                "country": "PL",
+                "amount": "300000",
+                "on": "2024-06-01",
+                "target": "case",
+                "case_id": 1,  # the ledger fixture's PL case and its first line
+                "case_line_id": 1,
+            },
+        ),
+    ],
+)
+def test_more_than_the_pool_holds_now_is_a_409_naming_what_is_left_and_writes_nothing(
+    client: TestClient,
+    tokens: dict[str, dict[str, str]],
+    ledger: dict[str, int],
+    session_factory: sessionmaker[Session],
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    """A well-formed amount the pool's current balance does not cover conflicts with that
+    balance (RFC 9110 §15.5.10): 409, not the 422 of input no balance could make valid."""
+    before = _counts(session_factory)
+    r = client.post(
+        f"{API}/{path}", json={"appropriation_id": ledger["appr"], **body}, headers=tokens["state"]
+    )
+    assert (r.status_code, r.headers["content-type"]) == (409, "application/problem+json"), r.text
+    problem = r.json()
+    assert (problem["code"], problem["errors"][0]["field"]) == ("program.insufficient_funds", "amount")
+    assert "available" in problem["detail"]
+    assert problem["errors"][0]["available"]
     assert _counts(session_factory) == before
 
 

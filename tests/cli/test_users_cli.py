@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from secassist.audit.models import AuditEntry
 from secassist.identity import service
 from secassist.identity.logins import authenticate
 from secassist.identity.models import ApiToken
@@ -20,7 +21,7 @@ from secassist.storage.uow import read_only, unit_of_work
 from tests.identity.factories import make_org, make_user
 from tests.support import run_cli
 
-EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_CONFLICT = 2, 65, 66, 75
+EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_CONFLICT, EX_NOPERM = 2, 65, 66, 75, 77
 PASSWORD = "a long enough passphrase"
 
 
@@ -113,6 +114,44 @@ def test_orgs_add_and_list_in_every_format(app_env: dict[str, str]) -> None:
 )
 def test_orgs_add_errors(orgs: dict[str, str], args: list[str], code: int, message: str) -> None:
     assert message in fails(orgs, "orgs", "add", *args, code=code)
+
+
+OFFICE_SET = "identity:organization:office_set"
+
+
+def test_orgs_set_office_fills_a_missing_review_office_once_audited(
+    orgs: dict[str, str], session_factory: sessionmaker[Session]
+) -> None:
+    add_user(session_factory, "clerk", "State PM", "policy_officer")
+    assert "set-office" in ok(orgs, "orgs", "--help").stdout
+    # Only an administrator; nothing is written by a refused command.
+    denied = fails({**orgs, "SECASSIST_AS": "clerk"}, "orgs", "set-office", "State PM", "--office",
+                   "human_rights", code=EX_NOPERM)  # fmt: skip
+    assert "permission" in denied.lower()
+    bad = fails(orgs, "orgs", "set-office", "State PM", "--office", "dhr")
+    assert "office: one of political_military" in bad
+    assert "partner organization is no vetting review office" in fails(
+        orgs, "orgs", "set-office", "Poland MoD", "--office", "human_rights"
+    )
+    fails(orgs, "orgs", "set-office", "No Such Org", "--office", "human_rights", code=EX_NOINPUT)
+    with read_only(session_factory) as s:
+        assert service.organization_by_name(s, "State PM").office is None
+        assert s.scalars(select(AuditEntry).where(AuditEntry.tag == OFFICE_SET)).all() == []
+
+    done = ok(orgs, "orgs", "set-office", "State PM", "--office", "human_rights")
+    assert "State PM is now the human_rights office" in done.stderr
+    rows = {r["name"]: r for r in as_json(ok(orgs, "orgs", "list", "-f", "json"))}
+    assert (rows["State PM"]["office"], rows["Poland MoD"]["office"]) == ("human_rights", None)
+    with read_only(session_factory) as s:
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.tag == OFFICE_SET)).all()
+        assert [(e.actor, e.subject_id) for e in entries] == [
+            ("root (State PM)", str(service.organization_by_name(s, "State PM").id))
+        ]
+    # An office already recorded is not changed in passing (a conflict, not bad input).
+    again = fails(orgs, "orgs", "set-office", "State PM", "--office", "political_military", code=EX_CONFLICT)
+    assert "already the human_rights office" in again
+    with read_only(session_factory) as s:
+        assert service.organization_by_name(s, "State PM").office == "human_rights"
 
 
 # --- users ---------------------------------------------------------------------------------

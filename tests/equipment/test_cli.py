@@ -111,7 +111,7 @@ def test_the_cli_contract(poland: Poland, app_env: dict[str, str], tmp_path: Pat
     ok(app_env, "equipment", "event", "PVS-1", "--kind", "received", "--on", "2026-02-03")
     ok(app_env, "equipment", "event", "PVS-2", "--kind", "lost", "--on", "2026-02-04")
     err = fails(app_env, "equipment", "event", "PVS-1", "--kind", "returned", "--on", "2026-02-05")
-    assert err.startswith("error [equipment.custody_refused]: kind: returned is not allowed")
+    assert err.startswith("error [equipment.custody_conflict]: kind: returned is not allowed")
     err = fails(
         app_env,
         "equipment",

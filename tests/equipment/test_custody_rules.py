@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from secassist.equipment.custody import ENDED, HELD, KINDS, MISSING, NOWHERE, Event, Position, apply, derive
-from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.errors import CustodyConflictError, CustodyRefusedError
 
 TODAY = date(2026, 6, 1)
+STATE_RULES = {"after_end", "out_of_order", "two_places", "not_allowed"}
 D0 = date(2026, 1, 5)
 
 
@@ -20,7 +21,12 @@ def _refused(pos: Position, ev: Event, rule: str) -> None:
     with pytest.raises(CustodyRefusedError) as e:
         apply(pos, ev, today=TODAY)
     assert e.value.rule == rule
-    assert e.value.code == "equipment.custody_refused"
+    # Refused by where the item is now (409) or by the event's own form or date (422).
+    conflict = rule in STATE_RULES
+    assert isinstance(e.value, CustodyConflictError) is conflict, (rule, e.value)
+    assert (e.value.code, e.value.http_status) == (
+        ("equipment.custody_conflict", 409) if conflict else ("equipment.custody_refused", 422)
+    )
     assert f"(rule {rule})" in e.value.message
 
 

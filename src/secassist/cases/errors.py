@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secassist.core.errors import ConflictError, SecassistError, ValidationFailedError
+from secassist.core.errors import ConflictError, SecassistError, StateConflictError, ValidationFailedError
 
 
 class TransitionNotAllowedError(ValidationFailedError):
@@ -11,6 +11,18 @@ class TransitionNotAllowedError(ValidationFailedError):
 
     code = "case.transition_not_allowed"
     title = "Transition not allowed"
+
+
+class TransitionConflictError(StateConflictError, TransitionNotAllowedError):
+    """A move the lifecycle allows, from a status the case has already moved past: it was
+    advanced (or cancelled) by someone else since the caller decided, so the move now
+    conflicts with the case's current status (409, RFC 9110 §15.5.10; SAMM C5 lifecycle).
+    The message names the status the move starts from and the status the case is in now.
+    A move the case has not reached yet, or that no status allows, stays a 422
+    :class:`TransitionNotAllowedError`."""
+
+    code = "case.transition_conflict"
+    title = "The case is no longer where the move starts"
 
 
 class CaseVersionConflictError(ConflictError):

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from secassist.cases.errors import TransitionNotAllowedError
+from secassist.cases.errors import TransitionConflictError, TransitionNotAllowedError
 
 
 class Status(StrEnum):
@@ -136,10 +136,42 @@ def next_statuses(current: Status) -> list[Status]:
     return sorted(TRANSITIONS[current], key=order.__getitem__)
 
 
+def _reachable(start: Status) -> frozenset[Status]:
+    """Every status a case can reach from ``start`` in one or more steps."""
+    seen: set[Status] = set()
+    todo = list(TRANSITIONS[start])
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo.extend(TRANSITIONS[s])
+    return frozenset(seen)
+
+
+REACHABLE: dict[Status, frozenset[Status]] = {s: _reachable(s) for s in Status}
+
+
+def moved_past(current: Status, target: Status) -> list[Status]:
+    """The statuses a move to ``target`` starts from that the case, now ``current``, has
+    already left behind (it is at or beyond ``target`` by way of them). Non-empty means the
+    move was right once and someone else moved the case on: a conflict, not bad input."""
+    return [p for p in Status if target in TRANSITIONS[p] and current in REACHABLE[p]]
+
+
 def check(current: Status, target: Status, ctx: Context) -> None:
-    """Raise :class:`TransitionNotAllowedError` unless ``current → target`` is allowed now."""
+    """Raise :class:`TransitionNotAllowedError` unless ``current → target`` is allowed now;
+    :class:`TransitionConflictError` (409) when the case has moved past where the move
+    starts (see :func:`moved_past`)."""
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(s.value for s in next_statuses(current)) or "none (terminal)"
+        origins = moved_past(current, target)
+        if origins:
+            raise TransitionConflictError(
+                f"to: the case is {current.value} now; the move to {target.value} starts from "
+                f"{' or '.join(o.value for o in origins)} (allowed now: {allowed}); reload the case",
+                field="to",
+                current=current.value,
+            )
         raise TransitionNotAllowedError(
             f"to: a case that is {current.value} cannot become {target.value} (allowed: {allowed})",
             field="to",

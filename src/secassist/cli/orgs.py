@@ -9,7 +9,7 @@ import typer
 from secassist.cli.common import FormatOpt, acting, read_session, uow
 from secassist.cli.output import Format, emit_rows
 
-app = typer.Typer(help="Organizations: add, list.", no_args_is_help=True)
+app = typer.Typer(help="Organizations: add, list, set-office.", no_args_is_help=True)
 
 
 @app.command("add")
@@ -39,6 +39,28 @@ def add(
         )
         oid, oname = org.id, org.name
     typer.echo(f"created organization {oname} (id {oid})", err=True)
+
+
+@app.command("set-office")
+def set_office(
+    name: Annotated[str, typer.Argument(help="The State organization's exact name.")],
+    office: Annotated[
+        str,
+        typer.Option(
+            "--office",
+            help="political_military, human_rights or technology_security (its users sign off for it).",
+        ),
+    ],
+) -> None:
+    """Record the vetting review office a State organization is, where none is recorded yet
+    (an office already recorded is not changed: exit 75)."""
+    from secassist.identity import service
+
+    with uow() as session:
+        org = service.organization_by_name(session, name)
+        org = service.set_office(session, actor=acting(session), org_id=org.id, office=office)
+        oname, ooffice = org.name, org.office
+    typer.echo(f"{oname} is now the {ooffice} office", err=True)
 
 
 @app.command("list")

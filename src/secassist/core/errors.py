@@ -127,6 +127,26 @@ class RetryableConflictError(ConflictError):
     retry_after = 1
 
 
+class StateConflictError(ConflictError, ValidationFailedError):
+    """A well-formed request refused because the resource's *current state* stands in its
+    way: the case is no longer in the status the move starts from, the item is no longer
+    held or already went elsewhere, the balance no longer covers the amount, the approval
+    was already decided. RFC 9110 §15.5.10: 409 Conflict is for "a conflict with the
+    current state of the target resource" that the client may be able to resolve (re-read
+    and decide again) — unlike 422, which refuses input no state could make valid (a bad
+    field, a move the lifecycle never allows, an amount <= 0).
+
+    Under concurrency this is what every loser of a race gets once it is serialized behind
+    the winner. It is also a :class:`ValidationFailedError` (it names the ``field`` the
+    state conflicts with), so forms still show it beside that field. The CLI exit code
+    stays EX_DATAERR: sending the same command again will not help, unlike
+    :class:`RetryableConflictError`."""
+
+    code = "conflict.state"
+    title = "Conflicts with the current state"
+    exit_code = 65  # EX_DATAERR
+
+
 class PermissionDeniedError(SecassistError):
     """The actor is known but may not do this."""
 

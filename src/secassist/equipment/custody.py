@@ -23,6 +23,11 @@ Chronology rules (each a :class:`~secassist.equipment.errors.CustodyRefusedError
 - ``not_allowed``: the kind is not allowed from the current state (returned when not on loan);
 - ``needs_site`` / ``needs_unit``: the kind needs a site (delivered, stored, recovery by
   inventory) or a unit (issued, loaned).
+
+``after_end``, ``out_of_order``, ``two_places`` and ``not_allowed`` (from a state) judge the
+event against where the item is *now* — a concurrent event that landed first is the usual
+cause — so they raise :class:`~secassist.equipment.errors.CustodyConflictError` (409); the
+others refuse the event's own form or date (422).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.errors import CustodyConflictError, CustodyRefusedError
 
 Kind = Literal[
     "delivered",
@@ -154,6 +159,11 @@ def _refuse(rule: str, message: str, field: str = "kind") -> CustodyRefusedError
     return CustodyRefusedError(rule, message, field=field)
 
 
+def _conflict(rule: str, message: str, field: str = "kind") -> CustodyConflictError:
+    """A refusal because of the item's current position (409), not the event's own form."""
+    return CustodyConflictError(rule, message, field=field)
+
+
 def check(pos: Position, ev: Event, *, today: date) -> None:
     """Raise :class:`CustodyRefusedError` naming the first rule ``ev`` breaks after ``pos``."""
     if ev.on > today:
@@ -165,19 +175,19 @@ def check(pos: Position, ev: Event, *, today: date) -> None:
         assert pos.delivered_on is not None
         assert pos.last_on is not None
         if ev.kind == "delivered":
-            raise _refuse("not_allowed", "the item was already delivered")
+            raise _conflict("not_allowed", "the item was already delivered")
         if ev.on < pos.delivered_on:
             raise _refuse(
                 "before_delivery", f"{ev.kind} on {ev.on} is before the delivery on {pos.delivered_on}", "on"
             )
         if pos.state in ENDED and not (pos.state == "transferred" and ev.kind == "received"):
-            raise _refuse("after_end", f"{ev.kind}: the item was {pos.state} on {pos.gone_on}")
+            raise _conflict("after_end", f"{ev.kind}: the item was {pos.state} on {pos.gone_on}")
         if ev.on < pos.last_on:
-            raise _refuse(
+            raise _conflict(
                 "out_of_order", f"{ev.kind} on {ev.on} is before the item's last event ({pos.last_on})", "on"
             )
     if pos.state not in _FROM[ev.kind]:
-        raise _refuse("not_allowed", f"{ev.kind} is not allowed when the item is {pos.state}")
+        raise _conflict("not_allowed", f"{ev.kind} is not allowed when the item is {pos.state}")
     if ev.kind in ("delivered", "stored") and ev.site is None:
         raise _refuse("needs_site", f"{ev.kind} needs a site", "site")
     if ev.kind in ("issued", "loaned") and ev.unit is None:
@@ -189,13 +199,13 @@ def check(pos: Position, ev: Event, *, today: date) -> None:
         if recovering and ev.site is None:
             raise _refuse("needs_site", "finding a missing item needs the site it was found at", "site")
         if not recovering and ev.site is not None and ev.site != pos.site:
-            raise _refuse(
+            raise _conflict(
                 "two_places",
                 f"the item is registered at site {pos.site}, not {ev.site}; record its move first",
                 "site",
             )
     elif ev.kind not in _MOVES and ev.site is not None and ev.site != pos.site:
-        raise _refuse(
+        raise _conflict(
             "two_places", f"{ev.kind} at site {ev.site}: the item is registered at site {pos.site}", "site"
         )
 

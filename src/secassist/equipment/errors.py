@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from secassist.core.errors import ValidationFailedError
+from secassist.core.errors import ConflictError, StateConflictError, ValidationFailedError
 
 
 class CustodyRefusedError(ValidationFailedError):
@@ -19,6 +19,28 @@ class CustodyRefusedError(ValidationFailedError):
     def __init__(self, rule: str, message: str, *, field: str = "kind", **detail: Any) -> None:
         super().__init__(f"{field}: {message} (rule {rule})", field=field, rule=rule, **detail)
         self.rule = rule
+
+
+class CustodyConflictError(StateConflictError, CustodyRefusedError):
+    """A custody event refused because of where the item or lot is *now*, not because the
+    event is malformed: the item was already delivered, has left U.S.-accountable custody
+    (``after_end``), is registered at another site (``two_places``), cannot take this event
+    in its current state (``not_allowed``), already has a later event (``out_of_order``), or
+    the lot no longer holds enough units (``insufficient``). Typically a concurrent event
+    landed first; re-read the item. 409 (RFC 9110 §15.5.10) with the same ``rule`` as a
+    :class:`CustodyRefusedError`, which it still is."""
+
+    code = "equipment.custody_conflict"
+    title = "Custody event conflicts with the item's current custody"
+
+
+class ConcurrentCustodyChangeError(ConflictError):
+    """Another event on the same item or lot, or a delivery of the same serial, committed
+    while this one was being written (the unique ``(item_id, seq)`` / ``(lot_id, seq)`` key
+    caught it). Nothing was written; reload the item and decide again (409)."""
+
+    code = "equipment.concurrent_change"
+    title = "The item was changed by someone else"
 
 
 class OverDeliveryError(ValidationFailedError):

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.errors import CustodyConflictError, CustodyRefusedError
 
 LotKind = Literal["stored", "issued", "expended", "lost", "destroyed", "transferred"]
 LOT_KINDS: tuple[LotKind, ...] = ("stored", "issued", "expended", "lost", "destroyed", "transferred")
@@ -115,8 +115,8 @@ def check(bal: Balance, ev: LotEvent, *, today: date) -> None:
             "on",
         )
     if bal.last_on is not None and ev.on < bal.last_on:
-        raise _refuse(
-            "out_of_order", f"{ev.kind} on {ev.on} is before the lot's last event ({bal.last_on})", "on"
+        raise CustodyConflictError(
+            "out_of_order", f"{ev.kind} on {ev.on} is before the lot's last event ({bal.last_on})", field="on"
         )
     if ev.quantity < 1:
         raise _refuse("quantity", f"{ev.kind} moves at least one unit, not {ev.quantity}", "quantity")
@@ -132,10 +132,10 @@ def check(bal: Balance, ev: LotEvent, *, today: date) -> None:
         raise _refuse("two_places", f"{ev.kind}: {_name(ev.source)} is both source and destination", "source")
     held = bal.held_by(ev.source)
     if ev.quantity > held:
-        raise _refuse(
+        raise CustodyConflictError(
             "insufficient",
             f"{ev.kind} of {ev.quantity}: {_name(ev.source)} holds {held} of this lot",
-            "quantity",
+            field="quantity",
         )
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
-from secassist.core.errors import ConflictError, NotFoundError, ValidationFailedError
+from secassist.core.errors import NotFoundError, ValidationFailedError
 from secassist.equipment import lot_custody as rules
 from secassist.equipment.common import clock_of, label_of, text
-from secassist.equipment.errors import CustodyRefusedError
+from secassist.equipment.errors import ConcurrentCustodyChangeError, CustodyConflictError, CustodyRefusedError
 from secassist.equipment.lot_custody import Balance, Holder
 from secassist.equipment.models import Lot, LotEvent, RecipientUnit, Site
 from secassist.equipment.queries import get_site, get_unit, require, scoped
@@ -203,7 +203,7 @@ def record_lot_event(
         )
     except IntegrityError as exc:
         # A concurrent event on the same lot took this seq: the caller reloads and retries.
-        raise ConflictError("the lot was changed by someone else; reload and retry") from exc
+        raise ConcurrentCustodyChangeError("the lot was changed by someone else; reload and retry") from exc
     return row, after
 
 
@@ -312,7 +312,7 @@ def split_lot(
         )
     bal = held_units(session, lot)
     if quantity > bal.held:
-        raise CustodyRefusedError(
+        raise CustodyConflictError(
             "insufficient", f"transfer of {quantity}: lot {lot.id} holds {bal.held} units", field="quantity"
         )
     left = quantity

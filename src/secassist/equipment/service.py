@@ -19,11 +19,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from secassist.audit.canonical import image_of, json_value
 from secassist.audit.service import add_recorded, record_images
 from secassist.core.clock import Clock, now
-from secassist.core.errors import ConflictError, ValidationFailedError
+from secassist.core.errors import ValidationFailedError
 from secassist.equipment import custody
 from secassist.equipment.catalog import Catalog, get_catalog
 from secassist.equipment.common import clock_of, label_of, text
-from secassist.equipment.errors import CustodyRefusedError, DuplicateSerialError, OverDeliveryError
+from secassist.equipment.errors import (
+    ConcurrentCustodyChangeError,
+    CustodyRefusedError,
+    DuplicateSerialError,
+    OverDeliveryError,
+)
 from secassist.equipment.models import (
     CustodyEntry,
     CustodyEvent,
@@ -312,7 +317,7 @@ def _flush(session: Session) -> None:
     except IntegrityError as exc:
         # A concurrent delivery of the same serial, or a concurrent event on the same item
         # (the (item_id, seq) key): the caller reloads and retries.
-        raise ConflictError("the item was changed by someone else; reload and retry") from exc
+        raise ConcurrentCustodyChangeError("the item was changed by someone else; reload and retry") from exc
 
 
 def _projection_image(pos: custody.Position) -> dict[str, object]:

@@ -49,7 +49,11 @@ _WHY = {
     401: "No valid credential (token or session).",
     403: "The caller's role may not do this (or a CSRF check failed).",
     404: "No such resource, or none the caller may see.",
-    409: "Conflicts with the current state (stale version, refused transition); retry or re-read.",
+    409: (
+        "Conflicts with the current state of the resource (a stale version; a case, item, request "
+        "or balance that has moved on, e.g. after a concurrent change): re-read and decide again; "
+        "retry after Retry-After seconds when given."
+    ),
     413: "Request body larger than the configured limit.",
     422: "Invalid input: each error names its field.",
     503: "Busy (no database connection free in time): retry after Retry-After seconds.",

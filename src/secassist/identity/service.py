@@ -73,16 +73,7 @@ def create_organization(
         raise ValidationFailedError(
             f"country: a {org_kind.value} organization has no country", field="country"
         )
-    office = (office or "").strip() or None
-    if office is not None:
-        if org_kind is not OrgKind.state:
-            raise ValidationFailedError(
-                f"office: a {org_kind.value} organization is no vetting review office", field="office"
-            )
-        if office not in REVIEW_OFFICES:
-            raise ValidationFailedError(
-                f"office: one of {', '.join(REVIEW_OFFICES)}, not {office!r}", field="office"
-            )
+    office = _review_office(org_kind, office)
     if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
         raise ConflictError(f"an organization named {name!r} already exists", field="name")
     org = Organization(
@@ -98,6 +89,58 @@ def create_organization(
         actor=actor_of(actor),
         tag="identity:organization:created",
         subject_type="organization",
+        clock=clock,
+    )
+    return org
+
+
+def _review_office(org_kind: OrgKind, office: str | None) -> str | None:
+    """``office`` cleaned: ``None`` when blank; only a State organization is a review office."""
+    office = (office or "").strip() or None
+    if office is not None:
+        if org_kind is not OrgKind.state:
+            raise ValidationFailedError(
+                f"office: a {org_kind.value} organization is no vetting review office", field="office"
+            )
+        if office not in REVIEW_OFFICES:
+            raise ValidationFailedError(
+                f"office: one of {', '.join(REVIEW_OFFICES)}, not {office!r}", field="office"
+            )
+    return office
+
+
+def set_office(
+    session: Session,
+    *,
+    actor: Principal | None,
+    org_id: int,
+    office: str,
+    clock: Clock | None = None,
+) -> Organization:
+    """Name the vetting review office a State organization is, where none is recorded (an
+    organization made before offices were, or without ``--office``): its users then, and
+    only they, sign off for that office (Leahy vetting by the State bureaus, 22 U.S.C. 2378d;
+    issue #16, separation of duties). An office already recorded is not overwritten
+    (:class:`ConflictError`): moving sign-off authority between offices is not a correction
+    to make in passing. One audit entry."""
+    if actor is not None:
+        require_permission(actor, "organization:write")
+    org = get_organization(session, org_id)
+    cleaned = _review_office(OrgKind(org.kind), office)
+    if cleaned is None:
+        raise ValidationFailedError("office: name the review office", field="office")
+    if org.office is not None:
+        raise ConflictError(
+            f"office: {org.name} is already the {org.office} office; it is not changed", field="office"
+        )
+    org.office = cleaned
+    add_recorded(
+        session,
+        [org],
+        actor=actor_of(actor),
+        tag="identity:organization:office_set",
+        subject_type="organization",
+        subject_id=org.id,
         clock=clock,
     )
     return org

@@ -54,7 +54,7 @@ from secassist.programs.common import (
     require_within_horizon,
     write_check,
 )
-from secassist.programs.errors import ReversalRefusedError
+from secassist.programs.errors import ReversalConflictError, ReversalRefusedError
 from secassist.programs.models import Appropriation, LedgerEntry, dollars
 from secassist.programs.queries import appropriations_visible, get_entry
 
@@ -398,7 +398,7 @@ def reverse(
         )
     already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == eid))
     if already is not None:
-        raise ReversalRefusedError(
+        raise ReversalConflictError(
             f"entry_id: entry {eid} was already reversed by {already}", field="entry_id"
         )
     if day < original.entry_date:
@@ -423,7 +423,7 @@ def reverse(
     if pool:
         room = ledger.headroom(pool, day)
         if amount > room:
-            raise ReversalRefusedError(
+            raise ReversalConflictError(
                 f"entry_id: reversing entry {eid} (${dollars(amount):,}) would leave the {what} negative "
                 f"(${dollars(max(room, 0)):,} free from {day}); reverse the later entries first",
                 field="entry_id",

@@ -25,7 +25,7 @@ from secassist.identity.models import Organization
 from secassist.identity.policy import Principal, Resource, actor_of, check
 from secassist.reference.service import get_reference
 from secassist.transfers import rules
-from secassist.transfers.errors import TransferRefusedError
+from secassist.transfers.errors import TransferConflictError, TransferRefusedError
 from secassist.transfers.models import InboxEntry, TransferFinding, TransferItem, TransferRequest
 from secassist.transfers.queries import approved_serials, findings_of, get_request
 
@@ -301,7 +301,10 @@ def check_executable(
     after the approval lapsed, or before the §3(d) review period has run (AECA §3(d)(2):
     consent only after the certification's review period [S124])."""
     if req.status != "approved":
-        raise TransferRefusedError("not_approved", f"request {req.id} is {req.status}, not approved")
+        # Still "requested": not decided yet (422). Denied, executed or returned: the request
+        # moved past its approval — a concurrent execution, typically — a conflict (409).
+        refusal = TransferRefusedError if req.status == "requested" else TransferConflictError
+        raise refusal("not_approved", f"request {req.id} is {req.status}, not approved")
     assert req.decided_on is not None
     assert req.approval_expires_on is not None
     if on < req.decided_on:

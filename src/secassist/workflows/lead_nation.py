@@ -43,7 +43,7 @@ from secassist.identity.policy import Principal, Resource, check
 from secassist.notification.thresholds import requirement
 from secassist.reference.service import get_reference
 from secassist.transfers import lead_nation as lnp
-from secassist.transfers.errors import TransferRefusedError
+from secassist.transfers.errors import TransferConflictError, TransferRefusedError
 from secassist.transfers.models import InboxEntry, LeadNationNotice
 from secassist.transfers.service import notify_lead_nation, party_code
 from secassist.workflows.transfer_execute import lot_label, move_items, move_lot
@@ -81,7 +81,7 @@ def _items(
                 f"serials: {serial} was delivered under {item.case_ref}, not {case_ref}", field="serials"
             )
         if item.state not in custody.HELD or item.holder_country is None:
-            raise TransferRefusedError("not_held", f"{serial} is {item.state}, not held", field="serials")
+            raise TransferConflictError("not_held", f"{serial} is {item.state}, not held", field="serials")
         out.append(item)
     return out
 

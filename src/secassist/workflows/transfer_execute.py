@@ -30,7 +30,7 @@ from secassist.equipment.service import apply_events
 from secassist.identity.policy import Principal, Resource, check
 from secassist.transfers import rules
 from secassist.transfers import service as transfers
-from secassist.transfers.errors import TransferRefusedError
+from secassist.transfers.errors import TransferConflictError, TransferRefusedError
 from secassist.transfers.models import InboxEntry, TransferItem, TransferRequest
 from secassist.transfers.queries import get_request
 from secassist.vetting import service as vetting
@@ -187,7 +187,7 @@ def _held_items(session: Session, req: TransferRequest, holder: str) -> list[Ite
     )
     for it in items:
         if it.holder_country != holder or it.state not in custody.HELD:
-            raise TransferRefusedError(
+            raise TransferConflictError(
                 "not_held",
                 f"{it.serial} is {it.state}, held by {it.holder_country}, not {holder}",
                 field="serials",
@@ -273,7 +273,7 @@ def _execute_lot(
     elif req.kind in rules.IN_PLACE_END:
         bal = held_units(session, lot)
         if req.lot_quantity > bal.held:
-            raise TransferRefusedError(
+            raise TransferConflictError(
                 "not_held", f"lot {lot.id} holds {bal.held} units, not {req.lot_quantity}", field="quantity"
             )
         left = req.lot_quantity
@@ -315,6 +315,9 @@ def return_transfer(
         raise TransferRefusedError(
             "not_temporary", f"request {req.id} is a {req.kind}; only temporary ones return"
         )
+    if req.status == "returned":
+        # Returned already (by a concurrent call, typically): the request moved past this step.
+        raise TransferConflictError("not_executed", f"request {req.id} was already returned")
     if req.status != "executed" or req.executed_on is None:
         raise TransferRefusedError("not_approved", f"request {req.id} is {req.status}, not executed")
     if req.received_lot_id is not None:
