@@ -440,7 +440,7 @@ def _insert_events(
         conn.exec_driver_sql(_INSERT_EVENT.format(p="?" if lite else "%s"), params)
     except IntegrityError as exc:
         # A concurrent event on one of these items (the (item_id, seq) key): reload and retry.
-        raise ConflictError("the item was changed by someone else; reload and retry") from exc
+        raise ConcurrentCustodyChangeError("the item was changed by someone else; reload and retry") from exc
     rows = []
     for new_id, (item_id, seq, ev) in zip(ids, events, strict=True):
         row = _event_row(
