@@ -13,6 +13,7 @@ import dataclasses
 import gc
 import os
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path

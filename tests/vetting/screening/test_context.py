@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from secassist.storage.uow import unit_of_work
 from secassist.vetting.screening import service
 from secassist.vetting.screening.entities import CountryRef, Identifier, ListEntity, ParsedList
-from secassist.vetting.screening.matcher import Index, Match, Query, build_index
+from secassist.vetting.screening.matcher import COUNTRY_AGREE, TYPE_PENALTY, Index, Match, Query, build_index
 from secassist.vetting.screening.parsers.common import birth_dates, country_code
 from tests.support import run_cli_subprocess
 from tests.vetting.screening.conftest import sanctions
@@ -132,7 +132,7 @@ def test_allied_defence_bodies_with_their_country_are_not_matched(index: Index) 
     # ... and with the listed country it still is, raised.
     kp = _hit(index, Query(["Ministry of National Defence"], countries=["KP"]), "un_sc_sanctions", "KPe.054")
     assert kp is not None
-    assert _feat(kp, "country") == pytest.approx(0.05)
+    assert _feat(kp, "country") == pytest.approx(COUNTRY_AGREE)
 
 
 def test_country_costs_a_generic_name_more_than_a_distinctive_one(index: Index) -> None:
@@ -156,12 +156,14 @@ def test_country_costs_a_generic_name_more_than_a_distinctive_one(index: Index) 
 
 
 def test_an_organisation_is_not_a_person_on_one_shared_name(index: Index) -> None:
-    name_only = index.match("Leonardo S.p.A.")
-    assert name_only  # listed persons named Leonardo
+    # Listed persons named Leonardo: one shared given name is not the person, even by name alone.
+    assert index.match("Leonardo S.p.A.") == []
+    near = index.match("Leonardo S.p.A.", threshold=0.3)
+    assert any((_feat(m, "one_word_person") or 0) < 0 for m in near)
     typed = index.match(Query(["Leonardo S.p.A."], schema="Company"))
     assert typed == []
     low = index.match(Query(["Leonardo S.p.A."], schema="Company"), threshold=0.3)
-    assert any(_feat(m, "schema") == -0.2 for m in low)
+    assert any(_feat(m, "schema") == -TYPE_PENALTY for m in low)
 
 
 def _tiny() -> Index:
@@ -242,7 +244,7 @@ def test_cli_jsonl_contract(tmp_path: Path) -> None:
     assert ("us_ofac_sdn", "18782") in ids[0]
     assert ids[1] == []
     assert ids[2][0] == ("un_sc_sanctions", "KPe.054")
-    assert out[2]["matches"][0]["features"]["country"] == 0.05
+    assert out[2]["matches"][0]["features"]["country"] == COUNTRY_AGREE
     assert {"list", "entity_id", "name", "score", "features"} <= set(out[3]["matches"][0])
     assert out[3]["matches"][0]["features"]["birth_date"] == 0.05
     bad = run_cli_subprocess(_no_db_env(tmp_path), *args, stdin='{"schema": "Person"}\n')
@@ -276,7 +278,7 @@ def test_api_passes_context(
     assert [x["id"] for x in out["responses"]["pl"]["results"]] == []
     kp = out["responses"]["kp"]["results"]
     assert kp[0]["id"] == "KPe.054"
-    assert kp[0]["features"]["country"] == 0.05
+    assert kp[0]["features"]["country"] == COUNTRY_AGREE
     assert "country" in out["matcher"]["features"]
     run = client.get(f"/api/v1/screening/screenings/{out['screening_id']}", headers=pm).json()
     assert [p["schema"] for p in run["query"]["parties"]] == ["Organization", "Organization"]
