@@ -361,3 +361,41 @@ def test_an_allied_ministry_of_defence_is_generic_among_organisations(index: Ind
         assert low is not None
         assert (_feat(low, "information") or 1.0) < 0.35
         assert (_feat(low, "country") or 0) <= -0.23
+
+
+def test_a_whole_name_survives_another_country(index: Index) -> None:
+    # Every word of a listed name of several words, written exactly or with one slip in a
+    # long word: strong evidence whatever the country; the country still costs a little.
+    for name, country, listed in (
+        ("MARINE INFORMATION TECHNOLOGY DEVELOPMENT COMPANY", "pl", ("us_ofac_sdn", "25477")),
+        ("KOREA COMPLEX EQUIPMENT IMPROT CORPORATION", "de", ("un_sc_sanctions", "KPe.019")),
+    ):
+        got = _hit(index, Query([name], schema="Organization", countries=[country]), *listed)
+        assert got is not None, name
+        assert (_feat(got, "country") or 0) < 0
+        assert "the whole name matches" in next(f.detail for f in got.features if f.name == "country")
+    # ... unless every word is list-common: then the country decides.
+    q = Query(["Ministry of National Defence"], schema="Organization", countries=["pl"])
+    low = _hit(index, q, "un_sc_sanctions", "KPe.054", threshold=0.3)
+    assert low is not None
+    assert low.score <= 0.7
+    assert "weigh only" in next(f.detail for f in low.features if f.name == "country")
+
+
+def test_a_slip_in_a_long_word_of_a_longer_name_is_the_word() -> None:
+    from secassist.vetting.screening.matcher import typo_of
+    from secassist.vetting.screening.normalize import token
+
+    assert typo_of(token("shippuing"), token("shipping"))
+    assert typo_of(token("sirjsanco"), token("sirjanco"))
+    assert not typo_of(token("culb"), token("club"))  # short words stay strict
+    assert typo_of(token("investmnetz"), token("investment"))  # two slips from 10 letters
+    assert not typo_of(token("invsetmnetz"), token("investment"))  # three
+    index = build_index([("t", [ListEntity("1", "SIRJANCO TRADING LLC", "Organization")])])
+    assert index.match("SIRJSANCO TRADING LLC")
+    one = build_index([("t", [ListEntity("1", "LERMA", "Organization")])])
+    assert one.match("Terma A/S") == []  # a one-word name has no other word to confirm a slip
+
+
+def test_one_word_does_not_match_a_longer_name_of_unknown_type(index: Index) -> None:
+    assert not [m for m in index.match("Elettronica S.p.A.") if "ELECTRONICA" in m.name.upper()]

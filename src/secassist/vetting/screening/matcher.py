@@ -8,7 +8,9 @@ How a query is scored against one listed name (every step shows in the explanati
 2. Tokens are aligned one to one, best pair first, whatever their order. A pair's
    similarity is the Levenshtein similarity of the canonical spellings, raised to
    ``PHONETIC`` when the phonetic keys agree (Mohammed/Muhammad); an initial matches a
-   word that starts with it.
+   word that starts with it. In a query of several words, a word the lists do not hold
+   within the slips its length allows of a listed word (:func:`typo_of`: one from 5
+   letters, two from 10; none in shorter words) pairs at ``TYPO_TOKEN``.
 3. Each token weighs by its rarity on the loaded lists (inverse document frequency), so
    sharing "Mohammed" or "Trading" says little and sharing "Kalashnikov" says much.
    ``query_coverage`` is the weighted share of the query explained by the name,
@@ -47,11 +49,20 @@ How a query is scored against one listed name (every step shows in the explanati
      canonical spelling folds "Norway" to "norvai") in a word the listed name does not hold
      ("Ministry of National Defense of Poland") counts as a query country, with or
      without a country field (organisations only: "Jordan" is also a given name).
+     A query that spells the listed name whole (two or more words, every word paired, slips
+     aside: :meth:`Index.whole_name_info`) is strong evidence: a disagreeing country costs
+     only ``COUNTRY_MIN`` when the name's words together weigh ``WHOLE_NAME_INFO`` or more,
+     and holds the match at ``SINGLE_CAP`` when they do not (every word list-common:
+     "Ministry of National Defence"); a person's whole name always costs ``COUNTRY_MIN``.
    * ``birth_date`` and ``identifiers``: agreement adds, disagreement subtracts.
    * ``single_word``: a query or listed name of one word (legal forms dropped) that is not
      a near-exact spelling (:func:`near_exact`) of the other side scores at most
      ``SINGLE_CAP`` unless a birth date agrees ("Nammo AS" / NAMO GROUP, "MBDA" / MBADA).
-   * ``common_words``: against a listed organisation, when the words the query shares with
+   * ``one_word_person``: a one-word query against a listed person of several words
+     scores at most ``SINGLE_CAP`` unless a birth date agrees: "Leonardo S.p.A." is not
+     DIAS DE MENDONCA, Leonardo.
+   * ``common_words``: against a listed organisation (or, for a one-word query, an entry
+     of unknown schema), when the words the query shares with
      the name (pairs at least ``SHARED`` alike) carry less than ``COMMON_SHARE`` of the
      name's information (organisation weights, as above), the match scores at most
      ``SINGLE_CAP`` unless the whole names are within typing slips or a birth date agrees:
