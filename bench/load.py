@@ -106,8 +106,9 @@ def _server(engine: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "secassist.http.app:create_app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
     cmd += ["--log-level", "warning", "--no-access-log"]
-    # Nagle off: --workers binds a socket asyncio leaves Nagle on for (secassist.http.tcp).
-    cmd += ["--http", "secassist.http.tcp:NoDelayH11Protocol"]
+    # Nagle off: --workers binds a socket asyncio leaves Nagle on for (secassist.http.tcp);
+    # httptools' parser and uvloop, as docs/operations.md deploys the server.
+    cmd += ["--http", "secassist.http.tcp:NoDelayHttpToolsProtocol", "--loop", "uvloop"]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
