@@ -79,17 +79,20 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:
-    """``model`` as the JSON response, serialized once by pydantic-core. A handler that
+    """``model`` as the JSON response, serialized once by pydantic-core, by alias (as
+    FastAPI serializes a ``response_model``: e.g. a transfer row's ``from``). A handler that
     returns a Response skips FastAPI's second validation of the value (in one more
     worker-thread hop for a sync handler); the route's ``response_model`` still
     documents the schema."""
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    return Response(
+        model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json"
+    )
 
 
 def models_response(models: Sequence[BaseModel]) -> Response:
     """A JSON array of ``models``, each serialized once by pydantic-core, as
     :func:`model_response` does for one."""
-    body = b"[" + b",".join(m.model_dump_json().encode() for m in models) + b"]"
+    body = b"[" + b",".join(m.model_dump_json(by_alias=True).encode() for m in models) + b"]"
     return Response(body, media_type="application/json")
 
 
