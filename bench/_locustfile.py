@@ -3,7 +3,11 @@
 Reads ``LOAD_CONFIG`` (tokens per role, ids to request) and writes ``LOAD_RESULT`` at the
 end: per-operation counts, requests/s, p50/p95/p99, status codes; read and write totals;
 errors (transport failures and every 5xx except a 503 with ``Retry-After``); 503 answers
-without ``Retry-After`` (also counted as errors)."""
+without ``Retry-After`` (also counted as errors).
+
+The users are ``FastHttpUser`` (geventhttpclient), not ``HttpUser`` (python-requests): the
+generator shares the machine's cores with the server, and requests costs several times
+more CPU per request, which the server would lose."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 from locust.stats import StatsEntry
 
 CONFIG: dict[str, Any] = json.loads(open(os.environ["LOAD_CONFIG"]).read())  # noqa: SIM115
@@ -27,7 +31,7 @@ def _auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[role]}"}
 
 
-class Reader(HttpUser):
+class Reader(FastHttpUser):
     """Case lists and pages, case detail, item lists and traces, ledger entries, transfers."""
 
     weight = int(CONFIG["read_weight"])
@@ -66,7 +70,7 @@ class Reader(HttpUser):
         self._get("transfers list", "/transfers?limit=50", "policy")
 
 
-class Writer(HttpUser):
+class Writer(FastHttpUser):
     """Screening runs, ledger obligations, transfer requests on items already requested."""
 
     weight = 1

@@ -25,7 +25,10 @@
   after the first step with a 5xx, a transport error or a read p99 above the target.
   Per step: requests/s and p50/p95/p99 per operation, status codes, the 503s without
   ``Retry-After`` (counted among the errors too), and the CPU seconds of the server
-  workers, PostgreSQL and the generator (the generator shares the machine's cores: on 2
+  workers, PostgreSQL and the generator, exited processes included (the server's and
+  PostgreSQL's process trees from /proc, each process with its reaped children's time;
+  the generator from this process's RUSAGE_CHILDREN), and the server's CPU milliseconds
+  per request, the measure to compare on a noisy machine (the generator shares the machine's cores: on 2
   cores it takes a real share, so the server's ceiling measured here is an underestimate).
 
 Targets (issue #16): read mix ≥ 300 requests/s with p99 ≤ 200 ms and no errors; writes
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -50,7 +54,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bench import _pg
 from secassist.demo.dataset import load_demo
@@ -102,8 +106,9 @@ def _server(engine: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "secassist.http.app:create_app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
     cmd += ["--log-level", "warning", "--no-access-log"]
-    # Nagle off: --workers binds a socket asyncio leaves Nagle on for (secassist.http.tcp).
-    cmd += ["--http", "secassist.http.tcp:NoDelayH11Protocol"]
+    # Nagle off: --workers binds a socket asyncio leaves Nagle on for (secassist.http.tcp);
+    # httptools' parser and uvloop, as docs/operations.md deploys the server.
+    cmd += ["--http", "secassist.http.tcp:NoDelayHttpToolsProtocol", "--loop", "uvloop"]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -192,12 +197,10 @@ def _warm_up(get: Callable[[str, str], Any], found: dict[str, Any]) -> None:
             get(role, path)
 
 
-def _cpu_ticks(server_pid: int, generator_pid: int | None) -> dict[str, int]:
-    """CPU ticks (user+system) so far of the server's process tree, PostgreSQL's processes
-    and the generator's tree, from /proc."""
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    names: dict[int, str] = {}
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """Every process's (parent pid, CPU ticks of itself and of its reaped children), from
+    /proc/PID/stat: utime+stime+cutime+cstime."""
+    out: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -205,47 +208,69 @@ def _cpu_ticks(server_pid: int, generator_pid: int | None) -> dict[str, int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid], names[pid] = int(fields[1]), name
-        ticks[pid] = int(fields[11]) + int(fields[12])
-
-    def tree(root: int | None) -> set[int]:
-        out = {root} if root in ticks else set()
-        grew = True
-        while grew:
-            more = {p for p, pp in parents.items() if pp in out} - out
-            grew = bool(more)
-            out |= more
-        return out
-
-    return {
-        "server": sum(ticks[p] for p in tree(server_pid)),
-        "postgres": sum(t for p, t in ticks.items() if names[p] in ("postgres", "postmaster")),
-        "generator": sum(ticks[p] for p in tree(generator_pid)) if generator_pid else 0,
-    }
+        out[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    return out
 
 
-def _step(base: str, users: int, config: Path, tmp: Path, server_pid: int) -> dict[str, Any]:
+def _tree_ticks(stats: dict[int, tuple[int, int]], root: int | None) -> int | None:
+    """CPU ticks so far of ``root`` and every descendant, the exited ones included.
+
+    A process's ``cutime``/``cstime`` hold the CPU time of the children it has reaped, so
+    summing utime+stime+cutime+cstime over the live tree counts each process once, alive
+    or gone: PostgreSQL's backends and uvicorn's restarted workers come and go between two
+    samples, and a sum over the live processes alone would lose the exited ones' time (it
+    went negative on PostgreSQL). None when ``root`` is not a process on this host."""
+    if root is None or root not in stats:
+        return None
+    tree = {root}
+    grew = True
+    while grew:
+        more = {p for p, (pp, _) in stats.items() if pp in tree} - tree
+        grew = bool(more)
+        tree |= more
+    return sum(stats[p][1] for p in tree)
+
+
+def _postmaster_pid(engine: Engine) -> int | None:
+    """The pid of the PostgreSQL server's postmaster (the parent of this connection's
+    backend), or None when the server is not on this host: its CPU is then not reported."""
+    with engine.connect() as conn:
+        backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        try:
+            stat = Path(f"/proc/{backend}/stat").read_text()
+        except OSError:
+            return None
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's reaped children (the generator, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _step(
+    base: str, users: int, config: Path, tmp: Path, server_pid: int, postmaster_pid: int | None
+) -> dict[str, Any]:
     out = tmp / f"step-{users}.json"
     env = {**os.environ, "LOAD_CONFIG": str(config), "LOAD_RESULT": str(out)}
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "_locustfile.py"), "--headless"]
     cmd += ["-u", str(users), "-r", str(users), "-t", f"{STEP_S}s", "--host", base, "--only-summary"]
     cmd += ["--stop-timeout", "10", "--loglevel", "WARNING"]
     hz = os.sysconf("SC_CLK_TCK")
-    before = _cpu_ticks(server_pid, None)
-    gen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-    peak_gen = 0
-    while gen.poll() is None:
-        peak_gen = max(peak_gen, _cpu_ticks(server_pid, gen.pid)["generator"])
-        time.sleep(1)
-    after = _cpu_ticks(server_pid, None)
+    before, gen_before = _proc_stats(), _children_cpu_s()
+    # The generator is this process's only child that exits during the step, so the
+    # growth of RUSAGE_CHILDREN across its wait is exactly its CPU (its subprocesses too).
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=False)
+    after, gen_after = _proc_stats(), _children_cpu_s()
     result: dict[str, Any] = json.loads(out.read_text())
+    server = (_tree_ticks(after, server_pid) or 0) - (_tree_ticks(before, server_pid) or 0)
+    pg_before, pg_after = _tree_ticks(before, postmaster_pid), _tree_ticks(after, postmaster_pid)
     result["cpu_s"] = {
-        "server": (after["server"] - before["server"]) / hz,
-        "postgres": (after["postgres"] - before["postgres"]) / hz,
-        "generator": peak_gen / hz,
+        "server": server / hz,
+        "postgres": None if pg_before is None or pg_after is None else (pg_after - pg_before) / hz,
+        "generator": gen_after - gen_before,
     }
     return result
 
@@ -258,7 +283,8 @@ def _report(console: Console, steps: list[tuple[int, dict[str, Any]]]) -> None:
     title = f"Load by step ({STEP_S} s each, {WORKERS} uvicorn workers, {os.cpu_count()} cores)"
     summary = Table(title=title)
     for col in ("users", "read rps", "read p50", "read p95", "read p99", "write rps", "errors",
-                "503 no Retry-After", "CPU s server/PG/generator", "verdict"):  # fmt: skip
+                "503 no Retry-After", "CPU s server/PG/generator", "server CPU ms/request",
+                "verdict"):  # fmt: skip
         summary.add_column(col)
     for users, r in steps:
         rd, wr, cpu = r["totals"]["read"], r["totals"]["write"], r["cpu_s"]
@@ -266,7 +292,8 @@ def _report(console: Console, steps: list[tuple[int, dict[str, Any]]]) -> None:
         summary.add_row(
             str(users), f"{rd['rps']:.0f}", _fmt(rd["p50"]), _fmt(rd["p95"]), _fmt(rd["p99"]),
             f"{wr['rps']:.1f}", str(r["errors"]), str(r["missing_retry_after"]),
-            f"{cpu['server']:.0f}/{cpu['postgres']:.0f}/{cpu['generator']:.0f}",
+            f"{cpu['server']:.0f}/{_fmt(cpu['postgres'])}/{cpu['generator']:.0f}",
+            f"{1000 * cpu['server'] / max(rd['count'] + wr['count'], 1):.2f}",
             "meets target" if good else "below target",
         )  # fmt: skip
     console.print(summary)
@@ -301,8 +328,9 @@ def run() -> None:
                 _warm_up(_getter(base, tokens), found)
                 config.write_text(json.dumps({"tokens": tokens, "read_weight": READ_WEIGHT, **found}))
                 steps: list[tuple[int, dict[str, Any]]] = []
+                postmaster = _postmaster_pid(engine)
                 for users in USERS:
-                    result = _step(base, users, config, tmp, proc.pid)
+                    result = _step(base, users, config, tmp, proc.pid, postmaster)
                     steps.append((users, result))
                     rd = result["totals"]["read"]
                     console.print(

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.api.router import router as api_router
+from secassist.api.router import ROUTERS
 from secassist.core.clock import FixedClock
 from secassist.core.config import Settings
 from secassist.http.app import create_app
@@ -51,9 +51,9 @@ def _routes(router: Any) -> Iterator[APIRoute]:
 
 def test_every_api_write_route_checks_csrf_on_one_connection() -> None:
     app = create_app()
-    mounted = [r for r in app.routes if getattr(r, "original_router", None) is api_router]
-    assert mounted, "the app factory mounts the API router"
-    writes = [r for r in _routes(api_router) if r.methods - SAFE]
+    mounted = {id(getattr(r, "original_router", None)) for r in app.routes}
+    assert all(id(r) in mounted for r in ROUTERS), "the app factory mounts every API router"
+    writes = [r for router in ROUTERS for r in _routes(router) if r.methods - SAFE]
     assert len(writes) > 20
     for route in writes:
         calls = _calls(route.dependant)

@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
+import pytest
+import uvloop
 from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from secassist.http.tcp import NoDelayH11Protocol
+from secassist.http.tcp import NoDelayH11Protocol, NoDelayHttpToolsProtocol
+
+Protocol = H11Protocol | HttpToolsProtocol
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,  # what make load and docs/operations.md run (--loop uvloop)
+}
 
 
-async def _nodelay_of(protocol: type[H11Protocol]) -> int:
+def _run(loop: str, protocol: type[Protocol]) -> int:
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        return runner.run(_nodelay_of(protocol))
+
+
+async def _nodelay_of(protocol: type[Protocol]) -> int:
     """TCP_NODELAY on the server side of one connection accepted as uvicorn --workers does."""
     loop = asyncio.get_running_loop()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, like uvicorn's bind_socket
@@ -24,9 +39,9 @@ async def _nodelay_of(protocol: type[H11Protocol]) -> int:
     listener.listen()
     listener.setblocking(False)
     config = Config(app="secassist.http.app:create_app", factory=True, log_level="warning")
-    made: list[H11Protocol] = []
+    made: list[Protocol] = []
 
-    def factory() -> H11Protocol:
+    def factory() -> Protocol:
         made.append(protocol(config, ServerState(), {}))
         return made[-1]
 
@@ -49,5 +64,7 @@ def test_uvicorns_own_protocol_leaves_nagle_on_for_a_workers_socket() -> None:
     assert asyncio.run(_nodelay_of(H11Protocol)) == 0
 
 
-def test_the_servers_protocol_turns_nagle_off() -> None:
-    assert asyncio.run(_nodelay_of(NoDelayH11Protocol)) == 1
+@pytest.mark.parametrize("loop", sorted(LOOPS))
+@pytest.mark.parametrize("protocol", [NoDelayH11Protocol, NoDelayHttpToolsProtocol])
+def test_the_servers_protocols_turn_nagle_off(loop: str, protocol: type[Protocol]) -> None:
+    assert _run(loop, protocol) == 1

@@ -16,8 +16,7 @@ from starlette.types import ASGIApp
 
 from secassist import __version__
 from secassist.api.docs import install_api_docs
-from secassist.api.router import API_PREFIX
-from secassist.api.router import router as api_router
+from secassist.api.router import API_PREFIX, include_api
 from secassist.core.clock import Clock, SystemClock
 from secassist.core.config import Settings, load_settings
 from secassist.http.deps import SESSION_COOKIE
@@ -77,7 +76,7 @@ def create_app(
         docs_url=None,  # served by install_api_docs from local assets, not a CDN
         redoc_url=None,
     )
-    app.include_router(api_router)
+    include_api(app)
     install_api_docs(app, docs_url=f"{API_PREFIX}/docs")
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

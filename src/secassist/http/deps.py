@@ -15,7 +15,7 @@ A request holds at most one database connection:
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -29,7 +29,7 @@ from secassist.core.errors import PermissionDeniedError
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.logins import resolve_web_session
 from secassist.identity.policy import Principal
-from secassist.identity.tokens import principal_from_token
+from secassist.identity.tokens import cached_principal, principal_from_token
 from secassist.reference.service import ReferenceData, get_reference
 from secassist.storage.uow import unit_of_work
 
@@ -68,7 +68,8 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
     taken at the first query, in the handler's worker thread), so it is made on the
     event loop; only the closing rollback goes to a worker thread. With a handler that
     returns :func:`model_response`, a read request hops to a worker thread three times
-    (principal, handler, close) rather than five."""
+    (principal, handler, close) rather than five, and twice when its bearer token's
+    principal is known (:func:`get_principal`)."""
     session = session_factory(request)()
     try:
         yield session
@@ -78,11 +79,21 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:
-    """``model`` as the JSON response, serialized once by pydantic-core. A handler that
+    """``model`` as the JSON response, serialized once by pydantic-core, by alias (as
+    FastAPI serializes a ``response_model``: e.g. a transfer row's ``from``). A handler that
     returns a Response skips FastAPI's second validation of the value (in one more
     worker-thread hop for a sync handler); the route's ``response_model`` still
     documents the schema."""
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+    return Response(
+        model.model_dump_json(by_alias=True), status_code=status_code, media_type="application/json"
+    )
+
+
+def models_response(models: Sequence[BaseModel]) -> Response:
+    """A JSON array of ``models``, each serialized once by pydantic-core, as
+    :func:`model_response` does for one."""
+    body = b"[" + b",".join(m.model_dump_json(by_alias=True).encode() for m in models) + b"]"
+    return Response(body, media_type="application/json")
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
@@ -113,18 +124,47 @@ def principal_of(request: Request, session: Session) -> Principal:
     raise AuthenticationError("log in, or send 'Authorization: Bearer <token>'")
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_read_session)]) -> Principal:
-    """The caller of a read, on the request's read session."""
-    return principal_of(request, session)
+def _known_principal(request: Request) -> Principal | None:
+    """The caller without I/O when that is possible: a bearer token the edge already
+    resolved, or one this process looked up valid moments ago (``identity.token_cache``,
+    expiry checked on the app's clock). None means "look it up", not "refused"."""
+    auth = request.headers.get("authorization", "")
+    if not auth:
+        return None
+    resolved: Principal | None = request.scope.get(TOKEN_PRINCIPAL_KEY)
+    if resolved is not None:
+        return resolved
+    scheme, _, raw = auth.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return cached_principal(raw.strip(), clock=clock_of(request))
 
 
-def get_optional_principal(
+async def get_principal(
     request: Request, session: Annotated[Session, Depends(get_read_session)]
-) -> Principal | None:
+) -> Principal:
+    """The caller of a read, on the request's read session. A known bearer token is
+    answered on the event loop; a lookup (a query) goes to a worker thread."""
+    known = _known_principal(request)
+    if known is not None:
+        return known
+    return await run_in_threadpool(principal_of, request, session)
+
+
+def _optional_principal_of(request: Request, session: Session) -> Principal | None:
     try:
         return principal_of(request, session)
     except AuthenticationError:
         return None
+
+
+async def get_optional_principal(
+    request: Request, session: Annotated[Session, Depends(get_read_session)]
+) -> Principal | None:
+    known = _known_principal(request)
+    if known is not None:
+        return known
+    return await run_in_threadpool(_optional_principal_of, request, session)
 
 
 def require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None:

@@ -33,7 +33,7 @@ from secassist.core.errors import SecassistError
 from secassist.http.deps import TOKEN_PRINCIPAL_KEY, bearer_token
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.policy import Principal
-from secassist.identity.tokens import principal_from_token
+from secassist.identity.tokens import cached_principal, principal_from_token
 from secassist.storage.engine import translate_error
 
 PROBLEM = "application/problem+json"
@@ -125,6 +125,13 @@ def _resolve_token(scope: Scope, authorization: bytes) -> Principal:
         return principal_from_token(session, raw, clock=clock)
 
 
+def _known_token(scope: Scope, authorization: bytes) -> Principal | None:
+    """The bearer token's principal if this process looked it up valid moments ago
+    (``identity.token_cache``, expiry checked on the app's clock), without I/O; else None."""
+    clock: Clock | None = getattr(scope["app"].state, "clock", None)
+    return cached_principal(bearer_token(authorization.decode("latin-1")), clock=clock)
+
+
 class RequestLimits:
     """Bound every request body, and refuse an anonymous API write before reading it.
 
@@ -180,7 +187,10 @@ class RequestLimits:
             # for the price of one indexed lookup by hash, not a parse of up to the limit.
             # The route's dependency reuses the principal (TOKEN_PRINCIPAL_KEY).
             try:
-                scope[TOKEN_PRINCIPAL_KEY] = await run_in_threadpool(_resolve_token, scope, authorization)
+                known = _known_token(scope, authorization)
+                if known is None:
+                    known = await run_in_threadpool(_resolve_token, scope, authorization)
+                scope[TOKEN_PRINCIPAL_KEY] = known
             except SecassistError as exc:
                 await _refuse(send, exc.to_problem(), api=True, retry_after=exc.retry_after)
                 return

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import ConflictError, NotFoundError, UnknownCodeError, ValidationFailedError
-from secassist.identity import passwords
+from secassist.identity import passwords, token_cache
 from secassist.identity.models import ApiToken, Organization, User, UserRole, WebSession
 from secassist.identity.permissions import KIND_ROLES, REVIEW_OFFICES, OrgKind, Role, permissions_for
 from secassist.identity.policy import Principal, actor_of, require_permission
@@ -318,6 +318,7 @@ def set_active(
     if user.is_active == active:
         return user
     user.is_active = active
+    token_cache.forget_on_commit(session)
     at = now(clock)
     changed: list[ApiToken] = []
     if not active:
@@ -374,7 +375,8 @@ def set_roles(
 ) -> User:
     """Move a user to an organization and/or change their roles (those the organization's
     kind may grant). Their web sessions and tokens stay: each request recomputes the
-    permissions from the roles, and a token never carries more than its user now holds.
+    permissions from the roles (a token's within ``token_cache.TTL_SECONDS`` in other
+    processes, at once in this one), and a token never carries more than its user now holds.
     An administrator cannot take the admin role from themself (the last way back in)."""
     if actor is not None:
         require_permission(actor, "user:admin")
@@ -395,6 +397,7 @@ def set_roles(
         session.delete(row)
     session.flush()
     user.organization_id = org.id
+    token_cache.forget_on_commit(session)
     add_recorded(
         session,
         [user, *added],

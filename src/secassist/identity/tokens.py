@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from secassist.audit.service import add_recorded
 from secassist.core.clock import Clock, now
 from secassist.core.errors import NotFoundError, ValidationFailedError
+from secassist.identity import token_cache
 from secassist.identity.errors import AuthenticationError
 from secassist.identity.models import ApiToken, Organization, User, UserRole
 from secassist.identity.permissions import ALL_PERMISSIONS, OrgKind, Role, permissions_for
@@ -116,6 +117,7 @@ def revoke_token(
         raise NotFoundError("token not found")
     if token.revoked_at is None:
         token.revoked_at = now(clock)
+        token_cache.forget_on_commit(session)
         add_recorded(
             session,
             [token],
@@ -151,20 +153,36 @@ _TOKEN_PRINCIPAL = Prepared(
 )
 
 
+def cached_principal(raw: str, *, clock: Clock | None = None) -> Principal | None:
+    """The principal behind a bearer token if this process looked it up valid moments ago
+    and it has not expired (:mod:`secassist.identity.token_cache`); None means "look it up"
+    with :func:`principal_from_token`, never "refused". No I/O."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    return token_cache.recall(sha256_hex(raw), now(clock))
+
+
 def principal_from_token(session: Session, raw: str, *, clock: Clock | None = None) -> Principal:
     """The principal behind a bearer token, or AuthenticationError (unknown, expired,
-    revoked, or its user disabled: the same vague answer for each)."""
+    revoked, or its user disabled: the same vague answer for each). A valid one is kept
+    for a moment (:mod:`secassist.identity.token_cache`) and reused, expiry checked on
+    every use."""
     if not raw.startswith(TOKEN_PREFIX):
         raise AuthenticationError("invalid or expired token")
-    rows = _TOKEN_PRINCIPAL.all(session, {"token_hash": sha256_hex(raw)})
+    token_hash = sha256_hex(raw)
     at = now(clock)
+    kept = token_cache.recall(token_hash, at)
+    if kept is not None:
+        return kept
+    generation = token_cache.generation()
+    rows = _TOKEN_PRINCIPAL.all(session, {"token_hash": token_hash})
     if not rows:
         raise AuthenticationError("invalid or expired token")
     scopes, expires_at, revoked_at, user_id, username, is_active, org_id, org_name, kind, country, _ = rows[0]
     if revoked_at is not None or expires_at <= at or not is_active:
         raise AuthenticationError("invalid or expired token")
     roles = frozenset(Role(r[-1]) for r in rows if r[-1] is not None)
-    return Principal(
+    principal = Principal(
         user_id=user_id,
         username=username,
         org_id=org_id,
@@ -175,3 +193,5 @@ def principal_from_token(session: Session, raw: str, *, clock: Clock | None = No
         permissions=permissions_for(roles) & frozenset(scopes.split()),
         via_token=True,
     )
+    token_cache.remember(token_hash, expires_at, principal, generation)
+    return principal

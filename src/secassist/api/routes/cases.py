@@ -140,11 +140,11 @@ def get_case(ref: str, principal: PrincipalDep, session: ReadSessionDep) -> Resp
 @router.get("/cases/{ref}/timeline", response_model=TimelineRead)
 def timeline(
     ref: str, request: Request, principal: PrincipalDep, session: ReadSessionDep, as_of: IsoDate | None = None
-) -> TimelineRead:
+) -> Response:
     """The case's milestones (AOD, days to offer), status phases with days, and events."""
     day = as_of or clock_of(request).today()
     d = queries.case_detail(session, actor=principal, ref=ref, until=day)
-    return present.timeline_read(d.case, d.lor, d.events, day)
+    return model_response(present.timeline_read(d.case, d.lor, d.events, day))
 
 
 @router.get("/cases/{ref}/gates", response_model=list[GateRead])

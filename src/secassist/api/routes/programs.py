@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from secassist.core.types import IsoDate
-from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
+from secassist.http.deps import (
+    PrincipalDep,
+    ReadSessionDep,
+    WriterDep,
+    WriteSessionDep,
+    clock_of,
+    models_response,
+)
 from secassist.http.params import AfterId, FiscalYear, Id, IdFilter
 from secassist.programs import oversight, queries, service
 from secassist.programs.catalog import catalog
@@ -145,7 +152,7 @@ def entries(
     on: IsoDate | None = None,
     after_id: AfterId = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-) -> list[EntryRead]:
+) -> Response:
     """The ledger, in id order, scoped and filtered; page with ``after_id``."""
     found = queries.list_entries(
         session,
@@ -159,7 +166,7 @@ def entries(
         limit=limit,
     )
     rev = queries.reversed_ids(session, [e.id for e in found])
-    return [EntryRead.of(e, rev.get(e.id)) for e in found]
+    return models_response([EntryRead.of(e, rev.get(e.id)) for e in found])
 
 
 @router.get("/entries/{entry_id}", response_model=EntryRead)

@@ -17,12 +17,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
 from secassist.core.errors import ValidationFailedError
 from secassist.core.types import IsoDate
-from secassist.http.deps import PrincipalDep, ReadSessionDep, WriterDep, WriteSessionDep, clock_of
+from secassist.http.deps import (
+    PrincipalDep,
+    ReadSessionDep,
+    WriterDep,
+    WriteSessionDep,
+    clock_of,
+    model_response,
+)
 from secassist.http.params import Id
 from secassist.identity.policy import Principal
 from secassist.transfers import queries
@@ -82,13 +89,13 @@ def list_transfers(
     country: PartyQ = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> TransferPage:
+) -> Response:
     """Requests the caller may see, newest first; ``country`` matches the sending or the
     receiving party (``transfers list``)."""
     reqs, total = queries.page_requests(
         session, actor=principal, status=status, country=country, limit=limit, offset=offset
     )
-    return TransferPage(items=_rows(session, reqs), total=total, limit=limit, offset=offset)
+    return model_response(TransferPage(items=_rows(session, reqs), total=total, limit=limit, offset=offset))
 
 
 @router.get("/overdue", response_model=list[TransferRow])
