@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from secassist.web import (
+    account,
     admin,
     audit,
     auth,
@@ -31,6 +32,7 @@ router = APIRouter()
 _MODULES = (
     routes,
     auth,
+    account,
     audit,
     cases,
     charts,
