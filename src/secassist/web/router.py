@@ -23,6 +23,7 @@ from secassist.web import (
     reports,
     routes,
     screening,
+    supplier,
     transfers,
     vetting,
 )
@@ -35,6 +36,7 @@ _MODULES = (
     account,
     audit,
     cases,
+    supplier,
     charts,
     countries,
     screening,
