@@ -333,3 +333,26 @@ def load_demo_cases(session: Session, *, clock: Clock | None = None) -> str:
         _load_one(session, case, i, contractor_id, c)
         created += 1
     return f"cases: {created} created, {len(data.cases) - created} present"
+
+
+#: The demo's one Letter of Request with no case yet (invented), so that the LOR page
+#: offers "open a case from an LOR" on the data as loaded.
+PENDING_LOR_REFERENCE = "DEMO JP-LOR-PENDING"
+PENDING_LOR_AGE = 12  # days before today it was received (invented)
+
+
+def load_demo_pending_lor(session: Session, *, clock: Clock | None = None) -> str:
+    """Receive the demo's complete LOR that awaits its case (Japan asks for training,
+    invented), unless it is there; never commits. Loaded last so the ids the docs quote of
+    the other demo records stay put."""
+    c = clock or SystemClock()
+    if session.scalar(select(Lor.id).where(Lor.reference_number == PENDING_LOR_REFERENCE)) is not None:
+        return "LOR awaiting a case: present"
+    lors.receive_lor(
+        session, actor=None, purchaser="JP", request_type="loa", financing="national",
+        received_on=c.today() - timedelta(days=PENDING_LOR_AGE), reference_number=PENDING_LOR_REFERENCE,
+        articles_services="Demo request (invented): maintenance training for the demo's tactical trucks",
+        end_users=["Japan Ground Self-Defense Force (demo)"], loa_type="defined_order", is_demo=True,
+        clock=c,
+    )  # fmt: skip
+    return "LOR awaiting a case: 1 created"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from secassist.core.clock import Clock
-from secassist.demo.cases import load_demo_cases
+from secassist.demo.cases import load_demo_cases, load_demo_pending_lor
 from secassist.demo.equipment import load_demo_equipment
 from secassist.demo.lead_nation import load_demo_lead_nation
 from secassist.demo.programs import load_demo_programs
@@ -139,10 +139,11 @@ def load_demo(session: Session, *, clock: Clock | None = None) -> str:
     # After the equipment: the transfers move demo items the registry holds.
     transfers = load_demo_transfers(session, clock=clock)
     lead_nation = load_demo_lead_nation(session, clock=clock)
+    pending_lor = load_demo_pending_lor(session, clock=clock)
     return (
         f"reference countries: {result.inserted} inserted, "
         f"{result.updated} updated, {result.unchanged} unchanged; "
         f"organizations: {orgs_created} created, {len(DEMO_ORGS) - orgs_created} present; "
         f"users: {users_created} created, {len(DEMO_USERS) - users_created} present; "
-        f"{cases}; {screening}; {vetting}; {programs}; {equipment}; {transfers}; {lead_nation}"
+        f"{cases}; {screening}; {vetting}; {programs}; {equipment}; {transfers}; {lead_nation}; {pending_lor}"
     )

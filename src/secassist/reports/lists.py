@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from secassist.cases import present
 from secassist.cases import queries as case_queries
 from secassist.cases.lifecycle import LABELS, Status
-from secassist.cases.models import FINANCING
+from secassist.cases.models import FINANCING, CaseLine
 from secassist.cases.schemas import CaseSummary
 from secassist.core.errors import NotFoundError, SecassistError
 from secassist.equipment import monitoring
@@ -388,10 +388,66 @@ LEDGER: ListSpec[LedgerEntry] = ListSpec(
 )
 
 
+# --- case lines (a contractor's: the lines it supplies) ---------------------------------
+
+LineRow = tuple[CaseLine, str]  # the line and its case identifier
+
+
+def _lines(session: Session, actor: Principal, f: Mapping[str, str]) -> Sequence[LineRow]:
+    """Through the scoped :func:`cases.queries.visible_lines`: a contractor's own lines
+    only (policy: industry reads ``case_line`` rows naming it as contractor, nothing else —
+    so no vetting, gates, funds or deliveries)."""
+    out: list[LineRow] = []
+    while len(out) < MAX_ROWS:
+        batch = case_queries.visible_lines(session, actor=actor, limit=case_queries.MAX_PAGE, offset=len(out))
+        out.extend(batch)
+        if len(batch) < case_queries.MAX_PAGE:
+            break
+    if case := f.get("case"):
+        out = [r for r in out if r[1] == case]
+    if item := f.get("item_type"):
+        out = [r for r in out if r[0].item_type == item]
+    return out[:MAX_ROWS]
+
+
+LINES: ListSpec[LineRow] = ListSpec(
+    name="lines",
+    title="Case lines supplied",
+    permission="case_line:read",
+    columns=(
+        Column("case", "Case", lambda r: r[1]),
+        Column("line", "Line", lambda r: r[0].number),
+        Column("item_type", "Item type", lambda r: r[0].item_type),
+        Column("description", "Item", lambda r: r[0].description),
+        Column("usml_category", "USML category", lambda r: r[0].usml_category),
+        Column("quantity", "Quantity", lambda r: r[0].quantity),
+        Column("status", "Line status", lambda r: r[0].status),
+        Column("ssc_on", "Supply complete on", lambda r: r[0].ssc_on),
+    ),
+    filters=(
+        Filter("case", "Case", max_length=16, upper=True),
+        Filter("item_type", "Item type", max_length=32),
+    ),
+    fetch=_lines,
+    default_sort="case",
+)
+
+
 #: Every list by its name (the /exports/<name>.<format> path).
 LISTS: dict[str, ListSpec[Any]] = {
     s.name: s
-    for s in (CASES, NOTIFICATIONS, TRANSFERS, ITEMS, SITES, INCIDENTS, VETTING_QUEUE, SCREENINGS, LEDGER)
+    for s in (
+        CASES,
+        NOTIFICATIONS,
+        TRANSFERS,
+        ITEMS,
+        SITES,
+        INCIDENTS,
+        VETTING_QUEUE,
+        SCREENINGS,
+        LEDGER,
+        LINES,
+    )
 }
 
 

@@ -1,4 +1,5 @@
-"""Logging in and out of the web pages, the account page, and CSRF protection.
+"""Logging in and out of the web pages, and CSRF protection (the account page is
+:mod:`secassist.web.account`).
 
 * The session cookie (``secassist_session``) holds a random id; the database stores its
   SHA-256. HttpOnly, SameSite=Lax, Path=/, and Secure in production.
@@ -37,7 +38,6 @@ from secassist.identity.logins import (
     resolve_web_session,
     start_web_session,
 )
-from secassist.identity.permissions import ACTIONS
 from secassist.identity.policy import Principal
 from secassist.storage.uow import read_only, unit_of_work
 from secassist.web.render import page
@@ -229,30 +229,4 @@ def logout(
         with form_write(request, csrf) as session:
             end_web_session(session, raw, clock=clock_of(request))
     _delete_cookie(request, response, SESSION_COOKIE)
-    return response
-
-
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request, web_user: WebUserDep, session: ReadSessionDep) -> Response:
-    """The logged-in user's organization, country, roles and permissions."""
-    if web_user is None:
-        return RedirectResponse("/login?next=/account", status_code=303)
-    p = web_user.principal
-    user = service.get_user(session, p.user_id)
-    by_resource: dict[str, list[str]] = {}
-    for perm in sorted(p.permissions):
-        resource, _, action = perm.partition(":")
-        by_resource.setdefault(resource, []).append(action)
-    for actions in by_resource.values():
-        actions.sort(key=ACTIONS.index)
-    response = page(
-        request,
-        "account.html",
-        active="account",
-        principal=p,
-        user=user,
-        roles=sorted(r.value for r in p.roles),
-        permissions=by_resource,
-    )
-    response.headers.update(NO_STORE)
     return response

@@ -85,6 +85,9 @@ def nav_for(p: Principal | None) -> list[tuple[str, str, str]]:
     links = [(e.key, e.href, e.label) for e in NAV if e.open_to(p)]
     if p.country and "case:read" in p.permissions:  # a partner's or SCO's own country page
         links.insert(1, ("country", f"/countries/{p.country}", country_name(p.country)))
+    if "case_line:read" in p.permissions and "case:read" not in p.permissions:
+        # A contractor reads lines but not cases: its lines have their own list (web.supplier).
+        links.insert(1, ("lines", "/supplier/lines", "Lines supplied"))
     return links
 
 

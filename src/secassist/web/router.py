@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from secassist.web import (
+    account,
     admin,
     audit,
     auth,
@@ -22,6 +23,7 @@ from secassist.web import (
     reports,
     routes,
     screening,
+    supplier,
     transfers,
     vetting,
 )
@@ -31,8 +33,10 @@ router = APIRouter()
 _MODULES = (
     routes,
     auth,
+    account,
     audit,
     cases,
+    supplier,
     charts,
     countries,
     screening,
