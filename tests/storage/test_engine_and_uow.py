@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secassist.core.errors import ConfigurationError, DatabaseUnavailableError
 from secassist.reference.models import CountryRow
-from secassist.storage.engine import make_engine, ping
-from secassist.storage.uow import read_only, unit_of_work
+from secassist.storage.engine import make_engine, make_session_factory, ping
+from secassist.storage.uow import close_read, open_read, read_only, unit_of_work
 
 
 def test_backend_specific_engine_setup(engine: Engine, backend: str) -> None:
@@ -69,8 +70,62 @@ def test_unit_of_work_rolls_back_everything_on_error(session_factory: sessionmak
     assert _count(session_factory) == 0
 
 
-def test_read_only_never_commits(session_factory: sessionmaker[Session]) -> None:
-    with read_only(session_factory) as s:
-        s.add(CountryRow(code="ZW", alpha3="ZZW", name="C", region="EUR", fms_code="ZW", territory=False))
-        s.flush()
+def test_read_only_never_commits(session_factory: sessionmaker[Session], backend: str) -> None:
+    def write_in_a_read() -> None:
+        with read_only(session_factory) as s:
+            s.add(CountryRow(code="ZW", alpha3="ZZW", name="C", region="EUR", fms_code="ZW", territory=False))
+            s.flush()
+
+    if backend == "postgresql":
+        # The read transaction is READ ONLY (it ends with COMMIT): the server refuses the write.
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            write_in_a_read()
+    else:
+        write_in_a_read()
     assert _count(session_factory) == 0
+
+
+def test_read_session_closed_by_close_read_keeps_nothing(session_factory: sessionmaker[Session]) -> None:
+    s = open_read(session_factory)
+    try:
+        s.execute(text("SELECT 1"))
+    finally:
+        close_read(s)
+    assert not s.in_transaction()
+    with read_only(session_factory) as s2:
+        assert s2.scalar(text("SELECT 2")) == 2
+
+
+def test_reads_are_read_only_and_writes_are_not_on_the_same_pool(
+    session_factory: sessionmaker[Session], backend: str
+) -> None:
+    # One pooled connection serves reads and writes in turn: the read-only flag must not
+    # leak from a read to the unit of work that next checks the connection out.
+    for _ in range(3):
+        with read_only(session_factory) as s:
+            if backend == "postgresql":
+                assert s.scalar(text("SHOW transaction_read_only")) == "on"
+            assert s.scalar(select(func.count()).select_from(CountryRow)) is not None
+        with unit_of_work(session_factory) as s:
+            if backend == "postgresql":
+                assert s.scalar(text("SHOW transaction_read_only")) == "off"
+    with unit_of_work(session_factory) as s:
+        s.add(CountryRow(code="ZV", alpha3="ZZV", name="D", region="EUR", fms_code="ZV", territory=False))
+    assert _count(session_factory) == 1
+
+
+def test_repeated_reads_are_prepared_once_per_connection(engine: Engine, backend: str) -> None:
+    """psycopg prepares a statement after its 5th run on a connection, and forgets all of
+    them at a ROLLBACK: reads end with COMMIT on PostgreSQL so that the hot queries are
+    prepared rather than planned on every request."""
+    factory = make_session_factory(engine)
+    query = select(CountryRow.name).where(CountryRow.code == "PL")
+    seen = set()
+    for _ in range(8):
+        with read_only(factory) as s:
+            seen.add(tuple(s.execute(query).all()))
+    assert len(seen) == 1  # a prepared statement answers as the planned one did
+    if backend == "postgresql":
+        with read_only(factory) as s:
+            prepared = s.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        assert any("FROM reference_country" in p for p in prepared), prepared

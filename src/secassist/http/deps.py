@@ -31,7 +31,7 @@ from secassist.identity.logins import resolve_web_session
 from secassist.identity.policy import Principal
 from secassist.identity.tokens import cached_principal, principal_from_token
 from secassist.reference.service import ReferenceData, get_reference
-from secassist.storage.uow import unit_of_work
+from secassist.storage.uow import close_read, open_read, unit_of_work
 
 SESSION_COOKIE = "secassist_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -70,12 +70,13 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
     returns :func:`model_response`, a read request hops to a worker thread three times
     (principal, handler, close) rather than five, and twice when its bearer token's
     principal is known (:func:`get_principal`)."""
-    session = session_factory(request)()
+    session = open_read(session_factory(request))
     try:
         yield session
-    finally:
-        # Closing rolls the read transaction back.
-        await run_in_threadpool(session.close)
+    except BaseException:
+        await run_in_threadpool(session.close)  # rolls a failed read back
+        raise
+    await run_in_threadpool(close_read, session)
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,12 +40,53 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-@contextmanager
-def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for queries only: always rolled back, never commits (closing a session
-    rolls its transaction back)."""
-    session = factory()
+# PostgreSQL engine -> the same engine (same pool) whose connections begin READ ONLY.
+_READ_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _read_bind(engine: Engine) -> Engine:
+    found = _READ_ENGINES.get(engine)
+    if found is None:
+        # psycopg then starts the transaction with BEGIN READ ONLY (no extra statement)
+        # and SQLAlchemy resets the flag when the connection goes back to the pool.
+        found = _READ_ENGINES[engine] = engine.execution_options(postgresql_readonly=True)
+    return found
+
+
+def open_read(factory: sessionmaker[Session]) -> Session:
+    """A new session for queries only; no I/O until its first query. On PostgreSQL its
+    transaction is READ ONLY: the server refuses any write in it (SQLSTATE 25006), which
+    is what lets :func:`close_read` end it with COMMIT. Pair it with :func:`close_read`."""
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        return factory(bind=_read_bind(bind))
+    return factory()
+
+
+def close_read(session: Session) -> None:
+    """End a session made by :func:`open_read`; nothing it did is ever kept.
+
+    On PostgreSQL the READ ONLY transaction ends with COMMIT, not ROLLBACK: psycopg
+    forgets every prepared statement of a connection at each ROLLBACK (it cannot tell
+    what a rolled-back transaction undid), so reads that always rolled back never reached
+    its prepare threshold and PostgreSQL planned every read query afresh on every
+    request: about half its CPU under ``make load``. A READ ONLY transaction has nothing
+    to commit; the server has refused any write in it. Elsewhere (SQLite) the session is
+    rolled back."""
     try:
-        yield session
+        if session.in_transaction() and session.get_bind().get_execution_options().get("postgresql_readonly"):
+            session.commit()
     finally:
         session.close()
+
+
+@contextmanager
+def read_only(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for queries only: it never keeps a change (see :func:`close_read`)."""
+    session = open_read(factory)
+    try:
+        yield session
+    except BaseException:
+        session.close()  # a failed read ends as it always did, rolled back
+        raise
+    close_read(session)
