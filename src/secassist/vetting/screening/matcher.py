@@ -30,7 +30,9 @@ How a query is scored against one listed name (every step shows in the explanati
    that come near the threshold only:
 
    * ``short_name``: a query or listed name of one or two words must match more closely:
-     its shortfall from 1.0 counts ``SHORT_1`` / ``SHORT_2`` times.
+     its shortfall from 1.0 counts ``SHORT_1`` / ``SHORT_2`` times; when both sides have
+     two words or more and the whole names are within typing slips (step 5 already held
+     them to a close match), the extra counts at most as for one slip.
    * ``schema``: an organisation (or vessel, aircraft) query against a listed person, or
      the reverse, costs ``TYPE_PENALTY`` — one shared given name or surname no longer
      passes; an identical full name still does.
@@ -75,6 +77,8 @@ Word boundaries: a query word run together from two listed words, or two query w
 together spell a listed word ("Rosoboron Export" / ROSOBORONEKSPORT), select that name as
 a candidate directly, and the joined-form similarity scores it.
 
+Equal scores rank the listed name written closest to the query first.
+
 Candidates come from blocking keys (canonical token, phonetic key, 4-letter prefix and
 suffix), so a query scores a few dozen names, not the whole list.
 """
@@ -92,7 +96,15 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, DamerauLevenshtein, Levenshtein
 
 from secassist.vetting.screening.entities import ListEntity
-from secassist.vetting.screening.normalize import Token, is_filler, raw_forms, romanisable, token, tokens
+from secassist.vetting.screening.normalize import (
+    Token,
+    is_filler,
+    raw_forms,
+    romanisable,
+    token,
+    tokens,
+    written_words,
+)
 from secassist.vetting.screening.parsers.common import country_code, norm_id
 
 ALGORITHM = "secassist-context-v3"
@@ -286,11 +298,13 @@ def near_exact(a: str, b: str) -> bool:
     if a == b:
         return True
     n = min(len(a), len(b))
+    ta, tb = token(a), token(b)
+    # A romanisation variant, not a slip: Panya / Pania. In a short word only when no
+    # letter is added or dropped (the canonical spelling folds doubled letters: Nammo / NAMO).
+    if ta.canon == tb.canon and (n > 5 or len(a) == len(b)):
+        return True
     if n <= 5:
         return False
-    ta, tb = token(a), token(b)
-    if ta.canon == tb.canon:  # a romanisation variant, not a slip
-        return True
     d = DamerauLevenshtein.distance(a, b, score_cutoff=2)
     if n == 6:
         return d <= 1 and ta.phonetic == tb.phonetic
@@ -307,6 +321,12 @@ def single_word_close(query: Sequence[Token], name: Sequence[Token]) -> bool:
     if one[0].numeric:
         return True
     return any(near_exact(word, t.text) for t in other) or near_exact(word, "".join(t.text for t in other))
+
+
+@functools.lru_cache(maxsize=4096)
+def written(name: str) -> str:
+    """A name as written, ASCII lower case with its words separated by single spaces."""
+    return " ".join(written_words(name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -727,6 +747,13 @@ class Index:
         paired = [min(self.info(qt[i]), self.info(name[j])) for _s, i, j in pairs if (i, j) in kept]
         return sum(paired) + sum(self.info(name[j]) for j in range(len(name)) if j not in used_c)
 
+    def written_closeness(self, q: Query, n: int) -> float:
+        """How close listed name ``n`` is, as written, to the nearest of the query's names."""
+        if n < 0:
+            return 1.0
+        listed = written(self.name_text[n])
+        return max((Levenshtein.normalized_similarity(written(r), listed) for r in q.names), default=0.0)
+
     def named_countries(self, qt: Sequence[Token], n: int) -> frozenset[str]:
         """Countries the query's name itself states in words the listed name ``n`` does not
         hold ("Ministry of National Defense *of Poland*", "*Albania* Army"): an
@@ -762,14 +789,20 @@ class Index:
         # One word against one word within the slips its length allows (:func:`near_exact`)
         # is held to that already: the whole-name slip count has scored it.
         one_to_one = max(sizes) == 1 and near_exact(qt[0].text, self.name_toks[n][0].text)
+        # Two words or more, the whole name within the slips its length allows: the slip
+        # count has held the name to a close match already, so being short costs at most
+        # what it costs one slip; the full multiplier would ask a two-slip name of ten
+        # letters ("OMARN SHEL" / OMRAN SAHEL) for one slip.
+        slipped = min(sizes) >= 2 and query_raw is not None and slips(query_raw, self.name_raw[n]) is not None
         if (max(sizes) <= 2 or (words == 1 and max(sizes) <= 3)) and score < 1.0 and not one_to_one:
             factor = SHORT_1 if words == 1 else SHORT_2
-            score = 1.0 - (1.0 - score) * factor
-            feats.append(
-                Feature(
-                    "short_name", round(score - name_score, 4), f"{words}-word name: a closer match is needed"
-                )
-            )
+            cost = (1.0 - score) * (factor - 1.0)
+            detail = f"{words}-word name: a closer match is needed"
+            if slipped and cost > SLIP * (factor - 1.0):
+                cost = SLIP * (factor - 1.0)
+                detail += " (within typing slips: at most one slip's worth)"
+            score -= cost
+            feats.append(Feature("short_name", round(-cost, 4), detail))
         kind = self.ent_schema[e]
         if ctx.schema and kind and ctx.schema != kind and "person" in (ctx.schema, kind):
             score -= TYPE_PENALTY
@@ -931,7 +964,11 @@ class Index:
             final = got[0]
             if final >= threshold and (e not in best or final > best[e][0]):
                 best[e] = (final, c.name, c.query_tokens, c.query_raw, c.query_words)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+        # Equal scores (one airline listed as each of its aircraft's operator) rank the
+        # name written closest to the query first, so ``limit`` keeps the nearest spellings.
+        ranked = sorted(
+            best.items(), key=lambda kv: (-kv[1][0], -self.written_closeness(q, kv[1][1]), kv[0])
+        )[:limit]
         out: list[Match] = []
         for e, (score, n, qt, qr, qwords) in ranked:
             feats: tuple[Feature, ...] = ()

@@ -198,11 +198,17 @@ def is_filler(word: str) -> bool:
     )
 
 
+def written_words(name: str) -> list[str]:
+    """Every word of the name as written: ASCII, lower case, punctuation as word breaks,
+    nothing dropped."""
+    return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", to_ascii(name).lower())).split()
+
+
 @lru_cache(maxsize=100_000)
 def raw_forms(name: str) -> tuple[str, str]:
-    """Every word of the name as written (ASCII, lower case, nothing dropped), joined in
-    order and in sorted order: what a typist's slips are counted on."""
-    words = _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", to_ascii(name).lower())).split()
+    """Every word of the name as written (:func:`written_words`), joined in order and in
+    sorted order: what a typist's slips are counted on."""
+    words = written_words(name)
     return "".join(words), "".join(sorted(words))
 
 
