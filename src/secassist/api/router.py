@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -18,6 +20,7 @@ from secassist.api.routes import (
     vetting,
 )
 from secassist.api.routes import identity as identity_routes
+from secassist.http.deps import ending_reads
 from secassist.http.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
 
 API_PREFIX = "/api/v1"
@@ -59,8 +62,25 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         transfers,
     )
 )
+
+
+def _end_reads_in_handler_thread(module_router: APIRouter) -> None:
+    """Wrap every sync GET handler with :func:`secassist.http.deps.ending_reads` before
+    the app includes the router (an included route is built from ``route.endpoint``),
+    so a read ends its transaction in the handler's worker thread: one thread hop per
+    read instead of two."""
+    for route in module_router.routes:
+        if (
+            isinstance(route, APIRoute)
+            and "GET" in (route.methods or set())
+            and not inspect.iscoroutinefunction(route.endpoint)
+        ):
+            route.endpoint = ending_reads(route.endpoint)
+
+
 for _router in ROUTERS:
     _declare_problems(_router)
+    _end_reads_in_handler_thread(_router)
 
 
 def include_api(app: FastAPI) -> None:

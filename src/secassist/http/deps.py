@@ -14,14 +14,16 @@ A request holds at most one database connection:
 
 from __future__ import annotations
 
+import functools
 import hmac
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, StreamingResponse
 
 from secassist.core.clock import Clock
 from secassist.core.config import Settings
@@ -39,6 +41,9 @@ CSRF_HEADER = "X-CSRF-Token"
 # principal it resolved from a bearer token before reading an API write's body, so the
 # route's dependency does not look the token up a second time.
 TOKEN_PRINCIPAL_KEY = "secassist.token_principal"  # noqa: S105 - a scope key, not a secret
+# ``Session.info`` key marking the request's read session (:func:`get_read_session`), so
+# that :func:`ending_reads` can tell it from any other argument of a handler.
+READ_SESSION_KEY = "secassist.read_session"
 
 
 def bearer_token(authorization: str) -> str:
@@ -71,12 +76,42 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
     (principal, handler, close) rather than five, and twice when its bearer token's
     principal is known (:func:`get_principal`)."""
     session = open_read(session_factory(request))
+    session.info[READ_SESSION_KEY] = True
     try:
         yield session
     except BaseException:
         await run_in_threadpool(session.close)  # rolls a failed read back
         raise
-    await run_in_threadpool(close_read, session)
+    if session.in_transaction():
+        await run_in_threadpool(close_read, session)
+    else:
+        # Already ended in the handler's thread (:func:`ending_reads`), or never used:
+        # no connection is held, so closing does no I/O and needs no thread.
+        session.close()
+
+
+def ending_reads(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` (a sync route handler) ending its read session in its own worker
+    thread once it has returned a response already rendered to bytes.
+
+    FastAPI runs a sync handler in a worker thread and the teardown of
+    :func:`get_read_session` (the COMMIT of :func:`close_read`) in another: a thread hop
+    costs the server more CPU than the handler's own queries under ``make load``
+    (issue #16). Only a rendered response qualifies: a model left for FastAPI to
+    serialize, or a streamed body, may still load from the session, so those keep the
+    teardown's close. An exception also leaves the session to the teardown (rolled
+    back, as before). Applied to the API's routes by ``api.router``."""
+
+    @functools.wraps(endpoint)
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        if isinstance(result, Response) and not isinstance(result, StreamingResponse | FileResponse):
+            for value in kwargs.values():
+                if isinstance(value, Session) and value.info.get(READ_SESSION_KEY):
+                    close_read(value)
+        return result
+
+    return handler
 
 
 def model_response(model: BaseModel, status_code: int = 200) -> Response:
