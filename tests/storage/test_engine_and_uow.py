@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from secassist.core.errors import ConfigurationError, DatabaseUnavailableError
+from secassist.core.errors import ConfigurationError, DatabaseUnavailableError, RetryableConflictError
 from secassist.reference.models import CountryRow
-from secassist.storage.engine import make_engine, make_session_factory, ping
+from secassist.storage.engine import WRITE_OPTION, make_engine, make_session_factory, ping
 from secassist.storage.uow import close_read, open_read, read_only, unit_of_work
 
 
@@ -129,3 +132,56 @@ def test_repeated_reads_are_prepared_once_per_connection(engine: Engine, backend
         with read_only(factory) as s:
             prepared = s.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
         assert any("FROM reference_country" in p for p in prepared), prepared
+
+
+def test_a_lazy_unit_of_work_takes_its_connection_at_its_first_statement(
+    engine: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    """An HTTP write opens its unit of work in one worker thread and runs its handler in
+    another: lazily begun, it holds no connection in between (issue #16), and its
+    transaction still begins as a write and commits once."""
+    before = engine.pool.checkedout()
+    with unit_of_work(session_factory, lazy=True) as s:
+        assert engine.pool.checkedout() == before
+        s.add(CountryRow(code="ZY", alpha3="ZZY", name="E", region="EUR", fms_code="ZY", territory=False))
+        s.flush()
+        assert engine.pool.checkedout() == before + 1
+        assert s.connection().get_execution_options().get(WRITE_OPTION) is True
+    assert engine.pool.checkedout() == before
+    assert _count(session_factory) == 1
+
+
+def _write_lazily_then_fail(factory: sessionmaker[Session]) -> None:
+    with unit_of_work(factory, lazy=True) as s:
+        s.add(CountryRow(code="ZX", alpha3="ZZX", name="F", region="EUR", fms_code="ZX", territory=False))
+        s.flush()
+        raise RuntimeError("the handler failed")
+
+
+def test_a_lazy_unit_of_work_rolls_back_on_error(session_factory: sessionmaker[Session]) -> None:
+    with pytest.raises(RuntimeError, match="the handler failed"):
+        _write_lazily_then_fail(session_factory)
+    assert _count(session_factory) == 0
+
+
+def test_a_write_that_waits_out_sqlites_lock_is_a_retryable_conflict(tmp_path: Path) -> None:
+    """SQLite's write lock held past the busy timeout fails the writer's ``BEGIN
+    IMMEDIATE``, which the engine sends itself: it must reach callers as the retryable
+    409 of :func:`translate_error`, not as the driver's bare error (an HTTP 500)."""
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.commit()
+        holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock throughout
+        try:
+            factory = make_session_factory(engine)
+            with pytest.raises(RetryableConflictError, match="database is locked"), unit_of_work(factory):
+                pass
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    finally:
+        engine.dispose()

@@ -133,8 +133,12 @@ def models_response(models: Sequence[BaseModel]) -> Response:
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
-    """One request, one unit of work: commits once after the handler returns."""
-    with unit_of_work(session_factory(request)) as session:
+    """One request, one unit of work: commits once after the handler returns. Its
+    transaction begins at its first statement (``lazy``), in the handler's worker thread
+    when the caller is known without a query: the request then holds no connection while it
+    waits for a thread, so writes waiting for threads and reads waiting for connections
+    cannot hold each other up until the pool's timeout (issue #16)."""
+    with unit_of_work(session_factory(request), lazy=True) as session:
         yield session
 
 
@@ -215,13 +219,18 @@ def require_csrf_for_cookie_auth(request: Request, principal: Principal) -> None
         raise PermissionDeniedError(f"missing or wrong {CSRF_HEADER} header")
 
 
-def get_writer(
+async def get_writer(
     request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
 ) -> Principal:
     """The caller of a write: resolved on the request's unit of work (one connection per
     request), and, for a browser's cookie session, checked for the CSRF header. Every
-    API route that changes state depends on this (a test walks the routes)."""
-    principal = principal_of(request, session)
+    API route that changes state depends on this (a test walks the routes). A bearer
+    token the edge resolved before reading the body is answered on the event loop (no
+    query, no thread); any other caller is looked up in a worker thread."""
+    if request.headers.get("authorization") and request.scope.get(TOKEN_PRINCIPAL_KEY) is not None:
+        principal = principal_of(request, session)
+    else:
+        principal = await run_in_threadpool(principal_of, request, session)
     require_csrf_for_cookie_auth(request, principal)
     return principal
 

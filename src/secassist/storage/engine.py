@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -110,7 +111,14 @@ def _sqlite_begin(conn: Any) -> None:
     mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
     # Straight to the driver (autocommit mode, see _sqlite_pragmas): the statement needs
     # no parameters or result, and every request's transaction starts here.
-    conn.connection.driver_connection.execute(f"BEGIN {mode}")
+    statement = f"BEGIN {mode}"
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        # SQLAlchemy wraps driver errors of the statements it runs, not of an event
+        # handler's own: wrapped here, a write that waited out the busy timeout is the
+        # retryable conflict (409) translate_error makes of SQLITE_BUSY, not a 500.
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def ping(engine: Engine) -> None:

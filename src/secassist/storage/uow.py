@@ -21,10 +21,19 @@ from secassist.storage.engine import WRITE_OPTION, translate_error
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
+def unit_of_work(factory: sessionmaker[Session], *, lazy: bool = False) -> Iterator[Session]:
+    """One writing transaction, committed once when the block ends without error.
+
+    The transaction begins as a write (on SQLite ``BEGIN IMMEDIATE``, see
+    ``storage.engine``) up front, or with ``lazy`` at its first statement, in whichever
+    thread runs it: an HTTP write then takes its connection in the thread of its handler,
+    not in the thread that opened the unit of work, and holds none while it waits for a
+    worker thread."""
+    write_bind = _write_bind(factory) if lazy else None
+    session = factory() if write_bind is None else factory(bind=write_bind)
     try:
-        session.connection(execution_options={WRITE_OPTION: True})
+        if write_bind is None:
+            session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
     except (DBAPIError, PoolTimeoutError) as exc:
@@ -38,6 +47,22 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Engine -> the same engine (same pool) whose transactions begin as writes.
+_WRITE_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _write_bind(factory: sessionmaker[Session]) -> Engine | None:
+    """The factory's engine with every transaction begun as a write; None when the factory
+    is bound to something else (a connection), which then begins up front."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return None
+    found = _WRITE_ENGINES.get(bind)
+    if found is None:
+        found = _WRITE_ENGINES[bind] = bind.execution_options(**{WRITE_OPTION: True})
+    return found
 
 
 # PostgreSQL engine -> the same engine (same pool) whose connections begin READ ONLY.
