@@ -20,7 +20,7 @@ from secassist.api.routes import (
     vetting,
 )
 from secassist.api.routes import identity as identity_routes
-from secassist.http.deps import ending_reads
+from secassist.http.deps import committing_writes, ending_reads
 from secassist.http.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
 
 API_PREFIX = "/api/v1"
@@ -64,23 +64,23 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
 )
 
 
-def _end_reads_in_handler_thread(module_router: APIRouter) -> None:
-    """Wrap every sync GET handler with :func:`secassist.http.deps.ending_reads` before
-    the app includes the router (an included route is built from ``route.endpoint``),
-    so a read ends its transaction in the handler's worker thread: one thread hop per
-    read instead of two."""
+def _end_transactions_in_handler_thread(module_router: APIRouter) -> None:
+    """Wrap every sync handler before the app includes the router (an included route is
+    built from ``route.endpoint``): a GET with :func:`secassist.http.deps.ending_reads`,
+    so a read ends its transaction in the handler's worker thread (one thread hop per
+    read instead of two); any other with :func:`secassist.http.deps.committing_writes`,
+    so a write releases its locks before it waits for a thread to build its response."""
     for route in module_router.routes:
-        if (
-            isinstance(route, APIRoute)
-            and "GET" in (route.methods or set())
-            and not inspect.iscoroutinefunction(route.endpoint)
-        ):
-            route.endpoint = ending_reads(route.endpoint)
+        if isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint):
+            if "GET" in (route.methods or set()):
+                route.endpoint = ending_reads(route.endpoint)
+            else:
+                route.endpoint = committing_writes(route.endpoint)
 
 
 for _router in ROUTERS:
     _declare_problems(_router)
-    _end_reads_in_handler_thread(_router)
+    _end_transactions_in_handler_thread(_router)
 
 
 def include_api(app: FastAPI) -> None:

@@ -44,6 +44,9 @@ TOKEN_PRINCIPAL_KEY = "secassist.token_principal"  # noqa: S105 - a scope key, n
 # ``Session.info`` key marking the request's read session (:func:`get_read_session`), so
 # that :func:`ending_reads` can tell it from any other argument of a handler.
 READ_SESSION_KEY = "secassist.read_session"
+# ``Session.info`` key marking the request's unit of work (:func:`get_write_session`), for
+# :func:`committing_writes`.
+WRITE_SESSION_KEY = "secassist.write_session"
 
 
 def bearer_token(authorization: str) -> str:
@@ -114,6 +117,31 @@ def ending_reads(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+def committing_writes(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` (a sync route handler) committing its unit of work in its own worker
+    thread as soon as it returns.
+
+    FastAPI validates a sync handler's returned model in another worker thread, and the
+    unit of work's teardown runs only after that. A write that had taken row locks (the
+    audit log's head, an allocation) would hold them while it waits for a free thread,
+    and when every thread is taken by other writes waiting on those very locks, nothing
+    moves again: PostgreSQL's lock waits have no timeout (issue #16: writes degrade to
+    409/503, never hang). Committed here, the locks are gone before the response is
+    built; the teardown's commit finds nothing left and only closes. A failed commit
+    raises here and reaches the teardown, which rolls back and reports it as before.
+    Applied to the API's routes by ``api.router``."""
+
+    @functools.wraps(endpoint)
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session) and value.info.get(WRITE_SESSION_KEY):
+                value.commit()
+        return result
+
+    return handler
+
+
 def model_response(model: BaseModel, status_code: int = 200) -> Response:
     """``model`` as the JSON response, serialized once by pydantic-core, by alias (as
     FastAPI serializes a ``response_model``: e.g. a transfer row's ``from``). A handler that
@@ -139,6 +167,7 @@ def get_write_session(request: Request) -> Iterator[Session]:
     waits for a thread, so writes waiting for threads and reads waiting for connections
     cannot hold each other up until the pool's timeout (issue #16)."""
     with unit_of_work(session_factory(request), lazy=True) as session:
+        session.info[WRITE_SESSION_KEY] = True
         yield session
 
 
