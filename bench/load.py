@@ -1,9 +1,11 @@
 """`make load` (not in CI): stepped HTTP load on a real server over PostgreSQL.
 
 * **Server**: uvicorn ``secassist.http.app:create_app`` with ``LOAD_WORKERS`` worker
-  processes (default 2, one per core) on 127.0.0.1, over a fresh migrated database on a
-  throwaway PostgreSQL cluster (:mod:`bench._pg`; ``SECASSIST_BENCH_PG_URL`` names an
-  existing server instead).
+  processes (default 2, one per core), each with 2 worker threads and 2 + 2 pooled
+  connections as ``docs/operations.md`` deploys it (``SECASSIST_WORKER_THREADS``,
+  ``SECASSIST_DB_POOL_SIZE``, ``SECASSIST_DB_MAX_OVERFLOW`` override), on 127.0.0.1,
+  over a fresh migrated database on a throwaway PostgreSQL cluster (:mod:`bench._pg`;
+  ``SECASSIST_BENCH_PG_URL`` names an existing server instead).
 * **Data**: the demo dataset (``secassist.demo.dataset.load_demo``: cases at every
   stage, items with custody chains, screening lists, appropriations and ledger entries,
   transfers). The equipment bench's generated registry (``bench.equipment.dataset``) is
@@ -70,6 +72,13 @@ USERS = [int(n) for n in os.environ.get("LOAD_USERS", "1 5 10 25 50 100").split(
 STEP_S = int(os.environ.get("LOAD_STEP_S", "40"))
 WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
 READ_WEIGHT = int(os.environ.get("LOAD_READ_WEIGHT", "9"))
+# The server as docs/operations.md deploys it on a 2-core host: per process 2 worker
+# threads and 2 + 2 pooled connections (the environment overrides each).
+SERVER_TUNING = {
+    "SECASSIST_WORKER_THREADS": "2",
+    "SECASSIST_DB_POOL_SIZE": "2",
+    "SECASSIST_DB_MAX_OVERFLOW": "2",
+}
 TARGET_RPS = 300.0
 TARGET_P99_MS = 200.0
 # The role each kind of request is made as (demo users, secassist.demo.dataset.DEMO_USERS).
@@ -100,6 +109,7 @@ def _server(engine: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {
+        **SERVER_TUNING,
         **os.environ,
         "SECASSIST_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "SECASSIST_ENV": "development",
@@ -281,7 +291,10 @@ def _fmt(ms: float | None) -> str:
 
 
 def _report(console: Console, steps: list[tuple[int, dict[str, Any]]]) -> None:
-    title = f"Load by step ({STEP_S} s each, {WORKERS} uvicorn workers, {os.cpu_count()} cores)"
+    tuning = ", ".join(
+        f"{k.removeprefix('SECASSIST_').lower()}={os.environ.get(k, v)}" for k, v in SERVER_TUNING.items()
+    )
+    title = f"Load by step ({STEP_S} s each, {WORKERS} uvicorn workers, {tuning}, {os.cpu_count()} cores)"
     summary = Table(title=title)
     for col in ("users", "read rps", "read p50", "read p95", "read p99", "write rps", "errors",
                 "503 no Retry-After", "CPU s server/PG/generator", "server CPU ms/request",

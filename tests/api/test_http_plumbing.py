@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from fastapi.routing import APIRoute
@@ -163,3 +164,20 @@ def test_thirty_concurrent_writers_one_wins_none_500_and_reads_still_answer(
             assert headers.get("retry-after") or headers.get("Retry-After"), headers
     assert read[0] in (200, 503), read
     assert read[2] < 10, read
+
+
+def _thread_tokens() -> float:
+    return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+
+@pytest.mark.parametrize("threads", [None, 3])
+def test_worker_threads_setting_bounds_the_sync_handlers(
+    engine: Engine, settings: Settings, threads: int | None
+) -> None:
+    """SECASSIST_WORKER_THREADS sets how many sync handlers a process runs at once; unset,
+    anyio's default stays."""
+    s = settings.model_copy(update={"worker_threads": threads})
+    with TestClient(create_app(settings=s, engine=engine)) as c:
+        assert c.get("/api/v1/health").status_code == 200
+        assert c.portal is not None
+        assert c.portal.call(_thread_tokens) == (threads or 40)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     db_pool_timeout: float = Field(default=2.0, gt=0, le=300)
+    # Worker threads per process for the synchronous handlers (SECASSIST_WORKER_THREADS;
+    # unset: anyio's default of 40). On a small host a few threads per process, near the
+    # pool's size, beat many: docs/operations.md has the measurements.
+    worker_threads: int | None = Field(default=None, ge=1, le=1000)
     # The directory of the audit log's keys (trusted-keys.json and the current signing
     # key), tied to the database: default, in development only, <SQLite file>-audit-keys/
     # beside the database file; required in production, for PostgreSQL and in-memory SQLite.

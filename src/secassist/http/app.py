@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -56,6 +57,9 @@ def create_app(
         s = settings or load_settings()
         eng = engine or engine_from_settings(s)
         try:
+            if s.worker_threads is not None:
+                # The limiter of this event loop, which runs every sync handler and dependency.
+                anyio.to_thread.current_default_thread_limiter().total_tokens = s.worker_threads
             ping(eng)
             ensure_at_head(eng)
             get_reference()  # validate the reference data before taking traffic
