@@ -93,6 +93,11 @@ async def get_read_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+def _marked_sessions(kwargs: dict[str, Any], key: str) -> Iterator[Session]:
+    """The sessions among a handler's arguments that carry ``key`` in their ``info``."""
+    return (v for v in kwargs.values() if isinstance(v, Session) and v.info.get(key))
+
+
 def ending_reads(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint`` (a sync route handler) ending its read session in its own worker
     thread once it has returned a response already rendered to bytes.
@@ -109,9 +114,8 @@ def ending_reads(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def handler(*args: Any, **kwargs: Any) -> Any:
         result = endpoint(*args, **kwargs)
         if isinstance(result, Response) and not isinstance(result, StreamingResponse | FileResponse):
-            for value in kwargs.values():
-                if isinstance(value, Session) and value.info.get(READ_SESSION_KEY):
-                    close_read(value)
+            for session in _marked_sessions(kwargs, READ_SESSION_KEY):
+                close_read(session)
         return result
 
     return handler
@@ -134,9 +138,8 @@ def committing_writes(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def handler(*args: Any, **kwargs: Any) -> Any:
         result = endpoint(*args, **kwargs)
-        for value in kwargs.values():
-            if isinstance(value, Session) and value.info.get(WRITE_SESSION_KEY):
-                value.commit()
+        for session in _marked_sessions(kwargs, WRITE_SESSION_KEY):
+            session.commit()
         return result
 
     return handler
@@ -256,9 +259,10 @@ async def get_writer(
     API route that changes state depends on this (a test walks the routes). A bearer
     token the edge resolved before reading the body is answered on the event loop (no
     query, no thread); any other caller is looked up in a worker thread."""
-    if request.headers.get("authorization") and request.scope.get(TOKEN_PRINCIPAL_KEY) is not None:
-        principal = principal_of(request, session)
-    else:
+    principal: Principal | None = (
+        request.scope.get(TOKEN_PRINCIPAL_KEY) if request.headers.get("authorization") else None
+    )
+    if principal is None:
         principal = await run_in_threadpool(principal_of, request, session)
     require_csrf_for_cookie_auth(request, principal)
     return principal

@@ -49,33 +49,24 @@ def unit_of_work(factory: sessionmaker[Session], *, lazy: bool = False) -> Itera
         session.close()
 
 
-# Engine -> the same engine (same pool) whose transactions begin as writes.
-_WRITE_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+# Engine -> the same engine (same pool) with one execution option set, per option.
+_OPTIONED: WeakKeyDictionary[Engine, dict[str, Engine]] = WeakKeyDictionary()
+
+
+def _optioned(engine: Engine, option: str) -> Engine:
+    """``engine`` with ``option`` set on every connection it lends, made once per engine."""
+    by_option = _OPTIONED.setdefault(engine, {})
+    found = by_option.get(option)
+    if found is None:
+        found = by_option[option] = engine.execution_options(**{option: True})
+    return found
 
 
 def _write_bind(factory: sessionmaker[Session]) -> Engine | None:
     """The factory's engine with every transaction begun as a write; None when the factory
     is bound to something else (a connection), which then begins up front."""
     bind = factory.kw.get("bind")
-    if not isinstance(bind, Engine):
-        return None
-    found = _WRITE_ENGINES.get(bind)
-    if found is None:
-        found = _WRITE_ENGINES[bind] = bind.execution_options(**{WRITE_OPTION: True})
-    return found
-
-
-# PostgreSQL engine -> the same engine (same pool) whose connections begin READ ONLY.
-_READ_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-
-
-def _read_bind(engine: Engine) -> Engine:
-    found = _READ_ENGINES.get(engine)
-    if found is None:
-        # psycopg then starts the transaction with BEGIN READ ONLY (no extra statement)
-        # and SQLAlchemy resets the flag when the connection goes back to the pool.
-        found = _READ_ENGINES[engine] = engine.execution_options(postgresql_readonly=True)
-    return found
+    return _optioned(bind, WRITE_OPTION) if isinstance(bind, Engine) else None
 
 
 def open_read(factory: sessionmaker[Session]) -> Session:
@@ -84,7 +75,9 @@ def open_read(factory: sessionmaker[Session]) -> Session:
     is what lets :func:`close_read` end it with COMMIT. Pair it with :func:`close_read`."""
     bind = factory.kw.get("bind")
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        return factory(bind=_read_bind(bind))
+        # psycopg then starts the transaction with BEGIN READ ONLY (no extra statement)
+        # and SQLAlchemy resets the flag when the connection goes back to the pool.
+        return factory(bind=_optioned(bind, "postgresql_readonly"))
     return factory()
 
 
