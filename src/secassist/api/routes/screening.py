@@ -57,9 +57,14 @@ FEATURE_DOCS = {
     "schema": "An organisation, vessel or aircraft query against a listed person (or the reverse).",
     "information": "How distinctive the listed name is, from its words' frequency on the loaded lists.",
     "country": "The query's country agrees with a listed country, or with none (costs more for a "
-    "generic name).",
+    "generic name; a whole name costs little unless every word is list-common and none is a proper "
+    "name only the listed countries' entries bear).",
     "birth_date": "The query's birth date agrees or disagrees with the listed ones.",
     "identifiers": "Both sides give identifiers and none is shared.",
+    "single_word": "A one-word name must be spelt almost exactly (an aircraft's mark is read whole).",
+    "one_word_person": "One word against a listed person of several words: a shared given name or "
+    "surname is not the person.",
+    "common_words": "The words shared with a listed organisation carry little of its name's information.",
     "weak_alias": "A weak alias on the list, counted only with a supporting birth date or identifier.",
 }
 
