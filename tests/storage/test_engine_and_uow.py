@@ -185,3 +185,22 @@ def test_a_write_that_waits_out_sqlites_lock_is_a_retryable_conflict(tmp_path: P
             holder.close()
     finally:
         engine.dispose()
+
+
+def test_an_engine_with_options_set_is_cached_without_keeping_the_engine_alive(tmp_path: Path) -> None:
+    # PostgreSQL's read-only and write binds are the engine with an option set, made once
+    # per engine: that cache must not keep a disposed engine alive (every test engine was).
+    import gc
+    import weakref
+
+    from secassist.storage.uow import _optioned
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'freed.db'}")
+    first = _optioned(engine, "postgresql_readonly")
+    assert _optioned(engine, "postgresql_readonly") is first
+    assert first.get_execution_options()["postgresql_readonly"] is True
+    engine.dispose()
+    ref = weakref.ref(engine)
+    del engine, first
+    gc.collect()
+    assert ref() is None

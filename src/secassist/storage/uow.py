@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -49,13 +48,17 @@ def unit_of_work(factory: sessionmaker[Session], *, lazy: bool = False) -> Itera
         session.close()
 
 
-# Engine -> the same engine (same pool) with one execution option set, per option.
-_OPTIONED: WeakKeyDictionary[Engine, dict[str, Engine]] = WeakKeyDictionary()
+# The attribute of an engine holding the same engine (same pool) with one execution option
+# set, per option. Kept on the engine itself, not in a WeakKeyDictionary keyed by it: an
+# optioned engine refers to its parent, so such a dictionary's value would keep its own
+# key alive and no disposed engine would ever be freed; on the engine, the reference is a
+# cycle the garbage collector frees with it.
+_OPTIONED = "_secassist_optioned"
 
 
 def _optioned(engine: Engine, option: str) -> Engine:
     """``engine`` with ``option`` set on every connection it lends, made once per engine."""
-    by_option = _OPTIONED.setdefault(engine, {})
+    by_option: dict[str, Engine] = engine.__dict__.setdefault(_OPTIONED, {})
     found = by_option.get(option)
     if found is None:
         found = by_option[option] = engine.execution_options(**{option: True})
