@@ -628,9 +628,13 @@ class Index:
         # words stands (aliases of one entry count once).
         ents = max(len(self.ent_id), 1)
         generic = max(GENERIC_FLOOR, GENERIC_SHARE * ents)
-        df = {c: len({self.name_ent[n] for n in ns}) for c, ns in self.spelling_names.items()}
-        tok_info = {c: max(0.0, min(1.0, math.log(generic / d) / math.log(generic))) for c, d in df.items()}
-        self.tok_info = tok_info
+        holders = {c: {self.name_ent[n] for n in ns} for c, ns in self.spelling_names.items()}
+        top_generic = math.log(generic)
+        self.tok_info = tok_info = {
+            c: max(0.0, min(1.0, math.log(generic / len(es)) / top_generic)) for c, es in holders.items()
+        }
+        countries = self.ent_countries
+        self.word_countries = {c: len({k for e in es for k in countries[e]}) for c, es in holders.items()}
         # Organisation entries have their own common words, counted among them only.
         org_df: dict[str, set[int]] = defaultdict(set)
         for n, toks in enumerate(self.name_toks):
@@ -653,10 +657,6 @@ class Index:
             else (max(org := [self.info(t) for t in toks]) + sum(org) / len(org)) / 2
             for n, toks in enumerate(self.name_toks)
         ]
-        self.word_countries = {
-            c: len({k for e in {self.name_ent[n] for n in ns} for k in self.ent_countries[e]})
-            for c, ns in self.spelling_names.items()
-        }
         self.joined_names = dict(self.joined_names)
         self.spelling_names = dict(self.spelling_names)
         self.key_spellings = dict(self.key_spellings)
@@ -917,11 +917,10 @@ class Index:
                     # A person's common given names and surnames already cost little
                     # (COUNTRY_GENERIC_PERSON): the whole name of a person is not list-common.
                     got = 1.0 if kind == "person" else got
-                    bound = self.bound_words(n) if got < WHOLE_NAME_INFO else []
                     if got >= WHOLE_NAME_INFO:
                         cost = COUNTRY_MIN
                         whole = f"; the whole name matches, its words together weigh {got:.2f}"
-                    elif bound:
+                    elif bound := self.bound_words(n):
                         cost = COUNTRY_MIN
                         whole = (
                             f"; the whole name matches, with {', '.join(bound)}, "
